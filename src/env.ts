@@ -1,0 +1,27 @@
+// Every environment variable kaggle-run reads, declared once with what it is for.
+// A blank value counts as unset.
+
+export const envVars = {
+  KAGGLE_RUN_ENDPOINT: 'Kaggle API base URL, e.g. a `kaggle-run server` (same as --endpoint).',
+  KAGGLE_RUN_PYTHON: 'Python interpreter the local platform runs the harness with.',
+  KAGGLE_RUN_HOME: 'Folder for the run store instead of <project>/.kaggle-run.',
+  KAGGLE_RUN_NO_SANDBOX: 'Set to 1 to run local jobs without bubblewrap even when it is present.',
+  KAGGLE_RUN_PLATFORM: 'Default platform (local | kaggle) when neither flag nor config names one.',
+  KAGGLE_RUN_ACCELERATOR: 'Default accelerator when neither flag nor config names one.',
+  KAGGLE_API_ENVIRONMENT: 'As the official CLI: LOCALHOST points the client at http://localhost/api.',
+  KAGGLE_API_TOKEN: 'Kaggle access token, or the path of a file holding one.',
+  KAGGLE_CONFIG_DIR: 'Folder holding kaggle.json (default ~/.kaggle, then ~/.config/kaggle).',
+  KAGGLE_USERNAME: 'Kaggle user name; overrides kaggle.json.',
+  KAGGLE_KEY: 'Kaggle legacy API key; overrides kaggle.json.',
+  NO_COLOR: 'Disables colours in terminal output.',
+} as const;
+
+export type EnvVarName = keyof typeof envVars;
+
+export function readEnv(
+  name: EnvVarName,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

@@ -1,0 +1,90 @@
+// One error hierarchy, split by blame. Every error that reaches the CLI maps to an exit code
+// here and nowhere else (design.md: 0 ok, 1 program failed, 2 usage/config, 3 platform/API/
+// network, 4 timed out, 130 interrupted).
+
+export const ExitCode = {
+  ok: 0,
+  programFailed: 1,
+  usage: 2,
+  platform: 3,
+  timedOut: 4,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class KaggleRunError extends Error {
+  abstract readonly exitCode: ExitCode;
+  /** A short line telling the user what to do next, when there is something to do. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { hint?: string | undefined; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags, bad arguments, missing files the user named. */
+export class UsageError extends KaggleRunError {
+  readonly exitCode = ExitCode.usage;
+}
+
+export interface ConfigProblem {
+  /** Dot path inside the config, e.g. `outputs.0` or `profiles.quick.lr`. */
+  path: string;
+  message: string;
+  file?: string | undefined;
+  line?: number | undefined;
+}
+
+/** A config file that does not validate; carries every problem at once. */
+export class ConfigError extends UsageError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[], options: { hint?: string } = {}) {
+    super(ConfigError.describe(problems), options);
+    this.problems = problems;
+  }
+  static describe(problems: ConfigProblem[]): string {
+    const lines = problems.map((p) => {
+      const where = [p.file, p.line === undefined ? undefined : String(p.line)]
+        .filter((x) => x !== undefined)
+        .join(':');
+      return `  ${where ? `${where}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}`;
+    });
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    return `invalid configuration (${count}):\n${lines.join('\n')}`;
+  }
+}
+
+/** The user's program ran and failed (non-zero exit) on the platform. */
+export class ProgramFailedError extends KaggleRunError {
+  readonly exitCode = ExitCode.programFailed;
+}
+
+/** The platform, its API or the network failed us; the user's program may be fine. */
+export class PlatformError extends KaggleRunError {
+  readonly exitCode = ExitCode.platform;
+}
+
+/** The job ran past its timeout (or a wait ran past its limit). */
+export class RunTimeoutError extends KaggleRunError {
+  readonly exitCode = ExitCode.timedOut;
+}
+
+/** Ctrl-C: we stopped watching; a remote run goes on. */
+export class InterruptedError extends KaggleRunError {
+  readonly exitCode = ExitCode.interrupted;
+}
+
+/** A bug in kaggle-run itself. */
+export class InternalError extends KaggleRunError {
+  readonly exitCode = ExitCode.platform;
+}
+
+export function exitCodeOf(error: unknown): ExitCode {
+  return error instanceof KaggleRunError ? error.exitCode : ExitCode.platform;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,31 @@
+// The manifest the harness writes at the end of every run (also when the program fails),
+// as `kaggle-run-manifest.json` in the working folder. It is the source of truth for which
+// outputs exist and what their bytes must hash to.
+
+export const MANIFEST_FILE = 'kaggle-run-manifest.json';
+/** The harness's own copy of the program output, kept beside the manifest. */
+export const HARNESS_LOG_FILE = 'kaggle-run.log';
+
+export interface ManifestFile {
+  /** POSIX path relative to the working folder. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  nonce: string;
+  /** The program's exit code; null when it never started (setup failed). */
+  exitCode: number | null;
+  /** Set when the harness itself failed before or around the program. */
+  error: string | null;
+  /** 'accelerator' | 'unpack' | 'requirements' | 'program' | 'timeout' | null */
+  failedStep: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+  pythonVersion: string;
+  acceleratorAsked: string;
+  acceleratorSeen: { kind: 'gpu' | 'tpu' | 'none'; names: string[]; count: number };
+  files: ManifestFile[];
+}

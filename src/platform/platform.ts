@@ -1,0 +1,74 @@
+// The one interface every platform implements. Everything from `push` on goes through it,
+// so the runner does not know whether the kernel runs in a local sandbox or on Kaggle.
+
+import type { Accelerator } from '../accelerator.js';
+import type { PlatformName } from '../job.js';
+
+export type RemoteStatus =
+  | 'queued'
+  | 'running'
+  | 'complete'
+  | 'error'
+  | 'timeout'
+  | 'cancelled'
+  | 'unknown';
+
+export function isTerminal(status: RemoteStatus): boolean {
+  return status === 'complete' || status === 'error' || status === 'timeout' || status === 'cancelled';
+}
+
+export interface PushRequest {
+  runId: string;
+  nonce: string;
+  /** Kernel slug without the owner, e.g. `kaggle-run-hello`. */
+  slug: string;
+  /** Kernel title; slugifies to `slug`. */
+  title: string;
+  /** The rendered harness: a self-contained Python script. */
+  source: string;
+  /** Local files placed under the kernel's input folder (`target` is relative to it). */
+  inputs: { localPath: string; target: string }[];
+  accelerator: Accelerator;
+  timeoutSeconds: number;
+  internet: boolean;
+  private: boolean;
+  /** Kaggle dataset refs attached as inputs. */
+  datasets: string[];
+}
+
+export interface RunHandle {
+  platform: PlatformName;
+  /** `owner/slug` on Kaggle; the local run id on the local platform. */
+  kernel: string;
+  version: number | null;
+  nonce: string;
+  /** Kernel web URL, when the platform has one. */
+  url?: string | undefined;
+}
+
+export type WatchEvent =
+  | { type: 'status'; status: RemoteStatus; message?: string | undefined }
+  | { type: 'log'; stream: 'stdout' | 'stderr'; text: string };
+
+export interface RemoteFile {
+  /** POSIX path relative to the kernel's working folder, exactly as the platform names it. */
+  path: string;
+  size?: number | undefined;
+}
+
+export interface Platform {
+  readonly name: PlatformName;
+  push(request: PushRequest, signal?: AbortSignal): Promise<RunHandle>;
+  /**
+   * Streams log lines and status changes until the run reaches a terminal status, which is
+   * the last event yielded.
+   */
+  watch(handle: RunHandle, signal?: AbortSignal): AsyncIterable<WatchEvent>;
+  status(
+    handle: RunHandle,
+    signal?: AbortSignal,
+  ): Promise<{ status: RemoteStatus; message?: string | undefined }>;
+  listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]>;
+  /** Writes the file's bytes to `dest`, creating or truncating it. */
+  download(handle: RunHandle, file: RemoteFile, dest: string, signal?: AbortSignal): Promise<void>;
+}

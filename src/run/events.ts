@@ -1,0 +1,28 @@
+// The typed events of one run. The runner yields them; renderers (terminal, plain, JSON)
+// and host programs consume them.
+
+import type { Job } from '../job.js';
+import type { RunHandle, RemoteStatus } from '../platform/platform.js';
+import type { OutputRecord, RunRecord } from './record.js';
+
+export interface ExcludedFile {
+  path: string;
+  reason: string;
+}
+
+export type RunEvent =
+  | { type: 'resolved'; runId: string; job: Job }
+  | {
+      type: 'packed';
+      files: number;
+      bytes: number;
+      codeHash: string;
+      excluded: ExcludedFile[];
+    }
+  | { type: 'warning'; message: string }
+  | { type: 'pushed'; handle: RunHandle }
+  | { type: 'status'; status: RemoteStatus; message?: string | undefined }
+  | { type: 'log'; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'fetching'; files: number; bytes: number }
+  | { type: 'output'; file: OutputRecord }
+  | { type: 'done'; record: RunRecord };

@@ -1,0 +1,52 @@
+// The run record: `.kaggle-run/runs/<runId>/run.json`. Written before any side effect on the
+// platform and rewritten (atomically) at every step, so a killed process can be understood
+// and resumed. Its fields are the `run --json` / `show --json` contract of design.md.
+
+import type { Accelerator } from '../accelerator.js';
+import type { Params, PlatformName } from '../job.js';
+import type { Manifest } from '../manifest.js';
+
+export type RunStatus = 'queued' | 'running' | 'complete' | 'error' | 'timeout' | 'cancelled';
+
+/** How far the run got; lets `show` and a later `attach` know what is left to do. */
+export type RunStep = 'created' | 'packed' | 'pushed' | 'watching' | 'fetching' | 'done';
+
+export interface OutputRecord {
+  /** POSIX path relative to the output folder. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface RunRecord {
+  schemaVersion: 1;
+  runId: string;
+  /** The job's name. */
+  job: string;
+  projectRoot: string;
+  entry: string;
+  platform: PlatformName;
+  endpoint: string | null;
+  /** `owner/slug` on Kaggle, the run id locally; null before the push. */
+  kernel: string | null;
+  kernelUrl: string | null;
+  version: number | null;
+  nonce: string;
+  status: RunStatus;
+  step: RunStep;
+  exitCode: number | null;
+  params: Params;
+  profile: string | null;
+  accelerator: Accelerator;
+  acceleratorSeen: Manifest['acceleratorSeen'] | null;
+  pythonVersion: string | null;
+  codeHash: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  outputDir: string;
+  outputs: OutputRecord[];
+  warnings: string[];
+  /** Why the run ended badly, when it did: who is to blame and what was said. */
+  error: { kind: 'program' | 'platform' | 'timeout' | 'usage' | 'interrupted'; message: string } | null;
+}
