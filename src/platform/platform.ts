@@ -71,4 +71,8 @@ export interface Platform {
   listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]>;
   /** Writes the file's bytes to `dest`, creating or truncating it. */
   download(handle: RunHandle, file: RemoteFile, dest: string, signal?: AbortSignal): Promise<void>;
+  /** Stops a run, where the platform can (Kaggle has no cancel call); optional. */
+  cancel?(handle: RunHandle): Promise<void>;
+  /** Frees what the platform keeps for a finished run (local sandboxes); optional. */
+  release?(handle: RunHandle): Promise<void>;
 }

@@ -1,0 +1,45 @@
+import type { Command } from '@commander-js/extra-typings';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { selectByGlobs } from '../../run/fetch-outputs.js';
+import { sha256File } from '../../util/hash.js';
+import { resolveInside } from '../../util/safe-path.js';
+import type { CliIo } from '../io.js';
+import { storeFor } from '../project.js';
+import { formatBytes } from '../output-mode.js';
+
+export function registerOutputs(program: Command, io: CliIo): void {
+  program
+    .command('outputs')
+    .description("list a run's outputs, or copy them (verified) to a folder")
+    .argument('<run>', 'run id (or `last`)')
+    .option('--dir <dir>', 'project folder (default .)')
+    .option('--glob <glob>', 'only files matching this glob (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('--dest <dir>', 'copy the selected outputs here')
+    .option('--json', 'print the selected outputs as JSON')
+    .action(async (ref, opts) => {
+      const record = await (await storeFor(opts.dir, io)).resolve(ref);
+      const { selected, unmatched } = selectByGlobs(record.outputs, opts.glob);
+      for (const glob of unmatched) io.stderr(`kaggle-run: warning: ${JSON.stringify(glob)} matched no output\n`);
+      if (opts.dest !== undefined) {
+        const dest = resolve(io.cwd, opts.dest);
+        for (const file of selected) {
+          const from = join(record.outputDir, file.path);
+          const to = resolveInside(dest, file.path);
+          const got = await sha256File(from).catch(() => undefined);
+          if (got?.sha256 !== file.sha256) {
+            throw new UsageError(`output ${file.path} in ${record.outputDir} is missing or changed since the run`);
+          }
+          await mkdir(dirname(to), { recursive: true });
+          await copyFile(from, to);
+        }
+      }
+      if (opts.json) {
+        io.stdout(`${JSON.stringify(selected, null, 2)}\n`);
+        return;
+      }
+      for (const file of selected) io.stdout(`${file.path}\t${formatBytes(file.size)}\t${file.sha256}\n`);
+      if (opts.dest !== undefined) io.stderr(`copied ${selected.length} file(s) to ${resolve(io.cwd, opts.dest)}\n`);
+    });
+}

@@ -1,0 +1,78 @@
+import { Option, type Command } from '@commander-js/extra-typings';
+import { resolve } from 'node:path';
+import { runJob } from '../../run/run-job.js';
+import { InterruptedError } from '../../errors.js';
+import type { CliIo } from '../io.js';
+import { exitCodeForRecord, reportError } from '../exit.js';
+import { outputMode } from '../output-mode.js';
+import { createRunRenderer } from '../render/renderer.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerRun(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('run the job in DIR (default .) and wait for its outputs')
+    .argument('[dir]', 'project folder (or any folder inside it)')
+    .option('--kaggle', 'run on Kaggle')
+    .option('--local', 'run on this machine (the default)')
+    .option('--endpoint <url>', 'Kaggle API base, e.g. a `kaggle-run server` (env KAGGLE_RUN_ENDPOINT)')
+    .option('-p, --param <key=value>', 'set a parameter (repeatable)', collect, [] as string[])
+    .option('--profile <name>', 'use a named parameter set from `profiles`')
+    .option('--accelerator <name>', 'none | p100 | t4x2 | tpu-v3-8 | ... (see README)')
+    .option('--gpu', 'shorthand for --accelerator gpu (t4x2)')
+    .addOption(new Option('--device <kind>', 'cpu or gpu, as --accelerator none|gpu').choices(['cpu', 'gpu']))
+    .option('--entry <file>', 'the .py or .ipynb to run (overrides `entry`)')
+    .option('--timeout <duration>', 'e.g. 90s, 30m, 2h (overrides `timeout`)')
+    .option('--output <glob>', 'output glob to fetch (repeatable; overrides `outputs`)', collect, [] as string[])
+    .option('--output-dir <dir>', 'where outputs land (default .kaggle-run/runs/<run>/outputs)')
+    .option('--json', 'print exactly one JSON document (the run record) on stdout')
+    .action(async (dir, opts) => {
+      const mode = outputMode(opts.json, io.env);
+      const renderer = createRunRenderer(mode, io);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(130);
+        io.stderr('\nkaggle-run: interrupted; stopping (Ctrl-C again to exit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      const accelerator = opts.accelerator ?? (opts.gpu ? 'gpu' : opts.device);
+      try {
+        const events = runJob({
+          dir: resolve(io.cwd, dir ?? '.'),
+          env: io.env,
+          signal: controller.signal,
+          params: opts.param,
+          ...(opts.kaggle ? { platform: 'kaggle' as const } : opts.local ? { platform: 'local' as const } : {}),
+          ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+          ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+          ...(accelerator === undefined ? {} : { accelerator }),
+          ...(opts.entry === undefined ? {} : { entry: opts.entry }),
+          ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
+          ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
+          ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
+        });
+        let runId: string | undefined;
+        for await (const event of events) {
+          if (event.type === 'resolved') runId = event.runId;
+          renderer.event(event);
+          if (event.type === 'done') {
+            renderer.finish(event.record);
+            setExit(exitCodeForRecord(event.record));
+          }
+        }
+        void runId;
+      } catch (error) {
+        renderer.close();
+        if (error instanceof InterruptedError && mode !== 'json') {
+          io.stderr('kaggle-run: the run was stopped; its record is kept (see `kaggle-run runs`)\n');
+        }
+        setExit(reportError(error, io, mode === 'json'));
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

@@ -1,0 +1,36 @@
+import type { Command } from '@commander-js/extra-typings';
+import type { CliIo } from '../io.js';
+import { storeFor } from '../project.js';
+import { summaryLines } from '../render/summary.js';
+
+export function registerShow(program: Command, io: CliIo): void {
+  program
+    .command('show')
+    .description('show one run (id, unique part of one, or `last`)')
+    .argument('<run>', 'run id')
+    .option('--dir <dir>', 'project folder (default .)')
+    .option('--json', 'print the run record as JSON')
+    .action(async (ref, opts) => {
+      const record = await (await storeFor(opts.dir, io)).resolve(ref);
+      if (opts.json) {
+        io.stdout(`${JSON.stringify(record, null, 2)}\n`);
+        return;
+      }
+      const { headline, details } = summaryLines(record);
+      const rows: [string, string][] = [
+        ['run', record.runId],
+        ['job', `${record.job} (${record.entry})`],
+        ['platform', record.platform + (record.endpoint ? ` via ${record.endpoint}` : '')],
+        ['kernel', record.kernel === null ? '-' : `${record.kernel}${record.version === null ? '' : ` v${record.version}`}`],
+        ['status', headline],
+        ['params', JSON.stringify(record.params)],
+        ['accelerator', `${record.accelerator}${record.acceleratorSeen ? ` (seen: ${record.acceleratorSeen.kind}${record.acceleratorSeen.names.length ? ` ${record.acceleratorSeen.names.join(', ')}` : ''})` : ''}`],
+        ['code', record.codeHash ?? '-'],
+        ['started', record.startedAt ?? '-'],
+        ['ended', record.endedAt ?? '-'],
+      ];
+      for (const [key, value] of rows) io.stdout(`${key.padEnd(12)} ${value}\n`);
+      for (const line of details) io.stdout(`${line}\n`);
+      for (const w of record.warnings) io.stdout(`warning: ${w}\n`);
+    });
+}

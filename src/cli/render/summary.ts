@@ -1,0 +1,23 @@
+import type { RunRecord } from '../../run/record.js';
+import { formatBytes, formatDuration } from '../output-mode.js';
+
+export function runSeconds(record: RunRecord): number | undefined {
+  if (record.startedAt === null || record.endedAt === null) return undefined;
+  return (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000;
+}
+
+/** The lines printed when a run ends, shared by the terminal and plain renderers. */
+export function summaryLines(record: RunRecord): { headline: string; details: string[] } {
+  const seconds = runSeconds(record);
+  const took = seconds === undefined ? '' : ` in ${formatDuration(seconds)}`;
+  const exit = record.exitCode === null ? '' : `, exit code ${record.exitCode}`;
+  const headline = `${record.status}${took}${exit} (run ${record.runId})`;
+  const details: string[] = [];
+  if (record.error !== null && record.status !== 'complete') details.push(record.error.message);
+  if (record.outputs.length > 0) {
+    details.push(`${record.outputs.length} output file(s) in ${record.outputDir}:`);
+    for (const o of record.outputs.slice(0, 20)) details.push(`  ${o.path}  ${formatBytes(o.size)}`);
+    if (record.outputs.length > 20) details.push(`  ... and ${record.outputs.length - 20} more`);
+  }
+  return { headline, details };
+}

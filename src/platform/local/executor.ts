@@ -1,0 +1,188 @@
+// Runs one kernel on this machine, laid out like a Kaggle session. Used by the local
+// platform (the harness) and by `kaggle-run server` (whatever a client pushed).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Accelerator } from '../../accelerator.js';
+import { readEnv } from '../../env.js';
+import { collectLines, type LogEntry } from './log-lines.js';
+import { NOTEBOOK_SOURCE_FILE, notebookRunnerSource } from './notebook-runner.js';
+import { SANDBOX_ROOT, bwrapArgs, sandboxAvailable } from './sandbox.js';
+import { killTree } from './kill-tree.js';
+
+export type { LogEntry } from './log-lines.js';
+
+export interface ExecutionOptions {
+  /** Folder for this execution (created): holds input/, working/ and src/. */
+  dir: string;
+  /** The kernel's source text. */
+  source: string;
+  /** A notebook is executed with nbclient; its executed copy is kept as __notebook__.ipynb. */
+  kind: 'script' | 'notebook';
+  /** Files placed under input/ (target relative to it). */
+  inputs: { localPath: string; target: string }[];
+  /** `none` hides the GPU from the program. */
+  accelerator: Accelerator;
+  /** Kills the whole process tree after this long and ends with status `timeout`. */
+  timeoutSeconds: number;
+  /** Interpreter; default KAGGLE_RUN_PYTHON, then python3. */
+  python?: string | undefined;
+  /** `auto` uses bubblewrap when it works here. */
+  sandbox?: 'auto' | 'bwrap' | 'none' | undefined;
+  env?: Record<string, string> | undefined;
+}
+
+export type ExecutionStatus = 'complete' | 'error' | 'timeout' | 'cancelled';
+
+export interface ExecutionResult {
+  status: ExecutionStatus;
+  exitCode: number | null;
+  startedAt: string;
+  endedAt: string;
+}
+
+export interface Execution {
+  readonly workingDir: string;
+  readonly inputDir: string;
+  /** True when the run is inside bubblewrap with /kaggle mounted. */
+  readonly sandboxed: boolean;
+  /** Everything logged so far. */
+  readonly log: readonly LogEntry[];
+  /** Replays the log from the start, then follows it live; ends when the process ends. */
+  follow(signal?: AbortSignal): AsyncIterable<LogEntry>;
+  readonly done: Promise<ExecutionResult>;
+  /** Stops the run (status `cancelled`). */
+  kill(): void;
+}
+
+async function placeInput(localPath: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  // A hard link costs nothing for big inputs; across devices fall back to a copy.
+  try {
+    await link(localPath, target);
+  } catch {
+    await copyFile(localPath, target);
+  }
+}
+
+export async function startExecution(options: ExecutionOptions): Promise<Execution> {
+  const dir = resolve(options.dir);
+  const inputDir = join(dir, 'input');
+  const workingDir = join(dir, 'working');
+  const sourceDir = join(dir, 'src');
+  await Promise.all([inputDir, workingDir, sourceDir].map((d) => mkdir(d, { recursive: true })));
+  for (const input of options.inputs) {
+    const target = resolve(inputDir, input.target);
+    if (!target.startsWith(inputDir + '/')) throw new Error(`input target escapes: ${input.target}`);
+    await placeInput(input.localPath, target);
+  }
+
+  const mode = options.sandbox ?? 'auto';
+  const sandboxed = mode === 'bwrap' || (mode === 'auto' && (await sandboxAvailable()));
+  const seen = (hostPath: string, inside: string) => (sandboxed ? inside : hostPath);
+  const scriptName = options.kind === 'notebook' ? '__runner__.py' : '__script__.py';
+  if (options.kind === 'notebook') {
+    await writeFile(join(sourceDir, NOTEBOOK_SOURCE_FILE), options.source);
+    const notebookPath = seen(join(sourceDir, NOTEBOOK_SOURCE_FILE), `${SANDBOX_ROOT}/src/${NOTEBOOK_SOURCE_FILE}`);
+    await writeFile(join(sourceDir, scriptName), notebookRunnerSource(notebookPath));
+  } else {
+    await writeFile(join(sourceDir, scriptName), options.source);
+  }
+
+  const python = options.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
+  const script = seen(join(sourceDir, scriptName), `${SANDBOX_ROOT}/src/${scriptName}`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    PYTHONUNBUFFERED: '1',
+    KAGGLE_RUN_INPUT_DIR: seen(inputDir, `${SANDBOX_ROOT}/input`),
+    KAGGLE_RUN_WORKING_DIR: seen(workingDir, `${SANDBOX_ROOT}/working`),
+  };
+  if (options.accelerator === 'none') env.CUDA_VISIBLE_DEVICES = '';
+
+  const command = sandboxed ? 'bwrap' : python;
+  const args = sandboxed
+    ? [...bwrapArgs({ inputDir, workingDir, sourceDir }), python, '-u', script]
+    : ['-u', script];
+  const startedAtMs = Date.now();
+  const startedAt = new Date(startedAtMs).toISOString();
+  // detached: the child leads its own process group, so the whole tree can be killed.
+  const child = spawn(command, args, {
+    cwd: workingDir,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return track(child, { dir, inputDir, workingDir, sandboxed, startedAtMs, startedAt, timeoutSeconds: options.timeoutSeconds });
+}
+
+function track(
+  child: ChildProcess,
+  info: { dir: string; inputDir: string; workingDir: string; sandboxed: boolean; startedAtMs: number; startedAt: string; timeoutSeconds: number },
+): Execution {
+  const log: LogEntry[] = [];
+  const waiters = new Set<() => void>();
+  let finished = false;
+  const wake = () => {
+    for (const w of waiters) w();
+    waiters.clear();
+  };
+  const append = (entry: LogEntry) => {
+    log.push(entry);
+    wake();
+  };
+  let ending: ExecutionStatus | undefined;
+  const stop = (why: ExecutionStatus) => {
+    ending ??= why;
+    killTree(child);
+  };
+  const timer = setTimeout(() => stop('timeout'), info.timeoutSeconds * 1000);
+  const outputs = Promise.all([
+    collectLines(child.stdout!, 'stdout', info.startedAtMs, append),
+    collectLines(child.stderr!, 'stderr', info.startedAtMs, append),
+  ]);
+  const done = new Promise<ExecutionResult>((resolveDone) => {
+    let spawnError: Error | undefined;
+    child.on('error', (error) => {
+      spawnError = error;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      // Leftover background processes of the run die with it, as on Kaggle.
+      killTree(child, 'SIGKILL');
+      void outputs.then(() => {
+        if (spawnError !== undefined) {
+          append({ stream_name: 'stderr', time: 0, data: `cannot start ${spawnError.message}\n` });
+        }
+        const exitCode = code ?? (signal === null ? null : 128);
+        const status: ExecutionStatus = ending ?? (exitCode === 0 ? 'complete' : 'error');
+        finished = true;
+        wake();
+        resolveDone({ status, exitCode, startedAt: info.startedAt, endedAt: new Date().toISOString() });
+      });
+    });
+  });
+
+  async function* follow(signal?: AbortSignal): AsyncIterable<LogEntry> {
+    let index = 0;
+    for (;;) {
+      while (index < log.length) yield log[index++]!;
+      if (finished || signal?.aborted) return;
+      await new Promise<void>((wakeUp) => {
+        waiters.add(wakeUp);
+        signal?.addEventListener('abort', () => wakeUp(), { once: true });
+      });
+    }
+  }
+
+  return {
+    workingDir: info.workingDir,
+    inputDir: info.inputDir,
+    sandboxed: info.sandboxed,
+    log,
+    follow,
+    done,
+    kill: () => stop('cancelled'),
+  };
+}

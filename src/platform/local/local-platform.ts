@@ -1,0 +1,110 @@
+// The embedded default platform: runs the harness on this machine in a per-run sandbox laid
+// out like a Kaggle session.
+
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { PlatformError } from '../../errors.js';
+import { resolveInside } from '../../util/safe-path.js';
+import type {
+  Platform,
+  PushRequest,
+  RemoteFile,
+  RemoteStatus,
+  RunHandle,
+  WatchEvent,
+} from '../platform.js';
+import { startExecution, type Execution } from './executor.js';
+import { listRegularFiles } from './list-files.js';
+
+export interface LocalPlatformOptions {
+  /** Interpreter to run the harness with (see python.ts). */
+  python: string;
+  sandbox?: 'auto' | 'bwrap' | 'none';
+  /** Where per-run sandboxes are made; default the OS temp folder. */
+  workRoot?: string;
+}
+
+/** Extra seconds the process may run past the job's timeout: the harness enforces the
+ * timeout itself and then still writes its manifest, so partial outputs come back. */
+const HARNESS_GRACE_SECONDS = 30;
+
+export class LocalPlatform implements Platform {
+  readonly name = 'local' as const;
+  private readonly executions = new Map<string, Execution>();
+
+  constructor(private readonly options: LocalPlatformOptions) {}
+
+  async push(request: PushRequest): Promise<RunHandle> {
+    const dir = join(this.options.workRoot ?? tmpdir(), `kaggle-run-${request.runId}`);
+    const execution = await startExecution({
+      dir,
+      source: request.source,
+      kind: 'script',
+      inputs: request.inputs,
+      accelerator: request.accelerator,
+      timeoutSeconds: request.timeoutSeconds + HARNESS_GRACE_SECONDS,
+      python: this.options.python,
+      sandbox: this.options.sandbox,
+    });
+    this.executions.set(request.runId, execution);
+    return { platform: 'local', kernel: request.runId, version: 1, nonce: request.nonce };
+  }
+
+  /** Whether the run sees /kaggle/input and /kaggle/working (bubblewrap). */
+  isSandboxed(handle: RunHandle): boolean {
+    return this.execution(handle).sandboxed;
+  }
+
+  async *watch(handle: RunHandle, signal?: AbortSignal): AsyncIterable<WatchEvent> {
+    const execution = this.execution(handle);
+    yield { type: 'status', status: 'running' };
+    for await (const entry of execution.follow(signal)) {
+      yield { type: 'log', stream: entry.stream_name, text: entry.data };
+    }
+    if (signal?.aborted) return;
+    yield { type: 'status', status: (await execution.done).status };
+  }
+
+  async status(handle: RunHandle): Promise<{ status: RemoteStatus }> {
+    const execution = this.execution(handle);
+    const settled = await Promise.race([execution.done, Promise.resolve(undefined)]);
+    return { status: settled?.status ?? 'running' };
+  }
+
+  async listOutputs(handle: RunHandle): Promise<RemoteFile[]> {
+    const files = await listRegularFiles(this.execution(handle).workingDir);
+    return files.map((f) => ({ path: f.path }));
+  }
+
+  async download(handle: RunHandle, file: RemoteFile, dest: string): Promise<void> {
+    const source = resolveInside(this.execution(handle).workingDir, file.path);
+    await pipeline(createReadStream(source), createWriteStream(dest));
+  }
+
+  async cancel(handle: RunHandle): Promise<void> {
+    const execution = this.executions.get(handle.kernel);
+    if (execution === undefined) return;
+    execution.kill();
+    await execution.done;
+  }
+
+  async release(handle: RunHandle): Promise<void> {
+    const execution = this.executions.get(handle.kernel);
+    if (execution === undefined) return;
+    this.executions.delete(handle.kernel);
+    await rm(join(execution.workingDir, '..'), { recursive: true, force: true });
+  }
+
+  private execution(handle: RunHandle): Execution {
+    const execution = this.executions.get(handle.kernel);
+    if (execution === undefined) {
+      throw new PlatformError(
+        `local run ${handle.kernel} is not running in this process; local runs end with the process that started them`,
+      );
+    }
+    return execution;
+  }
+}

@@ -1,0 +1,93 @@
+// Finds the Python interpreter the local platform runs with. A notebook needs one that can
+// import nbclient and ipykernel; when the user did not pin one, try the usual candidates so
+// a system Python with the Debian packages works even when `python3` on PATH lacks them.
+
+import { execFile } from 'node:child_process';
+import { UsageError } from '../../errors.js';
+
+export interface PythonInfo {
+  /** The command as given (kept as given so shims and venvs behave as the user expects). */
+  command: string;
+  executable: string;
+  version: string;
+  hasNotebookSupport: boolean;
+}
+
+const probeScript = [
+  'import json, sys',
+  'nb = True',
+  'try:',
+  '    import nbclient, ipykernel',
+  'except Exception:',
+  '    nb = False',
+  'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "nb": nb}))',
+].join('\n');
+
+const probes = new Map<string, Promise<PythonInfo | undefined>>();
+
+export function probePython(command: string): Promise<PythonInfo | undefined> {
+  let probe = probes.get(command);
+  if (probe === undefined) {
+    probe = new Promise((resolve) => {
+      execFile(command, ['-c', probeScript], { timeout: 15_000 }, (error, stdout) => {
+        if (error) return resolve(undefined);
+        try {
+          const parsed = JSON.parse(stdout.trim()) as {
+            executable: string;
+            version: string;
+            nb: boolean;
+          };
+          resolve({
+            command,
+            executable: parsed.executable,
+            version: parsed.version,
+            hasNotebookSupport: parsed.nb,
+          });
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    probes.set(command, probe);
+  }
+  return probe;
+}
+
+const defaultCandidates = ['python3', 'python', '/usr/bin/python3'];
+
+export async function findPython(options: {
+  explicit: string | undefined;
+  needNotebook: boolean;
+}): Promise<PythonInfo> {
+  if (options.explicit !== undefined) {
+    const info = await probePython(options.explicit);
+    if (info === undefined) {
+      throw new UsageError(`python not found or not runnable: ${options.explicit}`, {
+        hint: 'set KAGGLE_RUN_PYTHON (or `python:` in kaggle-run.yaml) to a working Python 3.8+',
+      });
+    }
+    if (options.needNotebook && !info.hasNotebookSupport) throw notebookSupportMissing(info);
+    return info;
+  }
+  const found: PythonInfo[] = [];
+  for (const candidate of defaultCandidates) {
+    const info = await probePython(candidate);
+    if (info === undefined) continue;
+    if (!options.needNotebook || info.hasNotebookSupport) return info;
+    found.push(info);
+  }
+  const first = found[0];
+  if (first !== undefined) throw notebookSupportMissing(first);
+  throw new UsageError('python3 not found on PATH', {
+    hint: 'install Python 3.8 or newer, or set KAGGLE_RUN_PYTHON to an interpreter',
+  });
+}
+
+function notebookSupportMissing(info: PythonInfo): UsageError {
+  return new UsageError(
+    `running a notebook locally needs nbclient and ipykernel, which ${info.command} (${info.executable}) cannot import`,
+    {
+      hint: `install them (\`${info.command} -m pip install nbclient ipykernel\`, or on Debian/Ubuntu \`apt-get install python3-nbclient python3-ipykernel\`), or point KAGGLE_RUN_PYTHON at a Python that has them`,
+    },
+  );
+}

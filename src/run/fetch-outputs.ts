@@ -1,0 +1,131 @@
+// Brings a finished run's outputs home: read the manifest, keep the files the job's globs
+// select, download each to a temp file, check size and sha256, then rename into place.
+// A file that fails its check is never left where the user would take it for good.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import picomatch from 'picomatch';
+import { PlatformError } from '../errors.js';
+import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js';
+import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
+import { sha256File } from '../util/hash.js';
+import { resolveInside } from '../util/safe-path.js';
+import type { OutputRecord } from './record.js';
+import { parseManifest } from './parse-manifest.js';
+
+export interface FetchOptions {
+  platform: Platform;
+  handle: RunHandle;
+  /** Where outputs land. */
+  outputDir: string;
+  /** Where the run's manifest copy is kept. */
+  manifestPath: string;
+  /** Output globs; empty = every file in the manifest. */
+  globs: string[];
+  nonce: string;
+  concurrency?: number;
+  signal?: AbortSignal | undefined;
+  onFile?: (file: OutputRecord) => void;
+}
+
+export interface FetchResult {
+  manifest: Manifest | undefined;
+  outputs: OutputRecord[];
+  warnings: string[];
+}
+
+export function selectByGlobs(
+  files: ManifestFile[],
+  globs: string[],
+): { selected: ManifestFile[]; unmatched: string[] } {
+  if (globs.length === 0) return { selected: files, unmatched: [] };
+  const matchers = globs.map((g) => ({ glob: g, match: picomatch(g, { dot: true }) }));
+  const used = new Set<string>();
+  const selected = files.filter((f) => {
+    let hit = false;
+    for (const m of matchers) {
+      if (m.match(f.path)) {
+        used.add(m.glob);
+        hit = true;
+      }
+    }
+    return hit;
+  });
+  return { selected, unmatched: globs.filter((g) => !used.has(g)) };
+}
+
+async function downloadVerified(
+  options: FetchOptions,
+  remote: RemoteFile,
+  expected: { size: number; sha256: string } | undefined,
+  dest: string,
+): Promise<OutputRecord & { ok: boolean }> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = `${dest}.kaggle-run-${randomBytes(4).toString('hex')}.partial`;
+  try {
+    await options.platform.download(options.handle, remote, temp, options.signal);
+    const got = await sha256File(temp);
+    if (expected !== undefined && (got.size !== expected.size || got.sha256 !== expected.sha256)) {
+      throw new PlatformError(
+        `output ${remote.path} does not match the manifest (got ${got.size} bytes, sha256 ${got.sha256.slice(0, 12)}; expected ${expected.size} bytes, sha256 ${expected.sha256.slice(0, 12)})`,
+      );
+    }
+    await rename(temp, dest);
+    return { path: remote.path, size: got.size, sha256: got.sha256, ok: true };
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> {
+  const warnings: string[] = [];
+  const listing = await options.platform.listOutputs(options.handle, options.signal);
+  const byPath = new Map(listing.map((f) => [f.path, f]));
+  const manifestRemote = byPath.get(MANIFEST_FILE);
+  let manifest: Manifest | undefined;
+  let wanted: { remote: RemoteFile; expected: ManifestFile | undefined }[];
+
+  if (manifestRemote !== undefined) {
+    await mkdir(dirname(options.manifestPath), { recursive: true });
+    await options.platform.download(options.handle, manifestRemote, options.manifestPath, options.signal);
+    manifest = parseManifest(await readFile(options.manifestPath, 'utf8'));
+    if (manifest.nonce !== options.nonce) {
+      throw new PlatformError(
+        'the outputs found belong to another run (manifest nonce differs); refusing to take them for this run',
+      );
+    }
+    const { selected, unmatched } = selectByGlobs(manifest.files, options.globs);
+    for (const glob of unmatched) warnings.push(`output glob ${JSON.stringify(glob)} matched no file`);
+    wanted = selected.map((file) => ({ remote: byPath.get(file.path) ?? { path: file.path }, expected: file }));
+  } else {
+    // No manifest: the harness never finished (killed, out of time). Take what is there,
+    // unverified, rather than lose it.
+    warnings.push('no manifest was written (the harness did not finish); outputs are not verified');
+    const files = listing.map((f) => ({ path: f.path, size: f.size ?? 0, sha256: '' }));
+    wanted = selectByGlobs(files, options.globs).selected.map((f) => ({ remote: byPath.get(f.path)!, expected: undefined }));
+  }
+
+  const outputs: OutputRecord[] = [];
+  await inBatches(wanted, options.concurrency ?? 4, async ({ remote, expected }) => {
+    const dest = resolveInside(options.outputDir, remote.path);
+    const record = await downloadVerified(options, remote, expected, dest);
+    const output = { path: record.path, size: record.size, sha256: record.sha256 };
+    outputs.push(output);
+    options.onFile?.(output);
+  });
+  outputs.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { manifest, outputs, warnings };
+}
+
+export function manifestPathFor(runDir: string): string {
+  return join(runDir, 'manifest.json');
+}

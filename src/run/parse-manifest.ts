@@ -1,0 +1,25 @@
+import { PlatformError } from '../errors.js';
+import type { Manifest } from '../manifest.js';
+
+/** Parses the harness's manifest, refusing anything that is not shaped like one. */
+export function parseManifest(text: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new PlatformError('the run manifest is not valid JSON');
+  }
+  const m = value as Partial<Manifest>;
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    typeof m.nonce !== 'string' ||
+    !Array.isArray(m.files) ||
+    !m.files.every(
+      (f) => typeof f?.path === 'string' && typeof f.size === 'number' && typeof f.sha256 === 'string',
+    )
+  ) {
+    throw new PlatformError('the run manifest is malformed');
+  }
+  return m as Manifest;
+}

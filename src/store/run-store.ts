@@ -1,0 +1,153 @@
+// The run store: one folder per run under `<project>/.kaggle-run/runs/<runId>/` holding
+// run.json (rewritten atomically at every step), log.jsonl (appended as the log streams),
+// manifest.json, and outputs/ (unless the run was given another output folder).
+
+import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readEnv } from '../env.js';
+import { UsageError } from '../errors.js';
+import type { RunRecord } from '../run/record.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** Milliseconds since the epoch when it was received. */
+  at: number;
+  text: string;
+}
+
+export interface CorruptRun {
+  runId: string;
+  problem: string;
+}
+
+export class RunStore {
+  readonly root: string;
+
+  constructor(projectRoot: string, env: NodeJS.ProcessEnv = process.env) {
+    this.root = resolve(readEnv('KAGGLE_RUN_HOME', env) ?? join(projectRoot, '.kaggle-run'));
+  }
+
+  get runsDir(): string {
+    return join(this.root, 'runs');
+  }
+
+  runDir(runId: string): string {
+    return join(this.runsDir, runId);
+  }
+
+  /** Creates the run's folder and its first record; fails if the id is taken. */
+  async create(record: RunRecord): Promise<void> {
+    await mkdir(this.runsDir, { recursive: true });
+    // Keep run records out of the user's git status.
+    const ignore = join(this.root, '.gitignore');
+    if (!existsSync(ignore)) await writeFile(ignore, '*\n');
+    await mkdir(this.runDir(record.runId));
+    await this.save(record);
+  }
+
+  save(record: RunRecord): Promise<void> {
+    return writeJsonAtomic(join(this.runDir(record.runId), 'run.json'), record);
+  }
+
+  async appendLog(runId: string, lines: LogLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await appendFile(
+      join(this.runDir(runId), 'log.jsonl'),
+      lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    );
+  }
+
+  async readLog(runId: string): Promise<LogLine[]> {
+    let text: string;
+    try {
+      text = await readFile(join(this.runDir(runId), 'log.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    const lines: LogLine[] = [];
+    for (const raw of text.split('\n')) {
+      if (raw.trim() === '') continue;
+      try {
+        lines.push(JSON.parse(raw) as LogLine);
+      } catch {
+        // a line cut short by a killed process: skip it, keep the rest
+      }
+    }
+    return lines;
+  }
+
+  async load(runId: string): Promise<RunRecord> {
+    const path = join(this.runDir(runId), 'run.json');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      throw new UsageError(`no run ${runId} in ${this.runsDir}`, {
+        hint: 'list runs with `kaggle-run runs`',
+      });
+    }
+    try {
+      return parseRecord(text);
+    } catch (error) {
+      throw new UsageError(`run record ${path} is corrupt: ${(error as Error).message}`);
+    }
+  }
+
+  /** All runs, newest first; corrupt records are reported, not fatal. */
+  async list(): Promise<{ runs: RunRecord[]; corrupt: CorruptRun[] }> {
+    let ids: string[];
+    try {
+      ids = (await readdir(this.runsDir, { withFileTypes: true }))
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
+    } catch {
+      return { runs: [], corrupt: [] };
+    }
+    const runs: RunRecord[] = [];
+    const corrupt: CorruptRun[] = [];
+    for (const runId of ids) {
+      try {
+        runs.push(parseRecord(await readFile(join(this.runDir(runId), 'run.json'), 'utf8')));
+      } catch (error) {
+        corrupt.push({ runId, problem: (error as Error).message });
+      }
+    }
+    runs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    return { runs, corrupt };
+  }
+
+  /** Finds a run by exact id, unique prefix, or `last`. */
+  async resolve(ref: string): Promise<RunRecord> {
+    if (ref !== 'last' && existsSync(join(this.runDir(ref), 'run.json'))) return this.load(ref);
+    const { runs } = await this.list();
+    if (ref === 'last') {
+      const last = runs[0];
+      if (last === undefined) throw new UsageError(`no runs yet in ${this.runsDir}`);
+      return last;
+    }
+    const matches = runs.filter((r) => r.runId.startsWith(ref) || r.runId.includes(ref));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) {
+      throw new UsageError(`no run matches ${JSON.stringify(ref)}`, {
+        hint: 'list runs with `kaggle-run runs`',
+      });
+    }
+    throw new UsageError(
+      `${matches.length} runs match ${JSON.stringify(ref)}: ${matches
+        .slice(0, 5)
+        .map((r) => r.runId)
+        .join(', ')}`,
+      { hint: 'give more of the run id' },
+    );
+  }
+}
+
+function parseRecord(text: string): RunRecord {
+  const value = JSON.parse(text) as Partial<RunRecord>;
+  if (typeof value !== 'object' || value === null || typeof value.runId !== 'string') {
+    throw new Error('not a run record');
+  }
+  return value as RunRecord;
+}

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startExecution } from '../../src/platform/local/executor.js';
+import { sandboxAvailable } from '../../src/platform/local/sandbox.js';
+import { tempDir } from '../helpers/temp.js';
+
+const base = { kind: 'script' as const, inputs: [], accelerator: 'none' as const, timeoutSeconds: 30 };
+
+test('runs a script with cwd = working, streams stdout and stderr as lines, keeps outputs', async (t) => {
+  const dir = await tempDir(t);
+  const execution = await startExecution({
+    ...base,
+    dir,
+    sandbox: 'none',
+    source: [
+      'import os, sys',
+      'print("one"); print("two")',
+      'print("oops", file=sys.stderr)',
+      'open("out.txt", "w").write(os.getcwd())',
+    ].join('\n'),
+  });
+  const seen: string[] = [];
+  for await (const entry of execution.follow()) seen.push(`${entry.stream_name}:${entry.data}`);
+  const result = await execution.done;
+  assert.equal(result.status, 'complete');
+  assert.equal(result.exitCode, 0);
+  assert.deepEqual(seen.filter((s) => s.startsWith('stdout')), ['stdout:one\n', 'stdout:two\n']);
+  assert.deepEqual(seen.filter((s) => s.startsWith('stderr')), ['stderr:oops\n']);
+  assert.equal(await readFile(join(dir, 'working', 'out.txt'), 'utf8'), join(dir, 'working'));
+});
+
+test('a failing script ends in error with its exit code', async (t) => {
+  const execution = await startExecution({ ...base, dir: await tempDir(t), sandbox: 'none', source: 'import sys; sys.exit(7)' });
+  assert.deepEqual(
+    { status: (await execution.done).status, code: (await execution.done).exitCode },
+    { status: 'error', code: 7 },
+  );
+});
+
+test('timeout kills the whole process tree, children included', async (t) => {
+  const dir = await tempDir(t);
+  const execution = await startExecution({
+    ...base,
+    dir,
+    sandbox: 'none',
+    timeoutSeconds: 1,
+    source: [
+      'import subprocess, sys, time',
+      'p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])',
+      'open("child.pid", "w").write(str(p.pid))',
+      'print("started", flush=True)',
+      'time.sleep(60)',
+    ].join('\n'),
+  });
+  const result = await execution.done;
+  assert.equal(result.status, 'timeout');
+  const pid = Number(await readFile(join(dir, 'working', 'child.pid'), 'utf8'));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(existsSync(`/proc/${pid}`) && !(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z '), false);
+});
+
+test('kill() cancels a run', async (t) => {
+  const execution = await startExecution({ ...base, dir: await tempDir(t), sandbox: 'none', source: 'import time; time.sleep(60)' });
+  execution.kill();
+  assert.equal((await execution.done).status, 'cancelled');
+});
+
+test('inputs are placed under input/ and accelerator none hides GPUs', async (t) => {
+  const dir = await tempDir(t);
+  const data = join(await tempDir(t), 'data.txt');
+  await (await import('node:fs/promises')).writeFile(data, 'payload');
+  const execution = await startExecution({
+    ...base,
+    dir,
+    sandbox: 'none',
+    inputs: [{ localPath: data, target: 'my-data/data.txt' }],
+    source: [
+      'import os',
+      'print(open(os.path.join(os.environ["KAGGLE_RUN_INPUT_DIR"], "my-data", "data.txt")).read())',
+      'print("cuda=" + repr(os.environ.get("CUDA_VISIBLE_DEVICES")))',
+    ].join('\n'),
+  });
+  await execution.done;
+  const text = execution.log.map((e) => e.data).join('');
+  assert.match(text, /payload/);
+  assert.match(text, /cuda=''/);
+});
+
+test('inside bubblewrap the run sees /kaggle/input and /kaggle/working', async (t) => {
+  if (!(await sandboxAvailable())) return t.skip('bubblewrap is not available on this machine');
+  const dir = await tempDir(t);
+  const execution = await startExecution({
+    ...base,
+    dir,
+    sandbox: 'bwrap',
+    source: [
+      'import os',
+      'print(os.getcwd())',
+      'open("/kaggle/working/hard-coded.txt", "w").write("ok")',
+      'print(sorted(os.listdir("/kaggle")))',
+    ].join('\n'),
+  });
+  const result = await execution.done;
+  assert.equal(result.status, 'complete', execution.log.map((e) => e.data).join(''));
+  assert.ok(execution.sandboxed);
+  const text = execution.log.map((e) => e.data).join('');
+  assert.match(text, /^\/kaggle\/working$/m);
+  assert.match(text, /'input'.*'working'/);
+  assert.equal(await readFile(join(dir, 'working', 'hard-coded.txt'), 'utf8'), 'ok');
+});
+
+test('follow() replays from the start for a late reader', async (t) => {
+  const execution = await startExecution({ ...base, dir: await tempDir(t), sandbox: 'none', source: 'print("a"); print("b")' });
+  await execution.done;
+  const replay: string[] = [];
+  for await (const e of execution.follow()) replay.push(e.data);
+  assert.deepEqual(replay, ['a\n', 'b\n']);
+});
