@@ -12,6 +12,7 @@ import { registerShow } from './commands/show.js';
 import { registerLogs } from './commands/logs.js';
 import { registerOutputs } from './commands/outputs.js';
 import { registerInit } from './commands/init.js';
+import { registerServer } from './commands/server.js';
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -31,6 +32,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   registerLogs(program, io);
   registerOutputs(program, io);
   registerInit(program, io);
+  registerServer(program, io);
 
   const wantsJson = argv.includes('--json');
   try {

@@ -119,3 +119,23 @@ test('follow() replays from the start for a late reader', async (t) => {
   for await (const e of execution.follow()) replay.push(e.data);
   assert.deepEqual(replay, ['a\n', 'b\n']);
 });
+
+test('the program never sees Kaggle API credentials from the environment', async (t) => {
+  const saved = { key: process.env.KAGGLE_KEY, token: process.env.KAGGLE_API_TOKEN };
+  process.env.KAGGLE_KEY = 'do-not-leak';
+  process.env.KAGGLE_API_TOKEN = 'do-not-leak-either';
+  t.after(() => {
+    if (saved.key === undefined) delete process.env.KAGGLE_KEY;
+    else process.env.KAGGLE_KEY = saved.key;
+    if (saved.token === undefined) delete process.env.KAGGLE_API_TOKEN;
+    else process.env.KAGGLE_API_TOKEN = saved.token;
+  });
+  const execution = await startExecution({
+    ...base,
+    dir: await tempDir(t),
+    sandbox: 'none',
+    source: 'import os; print([k for k in os.environ if k.startswith("KAGGLE_") and "RUN" not in k])',
+  });
+  await execution.done;
+  assert.equal(execution.log.map((e) => e.data).join(''), '[]\n');
+});

@@ -66,6 +66,15 @@ async function placeInput(localPath: string, target: string): Promise<void> {
   }
 }
 
+/** A Kaggle session never sees the account's API credentials; neither does a local one. */
+const CREDENTIAL_VARS = ['KAGGLE_KEY', 'KAGGLE_USERNAME', 'KAGGLE_API_TOKEN', 'KAGGLE_CONFIG_DIR'];
+
+function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of CREDENTIAL_VARS) delete copy[name];
+  return copy;
+}
+
 export async function startExecution(options: ExecutionOptions): Promise<Execution> {
   const dir = resolve(options.dir);
   const inputDir = join(dir, 'input');
@@ -93,7 +102,7 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   const python = options.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
   const script = seen(join(sourceDir, scriptName), `${SANDBOX_ROOT}/src/${scriptName}`);
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...withoutCredentials(process.env),
     ...options.env,
     PYTHONUNBUFFERED: '1',
     KAGGLE_RUN_INPUT_DIR: seen(inputDir, `${SANDBOX_ROOT}/input`),

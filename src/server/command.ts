@@ -1,0 +1,114 @@
+// The body of `kaggle-run server`: validates the flags, starts the server, prints
+// `listening on http://127.0.0.1:PORT` as the first stdout line, and serves until SIGINT or
+// SIGTERM (or the given signal aborts). The CLI wiring (commander) lives in src/cli.
+
+import { UsageError } from '../errors.js';
+import { loadAccounts } from './auth.js';
+import { parseFaultSpec } from './faults.js';
+import type { ServerOptions } from './options.js';
+import { startServer } from './server.js';
+
+/** The flags as commander hands them over (strings), or already as numbers. */
+export interface ServerCommandOptions {
+  /** --port N: 0 picks a free port (default 0). */
+  port?: string | number | undefined;
+  /** --data-dir D: where kernels, logs and outputs live (default a new temp folder). */
+  dataDir?: string | undefined;
+  /** --faults SPEC: `0.2`, or `429=0.1,500=0.05,drop=0.02,truncate=0.1,slow=0.2,queue=0.3,status404=0.3`. */
+  faults?: string | undefined;
+  /** --fault-seed N: repeatable faults. */
+  faultSeed?: string | number | undefined;
+  /** --accounts FILE: JSON `[{"username", "key"? , "token"?}]` (default KAGGLE_USERNAME/KAGGLE_KEY). */
+  accounts?: string | undefined;
+  /** --gpu-sessions N: concurrent GPU/TPU sessions per user (default 2). */
+  gpuSessions?: string | number | undefined;
+  /** --quota-hours H: weekly GPU quota per user (default 30). */
+  quotaHours?: string | number | undefined;
+  /** --session-timeout S: longest (and default) session in seconds (default 43200). */
+  sessionTimeout?: string | number | undefined;
+  /** --python P: interpreter for kernels (default KAGGLE_RUN_PYTHON, then python3). */
+  python?: string | undefined;
+}
+
+export interface ServerCommandIo {
+  stdout?: { write(text: string): unknown };
+  stderr?: { write(text: string): unknown };
+  env?: NodeJS.ProcessEnv;
+  /** Stops the server when aborted (tests); SIGINT and SIGTERM always do. */
+  signal?: AbortSignal;
+}
+
+function number(
+  value: string | number | undefined,
+  flag: string,
+  check: (n: number) => boolean,
+  rule: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : Number(value.trim());
+  if (typeof value === 'string' && value.trim() === '') {
+    throw new UsageError(`${flag} needs a value: ${rule}`);
+  }
+  if (!Number.isFinite(n) || !check(n)) {
+    throw new UsageError(`invalid ${flag} ${JSON.stringify(String(value))}: ${rule}`);
+  }
+  return n;
+}
+
+const isWhole = (n: number) => Number.isInteger(n) && n >= 0;
+
+/** Turns the flags into ServerOptions, reporting a bad flag as a UsageError. */
+export async function serverOptionsFromFlags(
+  flags: ServerCommandOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ServerOptions> {
+  const port = number(flags.port, '--port', (n) => isWhole(n) && n <= 65535, 'use 0 to 65535');
+  const faultSeed = number(flags.faultSeed, '--fault-seed', isWhole, 'use a whole number');
+  const gpuSessions = number(flags.gpuSessions, '--gpu-sessions', isWhole, 'use a whole number');
+  const quotaHours = number(flags.quotaHours, '--quota-hours', (n) => n >= 0, 'use hours >= 0');
+  const sessionTimeout = number(
+    flags.sessionTimeout,
+    '--session-timeout',
+    (n) => Number.isInteger(n) && n >= 1,
+    'use whole seconds >= 1',
+  );
+  if (flags.faults !== undefined) parseFaultSpec(flags.faults); // fail early on a bad spec
+  return {
+    port,
+    dataDir: flags.dataDir,
+    faults: flags.faults,
+    faultSeed,
+    accounts: flags.accounts === undefined ? undefined : await loadAccounts(flags.accounts),
+    env,
+    gpuSessions,
+    gpuQuotaHours: quotaHours,
+    sessionTimeoutSeconds: sessionTimeout,
+    python: flags.python,
+  };
+}
+
+/** Runs the server until SIGINT/SIGTERM, then stops its sessions and resolves (exit 0). */
+export async function runServerCommand(
+  flags: ServerCommandOptions,
+  io: ServerCommandIo = {},
+): Promise<void> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const server = await startServer(await serverOptionsFromFlags(flags, io.env ?? process.env));
+  stdout.write(`listening on ${server.url}\n`);
+  stderr.write(`data folder: ${server.dataDir}\n`);
+  for (const warning of server.warnings) stderr.write(`warning: ${warning}\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolveStop();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (io.signal?.aborted) stop();
+    io.signal?.addEventListener('abort', stop, { once: true });
+  });
+  stderr.write('stopping: running sessions are ended\n');
+  await server.close();
+}

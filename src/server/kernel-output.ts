@@ -1,0 +1,120 @@
+// ListKernelSessionOutput (`kaggle kernels output`) and ListKernelFiles: the files under a
+// version's working folder, paged, each with a signed download URL; plus the persisted log.
+// While the version is still queued or running the listing is empty, as on Kaggle.
+
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { listRegularFiles } from '../platform/local/list-files.js';
+import type { RpcCall, RpcHandler, ServiceContext } from './context.js';
+import { parseBody } from './http-util.js';
+import { findReadableKernel, pickVersion, requireUser } from './kernel-access.js';
+import { isTerminalStatus, type KernelRecord, type VersionRecord } from './kernel-store.js';
+import { decodePageToken, encodePageToken, pageSize } from './paging.js';
+import { signFileUrl } from './signed-url.js';
+
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 200;
+
+const listSchema = z.object({
+  userName: z.string().nullish(),
+  kernelSlug: z.string().nullish(),
+  pageSize: z.number().nullish(),
+  pageToken: z.string().nullish(),
+  versionLabel: z.string().nullish(),
+});
+
+interface Page {
+  kernel: KernelRecord;
+  version: VersionRecord;
+  files: { path: string; absolute: string }[];
+  firstPage: boolean;
+  nextPageToken: string;
+}
+
+async function listPage(ctx: ServiceContext, call: RpcCall): Promise<Page> {
+  const user = requireUser(call.user);
+  const req = parseBody(listSchema, call.body);
+  const found = findReadableKernel(ctx.store, user, {
+    userName: req.userName ?? undefined,
+    kernelSlug: req.kernelSlug ?? undefined,
+    versionLabel: req.versionLabel ?? undefined,
+  });
+  const { kernel } = found;
+  const token = req.pageToken ?? '';
+  const position =
+    token === ''
+      ? { kernel: kernel.id, version: pickVersion(kernel, found.version).number, offset: 0 }
+      : decodePageToken(token, kernel.id);
+  const version = pickVersion(kernel, position.version);
+  const size = pageSize(req.pageSize ?? undefined, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  const all = isTerminalStatus(version.status)
+    ? await listRegularFiles(ctx.store.workingDir(kernel, version.number)).catch(() => [])
+    : [];
+  const end = position.offset + size;
+  return {
+    kernel,
+    version,
+    files: all.slice(position.offset, end),
+    firstPage: token === '',
+    nextPageToken: end < all.length ? encodePageToken({ ...position, offset: end }) : '',
+  };
+}
+
+export const listKernelSessionOutput: RpcHandler = async (ctx, call) => {
+  const page = await listPage(ctx, call);
+  const { kernel, version } = page;
+  const expires = ctx.nowMs() / 1000 + ctx.limits.urlTtlSeconds;
+  const files = page.files.map((f) => ({
+    url: signFileUrl(
+      call.origin,
+      ctx.store.secret,
+      { owner: kernel.owner, slug: kernel.slug, version: version.number, path: f.path },
+      expires,
+    ),
+    fileName: f.path,
+  }));
+  // The log goes with the first page only: the official CLI writes it from page one.
+  const log =
+    page.firstPage && isTerminalStatus(version.status)
+      ? ((await ctx.store.readLog(kernel, version.number)) ?? '')
+      : '';
+  return { files, log, nextPageToken: page.nextPageToken };
+};
+
+/** "3:38 pm, Saturday 6 June 2026 UTC", the human date Kaggle puts in ListKernelFiles. */
+export function humanDate(date: Date): string {
+  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  const months = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ];
+  const hours = date.getUTCHours();
+  const minutes = String(date.getUTCMinutes()).padStart(2, '0');
+  const clock = `${hours % 12 === 0 ? 12 : hours % 12}:${minutes} ${hours < 12 ? 'am' : 'pm'}`;
+  return `${clock}, ${days[date.getUTCDay()]} ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} UTC`;
+}
+
+export const listKernelFiles: RpcHandler = async (ctx, call) => {
+  const page = await listPage(ctx, call);
+  const files = await Promise.all(
+    page.files.map(async (f) => {
+      const info = await stat(f.absolute).catch(() => undefined);
+      return {
+        name: f.path,
+        size: info?.size ?? 0,
+        creationDate: humanDate(info?.mtime ?? new Date(ctx.nowMs())),
+      };
+    }),
+  );
+  return { files, nextPageToken: page.nextPageToken };
+};

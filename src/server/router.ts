@@ -1,0 +1,74 @@
+// Maps a request line to what answers it. Both `/v1/...` (api.kaggle.com) and `/api/v1/...`
+// (www.kaggle.com, the SDK's non-PROD environments) are accepted.
+
+import type { RpcHandler } from './context.js';
+import { rpcTable } from './kernels-service.js';
+
+export type Route =
+  | { kind: 'stats' }
+  | { kind: 'rpc'; label: string; handler: RpcHandler }
+  | { kind: 'logs'; label: string; owner: string; slug: string }
+  | { kind: 'file'; label: string; token: string; path: string }
+  | { kind: 'error'; status: 404 | 405; message: string; allow?: string };
+
+const LOGS_LABEL = 'GET /v1/kernels/logs/stream';
+const FILES_LABEL = 'GET /files';
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+export function matchRoute(method: string, rawPath: string): Route {
+  const path = rawPath.startsWith('/api/v1/') ? rawPath.slice('/api'.length) : rawPath;
+  const isGet = method === 'GET' || method === 'HEAD';
+
+  if (path === '/_stats') {
+    return isGet
+      ? { kind: 'stats' }
+      : { kind: 'error', status: 405, message: 'Use GET for /_stats.', allow: 'GET' };
+  }
+
+  const file = /^\/files\/([^/]+)\/(.+)$/.exec(path);
+  if (file !== null) {
+    if (!isGet)
+      return { kind: 'error', status: 405, message: 'Use GET for files.', allow: 'GET, HEAD' };
+    return { kind: 'file', label: FILES_LABEL, token: file[1] ?? '', path: file[2] ?? '' };
+  }
+
+  const logs = /^\/v1\/kernels\/logs\/stream\/([^/]+)\/([^/]+)\/?$/.exec(path);
+  if (logs !== null) {
+    const owner = decode(logs[1] ?? '');
+    const slug = decode(logs[2] ?? '');
+    if (owner === undefined || slug === undefined) {
+      return { kind: 'error', status: 404, message: `Not found: ${rawPath}` };
+    }
+    if (!isGet)
+      return { kind: 'error', status: 405, message: 'Use GET for the log stream.', allow: 'GET' };
+    return { kind: 'logs', label: LOGS_LABEL, owner, slug };
+  }
+
+  const rpc = /^\/v1\/([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\/([A-Za-z0-9_]+)$/.exec(path);
+  if (rpc !== null) {
+    const service = rpc[1] ?? '';
+    const name = rpc[2] ?? '';
+    const handler = rpcTable[service]?.[name];
+    if (handler === undefined) {
+      return { kind: 'error', status: 404, message: `Unknown method ${service}/${name}.` };
+    }
+    if (method !== 'POST') {
+      return {
+        kind: 'error',
+        status: 405,
+        message: 'RPC methods are called with POST.',
+        allow: 'POST',
+      };
+    }
+    return { kind: 'rpc', label: `${service}/${name}`, handler };
+  }
+
+  return { kind: 'error', status: 404, message: `Not found: ${rawPath}` };
+}

@@ -1,0 +1,200 @@
+// `kaggle-run server`: Kaggle's wire protocol (protocol.md) in front of the local executor,
+// on loopback. Point the kaggle platform (or the official CLI) at it and the whole remote path
+// runs offline, with faults injected on request.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UsageError, errorMessage } from '../errors.js';
+import { startExecution } from '../platform/local/executor.js';
+import { Authenticator, accountsFromEnv } from './auth.js';
+import type { ServiceContext } from './context.js';
+import { FaultInjector, type FaultKind, type FaultSettings, type RequestClass } from './faults.js';
+import { serveFile } from './file-download.js';
+import { HttpError, readJsonBody, sendError, sendJson, sleep } from './http-util.js';
+import { KernelStore, RESTARTED_MESSAGE } from './kernel-store.js';
+import { anonymousMethods } from './kernels-service.js';
+import { serveLogStream } from './log-stream.js';
+import { resolveLimits, type ServerOptions } from './options.js';
+import { matchRoute, type Route } from './router.js';
+import { SessionRunner } from './session-runner.js';
+import { MapDatasetRegistry } from './sources.js';
+import { ServerStats, type StatsSnapshot } from './stats.js';
+
+export interface ServerHandle {
+  /** `http://127.0.0.1:PORT`, the base URL for clients (both /v1 and /api/v1 work under it). */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Problems met while loading the data folder (unreadable kernel records are skipped). */
+  readonly warnings: readonly string[];
+  /** Datasets that pushes may name in datasetDataSources (none by default). */
+  readonly datasets: MapDatasetRegistry;
+  stats(): StatsSnapshot;
+  /** Replaces the fault settings at runtime and restarts the PRNG with `seed`. */
+  setFaults(faults: string | Partial<FaultSettings> | undefined, seed?: number): void;
+  /** Stops running sessions (they end as ERROR), writes everything, closes every connection. */
+  close(): Promise<void>;
+}
+
+const RESPONSE_FAULTS: ReadonlySet<FaultKind> = new Set(['429', '500', '503', 'drop', 'slow']);
+
+function requestClass(route: Route & { kind: 'rpc' | 'logs' | 'file' }): RequestClass {
+  if (route.kind === 'file') return 'file';
+  if (route.kind === 'logs') return 'logs';
+  return route.label === 'kernels.KernelsApiService/SaveKernel' ? 'push' : 'rpc';
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kaggle-run-server-'))));
+  await mkdir(dataDir, { recursive: true });
+  const accounts = options.accounts ?? accountsFromEnv(options.env ?? process.env);
+  if (accounts.length === 0) {
+    throw new UsageError('kaggle-run server has no accounts to accept', {
+      hint: 'Pass --accounts FILE, or set KAGGLE_USERNAME and KAGGLE_KEY.',
+    });
+  }
+  const { store, warnings } = await KernelStore.open(dataDir);
+  const limits = resolveLimits(options);
+  const nowMs = options.now ?? Date.now;
+  const faults = new FaultInjector(options.faults, options.faultSeed);
+  const stats = new ServerStats();
+  const datasets = new MapDatasetRegistry();
+  const runner = new SessionRunner({
+    store,
+    startExecution: options.startExecution ?? startExecution,
+    python: options.python,
+    sandbox: options.sandbox,
+  });
+  const ctx: ServiceContext = {
+    auth: new Authenticator(accounts),
+    store,
+    runner,
+    limits,
+    datasets,
+    faults,
+    stats,
+    nowMs,
+    status404: new Map(),
+  };
+  // A JSON-escaped source can be several times its size; leave room for it.
+  const bodyLimit = Math.max(16 * 1024 * 1024, 8 * limits.maxSourceBytes);
+  let boundUrl = '';
+
+  const snapshot = (): StatsSnapshot =>
+    stats.snapshot({
+      faultSeed: faults.seed,
+      sessionsRunning: runner.counts().running,
+      sessionsQueued: runner.counts().queued,
+    });
+
+  function authenticated(req: IncomingMessage): string {
+    const user = ctx.auth.authenticate(req.headers.authorization);
+    if (user === undefined) throw new HttpError(401, 'Unauthenticated');
+    return user;
+  }
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = matchRoute(req.method ?? 'GET', url.pathname);
+    if (route.kind === 'stats') return sendJson(res, 200, snapshot());
+    if (route.kind === 'error') {
+      const headers: Record<string, string> =
+        route.allow === undefined ? {} : { Allow: route.allow };
+      return sendError(res, new HttpError(route.status, route.message, headers));
+    }
+
+    const requestIndex = stats.countRequest(route.label);
+    const fault = faults.draw(requestClass(route));
+    if (fault !== undefined && (RESPONSE_FAULTS.has(fault) || fault === 'truncate')) {
+      stats.countFault(requestIndex, route.label, fault);
+    }
+    switch (fault) {
+      case '429':
+        throw new HttpError(429, 'Too many requests', { 'Retry-After': '1' });
+      case '500':
+        throw new HttpError(500, 'Internal error (injected fault)');
+      case '503':
+        throw new HttpError(503, 'Service unavailable (injected fault)');
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'slow':
+        await sleep(faults.current.slowMs);
+        break;
+      default:
+        break;
+    }
+
+    if (route.kind === 'file') {
+      return serveFile(
+        req,
+        res,
+        { store, stats, nowMs, truncate: fault === 'truncate' },
+        route.token,
+        route.path,
+      );
+    }
+    if (route.kind === 'logs') {
+      return serveLogStream(res, ctx, authenticated(req), route.owner, route.slug);
+    }
+    const user = anonymousMethods.has(route.label)
+      ? ctx.auth.authenticate(req.headers.authorization)
+      : authenticated(req);
+    const body = await readJsonBody(req, bodyLimit);
+    const origin =
+      options.publicUrl ?? (req.headers.host ? `http://${req.headers.host}` : boundUrl);
+    const result = await route.handler(ctx, {
+      user,
+      body,
+      origin: origin.replace(/\/+$/, ''),
+      fault: fault === 'queue' || fault === 'status404' ? fault : undefined,
+      requestIndex,
+      route: route.label,
+    });
+    sendJson(res, 200, result);
+  }
+
+  const server = createServer((req, res) => {
+    dispatch(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) sendError(res, error);
+      else sendError(res, new HttpError(500, `kaggle-run server: ${errorMessage(error)}`));
+    });
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  boundUrl = `http://${host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: boundUrl,
+    port: address.port,
+    dataDir,
+    warnings,
+    datasets,
+    stats: snapshot,
+    setFaults: (spec, seed) => faults.configure(spec, seed),
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        await runner.stopAll(RESTARTED_MESSAGE);
+        await store.flush();
+        server.closeAllConnections();
+        await closed;
+      })()),
+  };
+}

@@ -1,0 +1,180 @@
+// Runs pushed versions on the local executor and moves their status QUEUED -> RUNNING ->
+// COMPLETE / ERROR, persisting each step. The log file is written before the terminal status
+// becomes visible, so a client that sees COMPLETE always finds the log.
+
+import { errorMessage } from '../errors.js';
+import type { Execution, ExecutionResult, startExecution } from '../platform/local/executor.js';
+import { sleep } from './http-util.js';
+import type { KernelRecord, KernelStore, KernelStatus, VersionRecord } from './kernel-store.js';
+import { formatPersistedLog } from './log-format.js';
+
+export interface LiveSession {
+  readonly kernel: KernelRecord;
+  readonly version: VersionRecord;
+  /** The execution once it started; undefined when it never did (cancelled, failed to start). */
+  readonly execution: Promise<Execution | undefined>;
+  /** Settles (never rejects) once the version's terminal status is saved. */
+  readonly finished: Promise<void>;
+  /** Stops the session; `reason` becomes its failure message. */
+  cancel(reason: string): void;
+}
+
+export interface SessionStart {
+  kernel: KernelRecord;
+  version: VersionRecord;
+  source: string;
+  inputs: { localPath: string; target: string }[];
+  /** Extra time the version stays QUEUED (the `queue` fault). */
+  queueDelayMs: number;
+}
+
+export interface SessionRunnerDeps {
+  store: KernelStore;
+  startExecution: typeof startExecution;
+  python?: string | undefined;
+  sandbox?: 'auto' | 'bwrap' | 'none' | undefined;
+}
+
+function terminalState(
+  result: ExecutionResult,
+  version: VersionRecord,
+  cancelReason: string | undefined,
+): { status: KernelStatus; failureMessage?: string } {
+  switch (result.status) {
+    case 'complete':
+      return { status: 'COMPLETE' };
+    case 'error':
+      return {
+        status: 'ERROR',
+        failureMessage:
+          result.exitCode === null
+            ? 'The kernel process was killed by a signal.'
+            : `The kernel exited with code ${result.exitCode}.`,
+      };
+    case 'timeout':
+      return {
+        status: 'ERROR',
+        failureMessage: `Session timed out after ${version.timeoutSeconds} seconds (sessionTimeoutSeconds).`,
+      };
+    case 'cancelled':
+      return cancelReason === undefined
+        ? { status: 'CANCEL_ACKNOWLEDGED' }
+        : { status: 'ERROR', failureMessage: cancelReason };
+  }
+}
+
+export class SessionRunner {
+  private readonly live = new Map<string, LiveSession>();
+
+  constructor(private readonly deps: SessionRunnerDeps) {}
+
+  /** The live session of a version, while it is queued or running. */
+  get(kernel: KernelRecord, n: number): LiveSession | undefined {
+    const session = this.live.get(`${kernel.id}/${n}`);
+    return session?.kernel === kernel ? session : undefined;
+  }
+
+  counts(): { running: number; queued: number } {
+    let running = 0;
+    let queued = 0;
+    for (const session of this.live.values()) {
+      if (session.version.status === 'RUNNING') running++;
+      else if (session.version.status === 'QUEUED') queued++;
+    }
+    return { running, queued };
+  }
+
+  start(request: SessionStart): LiveSession {
+    const { kernel, version } = request;
+    const { store } = this.deps;
+    const key = `${kernel.id}/${version.number}`;
+    const abort = new AbortController();
+    let cancelReason: string | undefined;
+    let started: Execution | undefined;
+    let startError: unknown;
+
+    const execution = (async (): Promise<Execution | undefined> => {
+      if (request.queueDelayMs > 0) await sleep(request.queueDelayMs, abort.signal);
+      if (cancelReason !== undefined) return undefined;
+      try {
+        started = await this.deps.startExecution({
+          dir: store.versionDir(kernel, version.number),
+          source: request.source,
+          kind: kernel.kernelType,
+          inputs: request.inputs,
+          accelerator: version.accelerator,
+          timeoutSeconds: version.timeoutSeconds,
+          python: this.deps.python,
+          sandbox: this.deps.sandbox,
+          // As in a Kaggle batch session ("Save & Run All").
+          env: { KAGGLE_KERNEL_RUN_TYPE: 'Batch' },
+        });
+      } catch (error) {
+        startError = error;
+        return undefined;
+      }
+      if (cancelReason !== undefined) started.kill();
+      version.status = 'RUNNING';
+      version.startedAt = new Date().toISOString();
+      await store.save(kernel);
+      return started;
+    })();
+
+    const finish = async (): Promise<void> => {
+      const running = await execution.catch(() => undefined);
+      if (running === undefined) {
+        version.status = 'ERROR';
+        version.failureMessage =
+          cancelReason ??
+          `The session could not start: ${startError === undefined ? 'unknown error' : errorMessage(startError)}`;
+        version.endedAt = new Date().toISOString();
+        await store.save(kernel);
+        return;
+      }
+      const result = await running.done;
+      await store.writeLog(kernel, version.number, formatPersistedLog(running.log));
+      const state = terminalState(result, version, cancelReason);
+      version.status = state.status;
+      version.failureMessage = state.failureMessage;
+      version.startedAt = result.startedAt;
+      version.endedAt = result.endedAt;
+      version.exitCode = result.exitCode;
+      await store.save(kernel);
+    };
+
+    const finished = finish()
+      .catch((error: unknown) => {
+        // A write failed (disk full, folder removed): still end the version in memory.
+        version.status = 'ERROR';
+        version.failureMessage = `kaggle-run server: ${errorMessage(error)}`;
+      })
+      .finally(() => this.live.delete(key));
+
+    const session: LiveSession = {
+      kernel,
+      version,
+      execution,
+      finished,
+      cancel: (reason: string) => {
+        cancelReason ??= reason;
+        abort.abort();
+        started?.kill();
+      },
+    };
+    this.live.set(key, session);
+    return session;
+  }
+
+  /** Stops every session of a kernel (it is being deleted) and waits until they ended. */
+  async stopKernel(kernel: KernelRecord, reason: string): Promise<void> {
+    const sessions = [...this.live.values()].filter((s) => s.kernel === kernel);
+    for (const s of sessions) s.cancel(reason);
+    await Promise.all(sessions.map((s) => s.finished));
+  }
+
+  async stopAll(reason: string): Promise<void> {
+    const sessions = [...this.live.values()];
+    for (const s of sessions) s.cancel(reason);
+    await Promise.all(sessions.map((s) => s.finished));
+  }
+}

@@ -1,0 +1,101 @@
+// Data sources named by a push, resolved to files placed under the session's input/ folder,
+// as Kaggle mounts them at /kaggle/input/<slug>/. A ref the server does not know is reported
+// back in the push response (invalidDatasetSources, ...), and nothing is created.
+
+import { listRegularFiles } from '../platform/local/list-files.js';
+import type { KernelStore } from './kernel-store.js';
+
+/** Datasets the server can attach; a dataset store can implement this later. */
+export interface DatasetRegistry {
+  /** Folder holding the files of `owner/slug` (version `n` when given), or undefined. */
+  lookup(owner: string, slug: string, version: number | undefined): string | undefined;
+}
+
+/** A registry in memory: `add('me/data', '/path/to/folder')`. Empty by default. */
+export class MapDatasetRegistry implements DatasetRegistry {
+  private readonly folders = new Map<string, string>();
+
+  add(ref: string, folder: string): void {
+    this.folders.set(ref, folder);
+  }
+
+  lookup(owner: string, slug: string): string | undefined {
+    return this.folders.get(`${owner}/${slug}`);
+  }
+}
+
+export interface SourceRequest {
+  datasetDataSources: string[];
+  kernelDataSources: string[];
+  competitionDataSources: string[];
+  modelDataSources: string[];
+}
+
+export interface ResolvedSources {
+  inputs: { localPath: string; target: string }[];
+  invalidDatasetSources: string[];
+  invalidKernelSources: string[];
+  invalidCompetitionSources: string[];
+  invalidModelSources: string[];
+}
+
+/** Splits `owner/slug` or `owner/slug/N`; undefined when it is neither. */
+function parseRef(ref: string): { owner: string; slug: string; version?: number } | undefined {
+  const parts = ref.split('/');
+  const [owner, slug, version] = parts;
+  if (parts.length > 3 || !owner || !slug) return undefined;
+  if (version === undefined) return { owner, slug };
+  return /^\d+$/.test(version) ? { owner, slug, version: Number(version) } : undefined;
+}
+
+async function filesOf(folder: string, target: string) {
+  const files = await listRegularFiles(folder).catch(() => []);
+  return files.map((f) => ({ localPath: f.absolute, target: `${target}/${f.path}` }));
+}
+
+export async function resolveSources(
+  request: SourceRequest,
+  user: string,
+  deps: { store: KernelStore; datasets: DatasetRegistry },
+): Promise<ResolvedSources> {
+  const resolved: ResolvedSources = {
+    inputs: [],
+    invalidDatasetSources: [],
+    invalidKernelSources: [],
+    invalidCompetitionSources: [...request.competitionDataSources],
+    invalidModelSources: [...request.modelDataSources],
+  };
+  for (const ref of request.datasetDataSources) {
+    const parsed = parseRef(ref);
+    const folder = parsed && deps.datasets.lookup(parsed.owner, parsed.slug, parsed.version);
+    if (parsed === undefined || folder === undefined) resolved.invalidDatasetSources.push(ref);
+    else resolved.inputs.push(...(await filesOf(folder, parsed.slug)));
+  }
+  for (const ref of request.kernelDataSources) {
+    const parsed = parseRef(ref);
+    const kernel = parsed && deps.store.get(parsed.owner, parsed.slug);
+    const readable = kernel !== undefined && (!kernel.isPrivate || kernel.owner === user);
+    // The named version, else the latest one that completed: its output is the input.
+    const version = readable
+      ? parsed?.version !== undefined
+        ? kernel.versions.find((v) => v.number === parsed.version && v.status === 'COMPLETE')
+        : kernel.versions.findLast((v) => v.status === 'COMPLETE')
+      : undefined;
+    if (kernel === undefined || version === undefined) resolved.invalidKernelSources.push(ref);
+    else {
+      const folder = deps.store.workingDir(kernel, version.number);
+      resolved.inputs.push(...(await filesOf(folder, kernel.slug)));
+    }
+  }
+  return resolved;
+}
+
+export function hasInvalidSources(resolved: ResolvedSources): boolean {
+  return (
+    resolved.invalidDatasetSources.length +
+      resolved.invalidKernelSources.length +
+      resolved.invalidCompetitionSources.length +
+      resolved.invalidModelSources.length >
+    0
+  );
+}
