@@ -1,0 +1,5 @@
+// Packing: which files of a project ship (minus secrets), as a deterministic zip.
+export { packProject, type PackOptions, type PackResult } from './pack-project.js';
+export { selectFiles, type ExcludedFile, type SelectRules } from './select-files.js';
+export { secretReason } from './secrets.js';
+export { isStored } from './deterministic-zip.js';
