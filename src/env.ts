@@ -14,7 +14,7 @@ export const envVars = {
   KAGGLE_USERNAME: 'Kaggle user name; overrides kaggle.json.',
   KAGGLE_KEY: 'Kaggle legacy API key; overrides kaggle.json.',
   NO_COLOR: 'Disables colours in terminal output.',
-  XDG_CONFIG_HOME: 'Base folder for the user config (<it>/kaggle-run/config.yaml); default ~/.config.',
+  XDG_CONFIG_HOME: 'Base of the user config, <it>/kaggle-run/config.yaml (default ~/.config).',
   HOME: 'Home folder; locates ~/.config/kaggle-run/config.yaml when XDG_CONFIG_HOME is unset.',
 } as const;
 

@@ -1,0 +1,165 @@
+// The job spec as written in kaggle-run.yaml / [tool.kaggle-run], and the user config, as zod
+// schemas. Messages are ours (not zod's) and say what was found, so a problem reads well with
+// its file, line and dot path in front. Checks that need the file system (entry, requirements
+// file) or several fields at once (args templates, profile types) live in validate.ts.
+
+import * as z from 'zod';
+import { acceleratorNames, parseAccelerator } from '../accelerator.js';
+import { UsageError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { slugify } from './slug.js';
+
+/** "a number (3)", "a list", "nothing": what the user wrote, for messages. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date || (typeof value === 'object' && 'toISOString' in value)) {
+    return 'a date';
+  }
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value)})`;
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return `a ${typeof value} (${String(value)})`;
+  }
+  return typeof value;
+}
+
+const expect = (what: string) => (issue: { input?: unknown }) =>
+  `must be ${what}, got ${describeValue(issue.input)}`;
+
+const text = (what = 'a string') =>
+  z.string({ error: expect(what) }).refine((s) => s.trim() !== '', { error: 'must not be empty' });
+const stringList = (what: string) =>
+  z.array(text(`a string (one ${what})`), { error: expect(`a list of ${what}s`) });
+const flag = z.boolean({ error: expect('true or false') });
+
+/**
+ * A string or a list, picked by what was written, so a bad list item is reported at its own
+ * index instead of as "not a string or a list".
+ */
+function stringOrList<S extends z.ZodType<string>, L extends z.ZodType<string[]>>(
+  single: S,
+  list: L,
+  what: string,
+) {
+  return z.unknown().transform((value, ctx): string | string[] => {
+    const schema = typeof value === 'string' ? single : Array.isArray(value) ? list : undefined;
+    if (schema === undefined) {
+      ctx.issues.push({ code: 'custom', input: value, message: expect(what)({ input: value }) });
+      return z.NEVER;
+    }
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      ctx.issues.push({ code: 'custom', input: value, message: issue.message, path: issue.path });
+    }
+    return z.NEVER;
+  });
+}
+
+export const paramValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: expect('a string, number, true/false or null'),
+});
+// Param names are checked in validate.ts so that a bad name gets its own line and path.
+export const paramMapSchema = z.record(z.string(), paramValueSchema, {
+  error: expect('a mapping of param names to values'),
+});
+
+export const platformSchema = z.enum(['local', 'kaggle'], {
+  error: expect('`local` or `kaggle`'),
+});
+
+export const acceleratorSchema = z
+  .string({ error: expect(`an accelerator name (${acceleratorNames().join(', ')})`) })
+  .transform((value, ctx) => {
+    const accelerator = parseAccelerator(value);
+    if (accelerator !== undefined) return accelerator;
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `unknown accelerator ${JSON.stringify(value)}; valid names: ${acceleratorNames().join(', ')} (aliases: cpu, gpu)`,
+    });
+    return z.NEVER;
+  });
+
+const timeoutSchema = z
+  .union([z.number(), z.string()], {
+    error: expect('seconds or a duration such as 30m, 2h or 1h30m'),
+  })
+  .transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      const message = error instanceof UsageError ? error.message : String(error);
+      const hint = error instanceof UsageError && error.hint ? `; ${error.hint}` : '';
+      ctx.issues.push({ code: 'custom', input: value, message: `${message}${hint}` });
+      return z.NEVER;
+    }
+  });
+
+// "owner/slug" or "owner/slug/N", as Kaggle spells dataset references.
+const datasetPattern = /^[A-Za-z0-9][A-Za-z0-9_-]*\/[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[1-9]\d*)?$/;
+const datasetSchema = z
+  .string({ error: expect('a dataset reference ("owner/slug" or "owner/slug/N")') })
+  .refine((s) => datasetPattern.test(s), {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a dataset reference; write "owner/slug" or "owner/slug/VERSION"`,
+  });
+
+const nameSchema = z.string({ error: expect('a string') }).refine((s) => slugify(s) !== '', {
+  error: 'must contain at least one letter or digit (it becomes the Kaggle kernel slug)',
+});
+
+export const specShape = {
+  name: nameSchema.optional(),
+  entry: text('a path to a .py or .ipynb file').optional(),
+  args: z
+    .array(z.string({ error: expect('a string') }), { error: expect('a list of strings') })
+    .optional(),
+  params: paramMapSchema.optional(),
+  profiles: z
+    .record(z.string(), paramMapSchema, {
+      error: expect('a mapping of profile names to param mappings'),
+    })
+    .optional(),
+  accelerator: acceleratorSchema.optional(),
+  requirements: stringOrList(
+    text(),
+    stringList('requirement'),
+    'a requirements file path or a list of pip requirements',
+  ).optional(),
+  include: stringList('glob').optional(),
+  exclude: stringList('glob').optional(),
+  outputs: stringList('glob').optional(),
+  timeout: timeoutSchema.optional(),
+  datasets: z.array(datasetSchema, { error: expect('a list of dataset references') }).optional(),
+  internet: flag.optional(),
+  private: flag.optional(),
+  platform: platformSchema.optional(),
+  python: text().optional(),
+};
+
+export const specSchema = z.strictObject(specShape, { error: expect('a mapping of keys') });
+export type SpecFile = z.output<typeof specSchema>;
+export const specKeys = Object.keys(specShape);
+
+export const endpointSchema = z
+  .string({ error: expect('a URL') })
+  .refine((s) => /^https?:\/\/[^\s/]+/.test(s), {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an http:// or https:// URL`,
+  });
+
+export const userConfigShape = {
+  platform: platformSchema.optional(),
+  accelerator: acceleratorSchema.optional(),
+  endpoint: endpointSchema.optional(),
+  python: text().optional(),
+  private: flag.optional(),
+  internet: flag.optional(),
+};
+
+export const userConfigSchema = z.strictObject(userConfigShape, {
+  error: expect('a mapping of keys'),
+});
+export type UserConfig = z.output<typeof userConfigSchema>;
+export const userConfigKeys = Object.keys(userConfigShape);
