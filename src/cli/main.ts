@@ -13,6 +13,9 @@ import { registerLogs } from './commands/logs.js';
 import { registerOutputs } from './commands/outputs.js';
 import { registerInit } from './commands/init.js';
 import { registerServer } from './commands/server.js';
+import { registerQuota } from './commands/quota.js';
+import { registerStatus } from './commands/status.js';
+import { registerDoctor } from './commands/doctor.js';
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -32,6 +35,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   registerLogs(program, io);
   registerOutputs(program, io);
   registerInit(program, io);
+  registerStatus(program, io);
+  registerQuota(program, io);
+  registerDoctor(program, io, setExit);
   registerServer(program, io);
 
   const wantsJson = argv.includes('--json');

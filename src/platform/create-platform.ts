@@ -5,12 +5,16 @@ import { LocalPlatform } from './local/local-platform.js';
 
 /** The platform a job runs on, ready to push. Probing happens here, before anything is
  * written, so a missing Python or credential is a clean usage error. */
-export async function createPlatform(job: Job, env: NodeJS.ProcessEnv): Promise<Platform> {
+export async function createPlatform(
+  job: Job,
+  env: NodeJS.ProcessEnv,
+  onWarning: (message: string) => void,
+): Promise<Platform> {
   if (job.platform === 'local') {
     const python = await findPython({ explicit: job.python, needNotebook: job.kind === 'notebook' });
     return new LocalPlatform({ python: python.command });
   }
   const { KaggleApiPlatform } = await import('../kaggle/kaggle-platform.js');
-  const platform = new KaggleApiPlatform({ endpoint: job.endpoint, env });
+  const platform = new KaggleApiPlatform({ endpoint: job.endpoint, env, onWarning });
   return platform;
 }

@@ -27,6 +27,7 @@ import { slugify } from '../util/slug.js';
 import type { RunEvent } from './events.js';
 import { fetchOutputs, manifestPathFor } from './fetch-outputs.js';
 import { LogWriter } from './log-writer.js';
+import { pushWhenFree } from './push-when-free.js';
 import { finalStatus } from './final-status.js';
 import type { RunRecord } from './record.js';
 
@@ -39,8 +40,12 @@ export interface RunOptions extends JobOverrides {
   /** Aborting detaches: the local run is stopped, a Kaggle run goes on. */
   signal?: AbortSignal;
   /** A platform to use instead of the one the job names (tests, host programs). */
-  platform?: Platform;
+  platformInstance?: Platform;
+  /** How long to wait for a free Kaggle session when the session cap is reached. */
+  queueTimeoutSeconds?: number;
 }
+
+const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
 
 /** Kaggle's kernel source limit is about 1 MiB; inline code must fit under it. */
 export const INLINE_SOURCE_LIMIT = 1024 * 1024;
@@ -77,7 +82,9 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   const store = new RunStore(job.root, env);
   const runId = newRunId(slugify(job.name));
   const outputDir = resolve(options.outputDir ?? join(store.runDir(runId), 'outputs'));
-  const platform = options.platform ?? (await createPlatform(job, env));
+  const platformWarnings: string[] = [];
+  const platform =
+    options.platformInstance ?? (await createPlatform(job, env, (message) => platformWarnings.push(message)));
   if (options.outputDir !== undefined) await ensureWritable(outputDir);
 
   const record: RunRecord = {
@@ -159,7 +166,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       );
     }
 
-    handle = await platform.push(
+    handle = yield* pushWhenFree(
+      platform,
       {
         runId,
         nonce: record.nonce,
@@ -173,7 +181,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
         private: job.private,
         datasets: job.datasets,
       },
-      options.signal,
+      { signal: options.signal, queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000 },
     );
     Object.assign(record, {
       kernel: handle.kernel,
@@ -183,6 +191,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       step: 'pushed',
     });
     await store.save(record);
+    for (const message of platformWarnings.splice(0)) yield warn(message);
     yield { type: 'pushed', handle };
 
     record.step = 'watching';

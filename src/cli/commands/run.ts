@@ -1,6 +1,7 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
 import { runJob } from '../../run/run-job.js';
+import { parseDuration } from '../../config/duration.js';
 import { InterruptedError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 import { exitCodeForRecord, reportError } from '../exit.js';
@@ -26,6 +27,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--timeout <duration>', 'e.g. 90s, 30m, 2h (overrides `timeout`)')
     .option('--output <glob>', 'output glob to fetch (repeatable; overrides `outputs`)', collect, [] as string[])
     .option('--output-dir <dir>', 'where outputs land (default .kaggle-run/runs/<run>/outputs)')
+    .option('--queue-timeout <duration>', 'how long to wait for a free Kaggle session (default 30m)')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .action(async (dir, opts) => {
       const mode = outputMode(opts.json, io.env);
@@ -54,6 +56,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
           ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
           ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
           ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
+          ...(opts.queueTimeout === undefined ? {} : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
         });
         let runId: string | undefined;
         for await (const event of events) {

@@ -10,6 +10,9 @@ export class JsonRunRenderer implements RunRenderer {
   event(event: RunEvent): void {
     if (event.type === 'log') this.io.stderr(event.text);
     else if (event.type === 'warning') this.io.stderr(`kaggle-run: warning: ${event.message}\n`);
+    else if (event.type === 'status' && event.message !== undefined) {
+      this.io.stderr(`kaggle-run: ${event.status}: ${event.message}\n`);
+    }
   }
 
   finish(record: RunRecord): void {

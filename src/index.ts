@@ -1,0 +1,33 @@
+// The library entry: what host programs import to run a job behind their own flag.
+//
+//   import { runJob } from 'kaggle-run';
+//   for await (const event of runJob({ dir: '.', platform: 'kaggle', params: ['lr=0.01'] })) { ... }
+
+export { runJob, type RunOptions } from './run/run-job.js';
+export type { RunEvent, ExcludedFile } from './run/events.js';
+export type { RunRecord, RunStatus, RunStep, OutputRecord } from './run/record.js';
+export { resolveJob, type JobOverrides } from './config/resolve.js';
+export type { Job, Params, ParamValue, PlatformName } from './job.js';
+export { accelerators, parseAccelerator, type Accelerator } from './accelerator.js';
+export type { Manifest, ManifestFile } from './manifest.js';
+export type {
+  Platform,
+  PushRequest,
+  RunHandle,
+  RemoteFile,
+  RemoteStatus,
+  WatchEvent,
+} from './platform/platform.js';
+export { LocalPlatform } from './platform/local/local-platform.js';
+export { RunStore } from './store/run-store.js';
+export {
+  KaggleRunError,
+  UsageError,
+  ConfigError,
+  ProgramFailedError,
+  PlatformError,
+  RunTimeoutError,
+  InterruptedError,
+  ExitCode,
+  exitCodeOf,
+} from './errors.js';

@@ -1,0 +1,66 @@
+// Kaggle refuses a push while the account's GPU sessions are all busy ("Maximum batch GPU
+// session count of 2 reached."). That is a wait, not a failure: say so, and push again when
+// a session may have freed, until the queue timeout.
+
+import { PlatformError } from '../errors.js';
+import { SessionCapError } from '../kaggle/errors.js';
+import type { Platform, PushRequest, RunHandle } from '../platform/platform.js';
+import type { RunEvent } from './events.js';
+
+export interface WaitOptions {
+  signal?: AbortSignal | undefined;
+  /** Give up waiting for a free session after this long. */
+  queueTimeoutMs: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 30_000;
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+export async function* pushWhenFree(
+  platform: Platform,
+  request: PushRequest,
+  options: WaitOptions,
+): AsyncGenerator<RunEvent, RunHandle> {
+  const sleep = options.sleep ?? abortableSleep;
+  const now = options.now ?? Date.now;
+  const start = now();
+  let delay = FIRST_RETRY_MS;
+  for (;;) {
+    try {
+      return await platform.push(request, options.signal);
+    } catch (error) {
+      if (!(error instanceof SessionCapError)) throw error;
+      const waited = now() - start;
+      if (waited + delay > options.queueTimeoutMs) {
+        throw new PlatformError(
+          `no free Kaggle session after waiting ${Math.round(waited / 1000)}s: ${error.message}`,
+          { hint: 'raise --queue-timeout, or wait for your running sessions (`kaggle-run runs`) to end' },
+        );
+      }
+      yield {
+        type: 'status',
+        status: 'queued',
+        message: `${error.message.trim()} Waiting for a free session; pushing again in ${Math.round(delay / 1000)}s`,
+      };
+      await sleep(delay, options.signal);
+      if (options.signal?.aborted) throw new PlatformError('interrupted while waiting for a free session');
+      delay = Math.min(Math.round(delay * 1.5), MAX_RETRY_MS);
+    }
+  }
+}
