@@ -16,6 +16,7 @@ import { registerServer } from './commands/server.js';
 import { registerQuota } from './commands/quota.js';
 import { registerStatus } from './commands/status.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerPush } from './commands/push.js';
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -38,6 +39,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   registerStatus(program, io);
   registerQuota(program, io);
   registerDoctor(program, io, setExit);
+  registerPush(program, io, setExit);
   registerServer(program, io);
 
   const wantsJson = argv.includes('--json');

@@ -27,6 +27,8 @@ export interface FetchOptions {
   concurrency?: number;
   signal?: AbortSignal | undefined;
   onFile?: (file: OutputRecord) => void;
+  /** False for kernels that do not run the harness (a plain `push`): no manifest, no warning. */
+  expectManifest?: boolean;
 }
 
 export interface FetchResult {
@@ -109,7 +111,9 @@ export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> 
   } else {
     // No manifest: the harness never finished (killed, out of time). Take what is there,
     // unverified, rather than lose it.
-    warnings.push('no manifest was written (the harness did not finish); outputs are not verified');
+    if (options.expectManifest !== false) {
+      warnings.push('no manifest was written (the harness did not finish); outputs are not verified');
+    }
     const files = listing.map((f) => ({ path: f.path, size: f.size ?? 0, sha256: '' }));
     wanted = selectByGlobs(files, options.globs).selected.map((f) => ({ remote: byPath.get(f.path)!, expected: undefined }));
   }

@@ -1,0 +1,42 @@
+import type { Command } from '@commander-js/extra-typings';
+import { resolve } from 'node:path';
+import { parseDuration } from '../../config/duration.js';
+import { ExitCode } from '../../errors.js';
+import { pushKernelFolder } from '../../push/push-kernel-folder.js';
+import type { CliIo } from '../io.js';
+import { outputMode } from '../output-mode.js';
+import { PlainRunRenderer } from '../render/plain-renderer.js';
+import { JsonRunRenderer } from '../render/json-renderer.js';
+
+export function registerPush(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('push')
+    .description('push a kernel folder (kernel-metadata.json + code, as `kaggle kernels push` takes it), wait, fetch its outputs')
+    .argument('<kernel-dir>', 'folder holding kernel-metadata.json')
+    .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
+    .option('--accelerator <name>', 'overrides machine_shape (t4x2, p100, tpu-v3-8, or a Kaggle shape name)')
+    .option('--timeout <duration>', 'session timeout, e.g. 30m')
+    .option('--dest <dir>', 'where outputs land (default KERNEL_DIR/output)')
+    .option('--json', 'print {kernel, version, url, status, dest, outputs} as JSON')
+    .action(async (dir, opts) => {
+      const json = outputMode(opts.json, io.env) === 'json';
+      const renderer = json ? new JsonRunRenderer(io) : new PlainRunRenderer(io);
+      const run = pushKernelFolder({
+        dir: resolve(io.cwd, dir),
+        endpoint: opts.endpoint,
+        env: io.env,
+        accelerator: opts.accelerator,
+        timeoutSeconds: opts.timeout === undefined ? undefined : parseDuration(opts.timeout),
+        dest: opts.dest === undefined ? undefined : resolve(io.cwd, opts.dest),
+      });
+      let next = await run.next();
+      while (!next.done) {
+        renderer.event(next.value);
+        next = await run.next();
+      }
+      const result = next.value;
+      if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      else io.stderr(`[kaggle-run] ${result.kernel} version ${result.version ?? '?'}: ${result.status}; ${result.outputs.length} output file(s) in ${result.dest}\n`);
+      if (result.status !== 'complete') setExit(result.status === 'error' ? ExitCode.programFailed : ExitCode.platform);
+    });
+}
