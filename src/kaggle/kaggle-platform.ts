@@ -1,0 +1,166 @@
+// The `kaggle` platform: the Platform interface over Kaggle's public API (or a kaggle-run
+// server behind --endpoint). Thin on purpose: the client modules do the work.
+
+import { PlatformError } from '../errors.js';
+import { KaggleApiError } from './errors.js';
+import type {
+  Platform,
+  PushRequest,
+  RemoteFile,
+  RemoteStatus,
+  RunHandle,
+  WatchEvent,
+} from '../platform/platform.js';
+import type { KaggleClient, KaggleClientOptions } from './client.js';
+import { connectKaggle } from './client.js';
+import { parseKernelRef, slugify } from './kernel-ref.js';
+import type { KernelRef } from './kernel-ref.js';
+import { acceleratorFields } from './kernels.js';
+import { defaultSleep } from './retry.js';
+import { pushKernel } from './safe-push.js';
+import { checkStatus, watchKernel } from './watch.js';
+
+export { pollIntervalMs } from './poll-cadence.js';
+
+export interface KaggleApiPlatformOptions extends Omit<KaggleClientOptions, 'signal'> {
+  /** Called with each warning meant for the user (file permissions, title/slug mismatch...). */
+  onWarning?: ((message: string) => void) | undefined;
+  /** How long the status may stay unknown (404/5xx) while watching; default 10 min. */
+  unknownGraceMs?: number | undefined;
+}
+
+export class KaggleApiPlatform implements Platform {
+  readonly name = 'kaggle' as const;
+  private client: Promise<KaggleClient> | undefined;
+  /** Download URLs of the latest listing, per handle (kernel@version). */
+  private readonly urls = new Map<string, Map<string, string>>();
+
+  constructor(private readonly options: KaggleApiPlatformOptions = {}) {}
+
+  /** Connects once (credentials, token introspection); a failure is retried on the next call. */
+  connect(signal?: AbortSignal): Promise<KaggleClient> {
+    this.client ??= connectKaggle({ ...this.options, signal }).then(
+      (client) => {
+        for (const warning of client.warnings) this.options.onWarning?.(warning);
+        return client;
+      },
+      (error: unknown) => {
+        this.client = undefined;
+        throw error;
+      },
+    );
+    return this.client;
+  }
+
+  async push(request: PushRequest, signal?: AbortSignal): Promise<RunHandle> {
+    if (request.inputs.length > 0) {
+      throw new PlatformError(
+        `the kaggle platform cannot ship ${request.inputs.length} input file(s) yet: dataset shipping is not available`,
+        {
+          hint: 'Ship the code inline in the kernel source (the default), or use the local platform.',
+        },
+      );
+    }
+    const client = await this.connect(signal);
+    if (slugify(request.title) !== request.slug) {
+      this.options.onWarning?.(
+        `kernel title ${JSON.stringify(request.title)} does not slugify to ${request.slug}; Kaggle may refuse the push (HTTP 409)`,
+      );
+    }
+    const ref: KernelRef = { owner: client.username, slug: request.slug };
+    const result = await pushKernel(
+      client.kernels,
+      ref,
+      {
+        newTitle: request.title,
+        text: request.source,
+        language: 'python',
+        kernelType: 'script',
+        datasetDataSources: request.datasets,
+        isPrivate: request.private,
+        enableInternet: request.internet,
+        ...acceleratorFields(request.accelerator),
+        sessionTimeoutSeconds: request.timeoutSeconds,
+      },
+      { signal },
+    );
+    return {
+      platform: 'kaggle',
+      kernel: `${ref.owner}/${ref.slug}`,
+      version: result.versionNumber,
+      nonce: request.nonce,
+      url: result.url,
+    };
+  }
+
+  async *watch(handle: RunHandle, signal?: AbortSignal): AsyncIterable<WatchEvent> {
+    const client = await this.connect(signal);
+    const ref = parseKernelRef(handle.kernel);
+    yield* watchKernel({
+      kernels: client.kernels,
+      ref,
+      streamLog: (options) => client.streamLog(ref.owner, ref.slug, options),
+      sleep: this.options.sleep ?? defaultSleep,
+      now: this.options.now ?? Date.now,
+      signal,
+      unknownGraceMs: this.options.unknownGraceMs,
+    });
+  }
+
+  /** A 404 or 5xx (Kaggle often answers so right after a push) is `unknown`, not an error. */
+  async status(
+    handle: RunHandle,
+    signal?: AbortSignal,
+  ): Promise<{ status: RemoteStatus; message?: string | undefined }> {
+    const client = await this.connect(signal);
+    return checkStatus(client.kernels, parseKernelRef(handle.kernel), signal);
+  }
+
+  async listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]> {
+    const client = await this.connect(signal);
+    const ref = parseKernelRef(handle.kernel);
+    const listing = await client.kernels.listKernelSessionOutput(ref.owner, ref.slug, { signal });
+    this.urls.set(handleKey(handle), new Map(listing.files.map((f) => [f.fileName, f.url])));
+    return listing.files.map((f) => ({ path: f.fileName }));
+  }
+
+  async download(
+    handle: RunHandle,
+    file: RemoteFile,
+    dest: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const client = await this.connect(signal);
+    const cached = this.urls.get(handleKey(handle))?.get(file.path);
+    if (cached !== undefined) {
+      try {
+        await client.kernels.downloadFile(cached, dest, signal);
+        return;
+      } catch (error) {
+        // Signed URLs expire (storage answers 400/403/404/410): a fresh listing has new ones.
+        if (
+          !(error instanceof KaggleApiError) ||
+          error.effectiveStatus < 400 ||
+          error.effectiveStatus >= 500
+        ) {
+          throw error;
+        }
+      }
+    }
+    await this.listOutputs(handle, signal);
+    const url = this.urls.get(handleKey(handle))?.get(file.path);
+    if (url === undefined) {
+      throw new PlatformError(
+        `kernel ${handle.kernel} has no output file ${JSON.stringify(file.path)}`,
+        {
+          hint: `List what it has with \`kaggle-run outputs\`.`,
+        },
+      );
+    }
+    await client.kernels.downloadFile(url, dest, signal);
+  }
+}
+
+function handleKey(handle: RunHandle): string {
+  return `${handle.kernel}@${handle.version ?? 'latest'}`;
+}

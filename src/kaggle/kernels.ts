@@ -1,0 +1,242 @@
+// kernels.KernelsApiService: the calls kaggle-run makes, with the exact bodies of the official
+// CLI 2.2.3 (protocol.md section 3) and typed, validated responses. Reads are retried;
+// SaveKernel and DeleteKernel never are (see safe-push.ts for the push's unknown outcomes).
+
+import { downloadToFile } from './download.js';
+import type { DownloadResult } from './download.js';
+import { parseKernelStatus } from './enums.js';
+import { KaggleApiError, pushRejection } from './errors.js';
+import type { KaggleHttp } from './http.js';
+import type { JsonObject } from './wire.js';
+import { WireReader, wireBody } from './wire.js';
+import type {
+  KernelBlob,
+  KernelMetadata,
+  ListKernelsOptions,
+  OutputFile,
+  QuotaStatistics,
+  SaveKernelRequest,
+  SaveKernelResponse,
+  SessionStatus,
+} from './kernel-types.js';
+import { kernelMetadata, quota, saveKernelOptional, saveKernelOrder } from './kernel-types.js';
+
+export * from './kernel-types.js';
+
+const service = 'kernels.KernelsApiService';
+
+/** Guards pagination against a server that hands back the same token forever. */
+const MAX_PAGES = 10_000;
+
+export class KernelsApi {
+  constructor(readonly http: KaggleHttp) {}
+
+  private call(method: string, body: JsonObject, idempotent: boolean, signal?: AbortSignal) {
+    return this.http
+      .rpc(service, method, body, { idempotent, signal })
+      .then((json) => new WireReader(json, method));
+  }
+
+  /** Pushes a new version. Not retried; a 200 with `error` set throws PushRejectedError. */
+  async saveKernel(request: SaveKernelRequest, signal?: AbortSignal): Promise<SaveKernelResponse> {
+    const fields: JsonObject = {};
+    for (const key of saveKernelOrder) fields[key] = request[key];
+    const r = await this.call('SaveKernel', wireBody(fields, saveKernelOptional), false, signal);
+    const error = r.optStr('error');
+    if (error) {
+      throw pushRejection(this.http.redact(error), {
+        tags: r.strArray('invalidTags'),
+        datasets: r.strArray('invalidDatasetSources'),
+        competitions: r.strArray('invalidCompetitionSources'),
+        kernels: r.strArray('invalidKernelSources'),
+        models: r.strArray('invalidModelSources'),
+      });
+    }
+    return {
+      ref: r.str('ref'),
+      url: r.str('url'),
+      versionNumber: r.optInt('versionNumber') ?? null,
+      kernelId: r.int('kernelId'),
+    };
+  }
+
+  async getKernelSessionStatus(
+    owner: string,
+    slug: string,
+    signal?: AbortSignal,
+  ): Promise<SessionStatus> {
+    const r = await this.call(
+      'GetKernelSessionStatus',
+      wireBody({ userName: owner, kernelSlug: slug }),
+      true,
+      signal,
+    );
+    const failureMessage = r.optStr('failureMessage');
+    return {
+      status: parseKernelStatus(r.raw('status')),
+      failureMessage: failureMessage || undefined,
+    };
+  }
+
+  /** Every page of the output listing; the log is page 1's (the only one that carries it). */
+  async listKernelSessionOutput(
+    owner: string,
+    slug: string,
+    options: { pageSize?: number | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<{ files: OutputFile[]; log: string | undefined }> {
+    const files: OutputFile[] = [];
+    let log: string | undefined;
+    let pageToken: string | undefined;
+    const seen = new Set<string>();
+    for (let page = 1; ; page++) {
+      const body = wireBody(
+        { userName: owner, kernelSlug: slug, pageSize: options.pageSize ?? 20, pageToken },
+        ['pageToken'],
+      );
+      const r = await this.call('ListKernelSessionOutput', body, true, options.signal);
+      for (const f of r.objects('files'))
+        files.push({ fileName: f.str('fileName'), url: f.str('url') });
+      if (page === 1) log = r.optStr('log') || undefined;
+      const next = r.optStr('nextPageToken');
+      if (!next) return { files, log };
+      if (seen.has(next) || page >= MAX_PAGES) {
+        throw KaggleApiError.invalidResponse(
+          'ListKernelSessionOutput',
+          `page token ${JSON.stringify(next)} repeats`,
+        );
+      }
+      seen.add(next);
+      pageToken = next;
+    }
+  }
+
+  /** Streams one output file to `dest`: the absolute URL as given, never with Authorization. */
+  downloadFile(url: string, dest: string, signal?: AbortSignal): Promise<DownloadResult> {
+    return downloadToFile(this.http, url, dest, signal);
+  }
+
+  async getKernel(
+    owner: string,
+    slug: string,
+    signal?: AbortSignal,
+  ): Promise<{ metadata: KernelMetadata; blob: KernelBlob | undefined }> {
+    const r = await this.call(
+      'GetKernel',
+      wireBody({ userName: owner, kernelSlug: slug }),
+      true,
+      signal,
+    );
+    const blob = r.optObject('blob');
+    return {
+      metadata: kernelMetadata(r.optObject('metadata') ?? new WireReader({}, 'GetKernel')),
+      blob: blob && {
+        source: blob.str('source'),
+        language: blob.optStr('language'),
+        kernelType: blob.optStr('kernelType'),
+        slug: blob.optStr('slug'),
+      },
+    };
+  }
+
+  /** Sends what the CLI sends: every optional string, `"all"` filters, page 1 (protocol 3.6). */
+  async listKernels(
+    options: ListKernelsOptions = {},
+    signal?: AbortSignal,
+  ): Promise<{ kernels: KernelMetadata[]; nextPageToken: string | undefined }> {
+    const sortBy = options.sortBy === 'HOTNESS' ? undefined : options.sortBy;
+    const body = wireBody(
+      {
+        competition: options.competition ?? '',
+        dataset: options.dataset ?? '',
+        parentKernel: options.parentKernel ?? '',
+        group: options.group ?? 'EVERYONE',
+        kernelType: options.kernelType ?? 'all',
+        language: options.language ?? 'all',
+        outputType: options.outputType ?? 'all',
+        search: options.search ?? '',
+        sortBy,
+        user: options.user ?? '',
+        page: options.page ?? 1,
+        pageSize: Math.min(options.pageSize ?? 20, 100),
+      },
+      [
+        'competition',
+        'dataset',
+        'parentKernel',
+        'kernelType',
+        'language',
+        'outputType',
+        'search',
+        'user',
+        'page',
+        'pageSize',
+      ],
+    );
+    const r = await this.call('ListKernels', body, true, signal);
+    return {
+      kernels: r.objects('kernels').map(kernelMetadata),
+      nextPageToken: r.optStr('nextPageToken') || undefined,
+    };
+  }
+
+  /** Not retried. A 200 with `errorMessage` set throws. */
+  async deleteKernel(owner: string, slug: string, signal?: AbortSignal): Promise<void> {
+    const r = await this.call(
+      'DeleteKernel',
+      wireBody({ userName: owner, kernelSlug: slug }),
+      false,
+      signal,
+    );
+    const message = r.optStr('errorMessage');
+    if (message) {
+      throw new KaggleApiError({
+        status: 200,
+        operation: 'DeleteKernel',
+        kind: 'bad-request',
+        message: `Kaggle API DeleteKernel failed: ${this.http.redact(message)}`,
+      });
+    }
+  }
+
+  async getAcceleratorQuotaStatistics(signal?: AbortSignal): Promise<QuotaStatistics> {
+    const r = await this.call('GetAcceleratorQuotaStatistics', {}, true, signal);
+    return {
+      refreshTime: r.optStr('quotaRefreshTime'),
+      gpu: quota(r.optObject('gpuQuota'), 'gpuQuota'),
+      tpu: quota(r.optObject('tpuQuota'), 'tpuQuota'),
+    };
+  }
+
+  /** One page of the kernel's output file list (name, size, creation date). */
+  async listKernelFiles(
+    owner: string,
+    slug: string,
+    options: {
+      pageSize?: number | undefined;
+      pageToken?: string | undefined;
+      signal?: AbortSignal | undefined;
+    } = {},
+  ): Promise<{
+    files: { name: string; size: number; creationDate: string }[];
+    nextPageToken: string | undefined;
+  }> {
+    const body = wireBody(
+      {
+        userName: owner,
+        kernelSlug: slug,
+        pageSize: options.pageSize ?? 20,
+        pageToken: options.pageToken,
+      },
+      ['pageToken'],
+    );
+    const r = await this.call('ListKernelFiles', body, true, options.signal);
+    return {
+      files: r.objects('files').map((f) => ({
+        name: f.str('name'),
+        size: f.int('size'),
+        creationDate: f.str('creationDate'),
+      })),
+      nextPageToken: r.optStr('nextPageToken') || undefined,
+    };
+  }
+}

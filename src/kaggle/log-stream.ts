@@ -1,0 +1,117 @@
+// The live log of a batch kernel: `GET {base}/v1/kernels/logs/stream/{owner}/{slug}` with
+// `Accept: text/event-stream, */*` (protocol.md 3.9 and 7). While the session runs the answer
+// is SSE ending with `data: END_OF_LOG`; afterwards the persisted log as a JSON array. The
+// load balancer drops idle SSE connections, and the server replays from the beginning on
+// reconnect, so we reconnect (bounded, 1 s apart) and skip the events already seen.
+
+import { apiPathUrl } from './endpoint.js';
+import { isRetryableError } from './errors.js';
+import type { KaggleHttp } from './http.js';
+import type { LogEntry } from './log-entry.js';
+import { logEntryFromJson, parsePersistedLog, plainTextEntry } from './log-entry.js';
+import type { SleepFn } from './retry.js';
+import { ssePayloads } from './sse.js';
+
+export { parsePersistedLog };
+export type { LogEntry };
+
+export const END_OF_LOG = 'END_OF_LOG';
+export const LOG_STREAM_ACCEPT = 'text/event-stream, */*';
+
+export interface LogStreamOptions {
+  signal?: AbortSignal | undefined;
+  /** Events already delivered by an earlier call; the server replays them, we skip them. */
+  skip?: number | undefined;
+  /** Reconnects in a row without a new event before giving up (default 5). */
+  maxReconnects?: number | undefined;
+  reconnectDelayMs?: number | undefined;
+  sleep?: SleepFn | undefined;
+}
+
+export interface LogStreamResult {
+  /** END_OF_LOG arrived, or the persisted (final) log was served: the log is complete. */
+  endOfLog: boolean;
+  /** The server answered with the persisted log: the session had already ended. */
+  persisted: boolean;
+  /** Events seen in total, skipped ones included; pass it as `skip` to resume. */
+  seen: number;
+}
+
+function payloadEntry(data: string): LogEntry | 'end' {
+  if (data.trim() === END_OF_LOG) return 'end';
+  try {
+    return logEntryFromJson(JSON.parse(data)) ?? plainTextEntry(data);
+  } catch {
+    return plainTextEntry(data);
+  }
+}
+
+export function logStreamUrl(base: string, owner: string, slug: string): string {
+  return apiPathUrl(base, 'kernels/logs/stream', [owner, slug]);
+}
+
+/**
+ * Yields log entries; returns whether the log is complete. HTTP errors that retrying cannot
+ * fix (401, 403, 404) are thrown; so is the last error once reconnects run out.
+ */
+export async function* streamKernelLog(
+  http: KaggleHttp,
+  owner: string,
+  slug: string,
+  options: LogStreamOptions = {},
+): AsyncGenerator<LogEntry, LogStreamResult, undefined> {
+  const url = logStreamUrl(http.base, owner, slug);
+  const signal = options.signal;
+  const sleep = options.sleep ?? http.sleep;
+  const maxReconnects = options.maxReconnects ?? 5;
+  let seen = options.skip ?? 0;
+  let idleReconnects = 0;
+  for (;;) {
+    let lastError: Error | undefined;
+    let progressed = false;
+    try {
+      const response = await http.open(url, {
+        operation: 'log stream',
+        headers: { Accept: LOG_STREAM_ACCEPT, 'Content-Type': 'application/json' },
+        auth: true,
+        idempotent: true,
+        signal,
+      });
+      if (!/text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
+        const entries = parsePersistedLog(await http.readText(response, 'log stream', url));
+        for (const entry of entries.slice(seen)) yield entry;
+        return { endOfLog: true, persisted: true, seen: Math.max(seen, entries.length) };
+      }
+      let index = 0; // events on this connection
+      for await (const data of ssePayloads(response)) {
+        const item = payloadEntry(data);
+        if (item === 'end')
+          return { endOfLog: true, persisted: false, seen: Math.max(seen, index) };
+        index++;
+        if (index > seen) {
+          seen = index;
+          progressed = true;
+          yield item;
+        }
+      }
+      // The stream closed without END_OF_LOG: a dropped connection, so reconnect.
+    } catch (error) {
+      signal?.throwIfAborted();
+      const failure = http.transportError(
+        error,
+        'log stream',
+        url,
+        signal,
+        new AbortController().signal,
+      );
+      if (!isRetryableError(failure)) throw failure;
+      lastError = failure;
+    }
+    idleReconnects = progressed ? 0 : idleReconnects + 1;
+    if (idleReconnects > maxReconnects) {
+      if (lastError !== undefined) throw lastError;
+      return { endOfLog: false, persisted: false, seen };
+    }
+    await sleep(options.reconnectDelayMs ?? 1000, signal);
+  }
+}

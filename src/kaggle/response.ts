@@ -1,0 +1,116 @@
+// The answer side of an API call: bodies read with a size cap, error answers turned into
+// KaggleApiErrors from either body shape (legacy `{code, message}` or the Google-style
+// `{error: {code, message, status}}`), and `code >= 400` inside a 200 treated as an error,
+// as the official SDK does (protocol.md 1.3).
+
+import { KaggleApiError } from './errors.js';
+import { displayUrl } from './redact.js';
+import { parseRetryAfter } from './retry.js';
+import type { JsonObject } from './wire.js';
+import { isJsonObject } from './wire.js';
+
+export interface ResponseContext {
+  operation: string;
+  url: string;
+  /** Masks credentials in server-supplied text. */
+  redact: (text: string) => string;
+  nowMs: number;
+}
+
+/** A typed reader of a fetch body (@types/node types its chunks as any). */
+export function bodyReader(body: ReadableStream): ReadableStreamDefaultReader<Uint8Array> {
+  return body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+}
+
+/** Reads a whole body as text, refusing more than `max` bytes. */
+export async function readBodyText(
+  response: Response,
+  max: number,
+  operation: string,
+  url: string,
+): Promise<string> {
+  const tooBig = () =>
+    KaggleApiError.invalidResponse(operation, `body larger than ${max} bytes`, displayUrl(url));
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > max) {
+    await response.body?.cancel();
+    throw tooBig();
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = bodyReader(response.body);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/** The JSON object of a successful RPC answer, or the error it really is. */
+export function parseRpcBody(
+  response: Response,
+  text: string,
+  context: ResponseContext,
+): JsonObject {
+  if (!response.ok) throw apiErrorFromResponse(response, text, context);
+  if (text.trim() === '') return {};
+  const where = displayUrl(context.url);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw KaggleApiError.invalidResponse(context.operation, 'the body is not JSON', where);
+  }
+  if (!isJsonObject(json)) {
+    throw KaggleApiError.invalidResponse(context.operation, 'the body is not a JSON object', where);
+  }
+  if (typeof json.code === 'number' && json.code >= 400) {
+    throw apiErrorFromResponse(response, text, context, json);
+  }
+  return json;
+}
+
+export function apiErrorFromResponse(
+  response: Response,
+  text: string,
+  context: ResponseContext,
+  parsed?: JsonObject,
+): KaggleApiError {
+  let body: unknown = parsed;
+  if (body === undefined) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+  let code: number | undefined;
+  let apiMessage: string | undefined;
+  let apiStatus: string | undefined;
+  if (isJsonObject(body)) {
+    const envelope = isJsonObject(body.error) ? body.error : body;
+    if (typeof envelope.code === 'number') code = envelope.code;
+    if (typeof envelope.message === 'string') apiMessage = envelope.message;
+    if (typeof envelope.status === 'string') apiStatus = envelope.status;
+    if (apiMessage === undefined && typeof body.error === 'string') apiMessage = body.error;
+  } else if (/^text\/plain/i.test(response.headers.get('content-type') ?? '') && text.trim()) {
+    // Short plain-text errors (storage hosts) say what went wrong; HTML pages do not.
+    apiMessage = text.trim().replace(/\s+/g, ' ').slice(0, 300);
+  }
+  return new KaggleApiError({
+    status: response.status,
+    operation: context.operation,
+    url: displayUrl(context.url),
+    code,
+    apiStatus,
+    apiMessage: apiMessage === undefined ? undefined : context.redact(apiMessage),
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), context.nowMs),
+  });
+}

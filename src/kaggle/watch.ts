@@ -1,0 +1,177 @@
+// Watches one kernel until it reaches a terminal status: the live log stream and status
+// polling run side by side, their events merged into one stream. END_OF_LOG wakes the poller
+// at once (completion is noticed in under a second); polling follows poll-cadence.ts. A 404
+// or 5xx from the status call right after a push is "unknown", not a failure, for a bounded
+// grace period. The terminal status is always the last event, after the rest of the log.
+
+import type { RemoteStatus, WatchEvent } from '../platform/platform.js';
+import { isTerminal } from '../platform/platform.js';
+import { kernelStatusToRemote } from './enums.js';
+import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './errors.js';
+import type { KernelRef } from './kernel-ref.js';
+import type { KernelsApi } from './kernels.js';
+import type { LogEntry } from './log-entry.js';
+import type { LogStreamOptions, LogStreamResult } from './log-stream.js';
+import { pollIntervalMs } from './poll-cadence.js';
+import type { SleepFn } from './retry.js';
+import { AsyncChannel } from './async-channel.js';
+
+export interface StatusSnapshot {
+  status: RemoteStatus;
+  message?: string | undefined;
+}
+
+export interface WatchOptions {
+  kernels: KernelsApi;
+  ref: KernelRef;
+  streamLog: (options: LogStreamOptions) => AsyncGenerator<LogEntry, LogStreamResult, undefined>;
+  sleep: SleepFn;
+  now: () => number;
+  signal?: AbortSignal | undefined;
+  /** How long the status may stay unknown (404, 5xx, network) before the watch fails. */
+  unknownGraceMs?: number | undefined;
+  /** Bound on reading the rest of the log once the run ended. */
+  finalLogTimeoutMs?: number | undefined;
+}
+
+/** Errors that mean "Kaggle cannot tell right now", not "the run failed". */
+export function isUnknownStatusError(error: unknown): boolean {
+  if (error instanceof KaggleConnectionError || error instanceof KaggleTimeoutError) return true;
+  return (
+    error instanceof KaggleApiError && (error.effectiveStatus === 404 || error.kind === 'server')
+  );
+}
+
+/** One status check; errors that only mean "not known yet" become status `unknown`. */
+export async function checkStatus(
+  kernels: KernelsApi,
+  ref: KernelRef,
+  signal?: AbortSignal,
+): Promise<StatusSnapshot> {
+  try {
+    const s = await kernels.getKernelSessionStatus(ref.owner, ref.slug, signal);
+    return { status: kernelStatusToRemote(s.status), message: s.failureMessage };
+  } catch (error) {
+    if (!isUnknownStatusError(error)) throw error;
+    const why = error instanceof KaggleApiError ? `HTTP ${error.effectiveStatus}` : 'no answer';
+    return { status: 'unknown', message: `Kaggle cannot tell the status yet (${why})` };
+  }
+}
+
+async function quietSleep(sleep: SleepFn, ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, signal);
+  } catch {
+    // woken up or stopped: the caller looks at its signals
+  }
+}
+
+export async function* watchKernel(
+  options: WatchOptions,
+): AsyncGenerator<WatchEvent, void, undefined> {
+  const { kernels, ref, sleep, now } = options;
+  const graceMs = options.unknownGraceMs ?? 10 * 60_000;
+  const stop = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = () => stop.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const logStop = new AbortController();
+  const logSignal = AbortSignal.any([stop.signal, logStop.signal]);
+  const channel = new AsyncChannel<WatchEvent>();
+  const started = now();
+  let logSeen = 0;
+  let endOfLog = false;
+  let endOfLogAt: number | undefined;
+  let wake = new AbortController();
+  let wakePending = false;
+
+  const pump = async (stream: AsyncGenerator<LogEntry, LogStreamResult, undefined>) => {
+    for (let r = await stream.next(); ; r = await stream.next()) {
+      if (r.done) return r.value;
+      logSeen++;
+      channel.push({ type: 'log', stream: r.value.stream, text: r.value.data });
+    }
+  };
+
+  const logLoop = async () => {
+    while (!logSignal.aborted) {
+      try {
+        const result = await pump(options.streamLog({ skip: logSeen, signal: logSignal }));
+        if (result.endOfLog) {
+          endOfLog = true;
+          endOfLogAt = now();
+          wakePending = true;
+          wake.abort();
+          return;
+        }
+      } catch {
+        // The log is best effort (403 on someone else's kernel, stream not up yet): retry later.
+      }
+      await quietSleep(sleep, pollIntervalMs(now() - started), logSignal);
+    }
+  };
+
+  const statusLoop = async (): Promise<StatusSnapshot> => {
+    let last = '';
+    let unknownSince: number | undefined;
+    for (;;) {
+      const snapshot = await checkStatus(kernels, ref, stop.signal);
+      stop.signal.throwIfAborted();
+      if (snapshot.status === 'unknown') {
+        unknownSince ??= now();
+        if (now() - unknownSince > graceMs) {
+          // Ask once more without the safety net so the real error surfaces.
+          await kernels.getKernelSessionStatus(ref.owner, ref.slug, stop.signal);
+        }
+      } else {
+        unknownSince = undefined;
+      }
+      if (isTerminal(snapshot.status)) return snapshot;
+      const key = `${snapshot.status}\n${snapshot.message ?? ''}`;
+      if (key !== last) channel.push({ type: 'status', ...snapshot });
+      last = key;
+      const sinceEnd = endOfLogAt === undefined ? undefined : now() - endOfLogAt;
+      if (!wakePending) {
+        await quietSleep(
+          sleep,
+          pollIntervalMs(now() - started, sinceEnd),
+          AbortSignal.any([stop.signal, wake.signal]),
+        );
+      }
+      stop.signal.throwIfAborted();
+      wakePending = false;
+      if (wake.signal.aborted) wake = new AbortController();
+    }
+  };
+
+  const logTask = logLoop();
+  const statusTask = statusLoop().then(
+    async (final) => {
+      logStop.abort();
+      await logTask;
+      if (!endOfLog) {
+        const drain = AbortSignal.any([
+          stop.signal,
+          AbortSignal.timeout(options.finalLogTimeoutMs ?? 15_000),
+        ]);
+        try {
+          await pump(options.streamLog({ skip: logSeen, signal: drain, maxReconnects: 0 }));
+        } catch {
+          // the run is over; a log we cannot read must not hide its status
+        }
+      }
+      channel.push({ type: 'status', ...final });
+      channel.close();
+    },
+    (error: unknown) => channel.fail(error),
+  );
+
+  try {
+    yield* channel;
+  } finally {
+    stop.abort();
+    outer?.removeEventListener('abort', onOuterAbort);
+    await Promise.allSettled([logTask, statusTask]);
+  }
+}

@@ -1,0 +1,164 @@
+// Conformance with the official CLI 2.2.3 on the wire. Every request the CLI was captured
+// making (test/fixtures/official-cli-requests.jsonl, copied from shared/kaggle) is replayed
+// through our client, driven with the captured inputs, against a recording server mounted
+// under /api (the CLI's LOCALHOST layout). Method, path, body keys (in order) and values, and
+// the headers that matter must be the same. Dataset calls are not implemented by this client;
+// they are listed by name so a new capture can never be skipped silently.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/util/package-root.js';
+import { connectKaggle } from '../../src/kaggle/client.js';
+import { resolveEndpoint, rpcUrl } from '../../src/kaggle/endpoint.js';
+import { acceleratorFields } from '../../src/kaggle/kernels.js';
+import type { SaveKernelRequest } from '../../src/kaggle/kernels.js';
+import { json, recordingSleep, startServer } from './helpers/fake-server.js';
+import type { Handler, Recorded } from './helpers/fake-server.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+
+interface Captured {
+  method: string;
+  raw_path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const captured: Captured[] = readFileSync(
+  join(packageRoot(), 'test/fixtures/official-cli-requests.jsonl'),
+  'utf8',
+)
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as Captured);
+
+const notImplemented = new Set([
+  'POST /api/v1/datasets.DatasetApiService/GetDatasetStatus',
+  'POST /api/v1/blobs.BlobApiService/StartBlobUpload',
+  'PUT /upload/data.csv',
+  'POST /api/v1/datasets.DatasetApiService/CreateDataset',
+  'POST /api/v1/datasets.DatasetApiService/ListDatasetFiles',
+  'POST /api/v1/datasets.DatasetApiService/GetDatasetMetadata',
+  'POST /api/v1/datasets.DatasetApiService/DownloadDataset',
+  'GET /files/dataset.zip',
+]);
+const keyOf = (c: Captured) => `${c.method} ${c.raw_path}`;
+const expected = captured.filter((c) => !notImplemented.has(keyOf(c)));
+
+function header(c: Captured, name: string): string | undefined {
+  return Object.entries(c.headers).find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+function bodyOf(text: string): unknown {
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+const kernels = (m: string) => `POST /api/v1/kernels.KernelsApiService/${m}`;
+
+void test('the capture holds what this test expects', () => {
+  assert.equal(captured.length, 22);
+  assert.equal(expected.length, 13);
+});
+
+void test('RPC paths under KAGGLE_API_ENVIRONMENT=LOCALHOST are the captured ones', () => {
+  const base = resolveEndpoint({ env: { KAGGLE_API_ENVIRONMENT: 'LOCALHOST' } }).base;
+  for (const c of expected.filter((x) => x.method === 'POST')) {
+    const [, service, method] = /^\/api\/v1\/([^/]+)\/([^/]+)$/.exec(c.raw_path) ?? [];
+    assert.ok(service && method, c.raw_path);
+    const url = new URL(rpcUrl(base, service, method));
+    assert.equal(url.host, 'localhost');
+    assert.equal(url.pathname, c.raw_path);
+  }
+});
+
+void test('every captured kernel/auth request is issued identically by our client', async () => {
+  const file: Handler = (_r, res) => void res.writeHead(200).end('data');
+  const home = await mkdtemp(join(tmpdir(), 'kr-conf-'));
+  let fileBase = '';
+  const server = await startServer({
+    [kernels('GetKernelSessionStatus')]: json({ status: 'COMPLETE' }),
+    [kernels('SaveKernel')]: json({ ref: 'me/my-test-kernel', url: 'https://k', versionNumber: 1 }),
+    [kernels('ListKernelSessionOutput')]: (_r, res) =>
+      void res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          files: [
+            { fileName: 'submission.csv', url: `${fileBase}/files/submission.csv` },
+            { fileName: 'sub/dir/model.txt', url: `${fileBase}/files/sub/dir/model.txt` },
+          ],
+          log: '[]',
+        }),
+      ),
+    'GET /files/submission.csv': file,
+    'GET /files/sub/dir/model.txt': file,
+    [kernels('GetKernel')]: json({ metadata: { ref: 'me/my-test-kernel' } }),
+    [kernels('ListKernels')]: json({ kernels: [] }),
+    [kernels('ListKernelFiles')]: json({ files: [] }),
+    'GET /api/v1/kernels/logs/stream/me/my-test-kernel': (_r, res) =>
+      void res.writeHead(200, { 'Content-Type': 'text/event-stream' }).end('data: END_OF_LOG\n\n'),
+    [kernels('DeleteKernel')]: json({}),
+    [kernels('GetAcceleratorQuotaStatistics')]: json({}),
+    'POST /api/v1/security.OAuthService/IntrospectToken': json({
+      active: true,
+      username: 'tokenuser',
+    }),
+  });
+  fileBase = server.url;
+  try {
+    const common = { endpoint: `${server.url}/api`, home, sleep: recordingSleep().sleep };
+    // Drive the client with the captured inputs: legacy key me / 0123456789abcdef.
+    const client = await connectKaggle({
+      ...common,
+      env: { KAGGLE_USERNAME: 'me', KAGGLE_KEY: '0123456789abcdef' },
+    });
+    const api = client.kernels;
+    await api.getKernelSessionStatus('me', 'my-test-kernel');
+
+    // The push of `kaggle kernels push -p k1 --accelerator NvidiaTeslaP100 -t 3600`, fields
+    // given in scrambled order so the wire order has to come from the client.
+    const push = JSON.parse(expected[1]?.body ?? '{}') as SaveKernelRequest;
+    const scrambled = Object.fromEntries(Object.entries(push).reverse()) as SaveKernelRequest;
+    await api.saveKernel({ ...scrambled, ...acceleratorFields('p100') });
+
+    const listing = await api.listKernelSessionOutput('me', 'my-test-kernel');
+    for (const f of listing.files) await api.downloadFile(f.url, join(home, 'out', f.fileName));
+    await api.getKernel('me', 'my-test-kernel');
+    await api.listKernels({ group: 'PROFILE', pageSize: 5 });
+    await api.listKernelFiles('me', 'my-test-kernel');
+    const log = client.streamLog('me', 'my-test-kernel');
+    while (!(await log.next()).done);
+    await api.deleteKernel('me', 'my-test-kernel');
+    await api.getAcceleratorQuotaStatistics();
+
+    const tokenClient = await connectKaggle({
+      ...common,
+      env: { KAGGLE_API_TOKEN: 'KGAT_example' },
+    });
+    await tokenClient.kernels.getKernelSessionStatus(tokenClient.username, 'my-test-kernel');
+
+    assert.equal(server.requests.length, expected.length);
+    expected.forEach((want, i) => compare(want, server.requests[i]));
+  } finally {
+    await server.close();
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
+function compare(want: Captured, got: Recorded | undefined): void {
+  const label = keyOf(want);
+  assert.ok(got, label);
+  assert.equal(got.method, want.method, label);
+  assert.equal(got.path, want.raw_path, label);
+  const wantBody = bodyOf(want.body);
+  assert.deepEqual(bodyOf(got.body), wantBody, label);
+  if (wantBody !== undefined)
+    assert.deepEqual(
+      Object.keys(bodyOf(got.body) as object),
+      Object.keys(wantBody as object),
+      `${label}: key order`,
+    );
+  assert.equal(got.headers.authorization, header(want, 'authorization'), `${label}: Authorization`);
+  assert.equal(got.headers.accept, header(want, 'accept'), `${label}: Accept`);
+  assert.equal(got.headers['content-type'], header(want, 'content-type'), `${label}: Content-Type`);
+}

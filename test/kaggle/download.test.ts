@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KaggleApiError, KaggleConnectionError } from '../../src/kaggle/errors.js';
+import { KaggleHttp } from '../../src/kaggle/http.js';
+import { KernelsApi } from '../../src/kaggle/kernels.js';
+import { recordingSleep, startServer } from './helpers/fake-server.js';
+import type { FakeServer, Handler } from './helpers/fake-server.js';
+
+const content = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
+
+/** Sends the whole file, or from a `Range: bytes=N-` when `ranges` is on. */
+const serveFile =
+  (ranges: boolean): Handler =>
+  (request, response) => {
+    const range = /^bytes=(\d+)-$/.exec(String(request.headers.range ?? ''));
+    if (ranges && range?.[1] !== undefined) {
+      const start = Number(range[1]);
+      response.writeHead(206, {
+        'Content-Length': String(content.length - start),
+        'Content-Range': `bytes ${start}-${content.length - 1}/${content.length}`,
+        'Accept-Ranges': 'bytes',
+      });
+      response.end(content.subarray(start));
+      return;
+    }
+    response.writeHead(200, {
+      'Content-Length': String(content.length),
+      ...(ranges ? { 'Accept-Ranges': 'bytes' } : {}),
+    });
+    response.end(content);
+  };
+
+/** Sends 4000 bytes of a 10000-byte file, then drops the connection. */
+const truncated =
+  (ranges: boolean): Handler =>
+  (_request, response) => {
+    response.writeHead(200, {
+      'Content-Length': String(content.length),
+      ...(ranges ? { 'Accept-Ranges': 'bytes' } : {}),
+    });
+    response.write(content.subarray(0, 4000), () => response.socket?.destroy());
+  };
+
+async function withFiles(
+  routes: Record<string, Handler | Handler[]>,
+  run: (ctx: {
+    api: KernelsApi;
+    files: FakeServer;
+    dir: string;
+    delays: number[];
+    retries: string[];
+  }) => Promise<void>,
+): Promise<void> {
+  // The API server is a different host:port than the file server, and must see nothing.
+  const apiServer = await startServer({});
+  const files = await startServer(routes);
+  const dir = await mkdtemp(join(tmpdir(), 'kr-dl-'));
+  const { sleep, delays } = recordingSleep();
+  try {
+    const retries: string[] = [];
+    const http = new KaggleHttp({
+      base: apiServer.url,
+      authorization: 'Basic c2VjcmV0',
+      sleep,
+      onRetry: (info) => retries.push(info.operation),
+    });
+    await run({ api: new KernelsApi(http), files, dir, delays, retries });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await files.close();
+    await apiServer.close();
+  }
+}
+
+void test('downloads stream the absolute URL to disk without Authorization', async () => {
+  await withFiles(
+    { 'GET /files/sub/dir/model.bin': serveFile(false) },
+    async ({ api, files, dir }) => {
+      const dest = join(dir, 'out', 'sub', 'dir', 'model.bin');
+      const result = await api.downloadFile(`${files.url}/files/sub/dir/model.bin?sig=abc`, dest);
+      assert.deepEqual(result, { bytes: content.length, restarts: 0 });
+      assert.ok((await readFile(dest)).equals(content));
+      const [request] = files.requests;
+      assert.equal(request?.headers.authorization, undefined);
+      assert.equal(request?.path, '/files/sub/dir/model.bin?sig=abc');
+    },
+  );
+});
+
+void test('a dropped download resumes with Range where the server allows it', async () => {
+  await withFiles(
+    { 'GET /f': [truncated(true), serveFile(true)] },
+    async ({ api, files, dir, retries }) => {
+      const dest = join(dir, 'f');
+      assert.deepEqual(await api.downloadFile(`${files.url}/f`, dest), {
+        bytes: content.length,
+        restarts: 1,
+      });
+      assert.ok((await readFile(dest)).equals(content));
+      assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
+      assert.deepEqual(retries, ['download']); // restarts are counted like any retry
+    },
+  );
+});
+
+void test('without range support, or when the range is ignored, it starts over', async () => {
+  await withFiles(
+    { 'GET /f': [truncated(false), serveFile(false)] },
+    async ({ api, files, dir }) => {
+      const dest = join(dir, 'f');
+      await writeFile(dest, 'old content that is longer than nothing'.repeat(1000)); // truncated on open
+      await api.downloadFile(`${files.url}/f`, dest);
+      assert.ok((await readFile(dest)).equals(content));
+      assert.equal(files.requests[1]?.headers.range, undefined);
+    },
+  );
+  await withFiles(
+    { 'GET /f': [truncated(true), serveFile(false)] },
+    async ({ api, files, dir }) => {
+      const dest = join(dir, 'f');
+      await api.downloadFile(`${files.url}/f`, dest);
+      assert.ok((await readFile(dest)).equals(content));
+      assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
+    },
+  );
+});
+
+void test('a download that keeps breaking fails after bounded attempts', async () => {
+  await withFiles({ 'GET /f': truncated(false) }, async ({ api, files, dir, delays }) => {
+    await assert.rejects(api.downloadFile(`${files.url}/f`, join(dir, 'f')), KaggleConnectionError);
+    assert.equal(files.requests.length, 5);
+    assert.equal(delays.length, 4);
+  });
+});
+
+void test('an HTTP error from the file host is a KaggleApiError without the signed query', async () => {
+  const missing: Handler = (_r, res) =>
+    void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such object');
+  await withFiles({ 'GET /gone': missing }, async ({ api, files, dir }) => {
+    await assert.rejects(
+      api.downloadFile(`${files.url}/gone?Signature=SECRETSIG`, join(dir, 'g')),
+      (e: unknown) => {
+        assert.ok(e instanceof KaggleApiError);
+        assert.equal(e.kind, 'not-found');
+        assert.ok(!e.message.includes('SECRETSIG'));
+        assert.match(e.message, /no such object/);
+        return true;
+      },
+    );
+    assert.equal(files.requests.length, 1);
+  });
+});
