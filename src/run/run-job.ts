@@ -43,6 +43,8 @@ export interface RunOptions extends JobOverrides {
   platformInstance?: Platform;
   /** How long to wait for a free Kaggle session when the session cap is reached. */
   queueTimeoutSeconds?: number;
+  /** Push, record, and return without waiting (Kaggle only: the run goes on remotely). */
+  detach?: boolean;
 }
 
 const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
@@ -83,6 +85,11 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   const runId = newRunId(slugify(job.name));
   const outputDir = resolve(options.outputDir ?? join(store.runDir(runId), 'outputs'));
   const platformWarnings: string[] = [];
+  if (options.detach === true && job.platform === 'local' && options.platformInstance === undefined) {
+    throw new UsageError('--detach needs a remote platform: a local run ends with the process that runs it', {
+      hint: 'add --kaggle, or drop --detach',
+    });
+  }
   const platform =
     options.platformInstance ?? (await createPlatform(job, env, (message) => platformWarnings.push(message)));
   if (options.outputDir !== undefined) await ensureWritable(outputDir);
@@ -193,6 +200,10 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     await store.save(record);
     for (const message of platformWarnings.splice(0)) yield warn(message);
     yield { type: 'pushed', handle };
+    if (options.detach === true) {
+      yield { type: 'done', record };
+      return record;
+    }
 
     record.step = 'watching';
     const log = new LogWriter(store, runId);

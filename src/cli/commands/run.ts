@@ -27,6 +27,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--timeout <duration>', 'e.g. 90s, 30m, 2h (overrides `timeout`)')
     .option('--output <glob>', 'output glob to fetch (repeatable; overrides `outputs`)', collect, [] as string[])
     .option('--output-dir <dir>', 'where outputs land (default .kaggle-run/runs/<run>/outputs)')
+    .option('--detach', 'push, print the run id, and return (Kaggle); follow with `kaggle-run logs RUN -f`')
     .option('--queue-timeout <duration>', 'how long to wait for a free Kaggle session (default 30m)')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .action(async (dir, opts) => {
@@ -56,6 +57,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
           ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
           ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
           ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
+          ...(opts.detach === true ? { detach: true } : {}),
           ...(opts.queueTimeout === undefined ? {} : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
         });
         let runId: string | undefined;

@@ -11,6 +11,12 @@ export function summaryLines(record: RunRecord): { headline: string; details: st
   const seconds = runSeconds(record);
   const took = seconds === undefined ? '' : ` in ${formatDuration(seconds)}`;
   const exit = record.exitCode === null ? '' : `, exit code ${record.exitCode}`;
+  if (record.step === 'pushed' && record.error === null) {
+    return {
+      headline: `pushed ${record.kernel ?? ''}${record.version === null ? '' : ` version ${record.version}`} (run ${record.runId}), detached`,
+      details: [`follow it with: kaggle-run logs ${record.runId} -f`],
+    };
+  }
   const headline = `${record.status}${took}${exit} (run ${record.runId})`;
   const details: string[] = [];
   if (record.error !== null && record.status !== 'complete') details.push(record.error.message);
