@@ -106,8 +106,13 @@ export class SessionRunner {
           timeoutSeconds: version.timeoutSeconds,
           python: this.deps.python,
           sandbox: this.deps.sandbox,
-          // As in a Kaggle batch session ("Save & Run All").
-          env: { KAGGLE_KERNEL_RUN_TYPE: 'Batch' },
+          env: {
+            // As in a Kaggle batch session ("Save & Run All").
+            KAGGLE_KERNEL_RUN_TYPE: 'Batch',
+            // The server emulates every machine shape on this machine's hardware: the harness
+            // warns about a missing GPU instead of failing as it must on real Kaggle.
+            KAGGLE_RUN_ACCELERATOR_CHECK: 'warn',
+          },
         });
       } catch (error) {
         startError = error;
