@@ -1,22 +1,28 @@
 // The CLI: parse flags, call one core function, render. Errors become exit codes in one
-// place (exit.ts).
+// place (exit.ts). Only the module of the command being run is loaded: start-up time is
+// part of every run's overhead.
 
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { packageVersion } from '../util/package-root.js';
 import { ExitCode } from '../errors.js';
 import { processIo, type CliIo } from './io.js';
 import { reportError } from './exit.js';
-import { registerRun } from './commands/run.js';
-import { registerRuns } from './commands/runs.js';
-import { registerShow } from './commands/show.js';
-import { registerLogs } from './commands/logs.js';
-import { registerOutputs } from './commands/outputs.js';
-import { registerInit } from './commands/init.js';
-import { registerServer } from './commands/server.js';
-import { registerQuota } from './commands/quota.js';
-import { registerStatus } from './commands/status.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerPush } from './commands/push.js';
+
+type Register = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
+
+const commands: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./commands/run.js')).registerRun,
+  runs: async () => (await import('./commands/runs.js')).registerRuns,
+  show: async () => (await import('./commands/show.js')).registerShow,
+  logs: async () => (await import('./commands/logs.js')).registerLogs,
+  outputs: async () => (await import('./commands/outputs.js')).registerOutputs,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  init: async () => (await import('./commands/init.js')).registerInit,
+  quota: async () => (await import('./commands/quota.js')).registerQuota,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  push: async () => (await import('./commands/push.js')).registerPush,
+  server: async () => (await import('./commands/server.js')).registerServer,
+};
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -30,17 +36,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run `kaggle-run --help` for usage)');
-  registerRun(program, io, setExit);
-  registerRuns(program, io);
-  registerShow(program, io);
-  registerLogs(program, io);
-  registerOutputs(program, io);
-  registerInit(program, io);
-  registerStatus(program, io);
-  registerQuota(program, io);
-  registerDoctor(program, io, setExit);
-  registerPush(program, io, setExit);
-  registerServer(program, io);
+  const wanted = argv[0] !== undefined && argv[0] in commands ? [argv[0]] : Object.keys(commands);
+  for (const name of wanted) (await commands[name]!())(program, io, setExit);
 
   const wantsJson = argv.includes('--json');
   try {

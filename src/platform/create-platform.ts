@@ -11,8 +11,14 @@ export async function createPlatform(
   onWarning: (message: string) => void,
 ): Promise<Platform> {
   if (job.platform === 'local') {
-    const python = await findPython({ explicit: job.python, needNotebook: job.kind === 'notebook' });
-    return new LocalPlatform({ python: python.command });
+    const python = await findPython({
+      explicit: job.python,
+      needNotebook: job.kind === 'notebook',
+      cwd: job.root,
+    });
+    // The resolved interpreter, not the command: a version-manager shim costs a process
+    // start of its own on every run.
+    return new LocalPlatform({ python: python.executable });
   }
   const { KaggleApiPlatform } = await import('../kaggle/kaggle-platform.js');
   const platform = new KaggleApiPlatform({ endpoint: job.endpoint, env, onWarning });

@@ -25,11 +25,16 @@ const probeScript = [
 
 const probes = new Map<string, Promise<PythonInfo | undefined>>();
 
-export function probePython(command: string): Promise<PythonInfo | undefined> {
-  let probe = probes.get(command);
+/**
+ * Asks an interpreter what it is. Run in the project folder, so version managers (pyenv's
+ * `.python-version`) choose as they would for the user there.
+ */
+export function probePython(command: string, cwd?: string): Promise<PythonInfo | undefined> {
+  const key = `${command}\0${cwd ?? ''}`;
+  let probe = probes.get(key);
   if (probe === undefined) {
     probe = new Promise((resolve) => {
-      execFile(command, ['-c', probeScript], { timeout: 15_000 }, (error, stdout) => {
+      execFile(command, ['-c', probeScript], { timeout: 15_000, cwd }, (error, stdout) => {
         if (error) return resolve(undefined);
         try {
           const parsed = JSON.parse(stdout.trim()) as {
@@ -48,7 +53,7 @@ export function probePython(command: string): Promise<PythonInfo | undefined> {
         }
       });
     });
-    probes.set(command, probe);
+    probes.set(key, probe);
   }
   return probe;
 }
@@ -58,9 +63,11 @@ const defaultCandidates = ['python3', 'python', '/usr/bin/python3'];
 export async function findPython(options: {
   explicit: string | undefined;
   needNotebook: boolean;
+  /** The project folder the interpreter is chosen for. */
+  cwd?: string | undefined;
 }): Promise<PythonInfo> {
   if (options.explicit !== undefined) {
-    const info = await probePython(options.explicit);
+    const info = await probePython(options.explicit, options.cwd);
     if (info === undefined) {
       throw new UsageError(`python not found or not runnable: ${options.explicit}`, {
         hint: 'set KAGGLE_RUN_PYTHON (or `python:` in kaggle-run.yaml) to a working Python 3.8+',
@@ -71,7 +78,7 @@ export async function findPython(options: {
   }
   const found: PythonInfo[] = [];
   for (const candidate of defaultCandidates) {
-    const info = await probePython(candidate);
+    const info = await probePython(candidate, options.cwd);
     if (info === undefined) continue;
     if (!options.needNotebook || info.hasNotebookSupport) return info;
     found.push(info);
