@@ -19,8 +19,18 @@ try {
   const project = join(root, 'project');
   await (await import('node:fs/promises')).mkdir(project);
   await writeFile(join(project, 'noop.py'), 'pass\n');
-  await writeFile(join(project, 'kaggle-run.yaml'), 'name: noop\nentry: noop.py\nplatform: kaggle\n');
-  const env = { ...process.env, KAGGLE_USERNAME: account.username, KAGGLE_KEY: account.key, KAGGLE_API_TOKEN: '', KAGGLE_CONFIG_DIR: root, HOME: root };
+  await writeFile(
+    join(project, 'kaggle-run.yaml'),
+    'name: noop\nentry: noop.py\nplatform: kaggle\n',
+  );
+  const env = {
+    ...process.env,
+    KAGGLE_USERNAME: account.username,
+    KAGGLE_KEY: account.key,
+    KAGGLE_API_TOKEN: '',
+    KAGGLE_CONFIG_DIR: root,
+    HOME: root,
+  };
 
   const overheads: number[] = [];
   const detections: number[] = [];
@@ -31,7 +41,8 @@ try {
     let knewAt = 0;
     let runDir = '';
     for await (const event of runJob({ dir: project, endpoint: server.url, env })) {
-      if (event.type === 'status' && ['complete', 'error'].includes(event.status)) knewAt = Date.now();
+      if (event.type === 'status' && ['complete', 'error'].includes(event.status))
+        knewAt = Date.now();
       if (event.type === 'done') runDir = join(project, '.kaggle-run', 'runs', event.record.runId);
     }
     const total = performance.now() - start;
@@ -46,9 +57,15 @@ try {
   const detection = median(detections);
   console.log(`no-op job on kaggle-run server (no faults), median of ${ROUNDS}`);
   console.log(`  start to verified outputs   ${ms(median(totals))}`);
-  console.log(`  orchestration overhead      ${ms(overhead)} (total minus the kernel's own run time)`);
-  console.log(`  finish detection delay      ${ms(detection)} (manifest end to terminal status at the client)`);
-  console.log(`  targets: overhead < 1000 ms ${overhead < 1000 ? 'met' : 'NOT met'}; detection < 1000 ms ${detection < 1000 ? 'met' : 'NOT met'}`);
+  console.log(
+    `  orchestration overhead      ${ms(overhead)} (total minus the kernel's own run time)`,
+  );
+  console.log(
+    `  finish detection delay      ${ms(detection)} (manifest end to terminal status at the client)`,
+  );
+  console.log(
+    `  targets: overhead < 1000 ms ${overhead < 1000 ? 'met' : 'NOT met'}; detection < 1000 ms ${detection < 1000 ? 'met' : 'NOT met'}`,
+  );
 } finally {
   await server.close();
   await rm(root, { recursive: true, force: true });

@@ -6,7 +6,11 @@ import { spawnSync } from 'node:child_process';
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.test.js') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? walk(join(dir, e.name))
+      : e.name.endsWith('.test.js')
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 

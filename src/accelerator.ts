@@ -26,8 +26,8 @@ const aliases: Record<string, Accelerator> = {
   cpu: 'none',
   gpu: 't4x2',
   t4: 't4x2',
-  'nvidiateslat4': 't4x2',
-  'nvidiateslap100': 'p100',
+  nvidiateslat4: 't4x2',
+  nvidiateslap100: 'p100',
   tpu: 'tpu-v3-8',
   tpuv38: 'tpu-v3-8',
 };

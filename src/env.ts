@@ -12,7 +12,8 @@ export const envVars = {
   KAGGLE_RUN_WORKING_DIR: 'Read by the harness: the working folder (default /kaggle/working).',
   KAGGLE_RUN_ACCELERATOR_CHECK:
     'Read by the harness: `warn` or `strict` overrides what a missing accelerator does (kaggle-run server sets warn).',
-  KAGGLE_API_ENVIRONMENT: 'As the official CLI: LOCALHOST points the client at http://localhost/api.',
+  KAGGLE_API_ENVIRONMENT:
+    'As the official CLI: LOCALHOST points the client at http://localhost/api.',
   KAGGLE_API_TOKEN: 'Kaggle access token, or the path of a file holding one.',
   KAGGLE_CONFIG_DIR: 'Folder holding kaggle.json (default ~/.kaggle, then ~/.config/kaggle).',
   KAGGLE_USERNAME: 'Kaggle user name; overrides kaggle.json.',

@@ -21,7 +21,9 @@ export function reportError(error: unknown, io: CliIo, json: boolean): number {
     io.stderr(`kaggle-run: ${errorMessage(error)}\n`);
     if (hint !== undefined) io.stderr(`  hint: ${hint}\n`);
     if (!(error instanceof KaggleRunError) && error instanceof Error && error.stack) {
-      io.stderr(`${error.stack}\nThis is a bug in kaggle-run; please report it with the lines above.\n`);
+      io.stderr(
+        `${error.stack}\nThis is a bug in kaggle-run; please report it with the lines above.\n`,
+      );
     }
   }
   return code;

@@ -31,7 +31,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   };
   const program = new Command()
     .name('kaggle-run')
-    .description("Run a local Python project's script or notebook on Kaggle's GPUs as if it were local.")
+    .description(
+      "Run a local Python project's script or notebook on Kaggle's GPUs as if it were local.",
+    )
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })

@@ -4,7 +4,10 @@ import { readEnv } from '../env.js';
 export type OutputMode = 'terminal' | 'plain' | 'json';
 
 /** JSON when asked; a live terminal when stdout is one (and not CI); plain lines otherwise. */
-export function outputMode(json: boolean | undefined, env: NodeJS.ProcessEnv = process.env): OutputMode {
+export function outputMode(
+  json: boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): OutputMode {
   if (json === true) return 'json';
   if (process.stdout.isTTY && env.CI === undefined) return 'terminal';
   return 'plain';

@@ -5,16 +5,12 @@ import type { Accelerator } from '../accelerator.js';
 import type { PlatformName } from '../job.js';
 
 export type RemoteStatus =
-  | 'queued'
-  | 'running'
-  | 'complete'
-  | 'error'
-  | 'timeout'
-  | 'cancelled'
-  | 'unknown';
+  'queued' | 'running' | 'complete' | 'error' | 'timeout' | 'cancelled' | 'unknown';
 
 export function isTerminal(status: RemoteStatus): boolean {
-  return status === 'complete' || status === 'error' || status === 'timeout' || status === 'cancelled';
+  return (
+    status === 'complete' || status === 'error' || status === 'timeout' || status === 'cancelled'
+  );
 }
 
 export interface PushRequest {

@@ -32,18 +32,33 @@ export interface PushFolderResult {
   outputs: OutputRecord[];
 }
 
-export async function* pushKernelFolder(options: PushFolderOptions): AsyncGenerator<RunEvent, PushFolderResult> {
+export async function* pushKernelFolder(
+  options: PushFolderOptions,
+): AsyncGenerator<RunEvent, PushFolderResult> {
   const dir = resolve(options.dir);
   const folder = await readKernelFolder(dir);
   const warnings: string[] = [];
-  const platform = new KaggleApiPlatform({ endpoint: options.endpoint, env: options.env, onWarning: (m) => warnings.push(m) });
+  const platform = new KaggleApiPlatform({
+    endpoint: options.endpoint,
+    env: options.env,
+    onWarning: (m) => warnings.push(m),
+  });
   const client = await platform.connect(options.signal);
   const ref = refOf(folder, client.username);
-  const request = applyAccelerator({ ...folder.request, slug: `${ref.owner}/${ref.slug}` }, options.accelerator);
+  const request = applyAccelerator(
+    { ...folder.request, slug: `${ref.owner}/${ref.slug}` },
+    options.accelerator,
+  );
   if (options.timeoutSeconds !== undefined) request.sessionTimeoutSeconds = options.timeoutSeconds;
   for (const message of warnings.splice(0)) yield { type: 'warning', message };
   const pushed = await pushKernel(client.kernels, ref, request, { signal: options.signal });
-  const handle: RunHandle = { platform: 'kaggle', kernel: `${ref.owner}/${ref.slug}`, version: pushed.versionNumber, nonce: '', url: pushed.url };
+  const handle: RunHandle = {
+    platform: 'kaggle',
+    kernel: `${ref.owner}/${ref.slug}`,
+    version: pushed.versionNumber,
+    nonce: '',
+    url: pushed.url,
+  };
   yield { type: 'pushed', handle };
 
   let status: RemoteStatus = 'queued';
@@ -54,7 +69,15 @@ export async function* pushKernelFolder(options: PushFolderOptions): AsyncGenera
     yield event;
   }
   const dest = resolve(options.dest ?? join(dir, 'output'));
-  if (!isTerminal(status)) return { kernel: handle.kernel, version: handle.version, url: handle.url ?? null, status, dest, outputs: [] };
+  if (!isTerminal(status))
+    return {
+      kernel: handle.kernel,
+      version: handle.version,
+      url: handle.url ?? null,
+      status,
+      dest,
+      outputs: [],
+    };
   await mkdir(dest, { recursive: true });
   const fetched = await fetchOutputs({
     platform,
@@ -69,5 +92,12 @@ export async function* pushKernelFolder(options: PushFolderOptions): AsyncGenera
   for (const file of fetched.outputs) yield { type: 'output', file };
   // As the official CLI does: the log beside the outputs, named after the kernel.
   await writeFile(join(dest, `${ref.slug}.log`), log);
-  return { kernel: handle.kernel, version: handle.version, url: handle.url ?? null, status, dest, outputs: fetched.outputs };
+  return {
+    kernel: handle.kernel,
+    version: handle.version,
+    url: handle.url ?? null,
+    status,
+    dest,
+    outputs: fetched.outputs,
+  };
 }

@@ -98,7 +98,12 @@ export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> 
 
   if (manifestRemote !== undefined) {
     await mkdir(dirname(options.manifestPath), { recursive: true });
-    await options.platform.download(options.handle, manifestRemote, options.manifestPath, options.signal);
+    await options.platform.download(
+      options.handle,
+      manifestRemote,
+      options.manifestPath,
+      options.signal,
+    );
     manifest = parseManifest(await readFile(options.manifestPath, 'utf8'));
     if (manifest.nonce !== options.nonce) {
       throw new PlatformError(
@@ -106,16 +111,25 @@ export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> 
       );
     }
     const { selected, unmatched } = selectByGlobs(manifest.files, options.globs);
-    for (const glob of unmatched) warnings.push(`output glob ${JSON.stringify(glob)} matched no file`);
-    wanted = selected.map((file) => ({ remote: byPath.get(file.path) ?? { path: file.path }, expected: file }));
+    for (const glob of unmatched)
+      warnings.push(`output glob ${JSON.stringify(glob)} matched no file`);
+    wanted = selected.map((file) => ({
+      remote: byPath.get(file.path) ?? { path: file.path },
+      expected: file,
+    }));
   } else {
     // No manifest: the harness never finished (killed, out of time). Take what is there,
     // unverified, rather than lose it.
     if (options.expectManifest !== false) {
-      warnings.push('no manifest was written (the harness did not finish); outputs are not verified');
+      warnings.push(
+        'no manifest was written (the harness did not finish); outputs are not verified',
+      );
     }
     const files = listing.map((f) => ({ path: f.path, size: f.size ?? 0, sha256: '' }));
-    wanted = selectByGlobs(files, options.globs).selected.map((f) => ({ remote: byPath.get(f.path)!, expected: undefined }));
+    wanted = selectByGlobs(files, options.globs).selected.map((f) => ({
+      remote: byPath.get(f.path)!,
+      expected: undefined,
+    }));
   }
 
   const outputs: OutputRecord[] = [];

@@ -13,19 +13,42 @@ export function finalStatus(
   if (manifest !== undefined) {
     const exitCode = manifest.exitCode;
     if (manifest.failedStep === 'timeout') {
-      return { status: 'timeout', exitCode, error: { kind: 'timeout', message: manifest.error ?? 'the program ran past its timeout' } };
+      return {
+        status: 'timeout',
+        exitCode,
+        error: { kind: 'timeout', message: manifest.error ?? 'the program ran past its timeout' },
+      };
     }
-    if (exitCode === 0 && manifest.error === null) return { status: 'complete', exitCode, error: null };
+    if (exitCode === 0 && manifest.error === null)
+      return { status: 'complete', exitCode, error: null };
     const step = manifest.failedStep ?? 'program';
     const message =
-      manifest.error ?? (exitCode === null ? `failed in step ${step}` : `the program exited with code ${exitCode}`);
-    return { status: 'error', exitCode, error: { kind: step === 'program' ? 'program' : 'platform', message } };
+      manifest.error ??
+      (exitCode === null ? `failed in step ${step}` : `the program exited with code ${exitCode}`);
+    return {
+      status: 'error',
+      exitCode,
+      error: { kind: step === 'program' ? 'program' : 'platform', message },
+    };
   }
-  if (remote === 'timeout') return { status: 'timeout', exitCode: null, error: { kind: 'timeout', message: 'the session ran past its timeout' } };
-  if (remote === 'cancelled') return { status: 'cancelled', exitCode: null, error: { kind: 'platform', message: 'the session was cancelled' } };
+  if (remote === 'timeout')
+    return {
+      status: 'timeout',
+      exitCode: null,
+      error: { kind: 'timeout', message: 'the session ran past its timeout' },
+    };
+  if (remote === 'cancelled')
+    return {
+      status: 'cancelled',
+      exitCode: null,
+      error: { kind: 'platform', message: 'the session was cancelled' },
+    };
   return {
     status: 'error',
     exitCode: null,
-    error: { kind: 'platform', message: `the session ended (${remote}) without a manifest; see the log` },
+    error: {
+      kind: 'platform',
+      message: `the session ended (${remote}) without a manifest; see the log`,
+    },
   };
 }

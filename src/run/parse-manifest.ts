@@ -16,7 +16,8 @@ export function parseManifest(text: string): Manifest {
     typeof m.nonce !== 'string' ||
     !Array.isArray(m.files) ||
     !m.files.every(
-      (f) => typeof f?.path === 'string' && typeof f.size === 'number' && typeof f.sha256 === 'string',
+      (f) =>
+        typeof f?.path === 'string' && typeof f.size === 'number' && typeof f.sha256 === 'string',
     )
   ) {
     throw new PlatformError('the run manifest is malformed');

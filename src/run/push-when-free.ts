@@ -50,7 +50,9 @@ export async function* pushWhenFree(
       if (waited + delay > options.queueTimeoutMs) {
         throw new PlatformError(
           `no free Kaggle session after waiting ${Math.round(waited / 1000)}s: ${error.message}`,
-          { hint: 'raise --queue-timeout, or wait for your running sessions (`kaggle-run runs`) to end' },
+          {
+            hint: 'raise --queue-timeout, or wait for your running sessions (`kaggle-run runs`) to end',
+          },
         );
       }
       yield {
@@ -59,7 +61,8 @@ export async function* pushWhenFree(
         message: `${error.message.trim()} Waiting for a free session; pushing again in ${Math.round(delay / 1000)}s`,
       };
       await sleep(delay, options.signal);
-      if (options.signal?.aborted) throw new PlatformError('interrupted while waiting for a free session');
+      if (options.signal?.aborted)
+        throw new PlatformError('interrupted while waiting for a free session');
       delay = Math.min(Math.round(delay * 1.5), MAX_RETRY_MS);
     }
   }

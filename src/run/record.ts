@@ -48,5 +48,8 @@ export interface RunRecord {
   outputs: OutputRecord[];
   warnings: string[];
   /** Why the run ended badly, when it did: who is to blame and what was said. */
-  error: { kind: 'program' | 'platform' | 'timeout' | 'usage' | 'interrupted'; message: string } | null;
+  error: {
+    kind: 'program' | 'platform' | 'timeout' | 'usage' | 'interrupted';
+    message: string;
+  } | null;
 }

@@ -20,7 +20,12 @@ import type { Job } from '../job.js';
 import { packProject } from '../pack/index.js';
 import { createPlatform } from '../platform/create-platform.js';
 import { sandboxAvailable } from '../platform/local/sandbox.js';
-import { isTerminal, type Platform, type RemoteStatus, type RunHandle } from '../platform/platform.js';
+import {
+  isTerminal,
+  type Platform,
+  type RemoteStatus,
+  type RunHandle,
+} from '../platform/platform.js';
 import { RunStore } from '../store/run-store.js';
 import { newNonce, newRunId } from '../store/run-id.js';
 import { slugify } from '../util/slug.js';
@@ -85,13 +90,21 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   const runId = newRunId(slugify(job.name));
   const outputDir = resolve(options.outputDir ?? join(store.runDir(runId), 'outputs'));
   const platformWarnings: string[] = [];
-  if (options.detach === true && job.platform === 'local' && options.platformInstance === undefined) {
-    throw new UsageError('--detach needs a remote platform: a local run ends with the process that runs it', {
-      hint: 'add --kaggle, or drop --detach',
-    });
+  if (
+    options.detach === true &&
+    job.platform === 'local' &&
+    options.platformInstance === undefined
+  ) {
+    throw new UsageError(
+      '--detach needs a remote platform: a local run ends with the process that runs it',
+      {
+        hint: 'add --kaggle, or drop --detach',
+      },
+    );
   }
   const platform =
-    options.platformInstance ?? (await createPlatform(job, env, (message) => platformWarnings.push(message)));
+    options.platformInstance ??
+    (await createPlatform(job, env, (message) => platformWarnings.push(message)));
   if (options.outputDir !== undefined) await ensureWritable(outputDir);
 
   const record: RunRecord = {
@@ -147,7 +160,13 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     record.codeHash = pack.codeHash;
     record.step = 'packed';
     await store.save(record);
-    yield { type: 'packed', files: pack.fileCount, bytes: pack.zipBytes, codeHash: pack.codeHash, excluded: pack.excluded };
+    yield {
+      type: 'packed',
+      files: pack.fileCount,
+      bytes: pack.zipBytes,
+      codeHash: pack.codeHash,
+      excluded: pack.excluded,
+    };
     for (const left of pack.excluded) yield warn(`not packed: ${left.path} (${left.reason})`);
 
     const local = platform.name === 'local';
@@ -169,7 +188,9 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     if (!local && Buffer.byteLength(source) > INLINE_SOURCE_LIMIT) {
       throw new UsageError(
         `the packed code makes a kernel source of ${(Buffer.byteLength(source) / 1048576).toFixed(1)} MiB, over Kaggle's ~1 MiB limit for inline code`,
-        { hint: 'leave large files out with `exclude` / .kaggleignore, or ship the code as a dataset (`code: dataset`)' },
+        {
+          hint: 'leave large files out with `exclude` / .kaggleignore, or ship the code as a dataset (`code: dataset`)',
+        },
       );
     }
 
@@ -188,7 +209,10 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
         private: job.private,
         datasets: job.datasets,
       },
-      { signal: options.signal, queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000 },
+      {
+        signal: options.signal,
+        queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
+      },
     );
     Object.assign(record, {
       kernel: handle.kernel,
@@ -222,7 +246,10 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     }
     await log.flush();
     if (options.signal?.aborted) throw new InterruptedError('interrupted');
-    if (!isTerminal(remote)) throw new PlatformError(`the platform stopped reporting before the run ended (last status: ${remote})`);
+    if (!isTerminal(remote))
+      throw new PlatformError(
+        `the platform stopped reporting before the run ended (last status: ${remote})`,
+      );
 
     record.step = 'fetching';
     await store.save(record);

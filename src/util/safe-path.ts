@@ -15,12 +15,16 @@ export function resolveInside(root: string, name: string): string {
     parts.some((p) => p === '..') ||
     normalized.includes('\0')
   ) {
-    throw new PlatformError(`refusing output file name that escapes the output folder: ${JSON.stringify(name)}`);
+    throw new PlatformError(
+      `refusing output file name that escapes the output folder: ${JSON.stringify(name)}`,
+    );
   }
   const base = resolve(root);
   const target = resolve(base, ...parts.filter((p) => p !== '' && p !== '.'));
   if (target !== base && !target.startsWith(base + sep)) {
-    throw new PlatformError(`refusing output file name that escapes the output folder: ${JSON.stringify(name)}`);
+    throw new PlatformError(
+      `refusing output file name that escapes the output folder: ${JSON.stringify(name)}`,
+    );
   }
   return target;
 }

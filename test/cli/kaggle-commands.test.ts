@@ -9,26 +9,52 @@ import { runCli } from '../helpers/cli.js';
 
 async function kaggleEnv(t: Parameters<typeof tempDir>[0]): Promise<NodeJS.ProcessEnv> {
   const home = await tempDir(t);
-  return { HOME: home, KAGGLE_CONFIG_DIR: home, KAGGLE_USERNAME: ME.username, KAGGLE_KEY: ME.key, KAGGLE_API_TOKEN: '' };
+  return {
+    HOME: home,
+    KAGGLE_CONFIG_DIR: home,
+    KAGGLE_USERNAME: ME.username,
+    KAGGLE_KEY: ME.key,
+    KAGGLE_API_TOKEN: '',
+  };
 }
 
-async function kernelFolder(t: Parameters<typeof tempDir>[0], metadata: Record<string, unknown>, code: string): Promise<string> {
+async function kernelFolder(
+  t: Parameters<typeof tempDir>[0],
+  metadata: Record<string, unknown>,
+  code: string,
+): Promise<string> {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'kernel-metadata.json'), JSON.stringify(metadata));
   await writeFile(join(dir, 'script.py'), code);
   return dir;
 }
 
-test('push KERNEL_DIR: a plain script kernel is pushed, waited on, and its outputs fetched', async (t) => {
+void test('push KERNEL_DIR: a plain script kernel is pushed, waited on, and its outputs fetched', async (t) => {
   const server = await startTestServer(t);
   const dir = await kernelFolder(
     t,
-    { id: 'me/plain-script', title: 'Plain Script', code_file: 'script.py', language: 'python', kernel_type: 'script', is_private: 'true', enable_internet: false },
+    {
+      id: 'me/plain-script',
+      title: 'Plain Script',
+      code_file: 'script.py',
+      language: 'python',
+      kernel_type: 'script',
+      is_private: 'true',
+      enable_internet: false,
+    },
     'import os\nprint("cwd", os.getcwd())\nos.makedirs("sub", exist_ok=True)\nopen("sub/answer.txt", "w").write("42")\n',
   );
-  const result = await runCli(['push', dir, '--endpoint', server.url, '--json'], { env: await kaggleEnv(t) });
+  const result = await runCli(['push', dir, '--endpoint', server.url, '--json'], {
+    env: await kaggleEnv(t),
+  });
   assert.equal(result.code, 0, result.stderr);
-  const summary = JSON.parse(result.stdout) as { kernel: string; version: number; status: string; outputs: { path: string }[]; dest: string };
+  const summary = JSON.parse(result.stdout) as {
+    kernel: string;
+    version: number;
+    status: string;
+    outputs: { path: string }[];
+    dest: string;
+  };
   assert.equal(summary.kernel, 'me/plain-script');
   assert.equal(summary.status, 'complete');
   assert.ok(summary.outputs.some((o) => o.path === 'sub/answer.txt'));
@@ -36,41 +62,74 @@ test('push KERNEL_DIR: a plain script kernel is pushed, waited on, and its outpu
   assert.match(await readFile(join(dir, 'output', 'plain-script.log'), 'utf8'), /^cwd /m);
 });
 
-test('push KERNEL_DIR with bad metadata: exit 2, every problem listed', async (t) => {
-  const dir = await kernelFolder(t, { id: 'me/abc', code_file: 'missing.py', language: 'cobol', kernel_type: 'script', is_private: 'maybe' }, '');
-  const result = await runCli(['push', dir, '--endpoint', 'http://127.0.0.1:9'], { env: await kaggleEnv(t) });
+void test('push KERNEL_DIR with bad metadata: exit 2, every problem listed', async (t) => {
+  const dir = await kernelFolder(
+    t,
+    {
+      id: 'me/abc',
+      code_file: 'missing.py',
+      language: 'cobol',
+      kernel_type: 'script',
+      is_private: 'maybe',
+    },
+    '',
+  );
+  const result = await runCli(['push', dir, '--endpoint', 'http://127.0.0.1:9'], {
+    env: await kaggleEnv(t),
+  });
   assert.equal(result.code, 2, result.stderr);
-  for (const expected of [/at least 5 characters/, /missing\.py does not exist/, /python, r or rmarkdown/, /Invalid boolean value "maybe"/]) {
+  for (const expected of [
+    /at least 5 characters/,
+    /missing\.py does not exist/,
+    /python, r or rmarkdown/,
+    /Invalid boolean value "maybe"/,
+  ]) {
     assert.match(result.stderr, expected);
   }
 });
 
-test('quota reports hours used and left from the server', async (t) => {
+void test('quota reports hours used and left from the server', async (t) => {
   const server = await startTestServer(t);
   const result = await runCli(['quota', '--endpoint', server.url], { env: await kaggleEnv(t) });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^GPU: 0\.0 h used of 30\.0 h, 30\.0 h left/m);
   assert.match(result.stdout, /^TPU: .* of 20\.0 h/m);
-  const json = await runCli(['quota', '--endpoint', server.url, '--json'], { env: await kaggleEnv(t) });
-  assert.equal((JSON.parse(json.stdout) as { gpu: { allowedSeconds: number } }).gpu.allowedSeconds, 30 * 3600);
+  const json = await runCli(['quota', '--endpoint', server.url, '--json'], {
+    env: await kaggleEnv(t),
+  });
+  assert.equal(
+    (JSON.parse(json.stdout) as { gpu: { allowedSeconds: number } }).gpu.allowedSeconds,
+    30 * 3600,
+  );
 });
 
-test('doctor: credentials and endpoint checked; a readable kaggle.json is warned about', async (t) => {
+void test('doctor: credentials and endpoint checked; a readable kaggle.json is warned about', async (t) => {
   const server = await startTestServer(t);
   const home = await tempDir(t);
   await mkdir(join(home, '.kaggle'));
   await writeFile(join(home, '.kaggle', 'kaggle.json'), JSON.stringify(ME));
   await chmod(join(home, '.kaggle', 'kaggle.json'), 0o644);
-  const env = { HOME: home, KAGGLE_CONFIG_DIR: '', KAGGLE_USERNAME: '', KAGGLE_KEY: '', KAGGLE_API_TOKEN: '' };
+  const env = {
+    HOME: home,
+    KAGGLE_CONFIG_DIR: '',
+    KAGGLE_USERNAME: '',
+    KAGGLE_KEY: '',
+    KAGGLE_API_TOKEN: '',
+  };
   const result = await runCli(['doctor', '--endpoint', server.url, '--json'], { env });
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  const report = JSON.parse(result.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+  const report = JSON.parse(result.stdout) as {
+    ok: boolean;
+    checks: { name: string; ok: boolean; detail: string }[];
+  };
   assert.equal(report.ok, true);
   assert.ok(report.checks.some((c) => c.name === 'endpoint' && c.ok));
   assert.ok(report.checks.some((c) => c.name === 'credentials' && /chmod 600/.test(c.detail)));
   assert.doesNotMatch(result.stdout, new RegExp(ME.key));
 
-  const broken = await runCli(['doctor', '--endpoint', server.url], { env: { ...env, HOME: await tempDir(t) } });
+  const broken = await runCli(['doctor', '--endpoint', server.url], {
+    env: { ...env, HOME: await tempDir(t) },
+  });
   assert.equal(broken.code, 3);
   assert.match(broken.stdout, /FAIL credentials/);
 });

@@ -12,14 +12,23 @@ import { copyExample, runCli } from '../helpers/cli.js';
 
 async function kaggleEnv(t: Parameters<typeof tempDir>[0]): Promise<NodeJS.ProcessEnv> {
   const home = await tempDir(t);
-  return { HOME: home, KAGGLE_CONFIG_DIR: home, KAGGLE_USERNAME: ME.username, KAGGLE_KEY: ME.key, KAGGLE_API_TOKEN: '' };
+  return {
+    HOME: home,
+    KAGGLE_CONFIG_DIR: home,
+    KAGGLE_USERNAME: ME.username,
+    KAGGLE_KEY: ME.key,
+    KAGGLE_API_TOKEN: '',
+  };
 }
 
-test('run --kaggle --endpoint: pushed, log streamed, outputs verified, record has kernel and version', async (t) => {
+void test('run --kaggle --endpoint: pushed, log streamed, outputs verified, record has kernel and version', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
   const env = await kaggleEnv(t);
-  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json', '-p', 'epochs=2'], { env });
+  const result = await runCli(
+    ['run', dir, '--kaggle', '--endpoint', server.url, '--json', '-p', 'epochs=2'],
+    { env },
+  );
   assert.equal(result.code, 0, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
   assert.equal(record.platform, 'kaggle');
@@ -27,10 +36,19 @@ test('run --kaggle --endpoint: pushed, log streamed, outputs verified, record ha
   assert.equal(record.version, 1);
   assert.equal(record.status, 'complete');
   assert.equal(record.endpoint, server.url);
-  assert.deepEqual(record.outputs.map((o) => o.path), ['results/metrics.json', 'results/predictions.csv']);
-  for (const o of record.outputs) assert.equal(sha256Hex(await readFile(join(record.outputDir, o.path))), o.sha256);
+  assert.deepEqual(
+    record.outputs.map((o) => o.path),
+    ['results/metrics.json', 'results/predictions.csv'],
+  );
+  for (const o of record.outputs)
+    assert.equal(sha256Hex(await readFile(join(record.outputDir, o.path))), o.sha256);
   assert.match(result.stderr, /epoch 2\/2/);
-  assert.doesNotMatch(result.stderr + result.stdout + (await readFile(join(dir, '.kaggle-run', 'runs', record.runId, 'run.json'), 'utf8')), new RegExp(ME.key));
+  assert.doesNotMatch(
+    result.stderr +
+      result.stdout +
+      (await readFile(join(dir, '.kaggle-run', 'runs', record.runId, 'run.json'), 'utf8')),
+    new RegExp(ME.key),
+  );
   assert.equal(server.stats().pushes['me/kaggle-run-hello'], 1);
 
   const again = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], { env });
@@ -42,48 +60,76 @@ test('run --kaggle --endpoint: pushed, log streamed, outputs verified, record ha
   assert.equal((JSON.parse(status.stdout) as { remoteStatus: string }).remoteStatus, 'COMPLETE');
 });
 
-test('a failing program on Kaggle exits 1 and partial outputs come back', async (t) => {
+void test('a failing program on Kaggle exits 1 and partial outputs come back', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
-  await writeFile(join(dir, 'train.py'), 'import os\nos.makedirs("results", exist_ok=True)\nopen("results/ckpt.txt","w").write("half")\nraise SystemExit(5)\n');
-  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], { env: await kaggleEnv(t) });
+  await writeFile(
+    join(dir, 'train.py'),
+    'import os\nos.makedirs("results", exist_ok=True)\nopen("results/ckpt.txt","w").write("half")\nraise SystemExit(5)\n',
+  );
+  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], {
+    env: await kaggleEnv(t),
+  });
   assert.equal(result.code, 1, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
   assert.equal(record.exitCode, 5);
-  assert.deepEqual(record.outputs.map((o) => o.path), ['results/ckpt.txt']);
+  assert.deepEqual(
+    record.outputs.map((o) => o.path),
+    ['results/ckpt.txt'],
+  );
 });
 
-test('a push rejected in a 200 body exits 3 with the server message', async (t) => {
+void test('a push rejected in a 200 body exits 3 with the server message', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
-  await writeFile(join(dir, 'kaggle-run.yaml'), (await readFile(join(dir, 'kaggle-run.yaml'), 'utf8')) + 'datasets: ["nobody/no-such-data"]\n');
-  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], { env: await kaggleEnv(t) });
+  await writeFile(
+    join(dir, 'kaggle-run.yaml'),
+    (await readFile(join(dir, 'kaggle-run.yaml'), 'utf8')) + 'datasets: ["nobody/no-such-data"]\n',
+  );
+  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], {
+    env: await kaggleEnv(t),
+  });
   assert.equal(result.code, 3, result.stderr);
   assert.match(result.stderr, /nobody\/no-such-data/);
 });
 
-test('missing credentials: exit 2 and the message says where to put them', async (t) => {
+void test('missing credentials: exit 2 and the message says where to put them', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
   const home = await tempDir(t);
   const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], {
-    env: { HOME: home, KAGGLE_CONFIG_DIR: home, KAGGLE_USERNAME: '', KAGGLE_KEY: '', KAGGLE_API_TOKEN: '' },
+    env: {
+      HOME: home,
+      KAGGLE_CONFIG_DIR: home,
+      KAGGLE_USERNAME: '',
+      KAGGLE_KEY: '',
+      KAGGLE_API_TOKEN: '',
+    },
   });
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /kaggle\.json/);
 });
 
-test('the session cap makes a second GPU run wait, then it runs when a session frees', async (t) => {
+void test('the session cap makes a second GPU run wait, then it runs when a session frees', async (t) => {
   const server = await startTestServer(t, { gpuSessions: 1 });
   const env = await kaggleEnv(t);
   const slow = await copyExample(t, 'hello');
   await writeFile(join(slow, 'train.py'), 'import time\ntime.sleep(3)\nprint("slow done")\n');
   const other = await copyExample(t, 'hello');
-  await writeFile(join(other, 'kaggle-run.yaml'), 'name: other\nentry: train.py\naccelerator: t4x2\n');
-  await writeFile(join(slow, 'kaggle-run.yaml'), 'name: slow\nentry: train.py\naccelerator: t4x2\n');
+  await writeFile(
+    join(other, 'kaggle-run.yaml'),
+    'name: other\nentry: train.py\naccelerator: t4x2\n',
+  );
+  await writeFile(
+    join(slow, 'kaggle-run.yaml'),
+    'name: slow\nentry: train.py\naccelerator: t4x2\n',
+  );
   const first = runCli(['run', slow, '--kaggle', '--endpoint', server.url, '--json'], { env });
   await new Promise((r) => setTimeout(r, 1500));
-  const second = await runCli(['run', other, '--kaggle', '--endpoint', server.url, '--json', '--queue-timeout', '2m'], { env });
+  const second = await runCli(
+    ['run', other, '--kaggle', '--endpoint', server.url, '--json', '--queue-timeout', '2m'],
+    { env },
+  );
   const firstResult = await first;
   assert.equal(firstResult.code, 0, firstResult.stderr);
   assert.equal(second.code, 0, second.stderr);
@@ -91,12 +137,18 @@ test('the session cap makes a second GPU run wait, then it runs when a session f
   assert.match(second.stderr, /[Ww]aiting for a free session/);
 });
 
-test('--detach returns after the push; logs -f follows the run from Kaggle to its end', async (t) => {
+void test('--detach returns after the push; logs -f follows the run from Kaggle to its end', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
   const env = await kaggleEnv(t);
-  await writeFile(join(dir, 'train.py'), 'import time\nfor i in range(3):\n    print("tick", i, flush=True)\n    time.sleep(0.5)\n');
-  const detached = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--detach', '--json'], { env });
+  await writeFile(
+    join(dir, 'train.py'),
+    'import time\nfor i in range(3):\n    print("tick", i, flush=True)\n    time.sleep(0.5)\n',
+  );
+  const detached = await runCli(
+    ['run', dir, '--kaggle', '--endpoint', server.url, '--detach', '--json'],
+    { env },
+  );
   assert.equal(detached.code, 0, detached.stderr);
   const record = JSON.parse(detached.stdout) as RunRecord;
   assert.equal(record.step, 'pushed');

@@ -7,29 +7,58 @@ import type { RunRecord } from '../../src/run/record.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { copyExample, notebookPython, runCli } from '../helpers/cli.js';
 
-test('run --json on examples/hello: exit 0, one JSON document, verified outputs, record on disk', async (t) => {
+void test('run --json on examples/hello: exit 0, one JSON document, verified outputs, record on disk', async (t) => {
   const dir = await copyExample(t, 'hello');
-  const result = await runCli(['run', dir, '--json', '-p', 'epochs=2', '-p', 'message=it\'s "quoted"\nnewline']);
+  const result = await runCli([
+    'run',
+    dir,
+    '--json',
+    '-p',
+    'epochs=2',
+    '-p',
+    'message=it\'s "quoted"\nnewline',
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
-  for (const key of ['runId', 'job', 'platform', 'kernel', 'version', 'status', 'exitCode', 'params', 'codeHash', 'startedAt', 'endedAt', 'outputDir', 'outputs']) {
+  for (const key of [
+    'runId',
+    'job',
+    'platform',
+    'kernel',
+    'version',
+    'status',
+    'exitCode',
+    'params',
+    'codeHash',
+    'startedAt',
+    'endedAt',
+    'outputDir',
+    'outputs',
+  ]) {
     assert.ok(key in record, `missing ${key}`);
   }
   assert.equal(record.status, 'complete');
   assert.equal(record.exitCode, 0);
   assert.equal(record.platform, 'local');
   assert.deepEqual(record.params, { epochs: 2, lr: 0.1, message: 'it\'s "quoted"\nnewline' });
-  assert.deepEqual(record.outputs.map((o) => o.path), ['results/metrics.json', 'results/predictions.csv']);
+  assert.deepEqual(
+    record.outputs.map((o) => o.path),
+    ['results/metrics.json', 'results/predictions.csv'],
+  );
   for (const output of record.outputs) {
     const bytes = await readFile(join(record.outputDir, output.path));
     assert.equal(sha256Hex(bytes), output.sha256);
     assert.equal(bytes.length, output.size);
   }
-  const metrics = JSON.parse(await readFile(join(record.outputDir, 'results/metrics.json'), 'utf8')) as { epochs: number };
+  const metrics = JSON.parse(
+    await readFile(join(record.outputDir, 'results/metrics.json'), 'utf8'),
+  ) as { epochs: number };
   assert.equal(metrics.epochs, 2);
   assert.match(result.stderr, /epoch 2\/2/); // the program's log goes to stderr in --json mode
   assert.match(result.stderr, /it's "quoted"\nnewline/);
-  const saved = JSON.parse(await readFile(join(dir, '.kaggle-run', 'runs', record.runId, 'run.json'), 'utf8')) as RunRecord;
+  const saved = JSON.parse(
+    await readFile(join(dir, '.kaggle-run', 'runs', record.runId, 'run.json'), 'utf8'),
+  ) as RunRecord;
   assert.deepEqual(saved, record);
 
   const shown = await runCli(['show', record.runId, '--json'], { cwd: dir });
@@ -38,13 +67,15 @@ test('run --json on examples/hello: exit 0, one JSON document, verified outputs,
   assert.match(logs.stdout, /epoch 1\/2 loss=0\.9000/);
   const runs = await runCli(['runs'], { cwd: dir });
   assert.match(runs.stdout, new RegExp(`${record.runId}\\s+complete\\s+local`));
-  const outputs = await runCli(['outputs', 'last', '--glob', '*/*.csv', '--dest', 'copied'], { cwd: dir });
+  const outputs = await runCli(['outputs', 'last', '--glob', '*/*.csv', '--dest', 'copied'], {
+    cwd: dir,
+  });
   assert.equal(outputs.code, 0, outputs.stderr);
   assert.equal(existsSync(join(dir, 'copied', 'results', 'predictions.csv')), true);
   assert.equal(existsSync(join(dir, 'copied', 'results', 'metrics.json')), false);
 });
 
-test('profile quick and plain output: program log on stdout, summary on stderr', async (t) => {
+void test('profile quick and plain output: program log on stdout, summary on stderr', async (t) => {
   const dir = await copyExample(t, 'hello');
   const result = await runCli(['run', '--profile', 'quick'], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
@@ -54,33 +85,45 @@ test('profile quick and plain output: program log on stdout, summary on stderr',
   assert.match(result.stderr, /output results\/metrics\.json .*verified/);
 });
 
-test('a failing program exits 1 and its partial outputs still come back', async (t) => {
+void test('a failing program exits 1 and its partial outputs still come back', async (t) => {
   const dir = await copyExample(t, 'hello');
-  await writeFile(join(dir, 'train.py'), 'import os\nos.makedirs("results", exist_ok=True)\nopen("results/checkpoint.txt", "w").write("partial")\nraise SystemExit(3)\n');
+  await writeFile(
+    join(dir, 'train.py'),
+    'import os\nos.makedirs("results", exist_ok=True)\nopen("results/checkpoint.txt", "w").write("partial")\nraise SystemExit(3)\n',
+  );
   const result = await runCli(['run', dir, '--json']);
   assert.equal(result.code, 1, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
   assert.equal(record.status, 'error');
   assert.equal(record.exitCode, 3);
   assert.equal(record.error?.kind, 'program');
-  assert.deepEqual(record.outputs.map((o) => o.path), ['results/checkpoint.txt']);
+  assert.deepEqual(
+    record.outputs.map((o) => o.path),
+    ['results/checkpoint.txt'],
+  );
   assert.equal(await readFile(join(record.outputDir, 'results/checkpoint.txt'), 'utf8'), 'partial');
 });
 
-test('timeout kills the program, exits 4, records timeout', async (t) => {
+void test('timeout kills the program, exits 4, records timeout', async (t) => {
   const dir = await copyExample(t, 'hello');
-  await writeFile(join(dir, 'train.py'), 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\n');
+  await writeFile(
+    join(dir, 'train.py'),
+    'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\n',
+  );
   const result = await runCli(['run', dir, '--json', '--timeout', '2s']);
   assert.equal(result.code, 4, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
   assert.equal(record.status, 'timeout');
 });
 
-test('secrets are never packed, and the user is told', async (t) => {
+void test('secrets are never packed, and the user is told', async (t) => {
   const dir = await copyExample(t, 'hello');
   await writeFile(join(dir, 'kaggle.json'), '{"username":"me","key":"secret"}');
   await writeFile(join(dir, '.env'), 'TOKEN=secret');
-  await writeFile(join(dir, 'train.py'), 'import os\nprint(sorted(f for f in os.listdir(".") if not f.startswith("kaggle-run")))\n');
+  await writeFile(
+    join(dir, 'train.py'),
+    'import os\nprint(sorted(f for f in os.listdir(".") if not f.startswith("kaggle-run")))\n',
+  );
   const result = await runCli(['run', dir]);
   assert.equal(result.code, 0, result.stderr);
   assert.doesNotMatch(result.stdout, /kaggle\.json|\.env/);
@@ -88,7 +131,7 @@ test('secrets are never packed, and the user is told', async (t) => {
   assert.match(result.stderr, /not packed: kaggle\.json/);
 });
 
-test('bad input: exit 2 with a clear message and nothing half-written', async (t) => {
+void test('bad input: exit 2 with a clear message and nothing half-written', async (t) => {
   const dir = await copyExample(t, 'hello');
   const badParam = await runCli(['run', dir, '-p', 'no-equals']);
   assert.equal(badParam.code, 2);
@@ -96,7 +139,10 @@ test('bad input: exit 2 with a clear message and nothing half-written', async (t
   const badProfile = await runCli(['run', dir, '--profile', 'nope']);
   assert.equal(badProfile.code, 2);
   assert.match(badProfile.stderr, /quick/);
-  await writeFile(join(dir, 'kaggle-run.yaml'), 'name: hello\nentry: missing.py\nacceleratr: gpu\n');
+  await writeFile(
+    join(dir, 'kaggle-run.yaml'),
+    'name: hello\nentry: missing.py\nacceleratr: gpu\n',
+  );
   const badConfig = await runCli(['run', dir]);
   assert.equal(badConfig.code, 2);
   assert.match(badConfig.stderr, /did you mean .?accelerator/);
@@ -117,14 +163,20 @@ test('bad input: exit 2 with a clear message and nothing half-written', async (t
   assert.equal(noDir.code, 2);
 });
 
-test('examples/notebook: parameters injected, executed notebook kept', async (t) => {
+void test('examples/notebook: parameters injected, executed notebook kept', async (t) => {
   const python = await notebookPython();
   if (python === undefined) return t.skip('no python with nbclient + ipykernel here');
   const dir = await copyExample(t, 'notebook');
-  const result = await runCli(['run', dir, '--json', '-p', 'n=4', '-p', 'title=it\'s """tricky"""'], { env: { KAGGLE_RUN_PYTHON: python } });
+  const result = await runCli(
+    ['run', dir, '--json', '-p', 'n=4', '-p', 'title=it\'s """tricky"""'],
+    { env: { KAGGLE_RUN_PYTHON: python } },
+  );
   assert.equal(result.code, 0, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
-  assert.deepEqual(record.outputs.map((o) => o.path), ['analysis.executed.ipynb', 'squares.csv']);
+  assert.deepEqual(
+    record.outputs.map((o) => o.path),
+    ['analysis.executed.ipynb', 'squares.csv'],
+  );
   const csv = await readFile(join(record.outputDir, 'squares.csv'), 'utf8');
   assert.equal(csv.trim().split(/\r?\n/).length, 5);
   const executed = await readFile(join(record.outputDir, 'analysis.executed.ipynb'), 'utf8');
@@ -132,7 +184,7 @@ test('examples/notebook: parameters injected, executed notebook kept', async (t)
   assert.match(executed, /it's \\"\\"\\"tricky\\"\\"\\": 4 rows/);
 });
 
-test('--version and --help exit 0; an unknown command exits 2', async () => {
+void test('--version and --help exit 0; an unknown command exits 2', async () => {
   assert.equal((await runCli(['--version'])).code, 0);
   const help = await runCli(['--help']);
   assert.equal(help.code, 0);

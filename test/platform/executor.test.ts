@@ -7,9 +7,14 @@ import { startExecution } from '../../src/platform/local/executor.js';
 import { sandboxAvailable } from '../../src/platform/local/sandbox.js';
 import { tempDir } from '../helpers/temp.js';
 
-const base = { kind: 'script' as const, inputs: [], accelerator: 'none' as const, timeoutSeconds: 30 };
+const base = {
+  kind: 'script' as const,
+  inputs: [],
+  accelerator: 'none' as const,
+  timeoutSeconds: 30,
+};
 
-test('runs a script with cwd = working, streams stdout and stderr as lines, keeps outputs', async (t) => {
+void test('runs a script with cwd = working, streams stdout and stderr as lines, keeps outputs', async (t) => {
   const dir = await tempDir(t);
   const execution = await startExecution({
     ...base,
@@ -27,20 +32,31 @@ test('runs a script with cwd = working, streams stdout and stderr as lines, keep
   const result = await execution.done;
   assert.equal(result.status, 'complete');
   assert.equal(result.exitCode, 0);
-  assert.deepEqual(seen.filter((s) => s.startsWith('stdout')), ['stdout:one\n', 'stdout:two\n']);
-  assert.deepEqual(seen.filter((s) => s.startsWith('stderr')), ['stderr:oops\n']);
+  assert.deepEqual(
+    seen.filter((s) => s.startsWith('stdout')),
+    ['stdout:one\n', 'stdout:two\n'],
+  );
+  assert.deepEqual(
+    seen.filter((s) => s.startsWith('stderr')),
+    ['stderr:oops\n'],
+  );
   assert.equal(await readFile(join(dir, 'working', 'out.txt'), 'utf8'), join(dir, 'working'));
 });
 
-test('a failing script ends in error with its exit code', async (t) => {
-  const execution = await startExecution({ ...base, dir: await tempDir(t), sandbox: 'none', source: 'import sys; sys.exit(7)' });
+void test('a failing script ends in error with its exit code', async (t) => {
+  const execution = await startExecution({
+    ...base,
+    dir: await tempDir(t),
+    sandbox: 'none',
+    source: 'import sys; sys.exit(7)',
+  });
   assert.deepEqual(
     { status: (await execution.done).status, code: (await execution.done).exitCode },
     { status: 'error', code: 7 },
   );
 });
 
-test('timeout kills the whole process tree, children included', async (t) => {
+void test('timeout kills the whole process tree, children included', async (t) => {
   const dir = await tempDir(t);
   const execution = await startExecution({
     ...base,
@@ -59,16 +75,24 @@ test('timeout kills the whole process tree, children included', async (t) => {
   assert.equal(result.status, 'timeout');
   const pid = Number(await readFile(join(dir, 'working', 'child.pid'), 'utf8'));
   await new Promise((r) => setTimeout(r, 300));
-  assert.equal(existsSync(`/proc/${pid}`) && !(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z '), false);
+  assert.equal(
+    existsSync(`/proc/${pid}`) && !(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z '),
+    false,
+  );
 });
 
-test('kill() cancels a run', async (t) => {
-  const execution = await startExecution({ ...base, dir: await tempDir(t), sandbox: 'none', source: 'import time; time.sleep(60)' });
+void test('kill() cancels a run', async (t) => {
+  const execution = await startExecution({
+    ...base,
+    dir: await tempDir(t),
+    sandbox: 'none',
+    source: 'import time; time.sleep(60)',
+  });
   execution.kill();
   assert.equal((await execution.done).status, 'cancelled');
 });
 
-test('inputs are placed under input/ and accelerator none hides GPUs', async (t) => {
+void test('inputs are placed under input/ and accelerator none hides GPUs', async (t) => {
   const dir = await tempDir(t);
   const data = join(await tempDir(t), 'data.txt');
   await (await import('node:fs/promises')).writeFile(data, 'payload');
@@ -89,7 +113,7 @@ test('inputs are placed under input/ and accelerator none hides GPUs', async (t)
   assert.match(text, /cuda=''/);
 });
 
-test('inside bubblewrap the run sees /kaggle/input and /kaggle/working', async (t) => {
+void test('inside bubblewrap the run sees /kaggle/input and /kaggle/working', async (t) => {
   if (!(await sandboxAvailable())) return t.skip('bubblewrap is not available on this machine');
   const dir = await tempDir(t);
   const execution = await startExecution({
@@ -112,15 +136,20 @@ test('inside bubblewrap the run sees /kaggle/input and /kaggle/working', async (
   assert.equal(await readFile(join(dir, 'working', 'hard-coded.txt'), 'utf8'), 'ok');
 });
 
-test('follow() replays from the start for a late reader', async (t) => {
-  const execution = await startExecution({ ...base, dir: await tempDir(t), sandbox: 'none', source: 'print("a"); print("b")' });
+void test('follow() replays from the start for a late reader', async (t) => {
+  const execution = await startExecution({
+    ...base,
+    dir: await tempDir(t),
+    sandbox: 'none',
+    source: 'print("a"); print("b")',
+  });
   await execution.done;
   const replay: string[] = [];
   for await (const e of execution.follow()) replay.push(e.data);
   assert.deepEqual(replay, ['a\n', 'b\n']);
 });
 
-test('the program never sees Kaggle API credentials from the environment', async (t) => {
+void test('the program never sees Kaggle API credentials from the environment', async (t) => {
   const saved = { key: process.env.KAGGLE_KEY, token: process.env.KAGGLE_API_TOKEN };
   process.env.KAGGLE_KEY = 'do-not-leak';
   process.env.KAGGLE_API_TOKEN = 'do-not-leak-either';
@@ -134,7 +163,8 @@ test('the program never sees Kaggle API credentials from the environment', async
     ...base,
     dir: await tempDir(t),
     sandbox: 'none',
-    source: 'import os; print([k for k in os.environ if k.startswith("KAGGLE_") and "RUN" not in k])',
+    source:
+      'import os; print([k for k in os.environ if k.startswith("KAGGLE_") and "RUN" not in k])',
   });
   await execution.done;
   assert.equal(execution.log.map((e) => e.data).join(''), '[]\n');

@@ -9,20 +9,45 @@ import { tempDir } from '../helpers/temp.js';
 
 function record(runId: string, createdAt: string): RunRecord {
   return {
-    schemaVersion: 1, runId, job: 'j', projectRoot: '/p', entry: 'main.py', platform: 'local',
-    endpoint: null, kernel: null, kernelUrl: null, version: null, nonce: 'n', status: 'queued',
-    step: 'created', exitCode: null, params: {}, profile: null, accelerator: 'none',
-    acceleratorSeen: null, pythonVersion: null, codeHash: null, createdAt, startedAt: null,
-    endedAt: null, outputDir: '/o', outputs: [], warnings: [], error: null,
+    schemaVersion: 1,
+    runId,
+    job: 'j',
+    projectRoot: '/p',
+    entry: 'main.py',
+    platform: 'local',
+    endpoint: null,
+    kernel: null,
+    kernelUrl: null,
+    version: null,
+    nonce: 'n',
+    status: 'queued',
+    step: 'created',
+    exitCode: null,
+    params: {},
+    profile: null,
+    accelerator: 'none',
+    acceleratorSeen: null,
+    pythonVersion: null,
+    codeHash: null,
+    createdAt,
+    startedAt: null,
+    endedAt: null,
+    outputDir: '/o',
+    outputs: [],
+    warnings: [],
+    error: null,
   };
 }
 
-test('records are created, listed newest first, resolved by prefix and `last`', async (t) => {
+void test('records are created, listed newest first, resolved by prefix and `last`', async (t) => {
   const store = new RunStore(await tempDir(t), {});
   await store.create(record('20260101-000000-a-0001', '2026-01-01T00:00:00.000Z'));
   await store.create(record('20260102-000000-b-0002', '2026-01-02T00:00:00.000Z'));
   const { runs } = await store.list();
-  assert.deepEqual(runs.map((r) => r.runId), ['20260102-000000-b-0002', '20260101-000000-a-0001']);
+  assert.deepEqual(
+    runs.map((r) => r.runId),
+    ['20260102-000000-b-0002', '20260101-000000-a-0001'],
+  );
   assert.equal((await store.resolve('last')).runId, '20260102-000000-b-0002');
   assert.equal((await store.resolve('20260101')).runId, '20260101-000000-a-0001');
   await assert.rejects(store.resolve('2026'), /2 runs match/);
@@ -30,31 +55,42 @@ test('records are created, listed newest first, resolved by prefix and `last`', 
   assert.equal(await readFile(join(store.root, '.gitignore'), 'utf8'), '*\n');
 });
 
-test('a corrupt record is reported and skipped, not fatal', async (t) => {
+void test('a corrupt record is reported and skipped, not fatal', async (t) => {
   const store = new RunStore(await tempDir(t), {});
   await store.create(record('good', '2026-01-01T00:00:00.000Z'));
   await mkdir(store.runDir('bad'), { recursive: true });
   await writeFile(join(store.runDir('bad'), 'run.json'), '{"runId": "bad", trunc');
   const { runs, corrupt } = await store.list();
-  assert.deepEqual(runs.map((r) => r.runId), ['good']);
+  assert.deepEqual(
+    runs.map((r) => r.runId),
+    ['good'],
+  );
   assert.equal(corrupt.length, 1);
   assert.equal(corrupt[0]?.runId, 'bad');
 });
 
-test('log lines round-trip and a torn last line is skipped', async (t) => {
+void test('log lines round-trip and a torn last line is skipped', async (t) => {
   const store = new RunStore(await tempDir(t), {});
   await store.create(record('r', '2026-01-01T00:00:00.000Z'));
-  await store.appendLog('r', [{ stream: 'stdout', at: 1, text: 'a\n' }, { stream: 'stderr', at: 2, text: 'b\n' }]);
-  await writeFile(join(store.runDir('r'), 'log.jsonl'), '{"stream":"stdout","at":3,"te', { flag: 'a' });
-  assert.deepEqual((await store.readLog('r')).map((l) => l.text), ['a\n', 'b\n']);
+  await store.appendLog('r', [
+    { stream: 'stdout', at: 1, text: 'a\n' },
+    { stream: 'stderr', at: 2, text: 'b\n' },
+  ]);
+  await writeFile(join(store.runDir('r'), 'log.jsonl'), '{"stream":"stdout","at":3,"te', {
+    flag: 'a',
+  });
+  assert.deepEqual(
+    (await store.readLog('r')).map((l) => l.text),
+    ['a\n', 'b\n'],
+  );
 });
 
-test('KAGGLE_RUN_HOME moves the store', async (t) => {
+void test('KAGGLE_RUN_HOME moves the store', async (t) => {
   const home = await tempDir(t);
   assert.equal(new RunStore('/somewhere', { KAGGLE_RUN_HOME: home }).root, home);
 });
 
-test('run ids sort by time and carry the job slug', () => {
+void test('run ids sort by time and carry the job slug', () => {
   const a = newRunId('hello', new Date('2026-11-23T10:15:02Z'));
   assert.match(a, /^20261123-101502-hello-[0-9a-f]{4}$/);
   assert.ok(newRunId('x', new Date('2026-11-23T10:15:03Z')) > a);

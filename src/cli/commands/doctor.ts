@@ -10,10 +10,18 @@ export function registerDoctor(program: Command, io: CliIo, setExit: (code: numb
     .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
-      const checks = await runDoctor({ endpoint: opts.endpoint, env: io.env, python: io.env.KAGGLE_RUN_PYTHON });
+      const checks = await runDoctor({
+        endpoint: opts.endpoint,
+        env: io.env,
+        python: io.env.KAGGLE_RUN_PYTHON,
+      });
       const failed = checks.some((c) => c.required && !c.ok);
       if (opts.json) io.stdout(`${JSON.stringify({ ok: !failed, checks }, null, 2)}\n`);
-      else for (const c of checks) io.stdout(`${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn'} ${c.name.padEnd(12)} ${c.detail}\n`);
+      else
+        for (const c of checks)
+          io.stdout(
+            `${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'warn'} ${c.name.padEnd(12)} ${c.detail}\n`,
+          );
       if (failed) setExit(ExitCode.platform);
     });
 }

@@ -13,7 +13,8 @@ async function printStoredLog(store: RunStore, record: RunRecord, follow: boolea
   let printed = 0;
   for (;;) {
     const lines = await store.readLog(record.runId);
-    for (const line of lines.slice(printed)) (line.stream === 'stderr' ? io.stderr : io.stdout)(line.text);
+    for (const line of lines.slice(printed))
+      (line.stream === 'stderr' ? io.stderr : io.stdout)(line.text);
     printed = lines.length;
     if (!follow) return;
     const now = await store.load(record.runId);

@@ -15,13 +15,19 @@ export function registerOutputs(program: Command, io: CliIo): void {
     .description("list a run's outputs, or copy them (verified) to a folder")
     .argument('<run>', 'run id (or `last`)')
     .option('--dir <dir>', 'project folder (default .)')
-    .option('--glob <glob>', 'only files matching this glob (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option(
+      '--glob <glob>',
+      'only files matching this glob (repeatable)',
+      (v: string, p: string[]) => [...p, v],
+      [] as string[],
+    )
     .option('--dest <dir>', 'copy the selected outputs here')
     .option('--json', 'print the selected outputs as JSON')
     .action(async (ref, opts) => {
       const record = await (await storeFor(opts.dir, io)).resolve(ref);
       const { selected, unmatched } = selectByGlobs(record.outputs, opts.glob);
-      for (const glob of unmatched) io.stderr(`kaggle-run: warning: ${JSON.stringify(glob)} matched no output\n`);
+      for (const glob of unmatched)
+        io.stderr(`kaggle-run: warning: ${JSON.stringify(glob)} matched no output\n`);
       if (opts.dest !== undefined) {
         const dest = resolve(io.cwd, opts.dest);
         for (const file of selected) {
@@ -29,7 +35,9 @@ export function registerOutputs(program: Command, io: CliIo): void {
           const to = resolveInside(dest, file.path);
           const got = await sha256File(from).catch(() => undefined);
           if (got?.sha256 !== file.sha256) {
-            throw new UsageError(`output ${file.path} in ${record.outputDir} is missing or changed since the run`);
+            throw new UsageError(
+              `output ${file.path} in ${record.outputDir} is missing or changed since the run`,
+            );
           }
           await mkdir(dirname(to), { recursive: true });
           await copyFile(from, to);
@@ -39,7 +47,9 @@ export function registerOutputs(program: Command, io: CliIo): void {
         io.stdout(`${JSON.stringify(selected, null, 2)}\n`);
         return;
       }
-      for (const file of selected) io.stdout(`${file.path}\t${formatBytes(file.size)}\t${file.sha256}\n`);
-      if (opts.dest !== undefined) io.stderr(`copied ${selected.length} file(s) to ${resolve(io.cwd, opts.dest)}\n`);
+      for (const file of selected)
+        io.stdout(`${file.path}\t${formatBytes(file.size)}\t${file.sha256}\n`);
+      if (opts.dest !== undefined)
+        io.stderr(`copied ${selected.length} file(s) to ${resolve(io.cwd, opts.dest)}\n`);
     });
 }

@@ -11,10 +11,15 @@ import { JsonRunRenderer } from '../render/json-renderer.js';
 export function registerPush(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('push')
-    .description('push a kernel folder (kernel-metadata.json + code, as `kaggle kernels push` takes it), wait, fetch its outputs')
+    .description(
+      'push a kernel folder (kernel-metadata.json + code, as `kaggle kernels push` takes it), wait, fetch its outputs',
+    )
     .argument('<kernel-dir>', 'folder holding kernel-metadata.json')
     .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
-    .option('--accelerator <name>', 'overrides machine_shape (t4x2, p100, tpu-v3-8, or a Kaggle shape name)')
+    .option(
+      '--accelerator <name>',
+      'overrides machine_shape (t4x2, p100, tpu-v3-8, or a Kaggle shape name)',
+    )
     .option('--timeout <duration>', 'session timeout, e.g. 30m')
     .option('--dest <dir>', 'where outputs land (default KERNEL_DIR/output)')
     .option('--json', 'print {kernel, version, url, status, dest, outputs} as JSON')
@@ -36,7 +41,11 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
       }
       const result = next.value;
       if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-      else io.stderr(`[kaggle-run] ${result.kernel} version ${result.version ?? '?'}: ${result.status}; ${result.outputs.length} output file(s) in ${result.dest}\n`);
-      if (result.status !== 'complete') setExit(result.status === 'error' ? ExitCode.programFailed : ExitCode.platform);
+      else
+        io.stderr(
+          `[kaggle-run] ${result.kernel} version ${result.version ?? '?'}: ${result.status}; ${result.outputs.length} output file(s) in ${result.dest}\n`,
+        );
+      if (result.status !== 'complete')
+        setExit(result.status === 'error' ? ExitCode.programFailed : ExitCode.platform);
     });
 }

@@ -15,7 +15,7 @@ export function quotaLine(name: string, q: AcceleratorQuota): string {
 export function registerQuota(program: Command, io: CliIo): void {
   program
     .command('quota')
-    .description("your Kaggle GPU and TPU hours: used, left, and when they refresh")
+    .description('your Kaggle GPU and TPU hours: used, left, and when they refresh')
     .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
     .option('--json', 'print the figures as JSON (seconds)')
     .action(async (opts) => {

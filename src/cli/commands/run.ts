@@ -17,18 +17,37 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .argument('[dir]', 'project folder (or any folder inside it)')
     .option('--kaggle', 'run on Kaggle')
     .option('--local', 'run on this machine (the default)')
-    .option('--endpoint <url>', 'Kaggle API base, e.g. a `kaggle-run server` (env KAGGLE_RUN_ENDPOINT)')
+    .option(
+      '--endpoint <url>',
+      'Kaggle API base, e.g. a `kaggle-run server` (env KAGGLE_RUN_ENDPOINT)',
+    )
     .option('-p, --param <key=value>', 'set a parameter (repeatable)', collect, [] as string[])
     .option('--profile <name>', 'use a named parameter set from `profiles`')
     .option('--accelerator <name>', 'none | p100 | t4x2 | tpu-v3-8 | ... (see README)')
     .option('--gpu', 'shorthand for --accelerator gpu (t4x2)')
-    .addOption(new Option('--device <kind>', 'cpu or gpu, as --accelerator none|gpu').choices(['cpu', 'gpu']))
+    .addOption(
+      new Option('--device <kind>', 'cpu or gpu, as --accelerator none|gpu').choices([
+        'cpu',
+        'gpu',
+      ]),
+    )
     .option('--entry <file>', 'the .py or .ipynb to run (overrides `entry`)')
     .option('--timeout <duration>', 'e.g. 90s, 30m, 2h (overrides `timeout`)')
-    .option('--output <glob>', 'output glob to fetch (repeatable; overrides `outputs`)', collect, [] as string[])
+    .option(
+      '--output <glob>',
+      'output glob to fetch (repeatable; overrides `outputs`)',
+      collect,
+      [] as string[],
+    )
     .option('--output-dir <dir>', 'where outputs land (default .kaggle-run/runs/<run>/outputs)')
-    .option('--detach', 'push, print the run id, and return (Kaggle); follow with `kaggle-run logs RUN -f`')
-    .option('--queue-timeout <duration>', 'how long to wait for a free Kaggle session (default 30m)')
+    .option(
+      '--detach',
+      'push, print the run id, and return (Kaggle); follow with `kaggle-run logs RUN -f`',
+    )
+    .option(
+      '--queue-timeout <duration>',
+      'how long to wait for a free Kaggle session (default 30m)',
+    )
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .action(async (dir, opts) => {
       const mode = outputMode(opts.json, io.env);
@@ -49,7 +68,11 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
           env: io.env,
           signal: controller.signal,
           params: opts.param,
-          ...(opts.kaggle ? { platform: 'kaggle' as const } : opts.local ? { platform: 'local' as const } : {}),
+          ...(opts.kaggle
+            ? { platform: 'kaggle' as const }
+            : opts.local
+              ? { platform: 'local' as const }
+              : {}),
           ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
           ...(opts.profile === undefined ? {} : { profile: opts.profile }),
           ...(accelerator === undefined ? {} : { accelerator }),
@@ -58,7 +81,9 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
           ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
           ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
           ...(opts.detach === true ? { detach: true } : {}),
-          ...(opts.queueTimeout === undefined ? {} : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
+          ...(opts.queueTimeout === undefined
+            ? {}
+            : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
         });
         let runId: string | undefined;
         for await (const event of events) {
@@ -73,7 +98,9 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       } catch (error) {
         renderer.close();
         if (error instanceof InterruptedError && mode !== 'json') {
-          io.stderr('kaggle-run: the run was stopped; its record is kept (see `kaggle-run runs`)\n');
+          io.stderr(
+            'kaggle-run: the run was stopped; its record is kept (see `kaggle-run runs`)\n',
+          );
         }
         setExit(reportError(error, io, mode === 'json'));
       } finally {

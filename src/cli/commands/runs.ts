@@ -15,7 +15,9 @@ export function registerRuns(program: Command, io: CliIo): void {
       const store = await storeFor(opts.dir, io);
       const { runs, corrupt } = await store.list();
       for (const bad of corrupt) {
-        io.stderr(`kaggle-run: warning: skipping run ${bad.runId}: corrupt record (${bad.problem})\n`);
+        io.stderr(
+          `kaggle-run: warning: skipping run ${bad.runId}: corrupt record (${bad.problem})\n`,
+        );
       }
       const shown = runs.slice(0, Math.max(1, Number(opts.limit) || 20));
       if (opts.json) {

@@ -7,9 +7,15 @@ export function registerServer(program: Command, io: CliIo): void {
     .description('serve a Kaggle-compatible API on 127.0.0.1 that runs kernels on this machine')
     .option('--port <n>', 'port; 0 picks a free one', '0')
     .option('--data-dir <dir>', 'where kernels, logs and outputs live (default: a new temp folder)')
-    .option('--faults <spec>', 'inject faults: a rate (0.2) or kind=rate,... (429, 500, 503, drop, truncate, slow, queue, status404)')
+    .option(
+      '--faults <spec>',
+      'inject faults: a rate (0.2) or kind=rate,... (429, 500, 503, drop, truncate, slow, queue, status404)',
+    )
     .option('--fault-seed <n>', 'seed for repeatable faults')
-    .option('--accounts <file>', 'JSON [{"username", "key"} | {"username", "token"}] (default KAGGLE_USERNAME/KAGGLE_KEY)')
+    .option(
+      '--accounts <file>',
+      'JSON [{"username", "key"} | {"username", "token"}] (default KAGGLE_USERNAME/KAGGLE_KEY)',
+    )
     .option('--gpu-sessions <n>', 'concurrent GPU/TPU sessions per user', '2')
     .option('--quota-hours <h>', 'weekly GPU quota per user, hours', '30')
     .option('--session-timeout <s>', 'longest (and default) session, seconds', '43200')

@@ -21,10 +21,18 @@ export function registerShow(program: Command, io: CliIo): void {
         ['run', record.runId],
         ['job', `${record.job} (${record.entry})`],
         ['platform', record.platform + (record.endpoint ? ` via ${record.endpoint}` : '')],
-        ['kernel', record.kernel === null ? '-' : `${record.kernel}${record.version === null ? '' : ` v${record.version}`}`],
+        [
+          'kernel',
+          record.kernel === null
+            ? '-'
+            : `${record.kernel}${record.version === null ? '' : ` v${record.version}`}`,
+        ],
         ['status', headline],
         ['params', JSON.stringify(record.params)],
-        ['accelerator', `${record.accelerator}${record.acceleratorSeen ? ` (seen: ${record.acceleratorSeen.kind}${record.acceleratorSeen.names.length ? ` ${record.acceleratorSeen.names.join(', ')}` : ''})` : ''}`],
+        [
+          'accelerator',
+          `${record.accelerator}${record.acceleratorSeen ? ` (seen: ${record.acceleratorSeen.kind}${record.acceleratorSeen.names.length ? ` ${record.acceleratorSeen.names.join(', ')}` : ''})` : ''}`,
+        ],
         ['code', record.codeHash ?? '-'],
         ['started', record.startedAt ?? '-'],
         ['ended', record.endedAt ?? '-'],

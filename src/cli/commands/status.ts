@@ -23,13 +23,17 @@ export function registerStatus(program: Command, io: CliIo): void {
         message = remote.failureMessage ?? null;
       }
       if (opts.json) {
-        io.stdout(`${JSON.stringify({ runId: record.runId, kernel: record.kernel, version: record.version, status: record.status, step: record.step, remoteStatus, message }, null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify({ runId: record.runId, kernel: record.kernel, version: record.version, status: record.status, step: record.step, remoteStatus, message }, null, 2)}\n`,
+        );
         return;
       }
       io.stdout(`${record.runId}: ${record.status} (step ${record.step})\n`);
       if (remoteStatus !== null) {
         // Kaggle's status describes the kernel's latest version, which may be a newer push.
-        io.stdout(`kaggle: ${record.kernel} latest version is ${remoteStatus}${message ? `: ${message}` : ''}\n`);
+        io.stdout(
+          `kaggle: ${record.kernel} latest version is ${remoteStatus}${message ? `: ${message}` : ''}\n`,
+        );
       }
     });
 }

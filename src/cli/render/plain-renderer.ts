@@ -16,16 +16,22 @@ export class PlainRunRenderer implements RunRenderer {
   event(event: RunEvent): void {
     switch (event.type) {
       case 'resolved':
-        this.say(`run ${event.runId}: ${event.job.entry} on ${event.job.platform} (${event.job.accelerator})`);
+        this.say(
+          `run ${event.runId}: ${event.job.entry} on ${event.job.platform} (${event.job.accelerator})`,
+        );
         break;
       case 'packed':
-        this.say(`packed ${event.files} files, ${formatBytes(event.bytes)}, sha256 ${event.codeHash.slice(0, 12)}`);
+        this.say(
+          `packed ${event.files} files, ${formatBytes(event.bytes)}, sha256 ${event.codeHash.slice(0, 12)}`,
+        );
         break;
       case 'warning':
         this.say(`warning: ${event.message}`);
         break;
       case 'pushed':
-        this.say(`pushed ${event.handle.kernel}${event.handle.version === null ? '' : ` version ${event.handle.version}`}${event.handle.url ? ` ${event.handle.url}` : ''}`);
+        this.say(
+          `pushed ${event.handle.kernel}${event.handle.version === null ? '' : ` version ${event.handle.version}`}${event.handle.url ? ` ${event.handle.url}` : ''}`,
+        );
         break;
       case 'status':
         this.say(`status: ${event.status}${event.message ? ` (${event.message})` : ''}`);

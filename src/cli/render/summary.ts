@@ -22,7 +22,8 @@ export function summaryLines(record: RunRecord): { headline: string; details: st
   if (record.error !== null && record.status !== 'complete') details.push(record.error.message);
   if (record.outputs.length > 0) {
     details.push(`${record.outputs.length} output file(s) in ${record.outputDir}:`);
-    for (const o of record.outputs.slice(0, 20)) details.push(`  ${o.path}  ${formatBytes(o.size)}`);
+    for (const o of record.outputs.slice(0, 20))
+      details.push(`  ${o.path}  ${formatBytes(o.size)}`);
     if (record.outputs.length > 20) details.push(`  ... and ${record.outputs.length - 20} more`);
   }
   return { headline, details };

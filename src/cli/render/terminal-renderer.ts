@@ -16,7 +16,8 @@ export class TerminalRunRenderer implements RunRenderer {
   }
 
   private spin(text: string): void {
-    if (this.spinner === undefined) this.spinner = yoctoSpinner({ text, stream: process.stderr }).start();
+    if (this.spinner === undefined)
+      this.spinner = yoctoSpinner({ text, stream: process.stderr }).start();
     else this.spinner.text = text;
   }
 
@@ -36,18 +37,26 @@ export class TerminalRunRenderer implements RunRenderer {
     const c = this.c;
     switch (event.type) {
       case 'resolved':
-        this.line(`${c.bold('kaggle-run')} ${event.job.entry} ${c.dim(`on ${event.job.platform}, ${event.job.accelerator}, run ${event.runId}`)}`);
+        this.line(
+          `${c.bold('kaggle-run')} ${event.job.entry} ${c.dim(`on ${event.job.platform}, ${event.job.accelerator}, run ${event.runId}`)}`,
+        );
         this.spin('packing');
         break;
       case 'packed':
-        this.line(c.dim(`packed ${event.files} files (${formatBytes(event.bytes)}), sha256 ${event.codeHash.slice(0, 12)}`));
+        this.line(
+          c.dim(
+            `packed ${event.files} files (${formatBytes(event.bytes)}), sha256 ${event.codeHash.slice(0, 12)}`,
+          ),
+        );
         this.spin('pushing');
         break;
       case 'warning':
         this.line(c.yellow(`warning: ${event.message}`));
         break;
       case 'pushed':
-        this.line(c.dim(`pushed ${event.handle.kernel}${event.handle.url ? ` ${event.handle.url}` : ''}`));
+        this.line(
+          c.dim(`pushed ${event.handle.kernel}${event.handle.url ? ` ${event.handle.url}` : ''}`),
+        );
         this.spin('waiting for the kernel');
         break;
       case 'status':

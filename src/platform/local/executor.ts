@@ -83,7 +83,8 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   await Promise.all([inputDir, workingDir, sourceDir].map((d) => mkdir(d, { recursive: true })));
   for (const input of options.inputs) {
     const target = resolve(inputDir, input.target);
-    if (!target.startsWith(inputDir + '/')) throw new Error(`input target escapes: ${input.target}`);
+    if (!target.startsWith(inputDir + '/'))
+      throw new Error(`input target escapes: ${input.target}`);
     await placeInput(input.localPath, target);
   }
 
@@ -93,7 +94,10 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   const scriptName = options.kind === 'notebook' ? '__runner__.py' : '__script__.py';
   if (options.kind === 'notebook') {
     await writeFile(join(sourceDir, NOTEBOOK_SOURCE_FILE), options.source);
-    const notebookPath = seen(join(sourceDir, NOTEBOOK_SOURCE_FILE), `${SANDBOX_ROOT}/src/${NOTEBOOK_SOURCE_FILE}`);
+    const notebookPath = seen(
+      join(sourceDir, NOTEBOOK_SOURCE_FILE),
+      `${SANDBOX_ROOT}/src/${NOTEBOOK_SOURCE_FILE}`,
+    );
     await writeFile(join(sourceDir, scriptName), notebookRunnerSource(notebookPath));
   } else {
     await writeFile(join(sourceDir, scriptName), options.source);
@@ -123,12 +127,28 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return track(child, { dir, inputDir, workingDir, sandboxed, startedAtMs, startedAt, timeoutSeconds: options.timeoutSeconds });
+  return track(child, {
+    dir,
+    inputDir,
+    workingDir,
+    sandboxed,
+    startedAtMs,
+    startedAt,
+    timeoutSeconds: options.timeoutSeconds,
+  });
 }
 
 function track(
   child: ChildProcess,
-  info: { dir: string; inputDir: string; workingDir: string; sandboxed: boolean; startedAtMs: number; startedAt: string; timeoutSeconds: number },
+  info: {
+    dir: string;
+    inputDir: string;
+    workingDir: string;
+    sandboxed: boolean;
+    startedAtMs: number;
+    startedAt: string;
+    timeoutSeconds: number;
+  },
 ): Execution {
   const log: LogEntry[] = [];
   const waiters = new Set<() => void>();
@@ -168,7 +188,12 @@ function track(
         const status: ExecutionStatus = ending ?? (exitCode === 0 ? 'complete' : 'error');
         finished = true;
         wake();
-        resolveDone({ status, exitCode, startedAt: info.startedAt, endedAt: new Date().toISOString() });
+        resolveDone({
+          status,
+          exitCode,
+          startedAt: info.startedAt,
+          endedAt: new Date().toISOString(),
+        });
       });
     });
   });
