@@ -8,7 +8,7 @@ import { acceleratorNames } from '../accelerator.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { yamlNames } from './find-project-file.js';
-import { slugify } from './slug.js';
+import { slugify } from '../util/slug.js';
 
 const preferredEntries = ['main.py', 'train.py', 'run.py', 'app.py'];
 // Top-level Python files that are never the program to run.

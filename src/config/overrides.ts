@@ -6,7 +6,7 @@ import { acceleratorNames, parseAccelerator } from '../accelerator.js';
 import { UsageError } from '../errors.js';
 import type { Params, PlatformName } from '../job.js';
 import { coerceParam, parseParamFlag } from './params.js';
-import { slugify } from './slug.js';
+import { slugify } from '../util/slug.js';
 import { suggestion } from './suggest.js';
 
 /** What the CLI (or a host program) passes on top of the config files. */

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { acceleratorNames, parseAccelerator } from '../accelerator.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
-import { slugify } from './slug.js';
+import { slugify } from '../util/slug.js';
 
 /** "a number (3)", "a list", "nothing": what the user wrote, for messages. */
 export function describeValue(value: unknown): string {

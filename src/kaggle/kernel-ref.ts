@@ -7,18 +7,8 @@ export interface KernelRef {
   slug: string;
 }
 
-/**
- * Kaggle's slug of a title (python-slugify as the CLI uses it): accents folded to ASCII,
- * lower-case, every run of other characters becomes one '-', no '-' at either end.
- */
-export function slugify(title: string): string {
-  return title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-}
+/** Kaggle's slug of a title (python-slugify as the CLI uses it). */
+export { slugify } from '../util/slug.js';
 
 /** Parses "owner/slug"; anything else is a usage error that shows the expected shape. */
 export function parseKernelRef(ref: string): KernelRef {
