@@ -78,7 +78,8 @@ function inferParam(raw: string): ParamValue {
   return raw;
 }
 
-const templatePattern = /\$\{([^}]*)\}/g;
+// `$${x}` is a literal `${x}` (the harness renders it so), not a reference.
+const templatePattern = /(?<!\$)\$\{([^}]*)\}/g;
 
 /** The param names an arg refers to with `${name}`, in order, repeats included. */
 export function argTemplateRefs(arg: string): string[] {

@@ -75,6 +75,7 @@ void test('argTemplateRefs lists ${name} references', () => {
   assert.deepEqual(argTemplateRefs('--lr=${lr}'), ['lr']);
   assert.deepEqual(argTemplateRefs('${a}-${b}-${a}'), ['a', 'b', 'a']);
   assert.deepEqual(argTemplateRefs('$lr {lr}'), []);
+  assert.deepEqual(argTemplateRefs('$${literal}-${real}'), ['real']);
 });
 
 void test('did-you-mean: edits, swaps, prefixes, spelling styles', () => {
