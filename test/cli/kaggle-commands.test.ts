@@ -4,19 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ME, startTestServer, tempDir } from '../server/helpers.js';
+import { ME, kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
 import { runCli } from '../helpers/cli.js';
-
-async function kaggleEnv(t: Parameters<typeof tempDir>[0]): Promise<NodeJS.ProcessEnv> {
-  const home = await tempDir(t);
-  return {
-    HOME: home,
-    KAGGLE_CONFIG_DIR: home,
-    KAGGLE_USERNAME: ME.username,
-    KAGGLE_KEY: ME.key,
-    KAGGLE_API_TOKEN: '',
-  };
-}
 
 async function kernelFolder(
   t: Parameters<typeof tempDir>[0],

@@ -7,19 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import { sha256Hex } from '../../src/util/hash.js';
-import { ME, startTestServer, tempDir } from '../server/helpers.js';
+import { ME, kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
 import { copyExample, runCli } from '../helpers/cli.js';
-
-async function kaggleEnv(t: Parameters<typeof tempDir>[0]): Promise<NodeJS.ProcessEnv> {
-  const home = await tempDir(t);
-  return {
-    HOME: home,
-    KAGGLE_CONFIG_DIR: home,
-    KAGGLE_USERNAME: ME.username,
-    KAGGLE_KEY: ME.key,
-    KAGGLE_API_TOKEN: '',
-  };
-}
 
 void test('run --kaggle --endpoint: pushed, log streamed, outputs verified, record has kernel and version', async (t) => {
   const server = await startTestServer(t);

@@ -179,3 +179,15 @@ export async function listAllOutput(
   const files = pages.flatMap((p) => p.files as { url: string; fileName: string }[]);
   return { pages, files };
 }
+
+/** The environment of a CLI that talks to a test server as ME, with an empty home. */
+export async function kaggleEnv(t: TestContext): Promise<NodeJS.ProcessEnv> {
+  const home = await tempDir(t);
+  return {
+    HOME: home,
+    KAGGLE_CONFIG_DIR: home,
+    KAGGLE_USERNAME: ME.username,
+    KAGGLE_KEY: ME.key,
+    KAGGLE_API_TOKEN: '',
+  };
+}
