@@ -1,0 +1,1224 @@
+# kaggle-run harness: what actually runs on Kaggle (as a kernel script) and on the local
+# platform. kaggle-run renders it by prepending two module globals:
+#   KAGGLE_RUN_SETTINGS_B64  base64 of a UTF-8 JSON object (the run's settings, version 1)
+#   KAGGLE_RUN_CODE_B64      base64 of the code zip, or "" when the code comes from a file
+# Every user-supplied value (params, args, paths) travels only inside those base64 literals,
+# so none of it can ever become code. Standard library only; Python >= 3.8.
+#
+# Steps: start line with the nonce -> accelerator check -> unpack the code -> requirements
+# -> run the entry (script or notebook) -> manifest of every output (always, also when a
+# step fails) -> end line, exit with the program's code (setup failure 2, timeout 124).
+
+
+def read_settings():
+    """Returns (settings dict, code base64 string) from the globals the renderer prepends."""
+    import base64
+    import binascii
+    import json
+
+    encoded = globals().get("KAGGLE_RUN_SETTINGS_B64")
+    if not isinstance(encoded, str) or encoded == "":
+        raise SetupError(
+            "settings",
+            "this harness carries no settings: it is the template kaggle-run renders, "
+            "not a program to run by itself",
+        )
+    try:
+        settings = json.loads(base64.b64decode(encoded, validate=True).decode("utf-8"))
+    except (binascii.Error, ValueError) as error:
+        raise SetupError("settings", "the harness settings are not valid base64 JSON: %s" % error)
+    code = globals().get("KAGGLE_RUN_CODE_B64", "")
+    if not isinstance(code, str):
+        code = ""
+    check_settings(settings)
+    return settings, code
+
+
+import base64  # noqa: E402 (the settings reader comes first on purpose)
+import binascii  # noqa: E402
+import datetime  # noqa: E402
+import decimal  # noqa: E402
+import hashlib  # noqa: E402
+import importlib.util  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import keyword  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import posixpath  # noqa: E402
+import re  # noqa: E402
+import shlex  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import stat  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+import zipfile  # noqa: E402
+
+MANIFEST_FILE = "kaggle-run-manifest.json"
+LOG_FILE = "kaggle-run.log"
+PARAMS_FILE = "kaggle-run-params.json"
+SETUP_EXIT = 2
+TIMEOUT_EXIT = 124
+TERMINATED_EXIT = 143
+# Seconds a stopped program gets between SIGTERM and SIGKILL. The local platform gives the
+# harness 3 s after its own SIGTERM, so a stop it forwards must be quicker than that.
+TIMEOUT_GRACE = 5.0
+TERMINATE_GRACE = 1.5
+CHUNK = 1024 * 1024
+
+
+class SetupError(Exception):
+    """An expected failure before or around the program: reported in one line, no traceback."""
+
+    def __init__(self, step, message):
+        Exception.__init__(self, message)
+        self.step = step
+        self.message = message
+
+
+class Terminated(Exception):
+    """The harness itself was asked to stop (SIGTERM, Ctrl-C)."""
+
+
+# ---------------------------------------------------------------------------------------
+# settings
+
+
+def check_settings(s):
+    def fail(what):
+        raise SetupError("settings", "the harness settings are malformed: %s" % what)
+
+    if not isinstance(s, dict):
+        fail("not a JSON object")
+    if s.get("version") != 1:
+        raise SetupError(
+            "settings",
+            "settings version %r is not supported by this harness (it reads version 1); "
+            "render it with the same kaggle-run version" % (s.get("version"),),
+        )
+    for key in ("runId", "nonce", "entry", "accelerator"):
+        if not isinstance(s.get(key), str):
+            fail("%s must be a string" % key)
+    if s.get("kind") not in ("script", "notebook"):
+        fail("kind must be script or notebook")
+    args = s.get("args")
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        fail("args must be a list of strings")
+    params = s.get("params")
+    if not isinstance(params, dict):
+        fail("params must be an object")
+    for name, value in params.items():
+        if not (value is None or isinstance(value, (str, int, float, bool))):
+            fail("param %r must be a string, number, boolean or null" % name)
+    if s.get("acceleratorKind") not in ("gpu", "tpu", "none"):
+        fail("acceleratorKind must be gpu, tpu or none")
+    if not isinstance(s.get("strictAccelerator"), bool):
+        fail("strictAccelerator must be a boolean")
+    req = s.get("requirements")
+    if req is not None:
+        ok = isinstance(req, dict) and (
+            isinstance(req.get("file"), str)
+            or (
+                isinstance(req.get("packages"), list)
+                and all(isinstance(p, str) for p in req["packages"])
+            )
+        )
+        if not ok:
+            fail("requirements must be null, {file} or {packages}")
+    code = s.get("code")
+    if not isinstance(code, dict) or code.get("mode") not in ("inline", "file"):
+        fail("code.mode must be inline or file")
+    if code["mode"] == "file" and not isinstance(code.get("path"), str):
+        fail("code.path must be a string")
+    timeout = s.get("timeoutSeconds")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+    ):
+        fail("timeoutSeconds must be a positive number or null")
+
+
+def number_text(value):
+    """A number as JavaScript's String() writes it, so argv matches what the user typed."""
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(value)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    exp = int(exponent)
+    if -7 < exp < 21:
+        return format(decimal.Decimal(text), "f")
+    return "%se%s%d" % (mantissa, "+" if exp > 0 else "-", abs(exp))
+
+
+def param_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    return value
+
+
+ARG_PATTERN = re.compile(r"\$(\$?)\{([^}]*)\}")
+
+
+def render_args(templates, params):
+    """Replaces ${name} by the param's value; $${x} stays a literal ${x}. Never a shell."""
+    unknown = []
+
+    def substitute(match):
+        if match.group(1):
+            return "${" + match.group(2) + "}"
+        name = match.group(2)
+        if name not in params:
+            unknown.append(name)
+            return ""
+        return param_text(params[name])
+
+    rendered = [ARG_PATTERN.sub(substitute, template) for template in templates]
+    if unknown:
+        raise SetupError(
+            "settings",
+            "args name unknown param%s %s; known params: %s (write $${...} for a literal ${...})"
+            % (
+                "" if len(unknown) == 1 else "s",
+                ", ".join("${%s}" % n for n in unknown),
+                ", ".join(sorted(params)) or "none",
+            ),
+        )
+    return rendered
+
+
+# ---------------------------------------------------------------------------------------
+# console + log
+
+
+class Output:
+    """Writes to our stdout/stderr live and tees everything into kaggle-run.log."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.log = None
+        self.decoders = {}
+
+    def open_log(self, path):
+        try:
+            self.log = open(path, "ab")
+        except OSError as error:
+            self.line("warning: cannot write %s: %s" % (path, error), "stderr")
+
+    def close_log(self):
+        with self.lock:
+            if self.log is not None:
+                try:
+                    self.log.close()
+                except OSError:
+                    pass
+                self.log = None
+
+    def write(self, name, data, to_log=True):
+        stream = sys.stderr if name == "stderr" else sys.stdout
+        with self.lock:
+            try:
+                buffer = getattr(stream, "buffer", None)
+                if buffer is not None:
+                    stream.flush()
+                    buffer.write(data)
+                    buffer.flush()
+                else:
+                    # A stream without bytes underneath (IPython): decode across chunk edges.
+                    decoder = self.decoders.get(name)
+                    if decoder is None:
+                        import codecs
+
+                        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+                        self.decoders[name] = decoder
+                    stream.write(decoder.decode(data))
+                    stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed console must not stop the run; the log still gets it
+            if to_log and self.log is not None:
+                try:
+                    self.log.write(data)
+                    self.log.flush()
+                except OSError:
+                    pass
+
+    def line(self, text, name="stdout", to_log=True):
+        self.write(name, ("[kaggle-run] %s\n" % text).encode("utf-8", "replace"), to_log)
+
+
+OUT = Output()
+# Process groups of the children running now, killed when the harness is told to stop.
+LIVE_GROUPS = set()
+
+
+def kill_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+
+
+# Set when the harness is told to stop. `raise` is off while nbclient runs: an exception
+# thrown into its event loop can surface as some other error from its cleanup, so there the
+# kernel is killed instead and the notebook runner reports the stop once nbclient returns.
+STOP = {"requested": None, "raise": True}
+
+
+def on_terminate(signum, _frame):
+    # A second signal while we clean up and write the manifest is ignored.
+    signal.signal(signum, lambda *_: None)
+    STOP["requested"] = signal.Signals(signum).name
+    for pgid in list(LIVE_GROUPS):
+        kill_group(pgid, signal.SIGTERM if STOP["raise"] else signal.SIGKILL)
+    if STOP["raise"]:
+        raise Terminated(STOP["requested"])
+
+
+def ignore_signals():
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: None)
+    except (ValueError, OSError):
+        pass
+
+
+def install_signal_handlers():
+    try:
+        signal.signal(signal.SIGTERM, on_terminate)
+    except (ValueError, OSError):
+        pass  # not the main thread (an embedding host): a stop then ends the process as is
+
+
+# ---------------------------------------------------------------------------------------
+# child processes
+
+
+def pump(pipe, name):
+    fd = pipe.fileno()
+    try:
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            OUT.write(name, chunk)
+    except OSError:
+        pass
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+def stop_group(proc, grace):
+    """SIGTERM to the whole group, then SIGKILL once the grace period is over."""
+    kill_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    kill_group(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.kill()  # the group could not be signalled; at least the program itself stops
+    proc.wait()
+
+
+def run_streaming(cmd, env, cwd, deadline):
+    """Runs cmd in its own process group, streaming its output live.
+
+    Returns (returncode, timed_out). Whatever the program left running in its group is
+    killed when it ends, as a Kaggle session would on shutdown.
+    """
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    LIVE_GROUPS.add(proc.pid)
+    threads = [
+        threading.Thread(target=pump, args=(proc.stdout, "stdout"), daemon=True),
+        threading.Thread(target=pump, args=(proc.stderr, "stderr"), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    timed_out = False
+    try:
+        try:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            stop_group(proc, TIMEOUT_GRACE)
+    finally:
+        if proc.poll() is None:
+            stop_group(proc, TERMINATE_GRACE)
+        kill_group(proc.pid, signal.SIGKILL)
+        LIVE_GROUPS.discard(proc.pid)
+        for thread in threads:
+            # A process that left our group (setsid) may still hold the pipe; do not wait on it.
+            thread.join(timeout=5)
+    return proc.returncode, timed_out
+
+
+# ---------------------------------------------------------------------------------------
+# accelerator
+
+
+TORCH_PROBE = (
+    "import json, torch\n"
+    "n = torch.cuda.device_count() if torch.cuda.is_available() else 0\n"
+    "print(json.dumps([torch.cuda.get_device_name(i) for i in range(n)]))\n"
+)
+
+
+def detect_gpus(use_torch):
+    """Returns (names, why none were seen)."""
+    reasons = []
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        reasons.append("nvidia-smi not found")
+    else:
+        try:
+            done = subprocess.run(
+                [smi, "--query-gpu=name", "--format=csv,noheader"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                timeout=15,
+            )
+            text = done.stdout.decode("utf-8", "replace")
+            names = [line.strip() for line in text.splitlines() if line.strip()]
+            if done.returncode == 0 and names:
+                return names, ""
+            first = names[0] if names else "no output"
+            reasons.append("nvidia-smi exited with code %d (%s)" % (done.returncode, first[:200]))
+        except subprocess.TimeoutExpired:
+            reasons.append("nvidia-smi did not answer within 15 s")
+        except OSError as error:
+            reasons.append("nvidia-smi could not run: %s" % error)
+    if not use_torch:
+        return [], "; ".join(reasons)
+    if importlib.util.find_spec("torch") is None:
+        reasons.append("torch is not installed")
+        return [], "; ".join(reasons)
+    # In a child process: importing torch here would cost memory and could hang on a broken
+    # driver, and it sees the same CUDA_VISIBLE_DEVICES the program will see.
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", TORCH_PROBE],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=90,
+        )
+        names = json.loads(done.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+        if names:
+            return [str(n) for n in names], ""
+        reasons.append("torch sees no CUDA device")
+    except subprocess.TimeoutExpired:
+        reasons.append("torch did not answer within 90 s")
+    except (OSError, ValueError, IndexError):
+        reasons.append("torch could not be asked about CUDA devices")
+    return [], "; ".join(reasons)
+
+
+def detect_tpu(look_at_devices):
+    signals = []
+    for var in ("TPU_NAME", "COLAB_TPU_ADDR"):
+        if os.environ.get(var):
+            signals.append(var)
+    if os.environ.get("PJRT_DEVICE", "").upper() == "TPU":
+        signals.append("PJRT_DEVICE=TPU")
+    devices = []
+    if look_at_devices:
+        # Device files alone are weak evidence (other accelerators and VFIO use them too), so
+        # they only count when a TPU was asked for.
+        try:
+            devices = sorted(n for n in os.listdir("/dev") if re.match(r"^accel\d+$", n))
+        except OSError:
+            devices = []
+        if not devices:
+            try:
+                devices = sorted(n for n in os.listdir("/dev/vfio") if n.isdigit())
+            except OSError:
+                devices = []
+    count = len(devices) or (1 if signals else 0)
+    if count == 0:
+        return [], 0, "no TPU_NAME, COLAB_TPU_ADDR, PJRT_DEVICE=TPU, /dev/accel* or /dev/vfio/*"
+    name = os.environ.get("TPU_ACCELERATOR_TYPE") or os.environ.get("TPU_NAME") or "TPU"
+    return [name] * count, count, ""
+
+
+def check_accelerator(settings, state):
+    asked = settings["accelerator"]
+    kind = settings["acceleratorKind"]
+    gpus, gpu_reason = detect_gpus(use_torch=kind == "gpu")
+    tpus, tpu_count, tpu_reason = detect_tpu(look_at_devices=kind == "tpu")
+    if gpus and not (kind == "tpu" and tpu_count):
+        state["acceleratorSeen"] = {"kind": "gpu", "names": gpus, "count": len(gpus)}
+    elif tpu_count:
+        state["acceleratorSeen"] = {"kind": "tpu", "names": tpus, "count": tpu_count}
+    seen = state["acceleratorSeen"]
+    described = "none" if seen["kind"] == "none" else (
+        "%s x%d (%s)" % (seen["kind"], seen["count"], ", ".join(sorted(set(seen["names"]))))
+    )
+    OUT.line("accelerator: asked %s, seen %s" % (asked, described))
+    missing = None
+    if kind == "gpu" and not gpus:
+        missing = gpu_reason
+    elif kind == "tpu" and not tpu_count:
+        missing = tpu_reason
+    if missing is None:
+        return
+    label = kind.upper()
+    strict = settings["strictAccelerator"]
+    # A simulator (kaggle-run server) runs Kaggle's strict settings on a machine that may
+    # lack the accelerator; it says so here rather than by editing the pushed settings.
+    override = os.environ.get("KAGGLE_RUN_ACCELERATOR_CHECK", "").strip().lower()
+    if override in ("warn", "strict"):
+        strict = override == "strict"
+    if strict:
+        raise SetupError(
+            "accelerator",
+            "asked for %s (%s) but this session has no %s: %s. Kaggle starts a session without "
+            "one when the account is out of %s quota or not phone-verified (kaggle.com/settings); "
+            "check the quota, or run with --accelerator none"
+            % (asked, label, label, missing, label),
+        )
+    OUT.line(
+        "warning: asked for %s (%s) but this machine has no %s (%s); running on CPU"
+        % (asked, label, label, missing),
+        "stderr",
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# code
+
+
+def member_path(name):
+    """The safe relative POSIX path of a zip member, or raises SetupError."""
+    def refuse(why):
+        raise SetupError(
+            "unpack",
+            "refusing code archive entry %s: %s; nothing was extracted" % (json.dumps(name), why),
+        )
+
+    if "\x00" in name:
+        refuse("it contains a NUL byte")
+    posix = name.replace("\\", "/")
+    if posix.startswith("/"):
+        refuse("it is an absolute path")
+    if re.match(r"^[A-Za-z]:", posix):
+        refuse("it starts with a drive letter")
+    normal = posixpath.normpath(posix)
+    if normal == ".." or normal.startswith("../"):
+        refuse("it escapes the target folder with ..")
+    return "" if normal == "." else normal
+
+
+def open_code_archive(settings, code_b64, input_dir):
+    code = settings["code"]
+    if code["mode"] == "inline":
+        if code_b64 == "":
+            raise SetupError(
+                "unpack", "the harness carries no inline code (KAGGLE_RUN_CODE_B64 is empty)"
+            )
+        try:
+            data = base64.b64decode(code_b64, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise SetupError("unpack", "the inline code is not valid base64: %s" % error)
+        source, where = io.BytesIO(data), "the inline code"
+    else:
+        where = os.path.join(input_dir, code["path"])
+        if not os.path.isfile(where):
+            found = find_file(input_dir, posixpath.basename(code["path"]), 5)
+            if len(found) != 1:
+                raise SetupError(
+                    "unpack",
+                    "the code archive %s is missing%s; attach the code dataset to the kernel "
+                    "(kaggle-run does this when it pushes)"
+                    % (where, "" if not found else " (several candidates: %s)" % ", ".join(found)),
+                )
+            OUT.line("code archive found at %s" % found[0])
+            where = found[0]
+        source = where
+    try:
+        return zipfile.ZipFile(source), where
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SetupError("unpack", "%s is not a readable zip: %s" % (where, error))
+
+
+def find_file(root, basename, depth):
+    found = []
+    for folder, dirs, names in os.walk(root):
+        if folder[len(root):].count(os.sep) >= depth:
+            dirs[:] = []
+        if basename in names:
+            found.append(os.path.join(folder, basename))
+    return sorted(found)
+
+
+def inside(root, path):
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def unpack(settings, code_b64, input_dir, working):
+    """Extracts the code into the working dir; returns {relative path: sha256}."""
+    archive, where = open_code_archive(settings, code_b64, input_dir)
+    real_root = os.path.realpath(working)
+    plan = []
+    with archive:
+        # Check every entry before writing any, so a bad archive leaves nothing behind.
+        for info in archive.infolist():
+            rel = member_path(info.filename)
+            mode = (info.external_attr >> 16) & 0xFFFF
+            if stat.S_ISLNK(mode):
+                raise SetupError(
+                    "unpack",
+                    "refusing code archive entry %s: it is a symbolic link; nothing was extracted"
+                    % json.dumps(info.filename),
+                )
+            if rel == "":
+                continue
+            target = os.path.join(working, *rel.split("/"))
+            if not inside(real_root, os.path.realpath(os.path.dirname(target))):
+                raise SetupError(
+                    "unpack",
+                    "refusing code archive entry %s: it would land outside %s through a link; "
+                    "nothing was extracted" % (json.dumps(info.filename), working),
+                )
+            plan.append((info, rel, target, mode))
+        names = set(rel for info, rel, _, _ in plan if not info.is_dir())
+        if posixpath.normpath(settings["entry"]) not in names:
+            raise SetupError(
+                "unpack",
+                "the entry %s is not in the code archive (%d files); check `entry` and that it "
+                "is not excluded from packing" % (settings["entry"], len(names)),
+            )
+        hashes = {}
+        total = 0
+        try:
+            for info, rel, target, mode in plan:
+                if info.is_dir():
+                    os.makedirs(target, exist_ok=True)
+                    continue
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                if os.path.islink(target):
+                    os.unlink(target)  # never write through a link
+                digest = hashlib.sha256()
+                with archive.open(info) as src, open(target, "wb") as dst:
+                    while True:
+                        chunk = src.read(CHUNK)
+                        if not chunk:
+                            break
+                        digest.update(chunk)
+                        dst.write(chunk)
+                if mode & 0o111:
+                    os.chmod(target, 0o755)
+                hashes[rel] = digest.hexdigest()
+                total += info.file_size
+        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError) as error:
+            raise SetupError("unpack", "cannot extract %s: %s" % (where, error))
+    plural = "" if len(hashes) == 1 else "s"
+    OUT.line("unpacked %d file%s (%s)" % (len(hashes), plural, human_size(total)))
+    return hashes
+
+
+def human_size(n):
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return ("%d %s" if unit == "B" else "%.1f %s") % (n, unit)
+        n /= 1024.0
+    return "%d B" % n
+
+
+# ---------------------------------------------------------------------------------------
+# requirements
+
+
+def install_requirements(settings, working, deadline, state):
+    req = settings["requirements"]
+    if req is None:
+        return
+    cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+    if "file" in req:
+        try:
+            rel = member_path(req["file"])
+        except SetupError:
+            rel = ""
+        path = os.path.join(working, *rel.split("/")) if rel else ""
+        if not rel or not os.path.isfile(path):
+            raise SetupError(
+                "requirements",
+                "the requirements file %s is not in the code; add it to the packed files or "
+                "fix `requirements`" % json.dumps(req["file"]),
+            )
+        cmd += ["-r", path]
+        OUT.line("installing requirements: pip install -r %s" % rel)
+    else:
+        if not req["packages"]:
+            return
+        cmd += list(req["packages"])
+        listed = " ".join(shlex.quote(p) for p in req["packages"])
+        OUT.line("installing requirements: pip install %s" % listed)
+    env = dict(os.environ)
+    env.setdefault("PIP_ROOT_USER_ACTION", "ignore")  # Kaggle runs as root; the warning is noise
+    try:
+        code, timed_out = run_streaming(cmd, env, working, deadline)
+    except OSError as error:
+        raise SetupError("requirements", "cannot run pip: %s" % error)
+    if timed_out:
+        state["exitCode"] = TIMEOUT_EXIT
+        raise SetupError("timeout", "installing the requirements ran past the job's timeout")
+    if code != 0:
+        raise SetupError(
+            "requirements",
+            "installing the requirements failed (pip exited with code %d); see pip's output above"
+            % code,
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# program
+
+
+def program_env(settings, input_dir, working, params_path):
+    """The KAGGLE_RUN_* variables the program sees (also set in-process for notebooks)."""
+    env = {
+        "KAGGLE_RUN_PARAMS": json.dumps(settings["params"]),
+        "KAGGLE_RUN_PARAMS_FILE": params_path,
+        "KAGGLE_RUN_ID": settings["runId"],
+        "KAGGLE_RUN_NONCE": settings["nonce"],
+        "KAGGLE_RUN_INPUT_DIR": input_dir,
+        "KAGGLE_RUN_WORKING_DIR": working,
+        "PYTHONUNBUFFERED": "1",
+    }
+    if settings["acceleratorKind"] == "none":
+        env["CUDA_VISIBLE_DEVICES"] = ""  # hides any GPU, as a CPU session on Kaggle has none
+    return env
+
+
+def write_atomic(path, data):
+    name = ".%s.%s.tmp" % (os.path.basename(path), uuid.uuid4().hex[:8])
+    temp = os.path.join(os.path.dirname(path), name)
+    try:
+        with open(temp, "wb") as f:
+            f.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def exit_code_of(returncode):
+    # A signal death reads as the shell writes it: 128 + the signal number.
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "signal %d" % number
+
+
+def run_script(settings, argv, env, working, deadline, state):
+    entry = settings["entry"]
+    # Python would read an entry named "-x.py" as an option.
+    cmd = [sys.executable, "-u", "./" + entry if entry.startswith("-") else entry] + argv
+    # argv as JSON: one line whatever the values hold (newlines, quotes).
+    OUT.line("running %s, args %s" % (settings["entry"], json.dumps(argv, ensure_ascii=False)))
+    started = time.monotonic()
+    try:
+        returncode, timed_out = run_streaming(cmd, env, working, deadline)
+    except OSError as error:
+        raise SetupError("program", "cannot start the program: %s" % error)
+    took = time.monotonic() - started
+    if timed_out:
+        state.update(exitCode=TIMEOUT_EXIT, failedStep="timeout")
+        state["error"] = "the program ran past the job's timeout of %s s and was stopped" % (
+            number_text(settings["timeoutSeconds"]),
+        )
+        OUT.line(state["error"], "stderr")
+        return
+    code = exit_code_of(returncode)
+    state["exitCode"] = code
+    if returncode < 0:
+        state["failedStep"] = "program"
+        state["error"] = "the program was killed by %s%s" % (
+            signal_name(-returncode),
+            " (out of memory?)" if -returncode == signal.SIGKILL else "",
+        )
+        OUT.line(state["error"], "stderr")
+    elif code != 0:
+        state["failedStep"] = "program"
+        OUT.line("the program exited with code %d after %.1f s" % (code, took))
+    else:
+        OUT.line("the program finished after %.1f s" % took)
+
+
+# ---------------------------------------------------------------------------------------
+# notebook
+
+
+def python_literal(value):
+    """An exact Python literal for a JSON value: repr() of str/int/bool/None round-trips."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "float(%r)" % repr(value)
+    return repr(value)
+
+
+def inject_parameters(nb, params):
+    """Adds a papermill-style `injected-parameters` cell after the cell tagged `parameters`."""
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise SetupError("notebook", "the notebook has no cells list")
+
+    def tags(cell):
+        found = (cell.get("metadata") or {}).get("tags") or []
+        return found if isinstance(found, list) else []
+
+    # A notebook saved from an earlier papermill or kaggle-run run: drop its old values.
+    cells[:] = [c for c in cells if "injected-parameters" not in tags(c)]
+    if not params:
+        return
+    bad = [n for n in params if not n.isidentifier() or keyword.iskeyword(n)]
+    if bad:
+        plural = "" if len(bad) == 1 else "s"
+        raise SetupError(
+            "notebook",
+            "param name%s %s cannot be Python variable%s in the notebook; rename them "
+            "(letters, digits and underscores, not starting with a digit, not a keyword)"
+            % (plural, ", ".join(json.dumps(n) for n in bad), plural),
+        )
+    index = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if c.get("cell_type") == "code" and "parameters" in tags(c)
+        ),
+        None,
+    )
+    if index is None:
+        raise SetupError(
+            "notebook",
+            "the notebook has no cell tagged 'parameters'; tag one (in Jupyter: View > Cell "
+            "Toolbar > Tags) or remove the params",
+        )
+    source = "# Parameters\n" + "".join(
+        "%s = %s\n" % (name, python_literal(value)) for name, value in params.items()
+    )
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"tags": ["injected-parameters"]},
+        "outputs": [],
+        "source": source,
+    }
+    if nb.get("nbformat_minor", 0) >= 5:
+        ids = set(c.get("id") for c in cells)
+        taken = "injected-parameters" in ids
+        cell["id"] = uuid.uuid4().hex[:16] if taken else "injected-parameters"
+    cells.insert(index + 1, cell)
+
+
+def executed_path(working, entry):
+    folder, name = posixpath.split(entry)
+    stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
+    return os.path.join(working, *(folder.split("/") if folder else []), stem + ".executed.ipynb")
+
+
+def show_message(msg):
+    """Prints one kernel output message as it arrives."""
+    kind = msg.get("msg_type")
+    content = msg.get("content") or {}
+    if kind == "stream":
+        name = "stderr" if content.get("name") == "stderr" else "stdout"
+        OUT.write(name, str(content.get("text", "")).encode("utf-8", "replace"))
+    elif kind == "error":
+        text = "\n".join(content.get("traceback") or [])
+        OUT.write("stderr", (text + "\n").encode("utf-8", "replace"))
+    elif kind == "execute_result":
+        text = (content.get("data") or {}).get("text/plain")
+        if text:
+            OUT.write("stdout", (str(text) + "\n").encode("utf-8", "replace"))
+
+
+def kernel_pid(client):
+    km = getattr(client, "km", None)
+    provisioner = getattr(km, "provisioner", None)
+    process = getattr(provisioner, "process", None) or getattr(km, "kernel", None)
+    pid = getattr(process, "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def run_notebook(settings, env, working, deadline, state):
+    entry = settings["entry"]
+    path = os.path.join(working, *entry.split("/"))
+    try:
+        with open(path, "rb") as f:
+            nb = json.loads(f.read().decode("utf-8"))
+    except (OSError, ValueError) as error:
+        raise SetupError("notebook", "%s is not a readable notebook: %s" % (entry, error))
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4:
+        raise SetupError(
+            "notebook",
+            "%s is not an nbformat 4 notebook; open and save it with a current Jupyter" % entry,
+        )
+    inject_parameters(nb, settings["params"])
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    except ImportError as error:
+        raise SetupError(
+            "notebook",
+            "running a notebook needs nbclient and ipykernel, which %s cannot import (%s); "
+            "install them: `%s -m pip install nbclient ipykernel`"
+            % (sys.executable, error, sys.executable),
+        )
+    if importlib.util.find_spec("ipykernel") is None:
+        raise SetupError(
+            "notebook",
+            "running a notebook needs ipykernel, which %s cannot import; install it: "
+            "`%s -m pip install ipykernel`" % (sys.executable, sys.executable),
+        )
+
+    class HarnessClient(NotebookClient):
+        """Shows outputs live and keeps the kernel's process group known for a stop."""
+
+        def output(self, outs, msg, *args, **kwargs):
+            try:
+                show_message(msg)
+            except Exception:  # showing is best effort; the notebook keeps every output
+                pass
+            return NotebookClient.output(self, outs, msg, *args, **kwargs)
+
+        async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+            pid = kernel_pid(self)
+            if pid is not None:
+                LIVE_GROUPS.add(pid)
+                state["kernelPid"] = pid
+                # nbclient swapped in its own SIGTERM handler; ours also kills the kernel's
+                # group and reports the stop as a stop, as for a script.
+                install_signal_handlers()
+            if cell.get("cell_type") == "code":
+                OUT.line("cell %d/%d" % (cell_index + 1, len(self.nb.cells)))
+            return await NotebookClient.async_execute_cell(self, cell, cell_index, *args, **kwargs)
+
+    # A kernel spec that runs this very interpreter, whatever kernels are installed.
+    kernels = tempfile.mkdtemp(prefix="kaggle-run-kernel-")
+    spec_dir = os.path.join(kernels, "kernels", "python3")
+    os.makedirs(spec_dir)
+    with open(os.path.join(spec_dir, "kernel.json"), "w") as f:
+        json.dump(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (kaggle-run)",
+                "language": "python",
+            },
+            f,
+        )
+    os.environ.update(env)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (kernels, os.environ.get("JUPYTER_PATH", "")) if p
+    )
+    # ipykernel's debugger otherwise warns about frozen modules on every start.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    folder = os.path.dirname(path)
+    if folder != working:
+        # Jupyter would start in the notebook's folder; the run starts in the working dir, so
+        # modules beside the notebook stay importable this way.
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (folder, os.environ.get("PYTHONPATH", "")) if p
+        )
+
+    def cell_timeout(_cell):
+        if deadline is None:
+            return None
+        return max(1, int(math.ceil(deadline - time.monotonic())))
+
+    node = nbformat.from_dict(nb)
+    client = HarnessClient(
+        node,
+        kernel_name="python3",
+        timeout_func=cell_timeout,
+        startup_timeout=120,
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": working}},
+    )
+    saved = executed_path(working, entry)
+    OUT.line("running notebook %s (%d cells)" % (entry, len(node.cells)))
+    started = time.monotonic()
+    STOP["raise"] = False
+    try:
+        try:
+            client.execute()
+        finally:
+            if STOP["requested"] is not None:
+                raise Terminated(STOP["requested"])
+        state["exitCode"] = 0
+        OUT.line("the notebook finished after %.1f s" % (time.monotonic() - started))
+    except CellTimeoutError:
+        state.update(exitCode=TIMEOUT_EXIT, failedStep="timeout")
+        state["error"] = "the notebook ran past the job's timeout of %s s and was stopped" % (
+            number_text(settings["timeoutSeconds"]),
+        )
+        OUT.line(state["error"], "stderr")
+    except CellExecutionError as error:
+        state.update(exitCode=1, failedStep="program")
+        state["error"] = "a notebook cell failed: %s: %s" % (
+            getattr(error, "ename", "Error"),
+            str(getattr(error, "evalue", "")).strip()[:500],
+        )
+        OUT.line(state["error"], "stderr")
+    except DeadKernelError as error:
+        state.update(exitCode=1, failedStep="program")
+        state["error"] = "the notebook's kernel died (out of memory?): %s" % error
+        OUT.line(state["error"], "stderr")
+    except Terminated:
+        raise
+    except Exception as error:  # kernel start failures and the like: the run failed, say why
+        state.update(exitCode=1, failedStep="program")
+        state["error"] = "the notebook could not run: %s: %s" % (type(error).__name__, error)
+        OUT.line(state["error"], "stderr")
+    finally:
+        STOP["raise"] = True
+        pid = state.pop("kernelPid", None)
+        if pid is not None:
+            kill_group(pid, signal.SIGKILL)  # whatever the kernel left behind
+            LIVE_GROUPS.discard(pid)
+        if STOP["requested"] is None:
+            install_signal_handlers()  # nbclient's own handlers replaced ours while it ran
+        save_notebook(nbformat, node, saved)
+        shutil.rmtree(kernels, ignore_errors=True)
+
+
+def save_notebook(nbformat, node, path):
+    try:
+        text = nbformat.writes(node)
+    except Exception:  # a validation quirk must not cost the user the executed notebook
+        text = json.dumps(node, indent=1, ensure_ascii=False) + "\n"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomic(path, text.encode("utf-8"))
+        OUT.line("saved the executed notebook as %s" % os.path.basename(path))
+    except OSError as error:
+        OUT.line("warning: cannot save the executed notebook: %s" % error, "stderr")
+
+
+# ---------------------------------------------------------------------------------------
+# manifest
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            digest.update(chunk)
+    return digest.hexdigest(), size
+
+
+def list_outputs(working, code_hashes, skip):
+    files = []
+    for folder, dirs, names in os.walk(working):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in names:
+            full = os.path.join(folder, name)
+            rel = os.path.relpath(full, working).replace(os.sep, "/")
+            if rel in skip or os.path.abspath(full) in skip:
+                continue
+            try:
+                info = os.lstat(full)
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                warning = "warning: skipping %r: its name is not UTF-8" % rel
+                OUT.line(warning, "stderr", to_log=False)
+                continue
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue  # links, fifos, sockets: not outputs
+            try:
+                sha256, size = sha256_file(full)
+            except OSError as error:
+                OUT.line("warning: skipping %s: %s" % (rel, error), "stderr", to_log=False)
+                continue
+            if code_hashes.get(rel) == sha256:
+                continue  # unchanged code from the archive
+            files.append({"path": rel, "size": size, "sha256": sha256})
+    files.sort(key=lambda f: f["path"])
+    return files
+
+
+def iso_now():
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+
+
+def write_manifest(working, state, started_at, started):
+    skip = {MANIFEST_FILE, PARAMS_FILE}
+    own = globals().get("__file__")
+    if isinstance(own, str):
+        skip.add(os.path.abspath(own))  # where a platform runs the harness from the working dir
+    files = list_outputs(working, state["codeHashes"], skip)
+    manifest = {
+        "nonce": state["nonce"],
+        "exitCode": state["exitCode"],
+        "error": state["error"],
+        "failedStep": state["failedStep"],
+        "startedAt": started_at,
+        "endedAt": iso_now(),
+        "durationSeconds": round(time.monotonic() - started, 3),
+        "pythonVersion": platform.python_version(),
+        "acceleratorAsked": state["acceleratorAsked"],
+        "acceleratorSeen": state["acceleratorSeen"],
+        "files": files,
+    }
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    write_atomic(os.path.join(working, MANIFEST_FILE), data)
+    return len(files)
+
+
+# ---------------------------------------------------------------------------------------
+# main
+
+
+def folder_from_env(name, default):
+    value = os.environ.get(name, "").strip()
+    return os.path.abspath(value or default)
+
+
+def run_steps(state, input_dir, working, started):
+    settings, code_b64 = read_settings()
+    state["nonce"] = settings["nonce"]
+    state["acceleratorAsked"] = settings["accelerator"]
+    OUT.line("start nonce=%s run=%s" % (settings["nonce"], settings["runId"]))
+    OUT.line("python %s at %s" % (platform.python_version(), sys.executable))
+    argv = render_args(settings["args"], settings["params"])
+    timeout = settings["timeoutSeconds"]
+    deadline = None if timeout is None else started + float(timeout)
+
+    state["step"] = "accelerator"
+    check_accelerator(settings, state)
+    state["step"] = "unpack"
+    state["codeHashes"] = unpack(settings, code_b64, input_dir, working)
+    state["step"] = "requirements"
+    install_requirements(settings, working, deadline, state)
+
+    state["step"] = "program"
+    params_path = os.path.join(working, PARAMS_FILE)
+    write_atomic(
+        params_path,
+        (json.dumps(settings["params"], indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    env = program_env(settings, input_dir, working, params_path)
+    if settings["kind"] == "notebook":
+        run_notebook(settings, env, working, deadline, state)
+    else:
+        run_script(settings, argv, dict(os.environ, **env), working, deadline, state)
+
+
+def main():
+    started = time.monotonic()
+    started_at = iso_now()
+    input_dir = folder_from_env("KAGGLE_RUN_INPUT_DIR", "/kaggle/input")
+    working = folder_from_env("KAGGLE_RUN_WORKING_DIR", "/kaggle/working")
+    state = {
+        "nonce": "",
+        "exitCode": None,
+        "error": None,
+        "failedStep": None,
+        "step": "settings",
+        "acceleratorAsked": "",
+        "acceleratorSeen": {"kind": "none", "names": [], "count": 0},
+        "codeHashes": {},
+    }
+    try:
+        os.makedirs(working, exist_ok=True)
+        os.chdir(working)
+    except OSError as error:
+        OUT.line("error: cannot use the working folder %s: %s" % (working, error), "stderr")
+        return SETUP_EXIT
+    OUT.open_log(os.path.join(working, LOG_FILE))
+    install_signal_handlers()
+    code = SETUP_EXIT
+    try:
+        try:
+            run_steps(state, input_dir, working, started)
+            code = state["exitCode"] if state["exitCode"] is not None else SETUP_EXIT
+        except SetupError as error:
+            state["failedStep"] = error.step
+            state["error"] = error.message
+            code = TIMEOUT_EXIT if error.step == "timeout" else SETUP_EXIT
+            OUT.line("error: %s" % error.message, "stderr")
+        except (Terminated, KeyboardInterrupt) as error:
+            state["failedStep"] = state["failedStep"] or state["step"]
+            state["error"] = "the run was stopped (%s) during step %s" % (
+                error.args[0] if error.args else "SIGINT",
+                state["step"],
+            )
+            code = TERMINATED_EXIT
+            OUT.line("error: %s" % state["error"], "stderr")
+        except Exception as error:  # a bug in the harness: say so, with the traceback
+            import traceback
+
+            state["failedStep"] = state["failedStep"] or state["step"]
+            state["error"] = "internal error in the kaggle-run harness: %s: %s" % (
+                type(error).__name__,
+                error,
+            )
+            code = SETUP_EXIT
+            OUT.write("stderr", traceback.format_exc().encode("utf-8", "replace"))
+            OUT.line("error: %s" % state["error"], "stderr")
+    finally:
+        # From here on a stop request waits: the manifest is what brings the outputs back.
+        ignore_signals()
+        # The log is complete before the manifest hashes it; later lines reach the console only.
+        OUT.close_log()
+        try:
+            count = write_manifest(working, state, started_at, started)
+            OUT.line("manifest: %d output files" % count, to_log=False)
+        except Exception as error:
+            OUT.line("error: cannot write the manifest: %s" % error, "stderr", to_log=False)
+            if code == 0:
+                code = SETUP_EXIT
+    OUT.line("end exit=%d nonce=%s" % (code, state["nonce"]), to_log=False)
+    return code
+
+
+if __name__ == "__main__":
+    exit_code = main()
+    if exit_code == TERMINATED_EXIT:
+        # Stopped mid-run: the children are dead and the manifest is written. Skip the
+        # interpreter's shutdown, where an interrupted nbclient would only add noise.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code)
+    sys.exit(exit_code)

@@ -1,0 +1,66 @@
+// Renders the harness: two lines of settings (base64 literals only) in front of the
+// harness's Python source. Nothing the user wrote appears outside those literals, so no
+// param value, path or arg can be read as code, whatever it holds.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InternalError, errorMessage } from '../errors.js';
+import { packageRoot, packageVersion } from '../util/package-root.js';
+import type { HarnessSettings } from './settings.js';
+
+export {
+  acceleratorKindOf,
+  settingsForJob,
+  type AcceleratorKind,
+  type HarnessCode,
+  type HarnessSettings,
+} from './settings.js';
+
+/** The harness source, relative to the package root (shipped in the npm package). */
+export const HARNESS_PATH = 'harness/harness.py';
+
+let cachedSource: string | undefined;
+let cachedVersion: string | undefined;
+
+export function harnessSource(): string {
+  if (cachedSource === undefined) {
+    const path = join(packageRoot(), HARNESS_PATH);
+    try {
+      cachedSource = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new InternalError(
+        `kaggle-run's harness is missing at ${path}: ${errorMessage(error)}`,
+        {
+          hint: 'reinstall kaggle-run',
+        },
+      );
+    }
+  }
+  return cachedSource;
+}
+
+function base64Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/**
+ * The self-contained Python program for one run. `codeZip` is required with
+ * `code.mode === 'inline'` (it travels inside the script) and refused otherwise.
+ */
+export function renderHarness(settings: HarnessSettings, codeZip?: Uint8Array): string {
+  if (settings.code.mode === 'inline' && codeZip === undefined) {
+    throw new InternalError('renderHarness: inline code mode needs the code zip');
+  }
+  if (settings.code.mode === 'file' && codeZip !== undefined) {
+    throw new InternalError('renderHarness: the code zip was given but the code comes from a file');
+  }
+  cachedVersion ??= packageVersion();
+  const settingsB64 = Buffer.from(JSON.stringify(settings), 'utf8').toString('base64');
+  const codeB64 = codeZip === undefined ? '' : base64Of(codeZip);
+  return (
+    `# kaggle-run harness ${cachedVersion}, generated; do not edit\n` +
+    `KAGGLE_RUN_SETTINGS_B64 = '${settingsB64}'\n` +
+    `KAGGLE_RUN_CODE_B64 = '${codeB64}'\n` +
+    harnessSource()
+  );
+}

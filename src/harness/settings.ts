@@ -1,0 +1,113 @@
+// The settings the harness reads (version 1) and how a resolved Job maps to them. They reach
+// the platform only as base64 JSON inside the rendered script, so no value can become code.
+// The harness checks everything again; the checks here fail before a Kaggle session is spent.
+
+import { accelerators, type Accelerator } from '../accelerator.js';
+import { UsageError } from '../errors.js';
+import type { Job, Params } from '../job.js';
+
+export type AcceleratorKind = 'gpu' | 'tpu' | 'none';
+
+/** Where the harness finds the code zip: in its own source, or a file under the input dir. */
+export type HarnessCode = { mode: 'inline' } | { mode: 'file'; path: string };
+
+export interface HarnessSettings {
+  version: 1;
+  runId: string;
+  nonce: string;
+  /** POSIX path of the entry inside the code zip, e.g. `train.py` or `nb/analysis.ipynb`. */
+  entry: string;
+  kind: 'script' | 'notebook';
+  /** argv templates: `${name}` is the param's value, `$${x}` a literal `${x}`. */
+  args: string[];
+  params: Params;
+  accelerator: Accelerator;
+  acceleratorKind: AcceleratorKind;
+  /** True on Kaggle: a missing accelerator fails the run; false locally: a warning. */
+  strictAccelerator: boolean;
+  requirements: null | { file: string } | { packages: string[] };
+  /** `file` paths are relative to the input dir. */
+  code: HarnessCode;
+  /** The harness stops the program after this long (failedStep `timeout`, exit 124). */
+  timeoutSeconds: number | null;
+}
+
+export function acceleratorKindOf(accelerator: Accelerator): AcceleratorKind {
+  const info = accelerators[accelerator];
+  return info.gpu ? 'gpu' : info.tpu ? 'tpu' : 'none';
+}
+
+const argPattern = /\$(\$?)\{([^}]*)\}/g;
+
+/** The param names an argv template refers to (`$${x}` is a literal, not a reference). */
+export function argNames(template: string): string[] {
+  return [...template.matchAll(argPattern)].filter((m) => m[1] === '').map((m) => m[2] ?? '');
+}
+
+const pythonKeywords = new Set(
+  (
+    'False None True and as assert async await break class continue def del elif else except ' +
+    'finally for from global if import in is lambda nonlocal not or pass raise return try ' +
+    'while with yield'
+  ).split(' '),
+);
+
+/** Whether `name` can be a Python variable (what the notebook's injected cell assigns). */
+export function isPythonIdentifier(name: string): boolean {
+  return (
+    /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name) &&
+    !pythonKeywords.has(name)
+  );
+}
+
+function checkJob(job: Job): void {
+  const unknown = [...new Set(job.args.flatMap(argNames))].filter((n) => !(n in job.params));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `args refer to unknown param${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `\${${n}}`).join(', ')}`,
+      {
+        hint: `define ${unknown.length === 1 ? 'it' : 'them'} under params (known: ${Object.keys(job.params).join(', ') || 'none'}), or write $\${...} for a literal \${...}`,
+      },
+    );
+  }
+  if (job.kind === 'notebook') {
+    const bad = Object.keys(job.params).filter((n) => !isPythonIdentifier(n));
+    if (bad.length > 0) {
+      throw new UsageError(
+        `param name${bad.length === 1 ? '' : 's'} ${bad.map((n) => JSON.stringify(n)).join(', ')} cannot be Python variables in the notebook`,
+        {
+          hint: 'rename them: letters, digits and underscores, not starting with a digit, not a keyword',
+        },
+      );
+    }
+  }
+}
+
+export function settingsForJob(
+  job: Job,
+  opts: { runId: string; nonce: string; code: HarnessCode; strictAccelerator: boolean },
+): HarnessSettings {
+  checkJob(job);
+  const requirements = job.requirements;
+  return {
+    version: 1,
+    runId: opts.runId,
+    nonce: opts.nonce,
+    entry: job.entry,
+    kind: job.kind,
+    args: [...job.args],
+    params: { ...job.params },
+    accelerator: job.accelerator,
+    acceleratorKind: acceleratorKindOf(job.accelerator),
+    strictAccelerator: opts.strictAccelerator,
+    requirements:
+      requirements === undefined
+        ? null
+        : 'file' in requirements
+          ? { file: requirements.file }
+          : { packages: [...requirements.packages] },
+    code: opts.code,
+    timeoutSeconds:
+      Number.isFinite(job.timeoutSeconds) && job.timeoutSeconds > 0 ? job.timeoutSeconds : null,
+  };
+}

@@ -1,0 +1,211 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Params } from '../../src/job.js';
+import { baseSettings, makeZip, notebookPython, runHarness } from './helpers.js';
+
+interface Cell {
+  cell_type: string;
+  metadata: { tags?: string[] };
+  source: string | string[];
+  outputs?: { output_type: string; ename?: string; text?: string | string[] }[];
+  id?: string;
+}
+
+function notebook(cells: { source: string; tags?: string[]; markdown?: boolean }[]): string {
+  return JSON.stringify({
+    cells: cells.map((c, i) => ({
+      cell_type: c.markdown ? 'markdown' : 'code',
+      id: `cell-${i}`,
+      metadata: c.tags ? { tags: c.tags } : {},
+      source: c.source,
+      ...(c.markdown ? {} : { execution_count: null, outputs: [] }),
+    })),
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+const text = (source: string | string[]) => (Array.isArray(source) ? source.join('') : source);
+
+const python = await notebookPython();
+const skip =
+  python === undefined
+    ? 'no python with nbclient + ipykernel (tried /usr/bin/python3, python3)'
+    : false;
+
+const hostile: Params = {
+  title: `it's """tricky""" \\ '''`,
+  multi: 'line1\nline2\n"""\n',
+  inject: "'; import os #",
+  unicode: 'héllo ✓ 日本 🎉',
+  n: 4,
+  rate: 0.25,
+  flag: false,
+  nothing: null,
+};
+
+void test(
+  'notebook: injected-parameters cell after `parameters`, values exact, executed notebook saved',
+  { skip },
+  async (t) => {
+    const nb = notebook([
+      { source: '# Title', markdown: true },
+      {
+        source: 'import json\nfrom helper import X  # beside the notebook\nprint("first cell", X)',
+      },
+      { source: 'title = "default"\nn = 1', tags: ['parameters'] },
+      {
+        source: [
+          'import os',
+          'seen = {k: globals()[k] for k in ' + JSON.stringify(Object.keys(hostile)) + '}',
+          'seen["env"] = json.loads(os.environ["KAGGLE_RUN_PARAMS"])',
+          'seen["cwd"] = os.getcwd()',
+          'json.dump(seen, open("seen.json", "w", encoding="utf-8"), ensure_ascii=False)',
+          'print(f"{title}: {n} rows")',
+        ].join('\n'),
+      },
+    ]);
+    const zip = await makeZip({ 'nb/analysis.ipynb': nb, 'nb/helper.py': 'X = 1\n' });
+    const settings = baseSettings({
+      entry: 'nb/analysis.ipynb',
+      kind: 'notebook',
+      params: hostile,
+    });
+    const run = await runHarness(t, settings, { zip, python: python! });
+    assert.equal(run.code, 0, run.stderr);
+
+    const seen = JSON.parse(await readFile(join(run.working, 'seen.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const { env, cwd, ...values } = seen;
+    assert.deepEqual(values, hostile);
+    assert.deepEqual(env, hostile);
+    assert.equal(cwd, realpathSync(run.working));
+    // The notebook's output streams to our stdout as it runs, and into the log.
+    assert.match(run.stdout, /^first cell 1$/m);
+    assert.ok(run.stdout.includes(`it's """tricky""" \\ ''': 4 rows`), run.stdout);
+    assert.match(await readFile(join(run.working, 'kaggle-run.log'), 'utf8'), /first cell/);
+
+    const executed = JSON.parse(
+      await readFile(join(run.working, 'nb/analysis.executed.ipynb'), 'utf8'),
+    ) as { cells: Cell[] };
+    const tags = executed.cells.map((c) => c.metadata.tags ?? []);
+    assert.deepEqual(tags[2], ['parameters']);
+    assert.deepEqual(tags[3], ['injected-parameters']);
+    assert.equal(tags.filter((x) => x.includes('injected-parameters')).length, 1);
+    assert.match(text(executed.cells[3]!.source), /^# Parameters\n/);
+    assert.match(JSON.stringify(executed.cells[4]!.outputs), /4 rows/);
+
+    assert.deepEqual(
+      run.manifest?.files.map((f) => f.path),
+      ['kaggle-run.log', 'nb/analysis.executed.ipynb', 'seen.json'],
+    );
+    assert.equal(run.manifest?.exitCode, 0);
+    assert.equal(run.manifest?.failedStep, null);
+  },
+);
+
+void test(
+  'notebook: params without a `parameters` cell is a clear setup error',
+  { skip },
+  async (t) => {
+    const zip = await makeZip({
+      'analysis.ipynb': notebook([{ source: 'open("ran", "w").write("x")' }]),
+    });
+    const settings = baseSettings({ entry: 'analysis.ipynb', kind: 'notebook', params: { n: 1 } });
+    const run = await runHarness(t, settings, { zip, python: python! });
+    assert.equal(run.code, 2, run.stdout);
+    assert.match(
+      run.stderr,
+      /\[kaggle-run\] error: the notebook has no cell tagged 'parameters'; tag one \(in Jupyter: View > Cell Toolbar > Tags\) or remove the params/,
+    );
+    assert.doesNotMatch(run.stderr, /Traceback/);
+    assert.equal(run.manifest?.failedStep, 'notebook');
+    assert.equal(run.manifest?.exitCode, null);
+    assert.equal(existsSync(join(run.working, 'ran')), false);
+  },
+);
+
+void test(
+  'notebook: a failing cell exits 1 and the executed notebook is still saved with the error',
+  { skip },
+  async (t) => {
+    const zip = await makeZip({
+      'analysis.ipynb': notebook([
+        { source: 'open("before.txt", "w").write("done")\nprint("before")' },
+        { source: 'raise ValueError("boom in cell")' },
+        { source: 'open("after.txt", "w").write("never")' },
+      ]),
+    });
+    // No params: nothing is injected, and no `parameters` cell is needed.
+    const run = await runHarness(t, baseSettings({ entry: 'analysis.ipynb', kind: 'notebook' }), {
+      zip,
+      python: python!,
+    });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, /a notebook cell failed: ValueError: boom in cell/);
+    assert.equal(run.manifest?.exitCode, 1);
+    assert.equal(run.manifest?.failedStep, 'program');
+    assert.equal(existsSync(join(run.working, 'after.txt')), false);
+    assert.deepEqual(
+      run.manifest?.files.map((f) => f.path),
+      ['analysis.executed.ipynb', 'before.txt', 'kaggle-run.log'],
+    );
+    const executed = JSON.parse(
+      await readFile(join(run.working, 'analysis.executed.ipynb'), 'utf8'),
+    ) as { cells: Cell[] };
+    assert.equal(executed.cells.length, 3);
+    assert.ok(
+      executed.cells.every((c) => !(c.metadata.tags ?? []).includes('injected-parameters')),
+    );
+    assert.equal(
+      executed.cells[1]!.outputs?.find((o) => o.output_type === 'error')?.ename,
+      'ValueError',
+    );
+  },
+);
+
+void test(
+  'notebook: a param name that is not a Python identifier is refused',
+  { skip },
+  async (t) => {
+    const zip = await makeZip({ 'a.ipynb': notebook([{ source: 'x = 1', tags: ['parameters'] }]) });
+    const settings = baseSettings({
+      entry: 'a.ipynb',
+      kind: 'notebook',
+      params: { 'learning-rate': 0.1, class: 1 },
+    });
+    const run = await runHarness(t, settings, { zip, python: python! });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /"learning-rate", "class" cannot be Python variables/);
+    assert.equal(run.manifest?.failedStep, 'notebook');
+  },
+);
+
+void test(
+  'notebook: the timeout stops a running cell, exit 124, executed notebook kept',
+  { skip },
+  async (t) => {
+    const zip = await makeZip({
+      'a.ipynb': notebook([
+        { source: 'print("started", flush=True)' },
+        { source: 'import time\ntime.sleep(120)' },
+      ]),
+    });
+    const settings = baseSettings({ entry: 'a.ipynb', kind: 'notebook', timeoutSeconds: 3 });
+    const run = await runHarness(t, settings, { zip, python: python! });
+    assert.equal(run.code, 124, run.stderr);
+    assert.match(run.stderr, /the notebook ran past the job's timeout of 3 s/);
+    assert.equal(run.manifest?.failedStep, 'timeout');
+    assert.equal(run.manifest?.exitCode, 124);
+    const executed = JSON.parse(await readFile(join(run.working, 'a.executed.ipynb'), 'utf8')) as {
+      cells: Cell[];
+    };
+    assert.match(JSON.stringify(executed.cells[0]!.outputs), /started/);
+  },
+);
