@@ -37,5 +37,6 @@ export function exitCodeForRecord(record: RunRecord): number {
   if (record.status === 'timeout') return ExitCode.timedOut;
   if (record.error?.kind === 'program') return ExitCode.programFailed;
   if (record.error?.kind === 'interrupted') return ExitCode.interrupted;
+  if (record.error?.kind === 'usage') return ExitCode.usage;
   return ExitCode.platform;
 }

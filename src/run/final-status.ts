@@ -2,6 +2,14 @@ import type { Manifest } from '../manifest.js';
 import type { RemoteStatus } from '../platform/platform.js';
 import type { RunRecord, RunStatus } from './record.js';
 
+/** Who is to blame when the harness stopped at `step`. */
+function blameFor(step: string): NonNullable<RunRecord['error']>['kind'] {
+  if (step === 'program') return 'program';
+  // Bad settings or a notebook that cannot take its params: the job spec is wrong.
+  if (step === 'settings' || step === 'notebook') return 'usage';
+  return 'platform';
+}
+
 /**
  * A finished run's status. The manifest (written by the harness) knows best why the run
  * ended; the platform's status covers runs whose harness never got to write one.
@@ -25,11 +33,7 @@ export function finalStatus(
     const message =
       manifest.error ??
       (exitCode === null ? `failed in step ${step}` : `the program exited with code ${exitCode}`);
-    return {
-      status: 'error',
-      exitCode,
-      error: { kind: step === 'program' ? 'program' : 'platform', message },
-    };
+    return { status: 'error', exitCode, error: { kind: blameFor(step), message } };
   }
   if (remote === 'timeout')
     return {

@@ -32,6 +32,7 @@ import { slugify } from '../util/slug.js';
 import type { RunEvent } from './events.js';
 import { fetchOutputs, manifestPathFor } from './fetch-outputs.js';
 import { LogWriter } from './log-writer.js';
+import { checkNotebookTakesParams } from './check-notebook.js';
 import { pushWhenFree } from './push-when-free.js';
 import { finalStatus } from './final-status.js';
 import type { RunRecord } from './record.js';
@@ -86,6 +87,7 @@ async function mentionsKagglePaths(root: string, files: string[]): Promise<strin
 export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent, RunRecord> {
   const env = options.env ?? process.env;
   const { job, warnings } = await resolveJob(resolve(options.dir ?? '.'), options, env);
+  await checkNotebookTakesParams(job);
   const store = new RunStore(job.root, env);
   const runId = newRunId(slugify(job.name));
   const outputDir = resolve(options.outputDir ?? join(store.runDir(runId), 'outputs'));

@@ -191,3 +191,13 @@ void test('--version and --help exit 0; an unknown command exits 2', async () =>
   assert.match(help.stdout, /run \[options\] \[dir\]/);
   assert.equal((await runCli(['frobnicate'])).code, 2);
 });
+
+void test('a notebook without a parameters cell, given params: exit 2 before anything runs', async (t) => {
+  const dir = await copyExample(t, 'notebook');
+  const path = join(dir, 'analysis.ipynb');
+  await writeFile(path, (await readFile(path, 'utf8')).replace('"parameters"', '"other"'));
+  const result = await runCli(['run', dir]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /no code cell tagged 'parameters'/);
+  assert.equal(existsSync(join(dir, '.kaggle-run', 'runs')), false);
+});
