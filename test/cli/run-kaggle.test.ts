@@ -149,3 +149,40 @@ void test('--detach returns after the push; logs -f follows the run from Kaggle 
   assert.equal(local.code, 2);
   assert.match(local.stderr, /--detach needs a remote platform/);
 });
+
+void test('code over the inline source limit is refused before any push, naming the dataset mode', async (t) => {
+  const server = await startTestServer(t);
+  const dir = await copyExample(t, 'hello');
+  const { randomBytes } = await import('node:crypto');
+  await writeFile(join(dir, 'weights.bin'), randomBytes(1200 * 1024));
+  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], {
+    env: await kaggleEnv(t),
+  });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /over Kaggle's ~1 MiB limit/);
+  assert.match(result.stderr, /code: dataset/);
+  assert.equal(server.stats().pushes['me/kaggle-run-hello'] ?? 0, 0);
+});
+
+void test('through injected faults (429, 5xx, drops, truncated downloads, phantom 404s) the run completes verified', async (t) => {
+  const server = await startTestServer(t, {
+    faults: '429=0.1,500=0.1,503=0.05,drop=0.05,truncate=0.3,status404=0.5',
+    faultSeed: 7,
+  });
+  const dir = await copyExample(t, 'hello');
+  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], {
+    env: await kaggleEnv(t),
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const record = JSON.parse(result.stdout) as RunRecord;
+  assert.equal(record.status, 'complete');
+  for (const o of record.outputs) {
+    assert.equal(sha256Hex(await readFile(join(record.outputDir, o.path))), o.sha256);
+  }
+  const stats = server.stats();
+  assert.ok(
+    Object.values(stats.faults).reduce((a, b) => a + b, 0) > 0,
+    JSON.stringify(stats.faults),
+  );
+  assert.equal(stats.pushes['me/kaggle-run-hello'], 1);
+});

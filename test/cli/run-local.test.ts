@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, chmod, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import { sha256Hex } from '../../src/util/hash.js';
@@ -200,4 +200,31 @@ void test('a notebook without a parameters cell, given params: exit 2 before any
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /no code cell tagged 'parameters'/);
   assert.equal(existsSync(join(dir, '.kaggle-run', 'runs')), false);
+});
+
+void test('no config and no --entry, or a missing python: exit 2 with what to do', async (t) => {
+  const dir = await copyExample(t, 'hello');
+  await rm(join(dir, 'kaggle-run.yaml'));
+  const none = await runCli(['run', dir]);
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(none.stderr, /init|--entry/);
+  const withEntry = await runCli(['run', dir, '--entry', 'train.py', '--json']);
+  assert.equal(withEntry.code, 0, withEntry.stderr);
+  const noPython = await runCli(['run', dir, '--entry', 'train.py'], {
+    env: { KAGGLE_RUN_PYTHON: join(dir, 'no-such-python') },
+  });
+  assert.equal(noPython.code, 2, noPython.stderr);
+  assert.match(noPython.stderr, /python not found/);
+});
+
+void test('init writes a starter file that the next run uses', async (t) => {
+  const dir = await copyExample(t, 'hello');
+  await rm(join(dir, 'kaggle-run.yaml'));
+  const init = await runCli(['init', dir]);
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stdout, /entry: train\.py/);
+  assert.equal((await runCli(['init', dir])).code, 2);
+  const run = await runCli(['run', dir, '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal((JSON.parse(run.stdout) as RunRecord).entry, 'train.py');
 });
