@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Register>> = {
   show: async () => (await import('./commands/show.js')).registerShow,
   logs: async () => (await import('./commands/logs.js')).registerLogs,
   outputs: async () => (await import('./commands/outputs.js')).registerOutputs,
+  attach: async () => (await import('./commands/attach.js')).registerAttach,
   status: async () => (await import('./commands/status.js')).registerStatus,
   init: async () => (await import('./commands/init.js')).registerInit,
   quota: async () => (await import('./commands/quota.js')).registerQuota,

@@ -21,6 +21,8 @@ export type RunEvent =
     }
   | { type: 'warning'; message: string }
   | { type: 'pushed'; handle: RunHandle }
+  /** `attach` took up a run that was pushed earlier. */
+  | { type: 'attached'; runId: string; handle: RunHandle }
   | { type: 'status'; status: RemoteStatus; message?: string | undefined }
   | { type: 'log'; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'fetching'; files: number; bytes: number }

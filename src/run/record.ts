@@ -45,6 +45,8 @@ export interface RunRecord {
   startedAt: string | null;
   endedAt: string | null;
   outputDir: string;
+  /** The job's output globs (empty = all), kept so `attach` fetches the same files. */
+  outputGlobs: string[];
   outputs: OutputRecord[];
   warnings: string[];
   /** Why the run ended badly, when it did: who is to blame and what was said. */

@@ -3,38 +3,28 @@
 // The record is written before the push and after every step, so a killed process leaves a
 // run that can be understood (and, on Kaggle, re-attached).
 
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JobOverrides } from '../config/resolve.js';
 import { resolveJob } from '../config/resolve.js';
-import {
-  InterruptedError,
-  KaggleRunError,
-  PlatformError,
-  UsageError,
-  errorMessage,
-} from '../errors.js';
+import { UsageError, errorMessage } from '../errors.js';
 import { renderHarness, settingsForJob } from '../harness/render.js';
 import type { Job } from '../job.js';
 import { packProject } from '../pack/index.js';
 import { createPlatform } from '../platform/create-platform.js';
 import { sandboxAvailable } from '../platform/local/sandbox.js';
-import {
-  isTerminal,
-  type Platform,
-  type RemoteStatus,
-  type RunHandle,
-} from '../platform/platform.js';
+import type { Platform, RunHandle } from '../platform/platform.js';
 import { RunStore } from '../store/run-store.js';
 import { newNonce, newRunId } from '../store/run-id.js';
 import { slugify } from '../util/slug.js';
 import type { RunEvent } from './events.js';
-import { fetchOutputs, manifestPathFor } from './fetch-outputs.js';
-import { LogWriter } from './log-writer.js';
+import { finishRun } from './finish-run.js';
+import { recordFailure } from './record-failure.js';
+import { attachRun, findRunInFlight } from './attach-run.js';
+import { lockRun } from '../store/run-lock.js';
 import { checkNotebookTakesParams } from './check-notebook.js';
 import { pushWhenFree } from './push-when-free.js';
-import { finalStatus } from './final-status.js';
 import type { RunRecord } from './record.js';
 
 export interface RunOptions extends JobOverrides {
@@ -51,6 +41,8 @@ export interface RunOptions extends JobOverrides {
   queueTimeoutSeconds?: number;
   /** Push, record, and return without waiting (Kaggle only: the run goes on remotely). */
   detach?: boolean;
+  /** Push even when an identical run (same code, params, accelerator) is in flight. */
+  forceNew?: boolean;
 }
 
 const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
@@ -134,6 +126,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     startedAt: null,
     endedAt: null,
     outputDir,
+    outputGlobs: job.outputs,
     outputs: [],
     warnings: [...warnings],
     error: null,
@@ -141,6 +134,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   yield { type: 'resolved', runId, job };
   for (const message of warnings) yield { type: 'warning', message };
   await store.create(record);
+  const lock = await lockRun(store.runDir(runId), runId);
   const warn = (message: string): RunEvent => {
     record.warnings.push(message);
     return { type: 'warning', message };
@@ -170,6 +164,25 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       excluded: pack.excluded,
     };
     for (const left of pack.excluded) yield warn(`not packed: ${left.path} (${left.reason})`);
+
+    if (platform.name !== 'local' && options.forceNew !== true) {
+      const twin = await findRunInFlight(store, record);
+      if (twin !== undefined) {
+        // This attempt never reached the platform: drop it and follow the twin instead.
+        await lock.release();
+        await rm(store.runDir(runId), { recursive: true, force: true });
+        yield warn(
+          `an identical run (${twin.runId}: same code, params and accelerator) is still in flight; attaching to it instead of pushing again (--new pushes another)`,
+        );
+        return yield* attachRun({
+          dir: job.root,
+          run: twin.runId,
+          env,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          platformInstance: platform,
+        });
+      }
+    }
 
     const local = platform.name === 'local';
     if (local && !(await sandboxAvailable(env))) {
@@ -231,73 +244,10 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       return record;
     }
 
-    record.step = 'watching';
-    const log = new LogWriter(store, runId);
-    let remote: RemoteStatus = 'queued';
-    for await (const event of platform.watch(handle, options.signal)) {
-      if (event.type === 'log') {
-        await log.add(event.stream, event.text);
-        yield event;
-        continue;
-      }
-      remote = event.status;
-      if (remote !== 'unknown' && !isTerminal(remote)) record.status = remote;
-      await log.flush();
-      await store.save(record);
-      yield event;
-    }
-    await log.flush();
-    if (options.signal?.aborted) throw new InterruptedError('interrupted');
-    if (!isTerminal(remote))
-      throw new PlatformError(
-        `the platform stopped reporting before the run ended (last status: ${remote})`,
-      );
-
-    record.step = 'fetching';
-    await store.save(record);
-    const fetched = await fetchOutputs({
-      platform,
-      handle,
-      outputDir,
-      manifestPath: manifestPathFor(store.runDir(runId)),
-      globs: job.outputs,
-      nonce: record.nonce,
-      signal: options.signal,
-    });
-    for (const message of fetched.warnings) yield warn(message);
-    for (const file of fetched.outputs) yield { type: 'output', file };
-    const final = finalStatus(remote, fetched.manifest);
-    Object.assign(record, {
-      outputs: fetched.outputs,
-      status: final.status,
-      exitCode: final.exitCode,
-      error: final.error,
-      acceleratorSeen: fetched.manifest?.acceleratorSeen ?? null,
-      pythonVersion: fetched.manifest?.pythonVersion ?? null,
-      endedAt: new Date().toISOString(),
-      step: 'done',
-    });
-    await store.save(record);
-    if (handle !== undefined) await platform.release?.(handle);
-    yield { type: 'done', record };
-    return record;
+    return yield* finishRun({ platform, handle, record, store, signal: options.signal });
   } catch (error) {
-    if (options.signal?.aborted && handle !== undefined) await platform.cancel?.(handle);
-    const interrupted = error instanceof InterruptedError || options.signal?.aborted === true;
-    record.error = {
-      kind: interrupted ? 'interrupted' : error instanceof UsageError ? 'usage' : 'platform',
-      message: errorMessage(error),
-    };
-    if (!interrupted) {
-      record.status = 'error';
-      record.endedAt = new Date().toISOString();
-    }
-    await store.save(record);
-    if (handle !== undefined && !interrupted) await platform.release?.(handle);
-    if (interrupted && !(error instanceof InterruptedError)) {
-      throw new InterruptedError('interrupted', { cause: error });
-    }
-    if (error instanceof KaggleRunError) throw error;
-    throw new PlatformError(errorMessage(error), { cause: error });
+    throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });
+  } finally {
+    await lock.release();
   }
 }

@@ -33,6 +33,7 @@ function record(runId: string, createdAt: string): RunRecord {
     startedAt: null,
     endedAt: null,
     outputDir: '/o',
+    outputGlobs: [],
     outputs: [],
     warnings: [],
     error: null,

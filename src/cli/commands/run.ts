@@ -2,7 +2,7 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
 import { runJob } from '../../run/run-job.js';
 import { parseDuration } from '../../config/duration.js';
-import { InterruptedError } from '../../errors.js';
+import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { exitCodeForRecord, reportError } from '../exit.js';
 import { outputMode } from '../output-mode.js';
@@ -40,6 +40,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       [] as string[],
     )
     .option('--output-dir <dir>', 'where outputs land (default .kaggle-run/runs/<run>/outputs)')
+    .option('--new', 'push even when an identical run is still in flight (default: attach to it)')
     .option(
       '--detach',
       'push, print the run id, and return (Kaggle); follow with `kaggle-run logs RUN -f`',
@@ -52,21 +53,13 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .action(async (dir, opts) => {
       const mode = outputMode(opts.json, io.env);
       const renderer = createRunRenderer(mode, io);
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts += 1;
-        if (interrupts > 1) process.exit(130);
-        io.stderr('\nkaggle-run: interrupted; stopping (Ctrl-C again to exit at once)\n');
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
+      const interrupt = interruptOnSigint(io);
       const accelerator = opts.accelerator ?? (opts.gpu ? 'gpu' : opts.device);
       try {
         const events = runJob({
           dir: resolve(io.cwd, dir ?? '.'),
           env: io.env,
-          signal: controller.signal,
+          signal: interrupt.signal,
           params: opts.param,
           ...(opts.kaggle
             ? { platform: 'kaggle' as const }
@@ -81,30 +74,23 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
           ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
           ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
           ...(opts.detach === true ? { detach: true } : {}),
+          ...(opts.new === true ? { forceNew: true } : {}),
           ...(opts.queueTimeout === undefined
             ? {}
             : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
         });
-        let runId: string | undefined;
         for await (const event of events) {
-          if (event.type === 'resolved') runId = event.runId;
           renderer.event(event);
           if (event.type === 'done') {
             renderer.finish(event.record);
             setExit(exitCodeForRecord(event.record));
           }
         }
-        void runId;
       } catch (error) {
         renderer.close();
-        if (error instanceof InterruptedError && mode !== 'json') {
-          io.stderr(
-            'kaggle-run: the run was stopped; its record is kept (see `kaggle-run runs`)\n',
-          );
-        }
         setExit(reportError(error, io, mode === 'json'));
       } finally {
-        process.off('SIGINT', onSigint);
+        interrupt.dispose();
       }
     });
 }

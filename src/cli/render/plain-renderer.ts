@@ -33,6 +33,11 @@ export class PlainRunRenderer implements RunRenderer {
           `pushed ${event.handle.kernel}${event.handle.version === null ? '' : ` version ${event.handle.version}`}${event.handle.url ? ` ${event.handle.url}` : ''}`,
         );
         break;
+      case 'attached':
+        this.say(
+          `attached to run ${event.runId}: ${event.handle.kernel}${event.handle.version === null ? '' : ` version ${event.handle.version}`}`,
+        );
+        break;
       case 'status':
         this.say(`status: ${event.status}${event.message ? ` (${event.message})` : ''}`);
         break;

@@ -59,6 +59,10 @@ export class TerminalRunRenderer implements RunRenderer {
         );
         this.spin('waiting for the kernel');
         break;
+      case 'attached':
+        this.line(c.dim(`attached to run ${event.runId}: ${event.handle.kernel}`));
+        this.spin('waiting for the kernel');
+        break;
       case 'status':
         if (event.status === 'queued') this.spin('queued');
         else if (event.status === 'running') this.spin('running');

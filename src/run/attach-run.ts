@@ -1,0 +1,104 @@
+// `kaggle-run attach RUN`: pick a run up where its process left it (killed, Ctrl-C,
+// --detach, a network outage): follow the live log, wait, fetch and verify the outputs,
+// finish the record. Never pushes.
+
+import { isDeepStrictEqual } from 'node:util';
+import { UsageError } from '../errors.js';
+import { KaggleApiPlatform } from '../kaggle/kaggle-platform.js';
+import type { Platform, RunHandle } from '../platform/platform.js';
+import { lockHolder, lockRun } from '../store/run-lock.js';
+import type { RunStore } from '../store/run-store.js';
+import { storeForDir } from '../store/store-for-dir.js';
+import type { RunEvent } from './events.js';
+import { finishRun } from './finish-run.js';
+import type { RunRecord } from './record.js';
+import { recordFailure } from './record-failure.js';
+
+export interface AttachOptions {
+  /** The project folder (or any folder inside it); default the current folder. */
+  dir?: string;
+  /** Run id, a unique part of one, or `last`. */
+  run: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** A platform to use instead of the run's own (tests, host programs). */
+  platformInstance?: Platform;
+}
+
+/** An unfinished pushed run of the same job: same code, params, accelerator and platform. */
+export async function findRunInFlight(
+  store: RunStore,
+  like: RunRecord,
+): Promise<RunRecord | undefined> {
+  const { runs } = await store.list();
+  return runs.find(
+    (r) =>
+      r.runId !== like.runId &&
+      r.kernel !== null &&
+      r.step !== 'done' &&
+      r.endedAt === null &&
+      r.platform === like.platform &&
+      r.endpoint === like.endpoint &&
+      r.entry === like.entry &&
+      r.codeHash === like.codeHash &&
+      r.accelerator === like.accelerator &&
+      isDeepStrictEqual(r.params, like.params),
+  );
+}
+
+export async function* attachRun(options: AttachOptions): AsyncGenerator<RunEvent, RunRecord> {
+  const env = options.env ?? process.env;
+  const store = await storeForDir(options.dir ?? '.', env);
+  const record = await store.resolve(options.run);
+  if (record.step === 'done') {
+    yield { type: 'done', record };
+    return record;
+  }
+  if (record.kernel === null) {
+    throw new UsageError(
+      `run ${record.runId} never reached the platform (it stopped at step ${record.step}); there is nothing to attach to`,
+      { hint: 'start it again with `kaggle-run run`' },
+    );
+  }
+  if (record.platform === 'local' && options.platformInstance === undefined) {
+    throw new UsageError(
+      `run ${record.runId} ran locally, and local runs end with the process that ran them`,
+      {
+        hint: 'start it again with `kaggle-run run`',
+      },
+    );
+  }
+  const holder = await lockHolder(store.runDir(record.runId));
+  if (holder !== undefined) {
+    throw new UsageError(`run ${record.runId} is being watched by process ${holder}`, {
+      hint: `follow it with \`kaggle-run logs ${record.runId} -f\``,
+    });
+  }
+  const lock = await lockRun(store.runDir(record.runId), record.runId);
+  const platform =
+    options.platformInstance ??
+    new KaggleApiPlatform({ endpoint: record.endpoint ?? undefined, env });
+  const handle: RunHandle = {
+    platform: record.platform,
+    kernel: record.kernel,
+    version: record.version,
+    nonce: record.nonce,
+    url: record.kernelUrl ?? undefined,
+  };
+  try {
+    yield { type: 'attached', runId: record.runId, handle };
+    const skipLogEvents = (await store.readLog(record.runId)).length;
+    return yield* finishRun({
+      platform,
+      handle,
+      record,
+      store,
+      signal: options.signal,
+      skipLogEvents,
+    });
+  } catch (error) {
+    throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,120 @@
+// The second half of a run, shared by `run` and `attach`: watch the kernel to its end
+// (streaming the log into the store), fetch and verify the outputs, write the final record.
+
+import { PlatformError, InterruptedError } from '../errors.js';
+import {
+  isTerminal,
+  type Platform,
+  type RemoteStatus,
+  type RunHandle,
+} from '../platform/platform.js';
+import type { RunStore } from '../store/run-store.js';
+import type { RunEvent } from './events.js';
+import { fetchOutputs, manifestPathFor } from './fetch-outputs.js';
+import { finalStatus } from './final-status.js';
+import { LogWriter } from './log-writer.js';
+import { abortableSleep } from './push-when-free.js';
+import type { RunRecord } from './record.js';
+
+export interface FinishContext {
+  platform: Platform;
+  handle: RunHandle;
+  record: RunRecord;
+  store: RunStore;
+  signal?: AbortSignal | undefined;
+  /** Log events already in the store (a re-attach replays the log from its start). */
+  skipLogEvents?: number;
+  /** How often a terminal status that cannot be this run's is re-checked. */
+  staleChecks?: number;
+  staleDelayMs?: number;
+}
+
+/**
+ * Watches until a terminal status that belongs to this run. Kaggle's status describes the
+ * kernel's latest version; just after a push it can still be the previous version's end. A
+ * terminal status before the harness's start line (which carries this run's nonce) showed
+ * in the log is checked again rather than taken for this run's end.
+ */
+async function* watchToEnd(ctx: FinishContext): AsyncGenerator<RunEvent, RemoteStatus> {
+  const { platform, handle, record, store, signal } = ctx;
+  const log = new LogWriter(store, record.runId);
+  const startLine = `start nonce=${record.nonce}`;
+  let skip = ctx.skipLogEvents ?? 0;
+  let sawNonce = skip > 0;
+  let remote: RemoteStatus = 'queued';
+  for (let check = 0; ; check++) {
+    for await (const event of platform.watch(handle, signal)) {
+      if (event.type === 'log') {
+        if (event.text.includes(startLine)) sawNonce = true;
+        if (skip > 0) {
+          skip -= 1;
+          continue;
+        }
+        await log.add(event.stream, event.text);
+        yield event;
+        continue;
+      }
+      remote = event.status;
+      if (remote !== 'unknown' && !isTerminal(remote)) record.status = remote;
+      await log.flush();
+      await store.save(record);
+      yield event;
+    }
+    await log.flush();
+    if (signal?.aborted) throw new InterruptedError('interrupted');
+    if (!isTerminal(remote) || sawNonce || check >= (ctx.staleChecks ?? 3)) return remote;
+    yield {
+      type: 'status',
+      status: 'unknown',
+      message: `${remote} before this run's log began: taking it for an earlier version's status and checking again`,
+    };
+    await abortableSleep(ctx.staleDelayMs ?? 5000, signal);
+    // The log replays from its start on the next watch: nothing seen so far is new.
+    skip = (await store.readLog(record.runId)).length;
+  }
+}
+
+export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, RunRecord> {
+  const { platform, handle, record, store, signal } = ctx;
+  record.step = 'watching';
+  record.error = null;
+  await store.save(record);
+  const remote = yield* watchToEnd(ctx);
+  if (!isTerminal(remote)) {
+    throw new PlatformError(
+      `the platform stopped reporting before the run ended (last status: ${remote})`,
+    );
+  }
+
+  record.step = 'fetching';
+  await store.save(record);
+  const fetched = await fetchOutputs({
+    platform,
+    handle,
+    outputDir: record.outputDir,
+    manifestPath: manifestPathFor(store.runDir(record.runId)),
+    globs: record.outputGlobs,
+    nonce: record.nonce,
+    signal,
+  });
+  for (const message of fetched.warnings) {
+    record.warnings.push(message);
+    yield { type: 'warning', message };
+  }
+  for (const file of fetched.outputs) yield { type: 'output', file };
+  const final = finalStatus(remote, fetched.manifest);
+  Object.assign(record, {
+    outputs: fetched.outputs,
+    status: final.status,
+    exitCode: final.exitCode,
+    error: final.error,
+    acceleratorSeen: fetched.manifest?.acceleratorSeen ?? null,
+    pythonVersion: fetched.manifest?.pythonVersion ?? null,
+    endedAt: new Date().toISOString(),
+    step: 'done',
+  });
+  await store.save(record);
+  await platform.release?.(handle);
+  yield { type: 'done', record };
+  return record;
+}

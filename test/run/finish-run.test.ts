@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finishRun } from '../../src/run/finish-run.js';
+import type { RunRecord } from '../../src/run/record.js';
+import type { Platform, RunHandle, WatchEvent } from '../../src/platform/platform.js';
+import { MANIFEST_FILE } from '../../src/manifest.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** A platform whose first watch reports the previous version's COMPLETE (no log yet), as
+ * Kaggle can just after a push; the second watch is this run's. */
+function staleFirstPlatform(remote: string, nonce: string): Platform & { watches: number } {
+  const p = {
+    name: 'kaggle' as const,
+    watches: 0,
+    push: () => Promise.reject(new Error('unused')),
+    async *watch(): AsyncIterable<WatchEvent> {
+      p.watches += 1;
+      await Promise.resolve();
+      if (p.watches === 1) {
+        yield { type: 'status', status: 'complete' };
+        return;
+      }
+      yield { type: 'status', status: 'running' };
+      yield { type: 'log', stream: 'stdout', text: `[kaggle-run] start nonce=${nonce} run=r\n` };
+      yield { type: 'log', stream: 'stdout', text: 'this run\n' };
+      yield { type: 'status', status: 'complete' };
+    },
+    status: () => Promise.resolve({ status: 'complete' as const }),
+    listOutputs: () => Promise.resolve([{ path: MANIFEST_FILE }]),
+    download: async (_h: RunHandle, file: { path: string }, dest: string) => {
+      await writeFile(
+        dest,
+        await (await import('node:fs/promises')).readFile(join(remote, file.path)),
+      );
+    },
+  };
+  return p;
+}
+
+void test("a terminal status before this run's log began is re-checked, not taken for its end", async (t) => {
+  const root = await tempDir(t);
+  const remote = join(root, 'remote');
+  await mkdir(remote);
+  const nonce = 'n-1';
+  await writeFile(
+    join(remote, MANIFEST_FILE),
+    JSON.stringify({
+      nonce,
+      exitCode: 0,
+      error: null,
+      failedStep: null,
+      startedAt: '',
+      endedAt: '',
+      durationSeconds: 0,
+      pythonVersion: '3',
+      acceleratorAsked: 'none',
+      acceleratorSeen: { kind: 'none', names: [], count: 0 },
+      files: [],
+    }),
+  );
+  const store = new RunStore(root, {});
+  const record = {
+    schemaVersion: 1,
+    runId: 'r',
+    job: 'j',
+    projectRoot: root,
+    entry: 'a.py',
+    platform: 'kaggle',
+    endpoint: null,
+    kernel: 'me/k',
+    kernelUrl: null,
+    version: 2,
+    nonce,
+    status: 'queued',
+    step: 'pushed',
+    exitCode: null,
+    params: {},
+    profile: null,
+    accelerator: 'none',
+    acceleratorSeen: null,
+    pythonVersion: null,
+    codeHash: 'h',
+    createdAt: '',
+    startedAt: '',
+    endedAt: null,
+    outputDir: join(root, 'out'),
+    outputGlobs: [],
+    outputs: [],
+    warnings: [],
+    error: null,
+  } satisfies RunRecord;
+  await store.create(record);
+  const platform = staleFirstPlatform(remote, nonce);
+  const events = [];
+  for await (const e of finishRun({
+    platform,
+    handle: { platform: 'kaggle', kernel: 'me/k', version: 2, nonce },
+    record,
+    store,
+    staleDelayMs: 1,
+  }))
+    events.push(e);
+  assert.equal(platform.watches, 2);
+  assert.ok(
+    events.some(
+      (e) =>
+        e.type === 'status' && e.status === 'unknown' && /earlier version/.test(e.message ?? ''),
+    ),
+  );
+  assert.equal(record.status, 'complete');
+  assert.deepEqual(
+    (await store.readLog('r')).map((l) => l.text),
+    [`[kaggle-run] start nonce=${nonce} run=r\n`, 'this run\n'],
+  );
+});
