@@ -228,3 +228,24 @@ void test('init writes a starter file that the next run uses', async (t) => {
   assert.equal(run.code, 0, run.stderr);
   assert.equal((JSON.parse(run.stdout) as RunRecord).entry, 'train.py');
 });
+
+void test('two kaggle-run processes on one project at once: both runs recorded intact', async (t) => {
+  const dir = await copyExample(t, 'hello');
+  const [a, b] = await Promise.all([
+    runCli(['run', dir, '--json', '-p', 'epochs=1']),
+    runCli(['run', dir, '--json', '-p', 'epochs=2']),
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const ids = [a, b].map((r) => (JSON.parse(r.stdout) as RunRecord).runId);
+  assert.notEqual(ids[0], ids[1]);
+  const listed = JSON.parse((await runCli(['runs', '--json'], { cwd: dir })).stdout) as RunRecord[];
+  assert.deepEqual(listed.map((r) => r.runId).sort(), [...ids].sort());
+  for (const record of listed) {
+    assert.equal(record.status, 'complete');
+    const metrics = JSON.parse(
+      await readFile(join(record.outputDir, 'results/metrics.json'), 'utf8'),
+    ) as { epochs: number };
+    assert.equal(metrics.epochs, record.params.epochs);
+  }
+});
