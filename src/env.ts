@@ -3,6 +3,8 @@
 
 export const envVars = {
   KAGGLE_RUN_ENDPOINT: 'Kaggle API base URL, e.g. a `kaggle-run server` (same as --endpoint).',
+  KAGGLE_RUN_OUTAGE_LIMIT:
+    'Seconds a watch waits out an unreachable Kaggle API before giving up (default 600).',
   KAGGLE_RUN_PYTHON: 'Python interpreter the local platform runs the harness with.',
   KAGGLE_RUN_HOME: 'Folder for the run store instead of <project>/.kaggle-run.',
   KAGGLE_RUN_NO_SANDBOX: 'Set to 1 to run local jobs without bubblewrap even when it is present.',

@@ -221,3 +221,28 @@ export function isRetryableError(error: unknown): boolean {
     error.isRetryable()
   );
 }
+
+/**
+ * The API stayed unreachable (no answer, 5xx) longer than the outage limit while a run was
+ * followed. The run itself goes on remotely; only the watching stopped.
+ */
+export class PlatformUnreachableError extends PlatformError {
+  readonly outageMs: number;
+  constructor(what: string, outageMs: number, cause?: unknown) {
+    super(
+      `the Kaggle API was unreachable for ${Math.round(outageMs / 1000)} s while ${what}; ` +
+        'the run goes on remotely and can be resumed with `kaggle-run attach <run>`',
+      {
+        cause,
+        hint: 'Once the API answers again, `kaggle-run attach <run>` follows the run and fetches its outputs.',
+      },
+    );
+    this.outageMs = outageMs;
+  }
+}
+
+/** No answer, a timeout or a 5xx: the API (or the network to it) is down, not the run. */
+export function isOutageError(error: unknown): boolean {
+  if (error instanceof KaggleConnectionError || error instanceof KaggleTimeoutError) return true;
+  return error instanceof KaggleApiError && error.kind === 'server';
+}

@@ -23,6 +23,7 @@ export {
   KaggleConnectionError,
   KaggleTimeoutError,
   MAX_RETRY_AFTER_MS,
+  PlatformUnreachableError,
   PushRejectedError,
   SessionCapError,
   isRetryableError,
@@ -46,6 +47,7 @@ export type { PushResult } from './safe-push.js';
 export { logStreamUrl, parsePersistedLog, streamKernelLog } from './log-stream.js';
 export type { LogEntry, LogStreamOptions, LogStreamResult } from './log-stream.js';
 export { checkStatus, watchKernel } from './watch.js';
+export { DEFAULT_OUTAGE_LIMIT_MS, outageLimitFromEnv } from './outage.js';
 export {
   isTerminalKernelStatus,
   kernelStatusToRemote,

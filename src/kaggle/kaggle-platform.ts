@@ -16,6 +16,7 @@ import { connectKaggle } from './client.js';
 import { parseKernelRef, slugify } from './kernel-ref.js';
 import type { KernelRef } from './kernel-ref.js';
 import { acceleratorFields } from './kernels.js';
+import { outageLimitFromEnv, rideOutage } from './outage.js';
 import { defaultSleep } from './retry.js';
 import { pushKernel } from './safe-push.js';
 import { checkStatus, watchKernel } from './watch.js';
@@ -25,8 +26,13 @@ export { pollIntervalMs } from './poll-cadence.js';
 export interface KaggleApiPlatformOptions extends Omit<KaggleClientOptions, 'signal'> {
   /** Called with each warning meant for the user (file permissions, title/slug mismatch...). */
   onWarning?: ((message: string) => void) | undefined;
-  /** How long the status may stay unknown (404/5xx) while watching; default 10 min. */
+  /** How long the status may stay unknown (404) while watching; default 10 min. */
   unknownGraceMs?: number | undefined;
+  /**
+   * How long a watch (and the output listing after it) waits out an unreachable API before
+   * PlatformUnreachableError; default KAGGLE_RUN_OUTAGE_LIMIT seconds, else 10 min.
+   */
+  outageLimitMs?: number | undefined;
 }
 
 export class KaggleApiPlatform implements Platform {
@@ -104,6 +110,7 @@ export class KaggleApiPlatform implements Platform {
       now: this.options.now ?? Date.now,
       signal,
       unknownGraceMs: this.options.unknownGraceMs,
+      outageLimitMs: this.outageLimitMs(),
     });
   }
 
@@ -116,10 +123,24 @@ export class KaggleApiPlatform implements Platform {
     return checkStatus(client.kernels, parseKernelRef(handle.kernel), signal);
   }
 
+  private outageLimitMs(): number {
+    return this.options.outageLimitMs ?? outageLimitFromEnv(this.options.env ?? process.env);
+  }
+
   async listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]> {
     const client = await this.connect(signal);
     const ref = parseKernelRef(handle.kernel);
-    const listing = await client.kernels.listKernelSessionOutput(ref.owner, ref.slug, { signal });
+    // A server restart (or a short outage) between the end of the run and this call is waited out.
+    const listing = await rideOutage(
+      () => client.kernels.listKernelSessionOutput(ref.owner, ref.slug, { signal }),
+      {
+        limitMs: this.outageLimitMs(),
+        sleep: this.options.sleep ?? defaultSleep,
+        now: this.options.now ?? Date.now,
+        signal,
+        what: `listing the outputs of ${handle.kernel}`,
+      },
+    );
     this.urls.set(handleKey(handle), new Map(listing.files.map((f) => [f.fileName, f.url])));
     return listing.files.map((f) => ({ path: f.fileName }));
   }

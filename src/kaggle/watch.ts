@@ -1,13 +1,19 @@
 // Watches one kernel until it reaches a terminal status: the live log stream and status
 // polling run side by side, their events merged into one stream. END_OF_LOG wakes the poller
 // at once (completion is noticed in under a second); polling follows poll-cadence.ts. A 404
-// or 5xx from the status call right after a push is "unknown", not a failure, for a bounded
-// grace period. The terminal status is always the last event, after the rest of the log.
+// from the status call right after a push is "unknown", not a failure, for a bounded grace
+// period; no answer or a 5xx is an outage, waited out up to a limit (outage.ts). The terminal status is always the last event, after the rest of the log.
 
 import type { RemoteStatus, WatchEvent } from '../platform/platform.js';
 import { isTerminal } from '../platform/platform.js';
 import { kernelStatusToRemote } from './enums.js';
-import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './errors.js';
+import {
+  KaggleApiError,
+  KaggleConnectionError,
+  KaggleTimeoutError,
+  isOutageError,
+} from './errors.js';
+import { DEFAULT_OUTAGE_LIMIT_MS, OutageTracker } from './outage.js';
 import type { KernelRef } from './kernel-ref.js';
 import type { KernelsApi } from './kernels.js';
 import type { LogEntry } from './log-entry.js';
@@ -28,8 +34,13 @@ export interface WatchOptions {
   sleep: SleepFn;
   now: () => number;
   signal?: AbortSignal | undefined;
-  /** How long the status may stay unknown (404, 5xx, network) before the watch fails. */
+  /** How long the status may stay unknown (404) before the watch fails. */
   unknownGraceMs?: number | undefined;
+  /**
+   * How long the API may stay unreachable (no answer, 5xx) before the watch throws
+   * PlatformUnreachableError; default 10 min.
+   */
+  outageLimitMs?: number | undefined;
   /** Bound on reading the rest of the log once the run ended. */
   finalLogTimeoutMs?: number | undefined;
 }
@@ -53,9 +64,13 @@ export async function checkStatus(
     return { status: kernelStatusToRemote(s.status), message: s.failureMessage };
   } catch (error) {
     if (!isUnknownStatusError(error)) throw error;
-    const why = error instanceof KaggleApiError ? `HTTP ${error.effectiveStatus}` : 'no answer';
-    return { status: 'unknown', message: `Kaggle cannot tell the status yet (${why})` };
+    return unknownSnapshot(error);
   }
+}
+
+function unknownSnapshot(error: unknown): StatusSnapshot {
+  const why = error instanceof KaggleApiError ? `HTTP ${error.effectiveStatus}` : 'no answer';
+  return { status: 'unknown', message: `Kaggle cannot tell the status yet (${why})` };
 }
 
 async function quietSleep(sleep: SleepFn, ms: number, signal: AbortSignal): Promise<void> {
@@ -112,11 +127,35 @@ export async function* watchKernel(
     }
   };
 
+  const outage = new OutageTracker({
+    limitMs: options.outageLimitMs ?? DEFAULT_OUTAGE_LIMIT_MS,
+    sleep,
+    now,
+    signal: stop.signal,
+    what: `watching ${ref.owner}/${ref.slug}`,
+    onOutage: (message) => channel.push({ type: 'status', status: 'unknown', message }),
+  });
+
   const statusLoop = async (): Promise<StatusSnapshot> => {
     let last = '';
     let unknownSince: number | undefined;
     for (;;) {
-      const snapshot = await checkStatus(kernels, ref, stop.signal);
+      let snapshot: StatusSnapshot;
+      try {
+        const s = await kernels.getKernelSessionStatus(ref.owner, ref.slug, stop.signal);
+        outage.recovered();
+        snapshot = { status: kernelStatusToRemote(s.status), message: s.failureMessage };
+      } catch (error) {
+        stop.signal.throwIfAborted();
+        if (isOutageError(error)) {
+          // Waits the backoff, or throws PlatformUnreachableError past the outage limit.
+          await outage.failed(error);
+          last = ''; // say the status again once the API is back
+          continue;
+        }
+        if (!isUnknownStatusError(error)) throw error;
+        snapshot = unknownSnapshot(error);
+      }
       stop.signal.throwIfAborted();
       if (snapshot.status === 'unknown') {
         unknownSince ??= now();

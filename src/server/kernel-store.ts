@@ -71,6 +71,9 @@ interface ServerState {
 export const RESTARTED_MESSAGE =
   'The kaggle-run server stopped while this session was running; push again to rerun it.';
 
+export const PROCESS_GONE_MESSAGE =
+  "The session's process disappeared (killed while the kaggle-run server was not watching); push again to rerun it.";
+
 export class KernelStore {
   private readonly kernels = new Map<string, KernelRecord>();
   private readonly writes = new Map<string, Promise<void>>();
@@ -81,11 +84,15 @@ export class KernelStore {
   ) {}
 
   /**
-   * Loads every kernel. A version that was QUEUED or RUNNING when the server died cannot be
-   * resumed (its process is gone), so it becomes ERROR with RESTARTED_MESSAGE; its partial
-   * outputs stay listed.
+   * Loads every kernel. Versions still QUEUED or RUNNING are returned in `unfinished`: their
+   * process may outlive the server that started it, and the session runner adopts them.
    */
-  static async open(dataDir: string): Promise<{ store: KernelStore; warnings: string[] }> {
+  static async open(dataDir: string): Promise<{
+    store: KernelStore;
+    warnings: string[];
+    unfinished: { kernel: KernelRecord; version: VersionRecord }[];
+  }> {
+    const unfinished: { kernel: KernelRecord; version: VersionRecord }[] = [];
     const warnings: string[] = [];
     const statePath = join(dataDir, 'server.json');
     let state: ServerState;
@@ -106,22 +113,15 @@ export class KernelStore {
           warnings.push(`skipping unreadable ${file}: ${String(error)}`);
           continue;
         }
-        let changed = false;
         for (const version of kernel.versions) {
-          if (!isTerminalStatus(version.status)) {
-            version.status = 'ERROR';
-            version.failureMessage = RESTARTED_MESSAGE;
-            version.endedAt ??= new Date().toISOString();
-            changed = true;
-          }
+          if (!isTerminalStatus(version.status)) unfinished.push({ kernel, version });
         }
         store.kernels.set(`${kernel.owner}/${kernel.slug}`, kernel);
         state.nextKernelId = Math.max(state.nextKernelId, kernel.id + 1);
-        if (changed) await store.save(kernel);
       }
     }
     await store.saveState();
-    return { store, warnings };
+    return { store, warnings, unfinished };
   }
 
   get secret(): string {

@@ -35,8 +35,12 @@ export interface ServerHandle {
   stats(): StatsSnapshot;
   /** Replaces the fault settings at runtime and restarts the PRNG with `seed`. */
   setFaults(faults: string | Partial<FaultSettings> | undefined, seed?: number): void;
-  /** Stops running sessions (they end as ERROR), writes everything, closes every connection. */
-  close(): Promise<void>;
+  /**
+   * Stops running sessions (they end as ERROR), writes everything, closes every connection.
+   * With `detachSessions` running sessions go on instead, for the next server on this data
+   * folder to adopt (as after a crash of this one).
+   */
+  close(options?: { detachSessions?: boolean | undefined }): Promise<void>;
 }
 
 const RESPONSE_FAULTS: ReadonlySet<FaultKind> = new Set(['429', '500', '503', 'drop', 'slow']);
@@ -56,7 +60,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       hint: 'Pass --accounts FILE, or set KAGGLE_USERNAME and KAGGLE_KEY.',
     });
   }
-  const { store, warnings } = await KernelStore.open(dataDir);
+  const { store, warnings, unfinished } = await KernelStore.open(dataDir);
   const limits = resolveLimits(options);
   const nowMs = options.now ?? Date.now;
   const faults = new FaultInjector(options.faults, options.faultSeed);
@@ -68,6 +72,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     python: options.python,
     sandbox: options.sandbox,
   });
+  // Sessions an earlier server left running go on, or are finalized, under this one.
+  // Those that never started are ERROR before the first request is answered.
+  await Promise.all(
+    unfinished.map(async ({ kernel, version }) => {
+      const session = runner.adopt(kernel, version);
+      if ((await session.execution) === undefined) await session.finished;
+    }),
+  );
   const ctx: ServiceContext = {
     auth: new Authenticator(accounts),
     store,
@@ -188,10 +200,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     datasets,
     stats: snapshot,
     setFaults: (spec, seed) => faults.configure(spec, seed),
-    close: () =>
+    close: (closeOptions) =>
       (closing ??= (async () => {
         const closed = new Promise<void>((done) => server.close(() => done()));
-        await runner.stopAll(RESTARTED_MESSAGE);
+        if (closeOptions?.detachSessions === true) await runner.detachAll();
+        else await runner.stopAll(RESTARTED_MESSAGE);
         await store.flush();
         server.closeAllConnections();
         await closed;

@@ -3,9 +3,21 @@
 // becomes visible, so a client that sees COMPLETE always finds the log.
 
 import { errorMessage } from '../errors.js';
-import type { Execution, ExecutionResult, startExecution } from '../platform/local/executor.js';
+import {
+  adoptExecution,
+  type Execution,
+  type ExecutionResult,
+  type startExecution,
+} from '../platform/local/executor.js';
 import { sleep } from './http-util.js';
-import type { KernelRecord, KernelStore, KernelStatus, VersionRecord } from './kernel-store.js';
+import {
+  PROCESS_GONE_MESSAGE,
+  RESTARTED_MESSAGE,
+  type KernelRecord,
+  type KernelStore,
+  type KernelStatus,
+  type VersionRecord,
+} from './kernel-store.js';
 import { formatPersistedLog } from './log-format.js';
 
 export interface LiveSession {
@@ -17,7 +29,12 @@ export interface LiveSession {
   readonly finished: Promise<void>;
   /** Stops the session; `reason` becomes its failure message. */
   cancel(reason: string): void;
+  /** Stops following the session and leaves its process running for a later server. */
+  detach(): Promise<void>;
 }
+
+/** adopt() found no trace of a process: the server stopped before starting it. */
+class NeverStarted extends Error {}
 
 export interface SessionStart {
   kernel: KernelRecord;
@@ -87,40 +104,74 @@ export class SessionRunner {
   start(request: SessionStart): LiveSession {
     const { kernel, version } = request;
     const { store } = this.deps;
+    return this.track(kernel, version, async (abort, cancelled) => {
+      if (request.queueDelayMs > 0) await sleep(request.queueDelayMs, abort);
+      if (cancelled()) return undefined;
+      const started = await this.deps.startExecution({
+        dir: store.versionDir(kernel, version.number),
+        source: request.source,
+        kind: kernel.kernelType,
+        inputs: request.inputs,
+        accelerator: version.accelerator,
+        timeoutSeconds: version.timeoutSeconds,
+        python: this.deps.python,
+        sandbox: this.deps.sandbox,
+        // Output goes to files, so the session outlives this server (see adopt()).
+        persistent: true,
+        env: {
+          // As in a Kaggle batch session ("Save & Run All").
+          KAGGLE_KERNEL_RUN_TYPE: 'Batch',
+          // The server emulates every machine shape on this machine's hardware: the harness
+          // warns about a missing GPU instead of failing as it must on real Kaggle.
+          KAGGLE_RUN_ACCELERATOR_CHECK: 'warn',
+        },
+      });
+      version.startedAt = new Date().toISOString();
+      return started;
+    });
+  }
+
+  /**
+   * Follows again a version an earlier server left QUEUED or RUNNING: its process may still
+   * run (it outlives the server), or may have ended meanwhile (then it is finalized now).
+   */
+  adopt(kernel: KernelRecord, version: VersionRecord): LiveSession {
+    const dir = this.deps.store.versionDir(kernel, version.number);
+    return this.track(kernel, version, async () => {
+      const adopted = await adoptExecution({
+        dir,
+        startedAt: version.startedAt ?? version.createdAt,
+        timeoutSeconds: version.timeoutSeconds,
+      });
+      if (adopted === undefined) throw new NeverStarted();
+      version.startedAt ??= version.createdAt;
+      return adopted;
+    });
+  }
+
+  private track(
+    kernel: KernelRecord,
+    version: VersionRecord,
+    launch: (abort: AbortSignal, cancelled: () => boolean) => Promise<Execution | undefined>,
+  ): LiveSession {
+    const { store } = this.deps;
     const key = `${kernel.id}/${version.number}`;
     const abort = new AbortController();
     let cancelReason: string | undefined;
     let started: Execution | undefined;
     let startError: unknown;
+    let detached = false;
 
     const execution = (async (): Promise<Execution | undefined> => {
-      if (request.queueDelayMs > 0) await sleep(request.queueDelayMs, abort.signal);
-      if (cancelReason !== undefined) return undefined;
       try {
-        started = await this.deps.startExecution({
-          dir: store.versionDir(kernel, version.number),
-          source: request.source,
-          kind: kernel.kernelType,
-          inputs: request.inputs,
-          accelerator: version.accelerator,
-          timeoutSeconds: version.timeoutSeconds,
-          python: this.deps.python,
-          sandbox: this.deps.sandbox,
-          env: {
-            // As in a Kaggle batch session ("Save & Run All").
-            KAGGLE_KERNEL_RUN_TYPE: 'Batch',
-            // The server emulates every machine shape on this machine's hardware: the harness
-            // warns about a missing GPU instead of failing as it must on real Kaggle.
-            KAGGLE_RUN_ACCELERATOR_CHECK: 'warn',
-          },
-        });
+        started = await launch(abort.signal, () => cancelReason !== undefined);
       } catch (error) {
-        startError = error;
+        if (cancelReason === undefined) startError = error;
         return undefined;
       }
+      if (started === undefined) return undefined;
       if (cancelReason !== undefined) started.kill();
       version.status = 'RUNNING';
-      version.startedAt = new Date().toISOString();
       await store.save(kernel);
       return started;
     })();
@@ -131,14 +182,20 @@ export class SessionRunner {
         version.status = 'ERROR';
         version.failureMessage =
           cancelReason ??
-          `The session could not start: ${startError === undefined ? 'unknown error' : errorMessage(startError)}`;
+          (startError instanceof NeverStarted
+            ? RESTARTED_MESSAGE
+            : `The session could not start: ${startError === undefined ? 'unknown error' : errorMessage(startError)}`);
         version.endedAt = new Date().toISOString();
         await store.save(kernel);
         return;
       }
       const result = await running.done;
+      if (detached) return;
       await store.writeLog(kernel, version.number, formatPersistedLog(running.log));
-      const state = terminalState(result, version, cancelReason);
+      const state =
+        result.vanished === true && result.status === 'error'
+          ? { status: 'ERROR' as const, failureMessage: PROCESS_GONE_MESSAGE }
+          : terminalState(result, version, cancelReason);
       version.status = state.status;
       version.failureMessage = state.failureMessage;
       version.startedAt = result.startedAt;
@@ -165,6 +222,18 @@ export class SessionRunner {
         abort.abort();
         started?.kill();
       },
+      detach: async () => {
+        const running = await execution.catch(() => undefined);
+        if (running?.detach === undefined) {
+          // Not started (still queued) or not detachable: stop it as close() would.
+          session.cancel(RESTARTED_MESSAGE);
+          await finished;
+          return;
+        }
+        detached = true;
+        running.detach();
+        this.live.delete(key);
+      },
     };
     this.live.set(key, session);
     return session;
@@ -175,6 +244,11 @@ export class SessionRunner {
     const sessions = [...this.live.values()].filter((s) => s.kernel === kernel);
     for (const s of sessions) s.cancel(reason);
     await Promise.all(sessions.map((s) => s.finished));
+  }
+
+  /** Leaves every session running for the next server on this data folder (see adopt()). */
+  async detachAll(): Promise<void> {
+    await Promise.all([...this.live.values()].map((s) => s.detach()));
   }
 
   async stopAll(reason: string): Promise<void> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startServer } from '../../src/server/server.js';
@@ -64,14 +64,16 @@ void test('a restarted server on the same data folder still knows its kernels an
   await waitForEnd(second, 'survives-restart');
 });
 
-void test('a version left RUNNING by a crashed server becomes ERROR on load', async (t) => {
+void test('a version left RUNNING with no session process becomes ERROR on load', async (t) => {
   const dataDir = await tempDir(t);
   const options = { dataDir, accounts: [ME], python: PYTHON, sandbox: 'none' as const };
   const first = await startServer(options);
   await push(first, scriptPush('crashed-kernel', 'print(1)'));
   await waitForEnd(first, 'crashed-kernel');
   await first.close();
-  // What a crash mid-run leaves behind: the record still says RUNNING.
+  // What a crash between saving RUNNING and starting the process leaves behind: the record
+  // says RUNNING, and there is no trace of a session process.
+  await rm(join(dataDir, 'kernels', 'me', 'crashed-kernel', '1', 'session'), { recursive: true });
   const file = join(dataDir, 'kernels', 'me', 'crashed-kernel', 'kernel.json');
   const record = JSON.parse(await readFile(file, 'utf8')) as { versions: { status: string }[] };
   record.versions[0]!.status = 'RUNNING';
@@ -84,6 +86,7 @@ void test('a version left RUNNING by a crashed server becomes ERROR on load', as
     kernelSlug: 'crashed-kernel',
   });
   assert.deepEqual(status.body, { status: 'ERROR', failureMessage: RESTARTED_MESSAGE });
+  await second.close();
   const saved = JSON.parse(await readFile(file, 'utf8')) as { versions: { status: string }[] };
   assert.equal(saved.versions[0]!.status, 'ERROR');
 });

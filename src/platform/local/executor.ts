@@ -10,6 +10,8 @@ import { collectLines, type LogEntry } from './log-lines.js';
 import { NOTEBOOK_SOURCE_FILE, notebookRunnerSource } from './notebook-runner.js';
 import { SANDBOX_ROOT, bwrapArgs, sandboxAvailable } from './sandbox.js';
 import { killTree } from './kill-tree.js';
+import { spawnPersistent } from './persistent-execution.js';
+export { adoptExecution } from './persistent-execution.js';
 
 export type { LogEntry } from './log-lines.js';
 
@@ -31,6 +33,11 @@ export interface ExecutionOptions {
   /** `auto` uses bubblewrap when it works here. */
   sandbox?: 'auto' | 'bwrap' | 'none' | undefined;
   env?: Record<string, string> | undefined;
+  /**
+   * Output goes through a wrapper to files under dir/session/ instead of pipes to this
+   * process, so the run survives our exit; `adoptExecution(dir)` picks it up again.
+   */
+  persistent?: boolean | undefined;
 }
 
 export type ExecutionStatus = 'complete' | 'error' | 'timeout' | 'cancelled';
@@ -40,6 +47,8 @@ export interface ExecutionResult {
   exitCode: number | null;
   startedAt: string;
   endedAt: string;
+  /** A persistent run whose process ended without recording how (killed from outside). */
+  vanished?: boolean | undefined;
 }
 
 export interface Execution {
@@ -54,6 +63,8 @@ export interface Execution {
   readonly done: Promise<ExecutionResult>;
   /** Stops the run (status `cancelled`). */
   kill(): void;
+  /** Persistent runs: stops following the run and leaves it running (`done` never settles). */
+  detach?: () => void;
 }
 
 async function placeInput(localPath: string, target: string): Promise<void> {
@@ -120,6 +131,20 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
     : ['-u', script];
   const startedAtMs = Date.now();
   const startedAt = new Date(startedAtMs).toISOString();
+  if (options.persistent === true) {
+    return spawnPersistent(
+      { python, command, args, cwd: workingDir, env },
+      {
+        dir,
+        inputDir,
+        workingDir,
+        sandboxed,
+        startedAtMs,
+        startedAt,
+        timeoutSeconds: options.timeoutSeconds,
+      },
+    );
+  }
   // detached: the child leads its own process group, so the whole tree can be killed.
   const child = spawn(command, args, {
     cwd: workingDir,
@@ -138,18 +163,17 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   });
 }
 
-function track(
-  child: ChildProcess,
-  info: {
-    dir: string;
-    inputDir: string;
-    workingDir: string;
-    sandboxed: boolean;
-    startedAtMs: number;
-    startedAt: string;
-    timeoutSeconds: number;
-  },
-): Execution {
+export interface RunInfo {
+  dir: string;
+  inputDir: string;
+  workingDir: string;
+  sandboxed: boolean;
+  startedAtMs: number;
+  startedAt: string;
+  timeoutSeconds: number;
+}
+
+function track(child: ChildProcess, info: RunInfo): Execution {
   const log: LogEntry[] = [];
   const waiters = new Set<() => void>();
   let finished = false;

@@ -7,8 +7,11 @@ const GRACE_MS = 3000;
  * have, then SIGKILL after a grace period. Safe to call more than once.
  */
 export function killTree(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
-  const pid = child.pid;
-  if (pid === undefined) return;
+  if (child.pid !== undefined) killGroup(child.pid, signal);
+}
+
+/** killTree for a process group known only by its leader's pid (an adopted run). */
+export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
   const send = (s: NodeJS.Signals) => {
     try {
       process.kill(-pid, s);
