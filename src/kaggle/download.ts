@@ -17,7 +17,11 @@ export interface DownloadResult {
   restarts: number;
 }
 
+/** Attempts in a row that brought no new bytes; an attempt that resumed and got further
+ * starts the count again, so a big file on a flaky link is not lost to a fixed count. */
 const MAX_BODY_ATTEMPTS = 5;
+/** Attempts in all, progress or not, so a server that always cuts short still ends it. */
+const MAX_TOTAL_BODY_ATTEMPTS = 4 * MAX_BODY_ATTEMPTS;
 
 /** Total size of the file from a 200's Content-Length or a 206's Content-Range. */
 function expectedSize(response: Response, offset: number): number | undefined {
@@ -40,6 +44,7 @@ export async function downloadToFile(
   const file = await open(dest, 'w');
   let written = 0;
   let restarts = 0;
+  let fruitless = 0;
   try {
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
@@ -58,6 +63,7 @@ export async function downloadToFile(
       const expected = expectedSize(response, written);
       const resumable =
         response.headers.get('accept-ranges') === 'bytes' || response.status === 206;
+      const writtenBefore = written;
       try {
         if (response.body) {
           const reader = bodyReader(response.body);
@@ -91,8 +97,15 @@ export async function downloadToFile(
           signal,
           new AbortController().signal,
         );
-        if (attempt >= MAX_BODY_ATTEMPTS || !isRetryableError(failure)) throw failure;
-        const delayMs = backoffDelayMs(attempt - 1, http.random);
+        fruitless = resumable && written > writtenBefore ? 1 : fruitless + 1;
+        if (
+          fruitless >= MAX_BODY_ATTEMPTS ||
+          attempt >= MAX_TOTAL_BODY_ATTEMPTS ||
+          !isRetryableError(failure)
+        ) {
+          throw failure;
+        }
+        const delayMs = backoffDelayMs(fruitless - 1, http.random);
         if (!http.noteRetry({ operation: 'download', attempt, delayMs, error: failure })) {
           throw failure;
         }

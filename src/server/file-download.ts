@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveInside } from '../util/safe-path.js';
-import { HttpError } from './http-util.js';
+import { HttpError, drained } from './http-util.js';
 import type { KernelStore } from './kernel-store.js';
 import { verifyFileToken } from './signed-url.js';
 import type { ServerStats } from './stats.js';
@@ -108,10 +108,7 @@ export async function serveFile(
           stream.destroy();
           return;
         }
-        await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
+        await drained(res);
       }
     }
   }

@@ -83,3 +83,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     );
   });
 }
+
+/**
+ * Resolves when a response that refused a write can take more (`drain`) or is gone
+ * (`close`), removing both listeners: a long download waits many times, and listeners left
+ * behind pile up on the response.
+ */
+export function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}

@@ -5,6 +5,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { ServiceContext } from './context.js';
+import { drained } from './http-util.js';
 import { findReadableKernel, pickVersion } from './kernel-access.js';
 import { SSE_END, sseEvent } from './log-format.js';
 
@@ -43,10 +44,7 @@ export async function serveLogStream(
       for await (const entry of execution.follow(abort.signal)) {
         if (abort.signal.aborted) return;
         if (!res.write(sseEvent(entry))) {
-          await new Promise<void>((resolve) => {
-            res.once('drain', resolve);
-            res.once('close', resolve);
-          });
+          await drained(res);
         }
       }
     }
