@@ -18,7 +18,7 @@ import type { KernelRef } from './kernel-ref.js';
 import { acceleratorFields } from './kernels.js';
 import { outageLimitFromEnv, rideOutage } from './outage.js';
 import { defaultSleep } from './retry.js';
-import { pushKernel } from './safe-push.js';
+import { currentVersion, pushKernel } from './safe-push.js';
 import { checkStatus, watchKernel } from './watch.js';
 
 export { pollIntervalMs } from './poll-cadence.js';
@@ -115,6 +115,23 @@ export class KaggleApiPlatform implements Platform {
   }
 
   /** A 404 or 5xx (Kaggle often answers so right after a push) is `unknown`, not an error. */
+  async prepare(
+    request: PushRequest,
+    signal?: AbortSignal,
+  ): Promise<{ kernel: string; versionBefore: number | null }> {
+    const client = await this.connect(signal);
+    const ref: KernelRef = { owner: client.username, slug: request.slug };
+    return {
+      kernel: `${ref.owner}/${ref.slug}`,
+      versionBefore: await currentVersion(client.kernels, ref, signal),
+    };
+  }
+
+  async latestVersion(kernel: string, signal?: AbortSignal): Promise<number | null> {
+    const client = await this.connect(signal);
+    return currentVersion(client.kernels, parseKernelRef(kernel), signal);
+  }
+
   async status(
     handle: RunHandle,
     signal?: AbortSignal,

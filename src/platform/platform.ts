@@ -67,6 +67,16 @@ export interface Platform {
   listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]>;
   /** Writes the file's bytes to `dest`, creating or truncating it. */
   download(handle: RunHandle, file: RemoteFile, dest: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Names the kernel a push will create a version of, and its version now, so a process
+   * killed during the push leaves a record that can tell whether the push landed. Optional.
+   */
+  prepare?(
+    request: PushRequest,
+    signal?: AbortSignal,
+  ): Promise<{ kernel: string; versionBefore: number | null }>;
+  /** The kernel's latest version number, or null when there is no such kernel. Optional. */
+  latestVersion?(kernel: string, signal?: AbortSignal): Promise<number | null>;
   /** Stops a run, where the platform can (Kaggle has no cancel call); optional. */
   cancel?(handle: RunHandle): Promise<void>;
   /** Frees what the platform keeps for a finished run (local sandboxes); optional. */

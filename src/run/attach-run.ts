@@ -46,6 +46,36 @@ export async function findRunInFlight(
   );
 }
 
+/**
+ * The process died during the push. If the kernel's version moved past the one recorded
+ * before the push, the push landed: take that version (the nonce in its log and manifest
+ * confirms it is this run's). Otherwise the run never reached the platform.
+ */
+async function settlePush(
+  record: RunRecord,
+  store: RunStore,
+  platform: Platform,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const latest = await platform.latestVersion?.(record.kernel!, signal);
+  const before = record.versionBeforePush ?? null;
+  if (latest === undefined || latest === null || (before !== null && latest <= before)) {
+    record.kernel = null;
+    record.step = 'packed';
+    await store.save(record);
+    throw new UsageError(
+      `run ${record.runId} never reached the platform (its process stopped before the push landed); there is nothing to attach to`,
+      { hint: 'start it again with `kaggle-run run`' },
+    );
+  }
+  Object.assign(record, {
+    version: latest,
+    step: 'pushed',
+    startedAt: record.startedAt ?? new Date().toISOString(),
+  });
+  await store.save(record);
+}
+
 export async function* attachRun(options: AttachOptions): AsyncGenerator<RunEvent, RunRecord> {
   const env = options.env ?? process.env;
   const store = await storeForDir(options.dir ?? '.', env);
@@ -78,6 +108,12 @@ export async function* attachRun(options: AttachOptions): AsyncGenerator<RunEven
   const platform =
     options.platformInstance ??
     new KaggleApiPlatform({ endpoint: record.endpoint ?? undefined, env });
+  try {
+    if (record.step === 'pushing') await settlePush(record, store, platform, options.signal);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const handle: RunHandle = {
     platform: record.platform,
     kernel: record.kernel,

@@ -9,7 +9,15 @@ import type { Manifest } from '../manifest.js';
 export type RunStatus = 'queued' | 'running' | 'complete' | 'error' | 'timeout' | 'cancelled';
 
 /** How far the run got; lets `show` and a later `attach` know what is left to do. */
-export type RunStep = 'created' | 'packed' | 'pushed' | 'watching' | 'fetching' | 'done';
+export type RunStep =
+  | 'created'
+  | 'packed'
+  /** The push is under way: `kernel` and `versionBeforePush` tell `attach` how to check it landed. */
+  | 'pushing'
+  | 'pushed'
+  | 'watching'
+  | 'fetching'
+  | 'done';
 
 export interface OutputRecord {
   /** POSIX path relative to the output folder. */
@@ -31,6 +39,8 @@ export interface RunRecord {
   kernel: string | null;
   kernelUrl: string | null;
   version: number | null;
+  /** The kernel's version just before this run's push (null: no kernel yet). */
+  versionBeforePush?: number | null | undefined;
   nonce: string;
   status: RunStatus;
   step: RunStep;

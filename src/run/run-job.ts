@@ -14,7 +14,7 @@ import type { Job } from '../job.js';
 import { packProject } from '../pack/index.js';
 import { createPlatform } from '../platform/create-platform.js';
 import { sandboxAvailable } from '../platform/local/sandbox.js';
-import type { Platform, RunHandle } from '../platform/platform.js';
+import type { Platform, PushRequest, RunHandle } from '../platform/platform.js';
 import { RunStore } from '../store/run-store.js';
 import { newNonce, newRunId } from '../store/run-id.js';
 import { slugify } from '../util/slug.js';
@@ -209,26 +209,33 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       );
     }
 
-    handle = yield* pushWhenFree(
-      platform,
-      {
-        runId,
-        nonce: record.nonce,
-        slug: kernelSlugFor(job),
-        title: kernelSlugFor(job),
-        source,
-        inputs: local ? [{ localPath: pack.zipPath, target: CODE_INPUT_TARGET }] : [],
-        accelerator: job.accelerator,
-        timeoutSeconds: job.timeoutSeconds,
-        internet: job.internet,
-        private: job.private,
-        datasets: job.datasets,
-      },
-      {
-        signal: options.signal,
-        queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
-      },
-    );
+    const request: PushRequest = {
+      runId,
+      nonce: record.nonce,
+      slug: kernelSlugFor(job),
+      title: kernelSlugFor(job),
+      source,
+      inputs: local ? [{ localPath: pack.zipPath, target: CODE_INPUT_TARGET }] : [],
+      accelerator: job.accelerator,
+      timeoutSeconds: job.timeoutSeconds,
+      internet: job.internet,
+      private: job.private,
+      datasets: job.datasets,
+    };
+    if (platform.prepare !== undefined) {
+      // Written before the push, so a process killed mid-push leaves a checkable record.
+      const prepared = await platform.prepare(request, options.signal);
+      Object.assign(record, {
+        kernel: prepared.kernel,
+        versionBeforePush: prepared.versionBefore,
+        step: 'pushing',
+      });
+      await store.save(record);
+    }
+    handle = yield* pushWhenFree(platform, request, {
+      signal: options.signal,
+      queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
+    });
     Object.assign(record, {
       kernel: handle.kernel,
       kernelUrl: handle.url ?? null,

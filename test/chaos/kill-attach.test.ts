@@ -4,7 +4,7 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
@@ -16,7 +16,7 @@ import { onlyRunRecord, seeded, verifyOutputs, within, writeChaosProject } from 
 
 const BIN = join(packageRoot(), 'bin', 'kaggle-run.js');
 const ITERATION_LIMIT_MS = 60_000;
-const STEPS = ['created', 'packed', 'pushed', 'watching', 'fetching', 'done'] as const;
+const STEPS = ['created', 'packed', 'pushing', 'pushed', 'watching', 'fetching', 'done'] as const;
 
 /**
  * When to kill: a time after the start, once the run record reaches a step (plus a delay),
@@ -25,11 +25,7 @@ const STEPS = ['created', 'packed', 'pushed', 'watching', 'fetching', 'done'] as
 type KillPoint =
   { afterMs: number } | { step: (typeof STEPS)[number]; extraMs: number } | { pushLanded: true };
 
-/**
- * Step-based points, so each phase is hit whatever the machine's speed. Killing at a bare
- * time between 300 ms and 1.5 s would sometimes land between the push and the record's
- * `pushed` step: the known gap the todo test below shows.
- */
+/** Step-based points, so each phase is hit whatever the machine's speed. */
 function killPoints(seed: number): KillPoint[] {
   const random = seeded(seed);
   const ms = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo));
@@ -41,11 +37,6 @@ function killPoints(seed: number): KillPoint[] {
     { step: 'fetching', extraMs: 0 },
   ];
 }
-
-const attachAvailable =
-  spawnSync(process.execPath, [BIN, 'attach', '--help'], { encoding: 'utf8', timeout: 20_000 })
-    .status === 0;
-const skip = attachAvailable ? {} : { skip: 'attach not implemented yet' };
 
 interface Scene {
   server: ServerHandle;
@@ -89,7 +80,11 @@ async function killAndRecover(
   const pushedBefore = server.stats().pushes[kernel] ?? 0;
   const at = before === undefined ? 'no record' : `step ${before.step}`;
   let record: RunRecord;
-  if (before === undefined || before.kernel === null) {
+  if (
+    before === undefined ||
+    before.kernel === null ||
+    (before.step === 'pushing' && pushedBefore === 0)
+  ) {
     // Killed before the push: nothing to attach to, so attach says so and `run` starts over.
     assert.equal(pushedBefore, 0, `${name}: the record at ${at} missed a push that landed`);
     const attach = await runCli(['attach', 'last', '--json'], { cwd: dir, env });
@@ -118,33 +113,21 @@ async function killAndRecover(
   return `${name}: ${how} at ${killedAfterMs} ms (${at}), then ${record.status}, ${bytes} bytes verified`;
 }
 
-void test(
-  'chaos: runs SIGKILLed at seeded points are finished by attach: verified, one push each',
-  skip,
-  async (t) => {
-    const s = await scene(t);
-    const outcomes: string[] = [];
-    for (const [i, point] of killPoints(977).entries()) {
-      outcomes.push(await killAndRecover(s, `chaos-kill-${i}`, 500 + i, point));
-    }
-    const summary = `chaos kill/attach: ${outcomes.length} runs, pushes ${JSON.stringify(s.server.stats().pushes)}\n  ${outcomes.join('\n  ')}`;
-    t.diagnostic(summary);
-    console.log(summary);
-  },
-);
+void test('chaos: runs SIGKILLed at seeded points are finished by attach: verified, one push each', async (t) => {
+  const s = await scene(t);
+  const outcomes: string[] = [];
+  for (const [i, point] of killPoints(977).entries()) {
+    outcomes.push(await killAndRecover(s, `chaos-kill-${i}`, 500 + i, point));
+  }
+  const summary = `chaos kill/attach: ${outcomes.length} runs, pushes ${JSON.stringify(s.server.stats().pushes)}\n  ${outcomes.join('\n  ')}`;
+  t.diagnostic(summary);
+  console.log(summary);
+});
 
-void test(
-  'chaos: a run killed just after its push landed (record still at packed) is not pushed twice',
-  attachAvailable
-    ? {
-        todo: 'the record says `packed` until SaveKernel has answered; attach cannot tell that the push landed',
-      }
-    : skip,
-  async (t) => {
-    const s = await scene(t);
-    t.diagnostic(await killAndRecover(s, 'chaos-kill-landed', 900, { pushLanded: true }));
-  },
-);
+void test('chaos: a run killed just after its push landed (record at pushing) is not pushed twice', async (t) => {
+  const s = await scene(t);
+  t.diagnostic(await killAndRecover(s, 'chaos-kill-landed', 900, { pushLanded: true }));
+});
 
 /** Resolves at the kill point, or when the process ended on its own first. */
 async function waitForKillPoint(
