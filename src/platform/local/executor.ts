@@ -1,6 +1,7 @@
 // Runs one kernel on this machine, laid out like a Kaggle session. Used by the local
 // platform (the harness) and by `kaggle-run server` (whatever a client pushed).
 
+import { LiveLog } from './live-log.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -174,17 +175,8 @@ export interface RunInfo {
 }
 
 function track(child: ChildProcess, info: RunInfo): Execution {
-  const log: LogEntry[] = [];
-  const waiters = new Set<() => void>();
-  let finished = false;
-  const wake = () => {
-    for (const w of waiters) w();
-    waiters.clear();
-  };
-  const append = (entry: LogEntry) => {
-    log.push(entry);
-    wake();
-  };
+  const live = new LiveLog();
+  const append = (entry: LogEntry) => live.push(entry);
   let ending: ExecutionStatus | undefined;
   const stop = (why: ExecutionStatus) => {
     ending ??= why;
@@ -210,8 +202,7 @@ function track(child: ChildProcess, info: RunInfo): Execution {
         }
         const exitCode = code ?? (signal === null ? null : 128);
         const status: ExecutionStatus = ending ?? (exitCode === 0 ? 'complete' : 'error');
-        finished = true;
-        wake();
+        live.finish();
         resolveDone({
           status,
           exitCode,
@@ -222,24 +213,12 @@ function track(child: ChildProcess, info: RunInfo): Execution {
     });
   });
 
-  async function* follow(signal?: AbortSignal): AsyncIterable<LogEntry> {
-    let index = 0;
-    for (;;) {
-      while (index < log.length) yield log[index++]!;
-      if (finished || signal?.aborted) return;
-      await new Promise<void>((wakeUp) => {
-        waiters.add(wakeUp);
-        signal?.addEventListener('abort', () => wakeUp(), { once: true });
-      });
-    }
-  }
-
   return {
     workingDir: info.workingDir,
     inputDir: info.inputDir,
     sandboxed: info.sandboxed,
-    log,
-    follow,
+    log: live.entries,
+    follow: (signal) => live.follow(signal),
     done,
     kill: () => stop('cancelled'),
   };

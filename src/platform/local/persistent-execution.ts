@@ -2,6 +2,7 @@
 // detached-run.ts, or adopted from their folder by a later process. Both are followed the
 // same way: the log file is tailed and exit.json awaited, polling a few times a second.
 
+import { LiveLog } from './live-log.js';
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,6 @@ import {
 } from './detached-run.js';
 import type { Execution, ExecutionResult, ExecutionStatus, RunInfo } from './executor.js';
 import { killGroup } from './kill-tree.js';
-import type { LogEntry } from './log-lines.js';
 
 const POLL_MS = 100;
 
@@ -88,16 +88,10 @@ function follow(
   alive: () => Promise<boolean>,
   spawnError: () => Error | undefined,
 ): Execution {
-  const log: LogEntry[] = [];
+  const live = new LiveLog();
   const tail = new LogTail(join(sessionDir(info.dir), 'log.jsonl'));
-  const waiters = new Set<() => void>();
-  let finished = false;
   let detached = false;
   let ending: ExecutionStatus | undefined;
-  const wake = () => {
-    for (const w of waiters) w();
-    waiters.clear();
-  };
   const stop = (why: ExecutionStatus) => {
     ending ??= why;
     if (pid !== undefined) killGroup(pid);
@@ -107,10 +101,7 @@ function follow(
 
   const pull = async () => {
     const entries = await tail.read();
-    if (entries.length > 0) {
-      log.push(...entries);
-      wake();
-    }
+    if (entries.length > 0) live.push(...entries);
   };
 
   const done = (async (): Promise<ExecutionResult> => {
@@ -125,11 +116,10 @@ function follow(
         await pull();
         const error = spawnError();
         if (error !== undefined) {
-          log.push({ stream_name: 'stderr', time: 0, data: `cannot start ${error.message}\n` });
+          live.push({ stream_name: 'stderr', time: 0, data: `cannot start ${error.message}\n` });
         }
         const exitCode = exit === null ? null : (exit.code ?? (exit.signal === null ? null : 128));
-        finished = true;
-        wake();
+        live.finish();
         return {
           status: ending ?? (exitCode === 0 ? 'complete' : 'error'),
           exitCode,
@@ -142,24 +132,12 @@ function follow(
     }
   })();
 
-  async function* followLog(signal?: AbortSignal): AsyncIterable<LogEntry> {
-    let index = 0;
-    for (;;) {
-      while (index < log.length) yield log[index++]!;
-      if (finished || signal?.aborted) return;
-      await new Promise<void>((wakeUp) => {
-        waiters.add(wakeUp);
-        signal?.addEventListener('abort', () => wakeUp(), { once: true });
-      });
-    }
-  }
-
   return {
     workingDir: info.workingDir,
     inputDir: info.inputDir,
     sandboxed: info.sandboxed,
-    log,
-    follow: followLog,
+    log: live.entries,
+    follow: (signal) => live.follow(signal),
     done,
     kill: () => stop('cancelled'),
     detach: () => {
