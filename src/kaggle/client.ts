@@ -8,6 +8,7 @@ import type { Credentials } from './credentials.js';
 import { resolveCredentials } from './credentials.js';
 import type { FetchLike } from './http.js';
 import { KaggleHttp } from './http.js';
+import { DatasetsApi } from './datasets.js';
 import { KernelsApi } from './kernels.js';
 import type { LogEntry } from './log-entry.js';
 import type { LogStreamOptions, LogStreamResult } from './log-stream.js';
@@ -40,6 +41,7 @@ export interface KaggleClient {
   warnings: string[];
   http: KaggleHttp;
   kernels: KernelsApi;
+  datasets: DatasetsApi;
   streamLog(
     owner: string,
     slug: string,
@@ -79,6 +81,7 @@ export async function connectKaggle(options: KaggleClientOptions = {}): Promise<
     warnings: endpoint.warning === undefined ? warnings : [endpoint.warning, ...warnings],
     http,
     kernels: new KernelsApi(http),
+    datasets: new DatasetsApi(http),
     streamLog: (owner, slug, streamOptions) => streamKernelLog(http, owner, slug, streamOptions),
   };
 }

@@ -42,6 +42,24 @@ export type {
   SaveKernelResponse,
   SessionStatus,
 } from './kernels.js';
+export { DatasetsApi } from './datasets.js';
+export type {
+  CreateDatasetRequest,
+  CreateDatasetResult,
+  CreateDatasetVersionRequest,
+  DatasetColumn,
+  DatasetFile,
+  DatasetUploadFile,
+  WaitReadyOptions,
+} from './datasets.js';
+export { startBlobUpload, uploadFile } from './blob-upload.js';
+export type {
+  BlobType,
+  BlobUploadSession,
+  StartBlobUploadRequest,
+  UploadOptions,
+  UploadResult,
+} from './blob-upload.js';
 export { pushKernel } from './safe-push.js';
 export type { PushResult } from './safe-push.js';
 export { logStreamUrl, parsePersistedLog, streamKernelLog } from './log-stream.js';

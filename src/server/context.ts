@@ -1,6 +1,7 @@
 // What every RPC handler gets: the server's parts and the call at hand.
 
 import type { Authenticator } from './auth.js';
+import type { DatasetStore } from './dataset-store.js';
 import type { FaultInjector, FaultKind } from './faults.js';
 import type { KernelStore } from './kernel-store.js';
 import type { ResolvedLimits } from './options.js';
@@ -14,6 +15,8 @@ export interface ServiceContext {
   runner: SessionRunner;
   limits: ResolvedLimits;
   datasets: DatasetRegistry;
+  /** Datasets created through the API and the blob uploads feeding them. */
+  datasetStore: DatasetStore;
   faults: FaultInjector;
   stats: ServerStats;
   nowMs: () => number;

@@ -34,6 +34,8 @@ export interface ServerOptions {
   maxSourceBytes?: number | undefined;
   /** How long a signed output file URL stays valid; default 3600 s. */
   urlTtlSeconds?: number | undefined;
+  /** How long a new dataset version stays BLOBS_RECEIVED before READY; default 1000 ms. */
+  datasetReadyDelayMs?: number | undefined;
   /** Python interpreter for kernels; default the executor's (KAGGLE_RUN_PYTHON, then python3). */
   python?: string | undefined;
   /** Sandbox mode for kernels (see the executor); default `auto`. */

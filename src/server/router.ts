@@ -2,6 +2,7 @@
 // (www.kaggle.com, the SDK's non-PROD environments) are accepted.
 
 import type { RpcHandler } from './context.js';
+import { datasetRpcTable } from './datasets-service.js';
 import { rpcTable } from './kernels-service.js';
 
 export type Route =
@@ -9,10 +10,12 @@ export type Route =
   | { kind: 'rpc'; label: string; handler: RpcHandler }
   | { kind: 'logs'; label: string; owner: string; slug: string }
   | { kind: 'file'; label: string; token: string; path: string }
+  | { kind: 'upload'; label: string; uploadId: string }
   | { kind: 'error'; status: 404 | 405; message: string; allow?: string };
 
 const LOGS_LABEL = 'GET /v1/kernels/logs/stream';
 const FILES_LABEL = 'GET /files';
+const UPLOAD_LABEL = 'PUT /upload';
 
 function decode(segment: string): string | undefined {
   try {
@@ -39,6 +42,14 @@ export function matchRoute(method: string, rawPath: string): Route {
     return { kind: 'file', label: FILES_LABEL, token: file[1] ?? '', path: file[2] ?? '' };
   }
 
+  const upload = /^\/upload\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (upload !== null) {
+    if (method !== 'PUT') {
+      return { kind: 'error', status: 405, message: 'Use PUT for uploads.', allow: 'PUT' };
+    }
+    return { kind: 'upload', label: UPLOAD_LABEL, uploadId: upload[1] ?? '' };
+  }
+
   const logs = /^\/v1\/kernels\/logs\/stream\/([^/]+)\/([^/]+)\/?$/.exec(path);
   if (logs !== null) {
     const owner = decode(logs[1] ?? '');
@@ -55,7 +66,7 @@ export function matchRoute(method: string, rawPath: string): Route {
   if (rpc !== null) {
     const service = rpc[1] ?? '';
     const name = rpc[2] ?? '';
-    const handler = rpcTable[service]?.[name];
+    const handler = rpcTable[service]?.[name] ?? datasetRpcTable[service]?.[name];
     if (handler === undefined) {
       return { kind: 'error', status: 404, message: `Unknown method ${service}/${name}.` };
     }

@@ -13,6 +13,8 @@ import { Authenticator, accountsFromEnv } from './auth.js';
 import type { ServiceContext } from './context.js';
 import { FaultInjector, type FaultKind, type FaultSettings, type RequestClass } from './faults.js';
 import { serveFile } from './file-download.js';
+import { serveUpload } from './blob-upload.js';
+import { DatasetStore } from './dataset-store.js';
 import { HttpError, readJsonBody, sendError, sendJson, sleep } from './http-util.js';
 import { KernelStore, RESTARTED_MESSAGE } from './kernel-store.js';
 import { anonymousMethods } from './kernels-service.js';
@@ -20,7 +22,7 @@ import { serveLogStream } from './log-stream.js';
 import { resolveLimits, type ServerOptions } from './options.js';
 import { matchRoute, type Route } from './router.js';
 import { SessionRunner } from './session-runner.js';
-import { MapDatasetRegistry } from './sources.js';
+import { MapDatasetRegistry, type DatasetRegistry } from './sources.js';
 import { ServerStats, type StatsSnapshot } from './stats.js';
 
 export interface ServerHandle {
@@ -30,8 +32,10 @@ export interface ServerHandle {
   readonly dataDir: string;
   /** Problems met while loading the data folder (unreadable kernel records are skipped). */
   readonly warnings: readonly string[];
-  /** Datasets that pushes may name in datasetDataSources (none by default). */
+  /** Extra dataset folders that pushes may name in datasetDataSources (none by default). */
   readonly datasets: MapDatasetRegistry;
+  /** Datasets created through the API, and the test hooks on their uploads. */
+  readonly datasetStore: DatasetStore;
   stats(): StatsSnapshot;
   /** Replaces the fault settings at runtime and restarts the PRNG with `seed`. */
   setFaults(faults: string | Partial<FaultSettings> | undefined, seed?: number): void;
@@ -45,8 +49,9 @@ export interface ServerHandle {
 
 const RESPONSE_FAULTS: ReadonlySet<FaultKind> = new Set(['429', '500', '503', 'drop', 'slow']);
 
-function requestClass(route: Route & { kind: 'rpc' | 'logs' | 'file' }): RequestClass {
+function requestClass(route: Route & { kind: 'rpc' | 'logs' | 'file' | 'upload' }): RequestClass {
   if (route.kind === 'file') return 'file';
+  if (route.kind === 'upload') return 'rpc';
   if (route.kind === 'logs') return 'logs';
   return route.label === 'kernels.KernelsApiService/SaveKernel' ? 'push' : 'rpc';
 }
@@ -66,6 +71,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const faults = new FaultInjector(options.faults, options.faultSeed);
   const stats = new ServerStats();
   const datasets = new MapDatasetRegistry();
+  const datasetStore = await DatasetStore.open(dataDir, options.datasetReadyDelayMs ?? 1000);
+  // Test folders first, then the datasets created through the API.
+  const registry: DatasetRegistry = {
+    lookup: (owner, slug, version, user) =>
+      datasets.lookup(owner, slug) ?? datasetStore.lookup(owner, slug, version, user),
+  };
   const runner = new SessionRunner({
     store,
     startExecution: options.startExecution ?? startExecution,
@@ -85,7 +96,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     store,
     runner,
     limits,
-    datasets,
+    datasets: registry,
+    datasetStore,
     faults,
     stats,
     nowMs,
@@ -149,6 +161,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         route.path,
       );
     }
+    if (route.kind === 'upload') {
+      return serveUpload(req, res, { datasets: datasetStore, stats, nowMs }, route.uploadId);
+    }
     if (route.kind === 'logs') {
       return serveLogStream(res, ctx, authenticated(req), route.owner, route.slug);
     }
@@ -198,6 +213,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     dataDir,
     warnings,
     datasets,
+    datasetStore,
     stats: snapshot,
     setFaults: (spec, seed) => faults.configure(spec, seed),
     close: (closeOptions) =>

@@ -5,10 +5,18 @@
 import { listRegularFiles } from '../platform/local/list-files.js';
 import type { KernelStore } from './kernel-store.js';
 
-/** Datasets the server can attach; a dataset store can implement this later. */
+/** Datasets the server can attach: the dataset store (dataset-store.ts) and test folders. */
 export interface DatasetRegistry {
-  /** Folder holding the files of `owner/slug` (version `n` when given), or undefined. */
-  lookup(owner: string, slug: string, version: number | undefined): string | undefined;
+  /**
+   * Folder holding the files of `owner/slug` (version `n` when given, else the latest), or
+   * undefined when there is none or `user` may not read it.
+   */
+  lookup(
+    owner: string,
+    slug: string,
+    version: number | undefined,
+    user?: string,
+  ): string | undefined;
 }
 
 /** A registry in memory: `add('me/data', '/path/to/folder')`. Empty by default. */
@@ -67,7 +75,7 @@ export async function resolveSources(
   };
   for (const ref of request.datasetDataSources) {
     const parsed = parseRef(ref);
-    const folder = parsed && deps.datasets.lookup(parsed.owner, parsed.slug, parsed.version);
+    const folder = parsed && deps.datasets.lookup(parsed.owner, parsed.slug, parsed.version, user);
     if (parsed === undefined || folder === undefined) resolved.invalidDatasetSources.push(ref);
     else resolved.inputs.push(...(await filesOf(folder, parsed.slug)));
   }

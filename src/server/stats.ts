@@ -23,6 +23,8 @@ export interface StatsSnapshot {
   faultSeed: number;
   /** Bytes of output files sent. */
   bytesServed: number;
+  /** Bytes of blob uploads received (resends included). */
+  bytesUploaded: number;
   sessionsRunning: number;
   sessionsQueued: number;
 }
@@ -36,6 +38,7 @@ export class ServerStats {
   private readonly faultLog: InjectedFault[] = [];
   private total = 0;
   bytesServed = 0;
+  bytesUploaded = 0;
 
   /** Counts a request and returns its index, used to tag faults. */
   countRequest(route: string): number {
@@ -66,6 +69,7 @@ export class ServerStats {
       faultLog: [...this.faultLog],
       faultSeed: extra.faultSeed,
       bytesServed: this.bytesServed,
+      bytesUploaded: this.bytesUploaded,
       sessionsRunning: extra.sessionsRunning,
       sessionsQueued: extra.sessionsQueued,
     };

@@ -2,8 +2,8 @@
 // making (test/fixtures/official-cli-requests.jsonl, copied from shared/kaggle) is replayed
 // through our client, driven with the captured inputs, against a recording server mounted
 // under /api (the CLI's LOCALHOST layout). Method, path, body keys (in order) and values, and
-// the headers that matter must be the same. Dataset calls are not implemented by this client;
-// they are listed by name so a new capture can never be skipped silently.
+// the headers that matter must be the same. Dataset downloads are not implemented by this
+// client; they are listed by name so a new capture can never be skipped silently.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,9 +14,10 @@ import { connectKaggle } from '../../src/kaggle/client.js';
 import { resolveEndpoint, rpcUrl } from '../../src/kaggle/endpoint.js';
 import { acceleratorFields } from '../../src/kaggle/kernels.js';
 import type { SaveKernelRequest } from '../../src/kaggle/kernels.js';
-import { json, recordingSleep, startServer } from './helpers/fake-server.js';
+import { json, recordingSleep, sendJson, startServer } from './helpers/fake-server.js';
 import type { Handler, Recorded } from './helpers/fake-server.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { CreateDatasetRequest } from '../../src/kaggle/datasets.js';
 import { tmpdir } from 'node:os';
 
 interface Captured {
@@ -35,17 +36,15 @@ const captured: Captured[] = readFileSync(
   .map((line) => JSON.parse(line) as Captured);
 
 const notImplemented = new Set([
-  'POST /api/v1/datasets.DatasetApiService/GetDatasetStatus',
-  'POST /api/v1/blobs.BlobApiService/StartBlobUpload',
-  'PUT /upload/data.csv',
-  'POST /api/v1/datasets.DatasetApiService/CreateDataset',
-  'POST /api/v1/datasets.DatasetApiService/ListDatasetFiles',
   'POST /api/v1/datasets.DatasetApiService/GetDatasetMetadata',
   'POST /api/v1/datasets.DatasetApiService/DownloadDataset',
   'GET /files/dataset.zip',
 ]);
 const keyOf = (c: Captured) => `${c.method} ${c.raw_path}`;
 const expected = captured.filter((c) => !notImplemented.has(keyOf(c)));
+const isDatasetCall = (c: Captured) => /datasets\.|blobs\.|^\/upload\//.test(c.raw_path);
+const kernelCalls = expected.filter((c) => !isDatasetCall(c));
+const datasetCalls = expected.filter(isDatasetCall);
 
 function header(c: Captured, name: string): string | undefined {
   return Object.entries(c.headers).find(([k]) => k.toLowerCase() === name)?.[1];
@@ -59,7 +58,8 @@ const kernels = (m: string) => `POST /api/v1/kernels.KernelsApiService/${m}`;
 
 void test('the capture holds what this test expects', () => {
   assert.equal(captured.length, 22);
-  assert.equal(expected.length, 13);
+  assert.equal(expected.length, 19);
+  assert.equal(kernelCalls.length, 13);
 });
 
 void test('RPC paths under KAGGLE_API_ENVIRONMENT=LOCALHOST are the captured ones', () => {
@@ -117,7 +117,7 @@ void test('every captured kernel/auth request is issued identically by our clien
 
     // The push of `kaggle kernels push -p k1 --accelerator NvidiaTeslaP100 -t 3600`, fields
     // given in scrambled order so the wire order has to come from the client.
-    const push = JSON.parse(expected[1]?.body ?? '{}') as SaveKernelRequest;
+    const push = JSON.parse(kernelCalls[1]?.body ?? '{}') as SaveKernelRequest;
     const scrambled = Object.fromEntries(Object.entries(push).reverse()) as SaveKernelRequest;
     await api.saveKernel({ ...scrambled, ...acceleratorFields('p100') });
 
@@ -137,8 +137,54 @@ void test('every captured kernel/auth request is issued identically by our clien
     });
     await tokenClient.kernels.getKernelSessionStatus(tokenClient.username, 'my-test-kernel');
 
-    assert.equal(server.requests.length, expected.length);
-    expected.forEach((want, i) => compare(want, server.requests[i]));
+    assert.equal(server.requests.length, kernelCalls.length);
+    kernelCalls.forEach((want, i) => compare(want, server.requests[i]));
+  } finally {
+    await server.close();
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
+void test('every captured dataset request is issued identically by our client', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'kr-conf-'));
+  const datasets = (m: string) => `POST /api/v1/datasets.DatasetApiService/${m}`;
+  let uploadBase = '';
+  const server = await startServer({
+    // The CLI's pre-check: a 404 means the slug is free.
+    [datasets('GetDatasetStatus')]: [
+      json({ code: 404, message: 'Not found' }, 404),
+      json({ status: 'READY' }),
+    ],
+    'POST /api/v1/blobs.BlobApiService/StartBlobUpload': (_r, res) =>
+      sendJson(res, 200, { token: 'blobtok-data.csv', createUrl: `${uploadBase}/upload/data.csv` }),
+    'PUT /upload/data.csv': (_r, res) => void res.writeHead(200).end('{}'),
+    [datasets('CreateDataset')]: json({ ref: 'me/my-dataset-x', url: 'https://d', status: 'ok' }),
+    [datasets('ListDatasetFiles')]: json({ datasetFiles: [] }),
+  });
+  uploadBase = server.url;
+  try {
+    const client = await connectKaggle({
+      endpoint: `${server.url}/api`,
+      home,
+      sleep: recordingSleep().sleep,
+      env: { KAGGLE_USERNAME: 'me', KAGGLE_KEY: '0123456789abcdef' },
+    });
+    const api = client.datasets;
+    await assert.rejects(api.getDatasetStatus('me', 'my-dataset-x'), /404|not found/i);
+    const file = join(home, 'data.csv');
+    await writeFile(file, 'a,b\n1,2\n');
+    const upload = await api.uploadFile(file, { lastModifiedEpochSeconds: 1795423773 });
+    assert.equal(upload.token, 'blobtok-data.csv');
+    const create = JSON.parse(
+      datasetCalls.find((c) => c.raw_path.endsWith('/CreateDataset'))?.body ?? '{}',
+    ) as CreateDatasetRequest;
+    // Scrambled so the wire order has to come from the client.
+    await api.createDataset(Object.fromEntries(Object.entries(create).reverse()) as never);
+    assert.equal(await api.getDatasetStatus('me', 'my-dataset-x'), 'READY');
+    await api.listDatasetFiles('me', 'my-dataset-x');
+
+    assert.equal(server.requests.length, datasetCalls.length);
+    datasetCalls.forEach((want, i) => compare(want, server.requests[i]));
   } finally {
     await server.close();
     await rm(home, { recursive: true, force: true });
@@ -150,14 +196,21 @@ function compare(want: Captured, got: Recorded | undefined): void {
   assert.ok(got, label);
   assert.equal(got.method, want.method, label);
   assert.equal(got.path, want.raw_path, label);
-  const wantBody = bodyOf(want.body);
-  assert.deepEqual(bodyOf(got.body), wantBody, label);
-  if (wantBody !== undefined)
-    assert.deepEqual(
-      Object.keys(bodyOf(got.body) as object),
-      Object.keys(wantBody as object),
-      `${label}: key order`,
-    );
+  if (want.method === 'PUT') {
+    // A blob upload: the raw bytes, their length, and no credentials.
+    assert.equal(got.body, want.body, label);
+    assert.equal(got.headers['content-length'], header(want, 'content-length'), label);
+    assert.equal(got.headers['content-range'], undefined, label);
+  } else {
+    const wantBody = bodyOf(want.body);
+    assert.deepEqual(bodyOf(got.body), wantBody, label);
+    if (wantBody !== undefined)
+      assert.deepEqual(
+        Object.keys(bodyOf(got.body) as object),
+        Object.keys(wantBody as object),
+        `${label}: key order`,
+      );
+  }
   assert.equal(got.headers.authorization, header(want, 'authorization'), `${label}: Authorization`);
   assert.equal(got.headers.accept, header(want, 'accept'), `${label}: Accept`);
   assert.equal(got.headers['content-type'], header(want, 'content-type'), `${label}: Content-Type`);
