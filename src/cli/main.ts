@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<Register>> = {
   doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
   push: async () => (await import('./commands/push.js')).registerPush,
   server: async () => (await import('./commands/server.js')).registerServer,
+  sweep: async () => (await import('./commands/sweep.js')).registerSweep,
 };
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

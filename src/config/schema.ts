@@ -65,6 +65,31 @@ export const paramMapSchema = z.record(z.string(), paramValueSchema, {
   error: expect('a mapping of param names to values'),
 });
 
+// A sweep: a grid (each param -> a non-empty list of values; the cartesian product runs)
+// or an explicit list of param sets. Names are checked in validate.ts, like params.
+const sweepValuesSchema = z
+  .array(paramValueSchema, { error: expect('a list of values') })
+  .refine((values) => values.length > 0, { error: 'must list at least one value' });
+export const sweepSchema = z.unknown().transform((value, ctx): SweepSpec => {
+  const schema = Array.isArray(value)
+    ? z
+        .array(paramMapSchema, { error: expect('a list of param mappings') })
+        .refine((points) => points.length > 0, { error: 'must list at least one point' })
+    : z.record(z.string(), sweepValuesSchema, {
+        error: expect('a grid (a mapping of param names to lists) or a list of param mappings'),
+      });
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    ctx.issues.push({ code: 'custom', input: value, message: issue.message, path: issue.path });
+  }
+  return z.NEVER;
+});
+/** `{lr: [0.1, 0.01]}` (a grid) or `[{lr: 0.1}, {lr: 0.01, seed: 2}]` (a list of points). */
+export type SweepSpec =
+  | Record<string, (string | number | boolean | null)[]>
+  | Record<string, string | number | boolean | null>[];
+
 export const platformSchema = z.enum(['local', 'kaggle'], {
   error: expect('`local` or `kaggle`'),
 });
@@ -137,6 +162,9 @@ export const specShape = {
   private: flag.optional(),
   platform: platformSchema.optional(),
   python: text().optional(),
+  sweep: sweepSchema.optional(),
+  /** A JSON object of numbers the job writes, relative to its output folder (sweep show). */
+  metrics: text('a path to a JSON file among the outputs').optional(),
 };
 
 export const specSchema = z.strictObject(specShape, { error: expect('a mapping of keys') });

@@ -102,6 +102,7 @@ function crossFieldProblems(data: unknown, problem: MakeProblem): ConfigProblem[
       }
     }
   }
+  problems.push(...sweepProblems(data.sweep, params, badName, problem));
   if (Array.isArray(data.args)) {
     const declared = Object.keys(params);
     data.args.forEach((arg, i) => {
@@ -114,6 +115,43 @@ function crossFieldProblems(data: unknown, problem: MakeProblem): ConfigProblem[
         problems.push(problem(['args', i], message));
       }
     });
+  }
+  return problems;
+}
+
+/** Sweep param names must be identifiers; a value overriding a typed default keeps its type. */
+function sweepProblems(
+  sweep: unknown,
+  params: Record<string, unknown>,
+  badName: (name: string) => string,
+  problem: MakeProblem,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const check = (path: ConfigPath, name: string, value: unknown) => {
+    if (!isIdentifier(name)) return void problems.push(problem(path, badName(name)));
+    if (!sameScalarType(params[name], value)) {
+      problems.push(
+        problem(
+          path,
+          `is ${typeName(value)} but \`params.${name}\` is ${typeName(params[name])}; use the same type${typeof params[name] === 'string' ? ' (quote it)' : ''}`,
+        ),
+      );
+    }
+  };
+  if (Array.isArray(sweep)) {
+    sweep.forEach((point, i) => {
+      if (!isRecord(point)) return;
+      for (const [name, value] of Object.entries(point)) check(['sweep', i, name], name, value);
+    });
+  } else if (isRecord(sweep)) {
+    for (const [name, values] of Object.entries(sweep)) {
+      if (!isIdentifier(name)) {
+        problems.push(problem(['sweep', name], badName(name)));
+        continue;
+      }
+      if (!Array.isArray(values)) continue;
+      values.forEach((value, i) => check(['sweep', name, i], name, value));
+    }
   }
   return problems;
 }

@@ -10,7 +10,7 @@ import type { JobOverrides } from '../config/resolve.js';
 import { resolveJob } from '../config/resolve.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { renderHarness, settingsForJob } from '../harness/render.js';
-import type { Job } from '../job.js';
+import type { Job, Params } from '../job.js';
 import { packProject } from '../pack/index.js';
 import { createPlatform } from '../platform/create-platform.js';
 import { sandboxAvailable } from '../platform/local/sandbox.js';
@@ -43,6 +43,20 @@ export interface RunOptions extends JobOverrides {
   detach?: boolean;
   /** Push even when an identical run (same code, params, accelerator) is in flight. */
   forceNew?: boolean;
+  /** A sweep point's values: applied over params, profile and -p flags. */
+  pointParams?: Params;
+  /** The kernel slug to push to instead of `kaggle-run-<name>` (a sweep point's own kernel). */
+  kernelSlug?: string;
+  /**
+   * How to wait before pushing again when the session cap refused a push (a sweep wakes
+   * its waiting points early when one of its own sessions ends); default a plain sleep.
+   */
+  sessionWait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Awaited after packing and rendering, just before the push: a sweep holds its points
+   * here until a session is free, so the next point is ready the moment one ends.
+   */
+  beforePush?: (signal?: AbortSignal) => Promise<void>;
 }
 
 const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
@@ -79,6 +93,7 @@ async function mentionsKagglePaths(root: string, files: string[]): Promise<strin
 export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent, RunRecord> {
   const env = options.env ?? process.env;
   const { job, warnings } = await resolveJob(resolve(options.dir ?? '.'), options, env);
+  if (options.pointParams !== undefined) job.params = { ...job.params, ...options.pointParams };
   await checkNotebookTakesParams(job);
   const store = new RunStore(job.root, env);
   const runId = newRunId(slugify(job.name));
@@ -212,8 +227,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     const request: PushRequest = {
       runId,
       nonce: record.nonce,
-      slug: kernelSlugFor(job),
-      title: kernelSlugFor(job),
+      slug: options.kernelSlug ?? kernelSlugFor(job),
+      title: options.kernelSlug ?? kernelSlugFor(job),
       source,
       inputs: local ? [{ localPath: pack.zipPath, target: CODE_INPUT_TARGET }] : [],
       accelerator: job.accelerator,
@@ -222,6 +237,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       private: job.private,
       datasets: job.datasets,
     };
+    await options.beforePush?.(options.signal);
     if (platform.prepare !== undefined) {
       // Written before the push, so a process killed mid-push leaves a checkable record.
       const prepared = await platform.prepare(request, options.signal);
@@ -235,6 +251,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     handle = yield* pushWhenFree(platform, request, {
       signal: options.signal,
       queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
+      ...(options.sessionWait === undefined ? {} : { sleep: options.sessionWait }),
     });
     Object.assign(record, {
       kernel: handle.kernel,

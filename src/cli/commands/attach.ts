@@ -6,21 +6,43 @@ import { reportError, exitCodeForRecord } from '../exit.js';
 import { outputMode } from '../output-mode.js';
 import { createRunRenderer } from '../render/renderer.js';
 import { interruptOnSigint } from '../interrupt.js';
+import { storeForDir } from '../../store/store-for-dir.js';
+import { SweepStore } from '../../sweep/sweep-store.js';
+
+/** A sweep id (or a unique part of one that names no run), or `last-sweep`. */
+async function isSweepRef(dir: string, ref: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (ref === 'last') return false;
+  if (ref === 'last-sweep') return true;
+  const store = await storeForDir(dir, env);
+  const sweeps = new SweepStore(store);
+  if ((await sweeps.ids()).includes(ref)) return true;
+  const { runs } = await store.list();
+  if (runs.some((r) => r.runId.includes(ref))) return false;
+  return (await sweeps.find(ref).catch(() => undefined)) !== undefined;
+}
 
 export function registerAttach(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('attach')
     .description('pick up a run whose process stopped: follow its log, wait, fetch its outputs')
-    .argument('<run>', 'run id, a unique part of one, or `last`')
+    .argument('<run>', 'run id, a unique part of one, or `last`; or a sweep id, or `last-sweep`')
     .option('--dir <dir>', 'project folder (default .)')
+    .option('--max-parallel <n>', 'sweep: at most N points at once')
+    .option('--fail-fast', 'sweep: start no more points after one fails')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .action(async (ref, opts) => {
+      const dir = resolve(io.cwd, opts.dir ?? '.');
+      if (await isSweepRef(dir, ref, io.env)) {
+        const { attachSweepCommand } = await import('./sweep-run.js');
+        await attachSweepCommand(dir, ref, opts, io, setExit);
+        return;
+      }
       const mode = outputMode(opts.json, io.env);
       const renderer = createRunRenderer(mode, io);
       const interrupt = interruptOnSigint(io);
       try {
         for await (const event of attachRun({
-          dir: resolve(io.cwd, opts.dir ?? '.'),
+          dir,
           run: ref,
           env: io.env,
           signal: interrupt.signal,

@@ -7,6 +7,7 @@ import type { CliIo } from '../io.js';
 import { exitCodeForRecord, reportError } from '../exit.js';
 import { outputMode } from '../output-mode.js';
 import { createRunRenderer } from '../render/renderer.js';
+import { projectHasSweep } from '../../sweep/plan-sweep.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -49,15 +50,30 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       '--queue-timeout <duration>',
       'how long to wait for a free Kaggle session (default 30m)',
     )
+    .option(
+      '--sweep <key=v1,v2>',
+      "sweep a param over values (repeatable; over the file's `sweep:` grid)",
+      collect,
+      [] as string[],
+    )
+    .option('--max-parallel <n>', 'sweep: at most N points at once (default 2 on Kaggle GPU/TPU)')
+    .option('--max-hours <h>', 'sweep: refuse when points x timeout is over H hours')
+    .option('--fail-fast', 'sweep: start no more points after one fails')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .action(async (dir, opts) => {
       const mode = outputMode(opts.json, io.env);
+      const projectDir = resolve(io.cwd, dir ?? '.');
+      if (opts.sweep.length > 0 || (await projectHasSweep(projectDir))) {
+        const { runSweepCommand } = await import('./sweep-run.js');
+        await runSweepCommand(projectDir, opts, io, setExit);
+        return;
+      }
       const renderer = createRunRenderer(mode, io);
       const interrupt = interruptOnSigint(io);
       const accelerator = opts.accelerator ?? (opts.gpu ? 'gpu' : opts.device);
       try {
         const events = runJob({
-          dir: resolve(io.cwd, dir ?? '.'),
+          dir: projectDir,
           env: io.env,
           signal: interrupt.signal,
           params: opts.param,

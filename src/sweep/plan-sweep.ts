@@ -1,0 +1,103 @@
+// Turns the job spec's `sweep:` and the --sweep flags into a sweep record: the job is
+// resolved once (every config problem reported before anything runs), the points are
+// expanded, and the budget is checked.
+
+import { resolve } from 'node:path';
+import { locateProjectFile } from '../config/find-project-file.js';
+import { loadProjectSpec, readProjectSource } from '../config/load-spec.js';
+import type { JobOverrides } from '../config/overrides.js';
+import { resolveJob } from '../config/resolve.js';
+import { isRecord } from '../config/source.js';
+import { UsageError } from '../errors.js';
+import type { Job } from '../job.js';
+import { newRunId } from '../store/run-id.js';
+import { RunStore } from '../store/run-store.js';
+import { slugify } from '../util/slug.js';
+import { checkMaxHours } from './budget.js';
+import { parseSweepFlags, pointKernelSlug, pointLabel, sweepPoints } from './grid.js';
+import type { SweepRecord } from './sweep-store.js';
+
+/** Whether the project around `dir` declares a `sweep:` (not validated here). */
+export async function projectHasSweep(dir: string): Promise<boolean> {
+  const found = await locateProjectFile(resolve(dir));
+  if (found === undefined) return false;
+  const source = await readProjectSource(found).catch(() => undefined);
+  return source !== undefined && isRecord(source.data) && source.data.sweep !== undefined;
+}
+
+/** 2 for Kaggle GPU/TPU (Kaggle's session cap), 8 for Kaggle CPU; locally 2, or 1 on a GPU. */
+export function defaultParallelism(job: Job): number {
+  if (job.platform === 'kaggle') return job.accelerator === 'none' ? 8 : 2;
+  return job.accelerator === 'none' ? 2 : 1;
+}
+
+export interface PlanOptions {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  overrides: JobOverrides;
+  /** Raw `--sweep KEY=V1,V2` flags. */
+  sweepFlags: readonly string[];
+  maxParallel?: number | undefined;
+  maxHours?: number | undefined;
+  outputDir?: string | undefined;
+}
+
+export interface SweepPlan {
+  job: Job;
+  warnings: string[];
+  store: RunStore;
+  record: SweepRecord;
+}
+
+export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
+  const { job, warnings } = await resolveJob(resolve(options.dir), options.overrides, options.env);
+  const found = await locateProjectFile(job.root);
+  const spec =
+    found === undefined
+      ? {}
+      : await loadProjectSpec(found, {
+          root: job.root,
+          skipEntry: options.overrides.entry !== undefined,
+        });
+  const points = sweepPoints(spec.sweep, parseSweepFlags(options.sweepFlags, job.params));
+  if (spec.sweep === undefined && options.sweepFlags.length === 0) {
+    throw new UsageError(`${job.name} declares no sweep`, {
+      hint: 'add `sweep: {lr: [0.1, 0.01]}` to kaggle-run.yaml, or pass --sweep lr=0.1,0.01',
+    });
+  }
+  checkMaxHours({
+    points: points.length,
+    timeoutSeconds: job.timeoutSeconds,
+    maxHours: options.maxHours,
+  });
+  const maxParallel = options.maxParallel ?? defaultParallelism(job);
+  if (!Number.isInteger(maxParallel) || maxParallel < 1) {
+    throw new UsageError(`--max-parallel must be a whole number of at least 1, got ${maxParallel}`);
+  }
+  const store = new RunStore(job.root, options.env);
+  const record: SweepRecord = {
+    schemaVersion: 1,
+    sweepId: newRunId(`${slugify(job.name)}-sweep`),
+    job: job.name,
+    projectRoot: job.root,
+    platform: job.platform,
+    accelerator: job.accelerator,
+    timeoutSeconds: job.timeoutSeconds,
+    maxParallel,
+    metrics: spec.metrics ?? null,
+    overrides: options.overrides,
+    outputDir: options.outputDir === undefined ? null : resolve(options.outputDir),
+    createdAt: new Date().toISOString(),
+    endedAt: null,
+    points: points.map((params, index) => ({
+      index,
+      label: pointLabel(params),
+      params,
+      kernelSlug: pointKernelSlug(job.name, params),
+      runId: null,
+      status: 'pending',
+      exitCode: null,
+    })),
+  };
+  return { job, warnings, store, record };
+}
