@@ -1,3 +1,4 @@
+import { exitCodeForRecord } from '../run/exit-code.js';
 // Runs a sweep: every point is an ordinary run (runJob, or attachRun for a point that was
 // in flight when a sweep is resumed) with the point's values and its own kernel. At most
 // `maxParallel` points hold a session at once (slots.ts); a push refused for the session cap
@@ -156,14 +157,6 @@ async function basePlatform(
 }
 
 /** The same mapping as the CLI's: who is to blame for how the run ended. */
-export function exitCodeOfRecord(record: RunRecord): number {
-  if (record.status === 'complete') return ExitCode.ok;
-  if (record.status === 'timeout') return ExitCode.timedOut;
-  if (record.error?.kind === 'program') return ExitCode.programFailed;
-  if (record.error?.kind === 'interrupted') return ExitCode.interrupted;
-  if (record.error?.kind === 'usage') return ExitCode.usage;
-  return ExitCode.platform;
-}
 
 async function isComplete(store: RunStore, point: SweepPoint): Promise<boolean> {
   if (point.runId === null) return false;
@@ -330,7 +323,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
       final ??
       (point.runId === null ? null : ((await store.load(point.runId).catch(() => null)) ?? null));
     const finished = failure === undefined && ended !== null;
-    point.exitCode = finished ? exitCodeOfRecord(ended) : exitCodeOf(failure);
+    point.exitCode = finished ? exitCodeForRecord(ended) : exitCodeOf(failure);
     point.status = finished ? ended.status : 'error';
     if (point.status === 'queued' || point.status === 'running') point.status = 'error';
     if (point.exitCode !== 0 && options.failFast === true) stop();
