@@ -218,7 +218,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
     let gateClosed = false;
     const takeSlot = async (gateSignal?: AbortSignal) => {
       try {
-        release = await slots.acquire(gateSignal);
+        release = await slots.acquire(gateSignal, point.index);
       } catch (error) {
         gateClosed = error instanceof SlotsClosedError;
         throw error;
@@ -344,7 +344,9 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
     while (!stopping && active < slots.limit * 2 && queue.length > 0) {
       const point = queue.shift()!;
       active += 1;
+      slots.enlist(point.index);
       void runPoint(point).finally(() => {
+        slots.withdraw(point.index);
         active -= 1;
         launch();
       });

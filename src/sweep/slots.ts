@@ -9,7 +9,9 @@ export class SlotsClosedError extends Error {}
 export class Slots {
   private held = 0;
   private closed = false;
-  private readonly queue: { grant: () => void; fail: (error: Error) => void }[] = [];
+  private readonly queue: { grant: () => void; fail: (error: Error) => void; order: number }[] = [];
+  /** Points launched that have neither had a slot nor withdrawn: turns go in this order. */
+  private readonly waiting = new Set<number>();
   private readonly freed = new Set<() => void>();
 
   constructor(private limitValue: number) {}
@@ -23,8 +25,22 @@ export class Slots {
     this.pump();
   }
 
-  /** Resolves with a release function (idempotent) once a slot is free. */
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  /** A point enters the line; its turn comes after every point that entered before it. */
+  enlist(order: number): void {
+    this.waiting.add(order);
+  }
+
+  /** A point leaves the line without a slot (it failed, or attached without one). */
+  withdraw(order: number): void {
+    if (this.waiting.delete(order)) this.pump();
+  }
+
+  /**
+   * Resolves with a release function (idempotent) once a slot is free and every point
+   * enlisted before `order` has had its turn: points packed ahead run in sweep order, however
+   * fast each one packed.
+   */
+  acquire(signal?: AbortSignal, order = Number.MAX_SAFE_INTEGER): Promise<() => void> {
     return new Promise((resolve, reject) => {
       const grant = () => {
         this.held += 1;
@@ -38,7 +54,8 @@ export class Slots {
         });
       };
       if (this.closed) return reject(new SlotsClosedError('the sweep is stopping'));
-      this.queue.push({ grant, fail: reject });
+      this.queue.push({ grant, fail: reject, order });
+      this.queue.sort((a, b) => a.order - b.order);
       signal?.addEventListener('abort', () => this.close(), { once: true });
       this.pump();
     });
@@ -68,7 +85,11 @@ export class Slots {
 
   private pump(): void {
     while (!this.closed && this.held < this.limitValue && this.queue.length > 0) {
-      this.queue.shift()!.grant();
+      const head = this.queue[0]!;
+      if ([...this.waiting].some((order) => order < head.order)) return;
+      this.queue.shift();
+      this.waiting.delete(head.order);
+      head.grant();
     }
   }
 }
