@@ -2,9 +2,9 @@ import type { Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
 import { attachRun } from '../../run/attach-run.js';
 import type { CliIo } from '../io.js';
-import { reportError, exitCodeForRecord } from '../exit.js';
+
 import { outputMode } from '../output-mode.js';
-import { createRunRenderer } from '../render/renderer.js';
+import { renderRun } from '../render-run.js';
 import { interruptOnSigint } from '../interrupt.js';
 import { storeForDir } from '../../store/store-for-dir.js';
 import { SweepStore } from '../../sweep/sweep-store.js';
@@ -38,24 +38,19 @@ export function registerAttach(program: Command, io: CliIo, setExit: (code: numb
         return;
       }
       const mode = outputMode(opts.json, io.env);
-      const renderer = createRunRenderer(mode, io);
       const interrupt = interruptOnSigint(io);
       try {
-        for await (const event of attachRun({
-          dir,
-          run: ref,
-          env: io.env,
-          signal: interrupt.signal,
-        })) {
-          renderer.event(event);
-          if (event.type === 'done') {
-            renderer.finish(event.record);
-            setExit(exitCodeForRecord(event.record));
-          }
-        }
-      } catch (error) {
-        renderer.close();
-        setExit(reportError(error, io, mode === 'json'));
+        await renderRun(
+          attachRun({
+            dir,
+            run: ref,
+            env: io.env,
+            signal: interrupt.signal,
+          }),
+          mode,
+          io,
+          setExit,
+        );
       } finally {
         interrupt.dispose();
       }

@@ -1,12 +1,13 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
 import { runJob } from '../../run/run-job.js';
+import { jobOverridesFromFlags } from '../job-flags.js';
 import { parseDuration } from '../../config/duration.js';
 import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
-import { exitCodeForRecord, reportError } from '../exit.js';
+
 import { outputMode } from '../output-mode.js';
-import { createRunRenderer } from '../render/renderer.js';
+import { renderRun } from '../render-run.js';
 import { projectHasSweep } from '../../sweep/plan-sweep.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -68,26 +69,13 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
         await runSweepCommand(projectDir, opts, io, setExit);
         return;
       }
-      const renderer = createRunRenderer(mode, io);
       const interrupt = interruptOnSigint(io);
-      const accelerator = opts.accelerator ?? (opts.gpu ? 'gpu' : opts.device);
       try {
         const events = runJob({
+          ...jobOverridesFromFlags(opts),
           dir: projectDir,
           env: io.env,
           signal: interrupt.signal,
-          params: opts.param,
-          ...(opts.kaggle
-            ? { platform: 'kaggle' as const }
-            : opts.local
-              ? { platform: 'local' as const }
-              : {}),
-          ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
-          ...(opts.profile === undefined ? {} : { profile: opts.profile }),
-          ...(accelerator === undefined ? {} : { accelerator }),
-          ...(opts.entry === undefined ? {} : { entry: opts.entry }),
-          ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
-          ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
           ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
           ...(opts.detach === true ? { detach: true } : {}),
           ...(opts.new === true ? { forceNew: true } : {}),
@@ -95,16 +83,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
             ? {}
             : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
         });
-        for await (const event of events) {
-          renderer.event(event);
-          if (event.type === 'done') {
-            renderer.finish(event.record);
-            setExit(exitCodeForRecord(event.record));
-          }
-        }
-      } catch (error) {
-        renderer.close();
-        setExit(reportError(error, io, mode === 'json'));
+        await renderRun(events, mode, io, setExit);
       } finally {
         interrupt.dispose();
       }

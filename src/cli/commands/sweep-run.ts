@@ -3,7 +3,6 @@
 
 import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
-import type { JobOverrides } from '../../config/overrides.js';
 import { UsageError } from '../../errors.js';
 import type { SweepEvent, SweepResult } from '../../sweep/events.js';
 import { resumeSweep, runSweep } from '../../sweep/run-sweep.js';
@@ -12,6 +11,7 @@ import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { outputMode } from '../output-mode.js';
 import { SweepPrinter } from './sweep-output.js';
+import { jobOverridesFromFlags } from '../job-flags.js';
 
 export interface SweepRunFlags {
   kaggle?: true | undefined;
@@ -58,24 +58,6 @@ function parseHours(value: string | undefined): number | undefined {
   return n;
 }
 
-function overridesOf(opts: SweepRunFlags): JobOverrides {
-  const accelerator = opts.accelerator ?? (opts.gpu ? 'gpu' : opts.device);
-  return {
-    params: opts.param,
-    ...(opts.kaggle
-      ? { platform: 'kaggle' as const }
-      : opts.local
-        ? { platform: 'local' as const }
-        : {}),
-    ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
-    ...(opts.profile === undefined ? {} : { profile: opts.profile }),
-    ...(accelerator === undefined ? {} : { accelerator }),
-    ...(opts.entry === undefined ? {} : { entry: opts.entry }),
-    ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
-    ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
-  };
-}
-
 async function drive(
   events: AsyncGenerator<SweepEvent, SweepResult>,
   printer: SweepPrinter,
@@ -112,7 +94,7 @@ export async function runSweepCommand(
     const maxHours = parseHours(opts.maxHours);
     await drive(
       runSweep({
-        ...overridesOf(opts),
+        ...jobOverridesFromFlags(opts),
         dir: projectDir,
         env: io.env,
         signal: interrupt.signal,

@@ -1,0 +1,35 @@
+import type { JobOverrides } from '../config/overrides.js';
+
+/** The job-shaping flags `run` takes, as commander hands them over. */
+export interface JobFlags {
+  kaggle?: true | undefined;
+  local?: true | undefined;
+  endpoint?: string | undefined;
+  param: string[];
+  profile?: string | undefined;
+  accelerator?: string | undefined;
+  gpu?: true | undefined;
+  device?: string | undefined;
+  entry?: string | undefined;
+  timeout?: string | undefined;
+  output: string[];
+}
+
+/** Flags to job overrides, one way for a single run and a sweep. */
+export function jobOverridesFromFlags(opts: JobFlags): JobOverrides {
+  const accelerator = opts.accelerator ?? (opts.gpu ? 'gpu' : opts.device);
+  return {
+    params: opts.param,
+    ...(opts.kaggle
+      ? { platform: 'kaggle' as const }
+      : opts.local
+        ? { platform: 'local' as const }
+        : {}),
+    ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+    ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+    ...(accelerator === undefined ? {} : { accelerator }),
+    ...(opts.entry === undefined ? {} : { entry: opts.entry }),
+    ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
+    ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
+  };
+}
