@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { parseDuration } from '../config/duration.js';
 import type { JobOverrides } from '../config/overrides.js';
 
 /** The job-shaping flags `run` takes, as commander hands them over. */
@@ -13,6 +15,23 @@ export interface JobFlags {
   entry?: string | undefined;
   timeout?: string | undefined;
   output: string[];
+  outputDir?: string | undefined;
+  new?: true | undefined;
+  queueTimeout?: string | undefined;
+}
+
+/** The run options every run takes from its flags (a single run and each sweep point). */
+export function runOptionsFromFlags(
+  opts: JobFlags,
+  cwd: string,
+): { outputDir?: string; forceNew?: true; queueTimeoutSeconds?: number } {
+  return {
+    ...(opts.outputDir === undefined ? {} : { outputDir: resolve(cwd, opts.outputDir) }),
+    ...(opts.new === true ? { forceNew: true as const } : {}),
+    ...(opts.queueTimeout === undefined
+      ? {}
+      : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
+  };
 }
 
 /** Flags to job overrides, one way for a single run and a sweep. */

@@ -1,8 +1,7 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
 import { runJob } from '../../run/run-job.js';
-import { jobOverridesFromFlags } from '../job-flags.js';
-import { parseDuration } from '../../config/duration.js';
+import { jobOverridesFromFlags, runOptionsFromFlags } from '../job-flags.js';
 import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 
@@ -76,12 +75,8 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
           dir: projectDir,
           env: io.env,
           signal: interrupt.signal,
-          ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
+          ...runOptionsFromFlags(opts, io.cwd),
           ...(opts.detach === true ? { detach: true } : {}),
-          ...(opts.new === true ? { forceNew: true } : {}),
-          ...(opts.queueTimeout === undefined
-            ? {}
-            : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
         });
         await renderRun(events, mode, io, setExit);
       } finally {

@@ -1,8 +1,6 @@
 // `kaggle-run run` on a job with a sweep (`sweep:` in the spec, or --sweep flags), and
 // `kaggle-run attach SWEEP`: run the points through the sweep scheduler and print them.
 
-import { resolve } from 'node:path';
-import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import type { SweepEvent, SweepResult } from '../../sweep/events.js';
 import { resumeSweep, runSweep } from '../../sweep/run-sweep.js';
@@ -11,24 +9,10 @@ import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { outputMode } from '../output-mode.js';
 import { SweepPrinter } from './sweep-output.js';
-import { jobOverridesFromFlags } from '../job-flags.js';
+import { jobOverridesFromFlags, runOptionsFromFlags, type JobFlags } from '../job-flags.js';
 
-export interface SweepRunFlags {
-  kaggle?: true | undefined;
-  local?: true | undefined;
-  endpoint?: string | undefined;
-  param: string[];
-  profile?: string | undefined;
-  accelerator?: string | undefined;
-  gpu?: true | undefined;
-  device?: string | undefined;
-  entry?: string | undefined;
-  timeout?: string | undefined;
-  output: string[];
-  outputDir?: string | undefined;
-  new?: true | undefined;
+export interface SweepRunFlags extends JobFlags {
   detach?: true | undefined;
-  queueTimeout?: string | undefined;
   sweep: string[];
   maxParallel?: string | undefined;
   maxHours?: string | undefined;
@@ -102,11 +86,7 @@ export async function runSweepCommand(
         ...(maxParallel === undefined ? {} : { maxParallel }),
         ...(maxHours === undefined ? {} : { maxHours }),
         ...(opts.failFast === true ? { failFast: true } : {}),
-        ...(opts.outputDir === undefined ? {} : { outputDir: resolve(io.cwd, opts.outputDir) }),
-        ...(opts.new === true ? { forceNew: true } : {}),
-        ...(opts.queueTimeout === undefined
-          ? {}
-          : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
+        ...runOptionsFromFlags(opts, io.cwd),
       }),
       printer,
       setExit,
