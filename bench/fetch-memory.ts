@@ -4,25 +4,14 @@
 // printed against the output size: it should stay flat (a small constant), not grow with
 // the files. Baseline: the same process's RSS before the run.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runJob } from '../src/run/run-job.js';
-import { startServer } from '../src/server/server.js';
+import { startBenchServer } from './bench-server.js';
 
-const root = await mkdtemp(join(tmpdir(), 'kaggle-run-bench-'));
-const account = { username: 'bench', key: 'bench-key' };
-const server = await startServer({ dataDir: join(root, 'server'), accounts: [account] });
+const { root, server, env, close } = await startBenchServer();
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
 try {
-  const env = {
-    ...process.env,
-    KAGGLE_USERNAME: account.username,
-    KAGGLE_KEY: account.key,
-    KAGGLE_API_TOKEN: '',
-    KAGGLE_CONFIG_DIR: root,
-    HOME: root,
-  };
   for (const sizeMb of [64, 512]) {
     const project = join(root, `p${sizeMb}`);
     await mkdir(project);
@@ -50,6 +39,5 @@ try {
     );
   }
 } finally {
-  await server.close();
-  await rm(root, { recursive: true, force: true });
+  await close();
 }

@@ -3,18 +3,15 @@
 // orchestration overhead), and the delay between the kernel finishing and the client
 // knowing. Targets: overhead under 1 s, detection under 1 s.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runJob } from '../src/run/run-job.js';
-import { startServer } from '../src/server/server.js';
+import { startBenchServer } from './bench-server.js';
 import type { Manifest } from '../src/manifest.js';
 import { median, ms } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const root = await mkdtemp(join(tmpdir(), 'kaggle-run-bench-'));
-const account = { username: 'bench', key: 'bench-key' };
-const server = await startServer({ dataDir: join(root, 'server'), accounts: [account] });
+const { root, server, env, close } = await startBenchServer();
 try {
   const project = join(root, 'project');
   await (await import('node:fs/promises')).mkdir(project);
@@ -23,14 +20,6 @@ try {
     join(project, 'kaggle-run.yaml'),
     'name: noop\nentry: noop.py\nplatform: kaggle\n',
   );
-  const env = {
-    ...process.env,
-    KAGGLE_USERNAME: account.username,
-    KAGGLE_KEY: account.key,
-    KAGGLE_API_TOKEN: '',
-    KAGGLE_CONFIG_DIR: root,
-    HOME: root,
-  };
 
   const overheads: number[] = [];
   const detections: number[] = [];
@@ -67,6 +56,5 @@ try {
     `  targets: overhead < 1000 ms ${overhead < 1000 ? 'met' : 'NOT met'}; detection < 1000 ms ${detection < 1000 ? 'met' : 'NOT met'}`,
   );
 } finally {
-  await server.close();
-  await rm(root, { recursive: true, force: true });
+  await close();
 }

@@ -3,33 +3,17 @@
 // scheduler and each run's overhead (push, session start, fetch) add. Target: within 10%.
 // Also printed: the peak of concurrent sessions the server saw (must be 2, never more).
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startServer } from '../src/server/server.js';
+import { startBenchServer } from './bench-server.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 
 const JOB_SECONDS = 2;
 const POINTS = 12;
 const CAP = 2;
 
-const root = await mkdtemp(join(tmpdir(), 'kaggle-run-bench-'));
-const account = { username: 'bench', key: 'bench-key' };
-const server = await startServer({
-  dataDir: join(root, 'server'),
-  accounts: [account],
-  gpuSessions: CAP,
-  sandbox: 'none',
-});
+const { root, server, env, close } = await startBenchServer({ gpuSessions: CAP, sandbox: 'none' });
 try {
-  const env = {
-    ...process.env,
-    KAGGLE_USERNAME: account.username,
-    KAGGLE_KEY: account.key,
-    KAGGLE_API_TOKEN: '',
-    KAGGLE_CONFIG_DIR: root,
-    HOME: root,
-  };
   const project = join(root, 'p');
   await mkdir(project);
   await writeFile(
@@ -70,6 +54,5 @@ try {
     `one point alone takes ${single.toFixed(2)} s end to end: ${rounds} such rounds = ${(rounds * single).toFixed(2)} s, ratio ${(makespan / (rounds * single)).toFixed(3)} (the scheduler's own share)`,
   );
 } finally {
-  await server.close();
-  await rm(root, { recursive: true, force: true });
+  await close();
 }
