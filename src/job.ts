@@ -2,6 +2,9 @@
 // every later stage (pack, render, platform) reads. Nothing downstream re-reads config files.
 
 import type { Accelerator } from './accelerator.js';
+import type { CodeMode } from './config/shipping-schema.js';
+
+export type { CodeMode } from './config/shipping-schema.js';
 
 export type ParamValue = string | number | boolean | null;
 export type Params = Record<string, ParamValue>;
@@ -40,4 +43,35 @@ export interface Job {
   endpoint: string | undefined;
   /** Python interpreter for the local platform (KAGGLE_RUN_PYTHON / `python:`). */
   python: string | undefined;
+  /** How the code reaches a Kaggle session; `auto`: inline under the source limit, else dataset. */
+  code: CodeMode;
+  /** For `code: git`: the remote the kernel clones, the secret with a token for it. */
+  git: GitShipping;
+  /** Local files or folders shipped as private datasets, mounted at input/<slug>/. */
+  data: DataMapping[];
+  /** Kaggle sources attached by name, as the push request spells them. */
+  competitions: string[];
+  models: string[];
+  kernels: string[];
+  /** Kaggle user secrets loaded into the program's environment inside the kernel. */
+  secrets: string[];
+  /** Variables shipped in a private dataset (refused for a public kernel). */
+  envFile: { path: string; vars: string[] | undefined } | undefined;
+  /** Kaggle's docker image: pinned to the kernel's original one, the latest, or a named image. */
+  image: ImagePin | undefined;
 }
+
+export interface GitShipping {
+  remote: string;
+  tokenSecret: string | undefined;
+  /** `--git-commit`: commit the working tree on the current branch and push it first. */
+  commit: boolean;
+}
+
+export interface DataMapping {
+  slug: string;
+  /** Relative to the job root, POSIX separators. */
+  path: string;
+}
+
+export type ImagePin = { pinning: 'original' | 'latest' } | { image: string };

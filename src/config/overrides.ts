@@ -8,9 +8,10 @@ import type { Params, PlatformName } from '../job.js';
 import { coerceParam, parseParamFlag } from './params.js';
 import { slugify } from '../util/slug.js';
 import { suggestion } from './suggest.js';
+import type { ShippingOverrides } from './resolve-shipping.js';
 
 /** What the CLI (or a host program) passes on top of the config files. */
-export interface JobOverrides {
+export interface JobOverrides extends ShippingOverrides {
   entry?: string;
   /** Raw `-p KEY=VALUE` strings, in the order given; a later one wins. */
   params?: string[];

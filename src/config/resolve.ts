@@ -20,6 +20,7 @@ import {
 import type { JobOverrides } from './overrides.js';
 import type { SpecFile, UserConfig } from './schema.js';
 import { loadUserConfig } from './user-config.js';
+import { resolveShipping } from './resolve-shipping.js';
 import { entryProblem } from './validate.js';
 
 export type { JobOverrides } from './overrides.js';
@@ -71,8 +72,9 @@ export async function resolveJob(
     warnings.push('`args` are ignored for a notebook entry; notebooks receive `params` instead');
   }
 
+  const name = resolveName(overrides.name, spec.name, root);
   const job: Job = {
-    name: resolveName(overrides.name, spec.name, root),
+    name,
     root,
     configFile: found?.path,
     entry,
@@ -92,6 +94,7 @@ export async function resolveJob(
     platform: resolvePlatform(overrides, env, spec, user),
     endpoint: resolveEndpoint(overrides, env, user),
     python: overrides.python ?? readEnv('KAGGLE_RUN_PYTHON', env) ?? spec.python ?? user.python,
+    ...(await resolveShipping(root, name, spec, overrides)),
   };
   return { job, warnings };
 }

@@ -9,20 +9,9 @@ import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { slugify } from '../util/slug.js';
 
-/** "a number (3)", "a list", "nothing": what the user wrote, for messages. */
-export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (value instanceof Date || (typeof value === 'object' && 'toISOString' in value)) {
-    return 'a date';
-  }
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value)})`;
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    return `a ${typeof value} (${String(value)})`;
-  }
-  return typeof value;
-}
+export { describeValue } from './describe-value.js';
+import { describeValue } from './describe-value.js';
+import { shippingShape } from './shipping-schema.js';
 
 const expect = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
@@ -165,6 +154,7 @@ export const specShape = {
   sweep: sweepSchema.optional(),
   /** A JSON object of numbers the job writes, relative to its output folder (sweep show). */
   metrics: text('a path to a JSON file among the outputs').optional(),
+  ...shippingShape,
 };
 
 export const specSchema = z.strictObject(specShape, { error: expect('a mapping of keys') });

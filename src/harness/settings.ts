@@ -8,8 +8,22 @@ import type { Job, Params } from '../job.js';
 
 export type AcceleratorKind = 'gpu' | 'tpu' | 'none';
 
-/** Where the harness finds the code zip: in its own source, or a file under the input dir. */
-export type HarnessCode = { mode: 'inline' } | { mode: 'file'; path: string };
+/**
+ * Where the harness finds the code: the zip in its own source; a zip under the input dir
+ * (`path` is relative to it; a folder of that name without `.zip`, as Kaggle may extract it,
+ * works too); or a git repository cloned at a pinned commit, with a token from the Kaggle
+ * secret `tokenSecret` when the repository is private.
+ */
+export type HarnessCode =
+  | { mode: 'inline' }
+  | { mode: 'file'; path: string }
+  | { mode: 'git'; url: string; commit: string; tokenSecret: string | null };
+
+/** One batch item: its id (a folder name under items/) and the params it runs with. */
+export interface BatchItem {
+  id: string;
+  params: Params;
+}
 
 export interface HarnessSettings {
   version: 1;
@@ -30,6 +44,15 @@ export interface HarnessSettings {
   code: HarnessCode;
   /** The harness stops the program after this long (failedStep `timeout`, exit 124). */
   timeoutSeconds: number | null;
+  /** Kaggle user secrets to load into the program's environment (values masked in the log). */
+  secrets: string[];
+  /** A JSON object of variables (NAME -> value) under the input dir, loaded like secrets. */
+  envFile: { path: string } | null;
+  /**
+   * Runs the entry once per item, with the item's params over the job's; what each item
+   * writes is moved to items/<id>/, and each item's exit code goes in the manifest.
+   */
+  batch: { items: BatchItem[] } | null;
 }
 
 export function acceleratorKindOf(accelerator: Accelerator): AcceleratorKind {
@@ -83,10 +106,17 @@ function checkJob(job: Job): void {
   }
 }
 
-export function settingsForJob(
-  job: Job,
-  opts: { runId: string; nonce: string; code: HarnessCode; strictAccelerator: boolean },
-): HarnessSettings {
+export interface SettingsOptions {
+  runId: string;
+  nonce: string;
+  code: HarnessCode;
+  strictAccelerator: boolean;
+  /** Where the shipped env file lands, relative to the input dir. */
+  envFile?: { path: string } | undefined;
+  batch?: { items: BatchItem[] } | undefined;
+}
+
+export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings {
   checkJob(job);
   const requirements = job.requirements;
   return {
@@ -109,5 +139,8 @@ export function settingsForJob(
     code: opts.code,
     timeoutSeconds:
       Number.isFinite(job.timeoutSeconds) && job.timeoutSeconds > 0 ? job.timeoutSeconds : null,
+    secrets: [...job.secrets],
+    envFile: opts.envFile ?? null,
+    batch: opts.batch ?? null,
   };
 }

@@ -60,6 +60,9 @@ export function baseSettings(overrides: Partial<HarnessSettings> = {}): HarnessS
     requirements: null,
     code: { mode: 'inline' },
     timeoutSeconds: 60,
+    secrets: [],
+    envFile: null,
+    batch: null,
     ...overrides,
   };
 }

@@ -31,6 +31,15 @@ function job(overrides: Partial<Job> = {}): Job {
     platform: 'kaggle',
     endpoint: undefined,
     python: undefined,
+    code: 'auto',
+    git: { remote: 'origin', tokenSecret: undefined, commit: false },
+    data: [],
+    competitions: [],
+    models: [],
+    kernels: [],
+    secrets: [],
+    envFile: undefined,
+    image: undefined,
     ...overrides,
   };
 }
@@ -56,6 +65,9 @@ void test('settingsForJob maps a Job onto version-1 settings', () => {
     requirements: { file: 'requirements.txt' },
     code: { mode: 'inline' },
     timeoutSeconds: 600,
+    secrets: [],
+    envFile: null,
+    batch: null,
   });
   const local = settingsForJob(job({ accelerator: 'tpu-v3-8', requirements: undefined }), {
     runId: 'r1',
