@@ -17,7 +17,16 @@ export type AcceleratorKind = 'gpu' | 'tpu' | 'none';
 export type HarnessCode =
   | { mode: 'inline' }
   | { mode: 'file'; path: string }
-  | { mode: 'git'; url: string; commit: string; tokenSecret: string | null };
+  | {
+      mode: 'git';
+      url: string;
+      commit: string;
+      /** A ref the commit is reachable from (a hidden snapshot ref), fetched when set. */
+      ref: string | null;
+      /** The job root inside the repository, POSIX, '' at its top. */
+      subdir: string;
+      tokenSecret: string | null;
+    };
 
 /** One batch item: its id (a folder name under items/) and the params it runs with. */
 export interface BatchItem {

@@ -59,9 +59,29 @@ export interface RunRecord {
   outputGlobs: string[];
   outputs: OutputRecord[];
   warnings: string[];
+  /** The sweep or batch this run is a point of. */
+  sweepId?: string | undefined;
+  /** How the code reached the platform; null until it was shipped. */
+  shipping?: ShippingRecord | null | undefined;
+  /** Kaggle's docker image setting the kernel was pushed with; null: Kaggle's default. */
+  image?: string | null | undefined;
   /** Why the run ended badly, when it did: who is to blame and what was said. */
   error: {
     kind: 'program' | 'platform' | 'timeout' | 'usage' | 'interrupted';
     message: string;
   } | null;
+}
+
+/** What `shipping` says in run.json and `run --json`. */
+export interface ShippingRecord {
+  mode: 'inline' | 'dataset' | 'git' | 'local';
+  /** Bytes this run uploaded (code and data datasets); 0 when nothing changed. */
+  bytesUploaded: number;
+  /** `owner/slug` of the code dataset (mode dataset). */
+  dataset: string | null;
+  datasetVersion: number | null;
+  /** The pinned commit (mode git). */
+  commit: string | null;
+  /** The data datasets attached: `owner/slug`, version, and whether this run uploaded it. */
+  data: { path: string; dataset: string; version: number | null; uploaded: boolean }[];
 }

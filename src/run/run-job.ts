@@ -10,6 +10,7 @@ import type { JobOverrides } from '../config/resolve.js';
 import { resolveJob } from '../config/resolve.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { renderHarness, settingsForJob } from '../harness/render.js';
+import type { BatchItem } from '../harness/settings.js';
 import type { Job, Params } from '../job.js';
 import { packProject } from '../pack/index.js';
 import { createPlatform } from '../platform/create-platform.js';
@@ -57,6 +58,10 @@ export interface RunOptions extends JobOverrides {
    * here until a session is free, so the next point is ready the moment one ends.
    */
   beforePush?: (signal?: AbortSignal) => Promise<void>;
+  /** The sweep or batch this run belongs to (kept in its record). */
+  sweepId?: string;
+  /** A batch chunk: the harness runs the entry once per item (see HarnessSettings.batch). */
+  batchItems?: BatchItem[];
 }
 
 const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
@@ -144,6 +149,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     outputGlobs: job.outputs,
     outputs: [],
     warnings: [...warnings],
+    ...(options.sweepId === undefined ? {} : { sweepId: options.sweepId }),
+    shipping: null,
     error: null,
   };
   yield { type: 'resolved', runId, job };
@@ -213,6 +220,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       nonce: record.nonce,
       code: local ? { mode: 'file', path: CODE_INPUT_TARGET } : { mode: 'inline' },
       strictAccelerator: !local,
+      batch: options.batchItems === undefined ? undefined : { items: options.batchItems },
     });
     const source = renderHarness(settings, local ? undefined : await readFile(pack.zipPath));
     if (!local && Buffer.byteLength(source) > INLINE_SOURCE_LIMIT) {
