@@ -4,6 +4,7 @@
 // Also printed: the peak of concurrent sessions the server saw (must be 2, never more).
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startBenchServer } from './bench-server.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
@@ -45,6 +46,8 @@ try {
     }
   }
   clearInterval(sampler);
+  // Python start-up dominates what is left per round, and it slows with the machine's load.
+  const load = loadavg().map((l) => l.toFixed(2));
   const rounds = POINTS / CAP;
   const ideal = rounds * JOB_SECONDS;
   console.log(
@@ -53,6 +56,7 @@ try {
   console.log(
     `one point alone takes ${single.toFixed(2)} s end to end: ${rounds} such rounds = ${(rounds * single).toFixed(2)} s, ratio ${(makespan / (rounds * single)).toFixed(3)} (the scheduler's own share)`,
   );
+  console.log(`load average ${load.join(' ')} (1, 5, 15 min)`);
 } finally {
   await close();
 }

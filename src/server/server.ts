@@ -83,6 +83,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     python: options.python,
     sandbox: options.sandbox,
   });
+  // Finds the real interpreter behind python3 (a pyenv shim) before the first push needs it.
+  if (options.startExecution === undefined) runner.warm();
   // Sessions an earlier server left running go on, or are finalized, under this one.
   // Those that never started are ERROR before the first request is answered.
   await Promise.all(

@@ -1,14 +1,18 @@
 // Runs pushed versions on the local executor and moves their status QUEUED -> RUNNING ->
 // COMPLETE / ERROR, persisting each step. The log file is written before the terminal status
-// becomes visible, so a client that sees COMPLETE always finds the log.
+// becomes visible, so a client that sees COMPLETE always finds the log; and the live log
+// (END_OF_LOG) ends only once that status is saved, so a client that checks the status the
+// moment the log ends finds the run over instead of polling again later.
 
 import { errorMessage } from '../errors.js';
+import { readEnv } from '../env.js';
 import {
   adoptExecution,
   type Execution,
   type ExecutionResult,
   type startExecution,
 } from '../platform/local/executor.js';
+import { resolveInterpreter, type ResolvedInterpreter } from '../platform/local/python.js';
 import { sleep } from './http-util.js';
 import {
   PROCESS_GONE_MESSAGE,
@@ -80,10 +84,57 @@ function terminalState(
   }
 }
 
+/** Ends `follow` only once `finished` settled (or the reader went away). */
+function followToStatus(execution: Execution, finished: () => Promise<void>): Execution {
+  return {
+    get workingDir() {
+      return execution.workingDir;
+    },
+    get inputDir() {
+      return execution.inputDir;
+    },
+    get sandboxed() {
+      return execution.sandboxed;
+    },
+    get log() {
+      return execution.log;
+    },
+    done: execution.done,
+    kill: () => execution.kill(),
+    ...(execution.detach === undefined ? {} : { detach: execution.detach }),
+    follow: async function* (signal?: AbortSignal) {
+      yield* execution.follow(signal);
+      if (signal?.aborted === true) return;
+      await new Promise<void>((resolve) => {
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+        void finished().then(resolve);
+      });
+    },
+  };
+}
+
 export class SessionRunner {
   private readonly live = new Map<string, LiveSession>();
+  private interpreter: Promise<ResolvedInterpreter | undefined> | undefined;
 
   constructor(private readonly deps: SessionRunnerDeps) {}
+
+  /**
+   * The interpreter every session starts, resolved once per server: behind a launcher such as
+   * a pyenv shim each start would cost ~100 ms twice (wrapper and harness). Asked in the data
+   * folder, where the sessions run. Undefined: use the command as given (it may not run; the
+   * session then says so). The server asks at start-up (warm()), off the first push's path.
+   */
+  private resolvePython(): Promise<ResolvedInterpreter | undefined> {
+    const command = this.deps.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
+    this.interpreter ??= resolveInterpreter(command, this.deps.store.dataDir);
+    return this.interpreter;
+  }
+
+  /** Resolves the interpreter now, so that the first session does not wait for it. */
+  warm(): void {
+    void this.resolvePython();
+  }
 
   /** The live session of a version, while it is queued or running. */
   get(kernel: KernelRecord, n: number): LiveSession | undefined {
@@ -105,7 +156,10 @@ export class SessionRunner {
     const { kernel, version } = request;
     const { store } = this.deps;
     return this.track(kernel, version, async (abort, cancelled) => {
+      const python = this.resolvePython();
       if (request.queueDelayMs > 0) await sleep(request.queueDelayMs, abort);
+      if (cancelled()) return undefined;
+      const interpreter = await python;
       if (cancelled()) return undefined;
       const started = await this.deps.startExecution({
         dir: store.versionDir(kernel, version.number),
@@ -114,11 +168,12 @@ export class SessionRunner {
         inputs: request.inputs,
         accelerator: version.accelerator,
         timeoutSeconds: version.timeoutSeconds,
-        python: this.deps.python,
+        python: interpreter?.executable ?? this.deps.python,
         sandbox: this.deps.sandbox,
         // Output goes to files, so the session outlives this server (see adopt()).
         persistent: true,
         env: {
+          ...interpreter?.env,
           // As in a Kaggle batch session ("Save & Run All").
           KAGGLE_KERNEL_RUN_TYPE: 'Batch',
           // The server emulates every machine shape on this machine's hardware: the harness
@@ -173,7 +228,7 @@ export class SessionRunner {
       if (cancelReason !== undefined) started.kill();
       version.status = 'RUNNING';
       await store.save(kernel);
-      return started;
+      return followToStatus(started, () => finished);
     })();
 
     const finish = async (): Promise<void> => {

@@ -20,31 +20,36 @@ export const SESSION_DIR = 'session';
 
 /** Python >= 3.8, standard library only. argv: session dir, then the command to run. */
 export const WRAPPER_SOURCE = `
-import codecs, json, os, select, signal, subprocess, sys, time
+import os, signal, subprocess, sys, time
 d = sys.argv[1]
 cmd = sys.argv[2:]
-def put(name, data):
+def put(name, text):
     tmp = os.path.join(d, name + '.tmp')
     with open(tmp, 'w') as f:
-        f.write(json.dumps(data))
+        f.write(text)
     os.replace(tmp, os.path.join(d, name))
 def note(signum, frame):
     pass
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(s, note)
-put('wrapper.json', {'pid': os.getpid()})
+put('wrapper.json', '{"pid": %d}' % os.getpid())
 start = time.time()
 log = open(os.path.join(d, 'log.jsonl'), 'a')
+failure = None
+try:
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+except OSError as e:
+    failure = e
+# Imported while the kernel starts, not before: they cost start-up time on every session.
+import codecs, json, select
 def emit(name, text):
     if text:
         log.write(json.dumps({'stream_name': name, 'time': time.time() - start, 'data': text}) + '\\n')
         log.flush()
-try:
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-except OSError as e:
-    emit('stderr', 'cannot start %s\\n' % e)
+if failure is not None:
+    emit('stderr', 'cannot start %s\\n' % failure)
     log.close()
-    put('exit.json', {'code': 127, 'signal': None})
+    put('exit.json', json.dumps({'code': 127, 'signal': None}))
     sys.exit(0)
 streams = {p.stdout.fileno(): 'stdout', p.stderr.fileno(): 'stderr'}
 decoders = dict((fd, codecs.getincrementaldecoder('utf-8')('replace')) for fd in streams)
@@ -78,7 +83,7 @@ for fd in list(streams):
     flush(fd, True)
 rc = p.wait()
 log.close()
-put('exit.json', {'code': rc if rc >= 0 else None, 'signal': -rc if rc < 0 else None})
+put('exit.json', json.dumps({'code': rc if rc >= 0 else None, 'signal': -rc if rc < 0 else None}))
 # Leftover background processes of the run die with it, as on Kaggle (this wrapper too).
 os.killpg(0, signal.SIGKILL)
 `;

@@ -1,9 +1,12 @@
 // Persistent executions (ExecutionOptions.persistent): started through the wrapper of
 // detached-run.ts, or adopted from their folder by a later process. Both are followed the
-// same way: the log file is tailed and exit.json awaited, polling a few times a second.
+// same way: the log file is tailed and exit.json awaited, polling a few times a second. The
+// end is noticed at once: a watch on the session folder sees exit.json appear, and the
+// wrapper's exit event does too when this process started it; the poll stays as a fallback.
 
 import { LiveLog } from './live-log.js';
 import { spawn } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -20,6 +23,50 @@ import { killGroup } from './kill-tree.js';
 
 const POLL_MS = 100;
 
+/** The follow loop's pause between polls, cut short by nudge() (something ended). */
+class Waker {
+  private pending = false;
+  private wake: (() => void) | undefined;
+
+  nudge(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  nap(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
+/** Nudges `waker` when exit.json appears in `session`; undefined where fs.watch fails. */
+function watchForExit(session: string, waker: Waker): FSWatcher | undefined {
+  try {
+    const watcher = watch(session, (_event, name) => {
+      if (name === 'exit.json') waker.nudge();
+    });
+    // Best effort: a watcher that breaks (folder removed) leaves the poll to do the work.
+    watcher.on('error', () => watcher.close());
+    // The poll's timer keeps the process alive while following, as before; not this.
+    watcher.unref();
+    return watcher;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function spawnPersistent(
   run: { python: string; command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv },
   info: RunInfo,
@@ -27,20 +74,25 @@ export async function spawnPersistent(
   const session = sessionDir(info.dir);
   await mkdir(session, { recursive: true });
   // The wrapper runs outside any sandbox with the host's interpreter, and leads the group.
-  const child = spawn(run.python, ['-c', WRAPPER_SOURCE, session, run.command, ...run.args], {
+  // -S: it needs the standard library only, and site's .pth files can cost more than the
+  // interpreter itself (the kernel it starts still gets site, as always).
+  const child = spawn(run.python, ['-S', '-c', WRAPPER_SOURCE, session, run.command, ...run.args], {
     cwd: run.cwd,
     env: run.env,
     detached: true,
     stdio: 'ignore',
   });
+  const waker = new Waker();
   let exited = false;
   let spawnError: Error | undefined;
   child.on('error', (error) => {
     spawnError = error;
     exited = true;
+    waker.nudge();
   });
   child.on('exit', () => {
     exited = true;
+    waker.nudge();
   });
   child.unref();
   if (child.pid !== undefined) {
@@ -52,6 +104,7 @@ export async function spawnPersistent(
     child.pid,
     () => Promise.resolve(!exited),
     () => spawnError,
+    waker,
   );
 }
 
@@ -79,7 +132,7 @@ export async function adoptExecution(options: {
     timeoutSeconds: options.timeoutSeconds,
   };
   const alive = () => (pid === undefined ? Promise.resolve(false) : wrapperAlive(pid, dir));
-  return follow(info, pid, alive, () => undefined);
+  return follow(info, pid, alive, () => undefined, new Waker());
 }
 
 function follow(
@@ -87,7 +140,9 @@ function follow(
   pid: number | undefined,
   alive: () => Promise<boolean>,
   spawnError: () => Error | undefined,
+  waker: Waker,
 ): Execution {
+  const watcher = watchForExit(sessionDir(info.dir), waker);
   const live = new LiveLog();
   const tail = new LogTail(join(sessionDir(info.dir), 'log.jsonl'));
   let detached = false;
@@ -107,12 +162,16 @@ function follow(
   const done = (async (): Promise<ExecutionResult> => {
     for (;;) {
       await pull();
-      if (detached) return new Promise<never>(() => undefined);
+      if (detached) {
+        watcher?.close();
+        return new Promise<never>(() => undefined);
+      }
       let exit: ExitRecord | null | undefined = await readExit(info.dir);
       // Look for exit.json once more after seeing the process gone: it may have just ended.
       if (exit === undefined && !(await alive())) exit = (await readExit(info.dir)) ?? null;
       if (exit !== undefined) {
         clearTimeout(timer);
+        watcher?.close();
         await pull();
         const error = spawnError();
         if (error !== undefined) {
@@ -128,7 +187,7 @@ function follow(
           ...(exit === null ? { vanished: true } : {}),
         };
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await waker.nap(POLL_MS);
     }
   })();
 
@@ -143,6 +202,8 @@ function follow(
     detach: () => {
       detached = true;
       clearTimeout(timer);
+      watcher?.close();
+      waker.nudge();
     },
   };
 }

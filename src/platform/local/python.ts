@@ -98,3 +98,52 @@ function notebookSupportMissing(info: PythonInfo): UsageError {
     },
   );
 }
+
+/** What a command such as `python3` really starts, and what it changes on the way. */
+export interface ResolvedInterpreter {
+  /** The interpreter binary (sys.executable): starts without any launcher in front. */
+  executable: string;
+  /**
+   * Variables the launcher set or changed before starting Python (pyenv's `exec` puts the
+   * version's bin folder first on PATH and sets PYENV_VERSION): given to the kernel, so it
+   * sees the environment it would have seen behind the launcher.
+   */
+  env: Record<string, string>;
+}
+
+const resolveScript =
+  'import json, os, sys; print(json.dumps({"executable": sys.executable, "env": dict(os.environ)}))';
+
+/**
+ * Resolves `command` through launchers (a pyenv shim costs ~100 ms per start) to the binary
+ * it runs, asked in `cwd` (version managers choose by folder) with `env`. Undefined when the
+ * command does not run or does not say: the caller then keeps the command as given.
+ */
+export function resolveInterpreter(
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedInterpreter | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, ['-c', resolveScript], { timeout: 15_000, cwd, env }, (error, stdout) => {
+      if (error) return resolve(undefined);
+      try {
+        const parsed = JSON.parse(stdout.trim()) as {
+          executable: unknown;
+          env: Record<string, string>;
+        };
+        if (typeof parsed.executable !== 'string' || parsed.executable === '') {
+          return resolve(undefined);
+        }
+        const changed: Record<string, string> = {};
+        for (const [name, value] of Object.entries(parsed.env)) {
+          // `_` is the shell's note of the last command, not something the launcher chose.
+          if (name !== '_' && env[name] !== value) changed[name] = value;
+        }
+        resolve({ executable: parsed.executable, env: changed });
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
