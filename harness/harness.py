@@ -132,15 +132,48 @@ def check_settings(s):
         if not ok:
             fail("requirements must be null, {file} or {packages}")
     code = s.get("code")
-    if not isinstance(code, dict) or code.get("mode") not in ("inline", "file"):
-        fail("code.mode must be inline or file")
+    if not isinstance(code, dict) or code.get("mode") not in ("inline", "file", "git"):
+        fail("code.mode must be inline, file or git")
     if code["mode"] == "file" and not isinstance(code.get("path"), str):
         fail("code.path must be a string")
+    if code["mode"] == "git":
+        check_git_code(code, fail)
+    secrets = s.get("secrets")
+    if not isinstance(secrets, list) or not all(is_env_name(n) for n in secrets):
+        fail("secrets must be a list of variable names")
+    env_file = s.get("envFile")
+    if env_file is not None and not (
+        isinstance(env_file, dict) and isinstance(env_file.get("path"), str)
+    ):
+        fail("envFile must be null or {path}")
     timeout = s.get("timeoutSeconds")
     if timeout is not None and (
         isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
     ):
         fail("timeoutSeconds must be a positive number or null")
+    check_batch(s.get("batch"), fail)
+
+
+def is_env_name(name):
+    return isinstance(name, str) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name) is not None
+
+
+def check_git_code(code, fail):
+    for key in ("url", "commit", "subdir"):
+        if not isinstance(code.get(key), str):
+            fail("code.%s must be a string" % key)
+    for key in ("ref", "tokenSecret"):
+        if code.get(key) is not None and not isinstance(code.get(key), str):
+            fail("code.%s must be a string or null" % key)
+    # git reads an argument starting with '-' as an option, whatever its position.
+    if code["url"] == "" or code["url"].startswith("-"):
+        fail("code.url must be a repository URL")
+    if code.get("ref") is not None and (code["ref"] == "" or code["ref"].startswith("-")):
+        fail("code.ref must be a ref name")
+    if not re.match(r"^([0-9a-f]{40}|[0-9a-f]{64})$", code["commit"]):
+        fail("code.commit must be a full commit hash")
+    if code.get("tokenSecret") is not None and not is_env_name(code["tokenSecret"]):
+        fail("code.tokenSecret must be a secret name")
 
 
 def number_text(value):
@@ -205,6 +238,68 @@ def render_args(templates, params):
 # console + log
 
 
+class Masker:
+    """Replaces secret values by *** in what the harness prints and logs.
+
+    A value shorter than MASK_MIN is not masked: "1", "yes" or "gpu" occur everywhere, so
+    masking them would garble every line while hiding nothing an attacker could not guess.
+    Output arrives in chunks cut anywhere, so a stream's tail that could be the start of a
+    value is held back until the next chunk shows whether it is; a value is never printed in
+    two halves. Text that cannot start a value is never held.
+    """
+
+    def __init__(self):
+        self.values = []
+        self.pattern = None
+        self.held = {}
+
+    def add(self, value):
+        if not isinstance(value, str):
+            return
+        # The whole value, and each of its lines: a multi-line key printed with other line
+        # ends is still caught line by line.
+        for text in [value] + value.splitlines():
+            data = text.encode("utf-8", "replace")
+            if len(data) >= MASK_MIN and data not in self.values:
+                self.values.append(data)
+        # Longest first: the regex takes the first alternative that matches at a position.
+        self.values.sort(key=len, reverse=True)
+        self.pattern = re.compile(b"|".join(re.escape(v) for v in self.values))
+
+    def bytes(self, data):
+        return data if self.pattern is None else self.pattern.sub(b"***", data)
+
+    def text(self, value):
+        if self.pattern is None or not isinstance(value, str):
+            return value
+        return self.bytes(value.encode("utf-8", "surrogateescape")).decode(
+            "utf-8", "surrogateescape"
+        )
+
+    def stream(self, name, data):
+        """The masked part of a stream's data that is safe to write now."""
+        if self.pattern is None:
+            return data
+        data = self.bytes(self.held.pop(name, b"") + data)
+        keep = 0
+        for value in self.values:
+            for size in range(min(len(value) - 1, len(data)), keep, -1):
+                if data.endswith(value[:size]):
+                    keep = size
+                    break
+        if keep:
+            self.held[name] = data[-keep:]
+            data = data[:-keep]
+        return data
+
+    def flush(self, name):
+        return self.held.pop(name, b"")
+
+
+MASK_MIN = 4
+MASK = Masker()
+
+
 class Output:
     """Writes to our stdout/stderr live and tees everything into kaggle-run.log."""
 
@@ -228,9 +323,12 @@ class Output:
                     pass
                 self.log = None
 
-    def write(self, name, data, to_log=True):
+    def write(self, name, data, to_log=True, flush=False):
         stream = sys.stderr if name == "stderr" else sys.stdout
         with self.lock:
+            data = MASK.stream(name, data) + (MASK.flush(name) if flush else b"")
+            if not data:
+                return
             try:
                 buffer = getattr(stream, "buffer", None)
                 if buffer is not None:
@@ -317,6 +415,7 @@ def pump(pipe, name):
     except OSError:
         pass
     finally:
+        OUT.write(name, b"", flush=True)  # a tail held back by the masking
         try:
             pipe.close()
         except OSError:
@@ -580,8 +679,18 @@ def inside(root, path):
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def unpack(settings, code_b64, input_dir, working):
+def unpack(settings, code_b64, input_dir, working, deadline=None):
     """Extracts the code into the working dir; returns {relative path: sha256}."""
+    code = settings["code"]
+    if code["mode"] == "git":
+        return clone_code(settings, working, deadline)
+    if code["mode"] == "file":
+        where = os.path.join(input_dir, code["path"])
+        folder = where[: -len(".zip")] if where.endswith(".zip") else None
+        if not os.path.isfile(where) and folder is not None and os.path.isdir(folder):
+            # Kaggle may extract a zip uploaded to a dataset into a folder of the same name.
+            OUT.line("code folder found at %s (the code zip, extracted)" % folder)
+            return copy_code(folder, working, settings["entry"], folder)
     archive, where = open_code_archive(settings, code_b64, input_dir)
     real_root = os.path.realpath(working)
     plan = []
@@ -650,6 +759,341 @@ def human_size(n):
     return "%d B" % n
 
 
+def copy_code(source, working, entry, where):
+    """Copies a code folder (a git checkout, an extracted zip) into the working dir as unpack
+    would extract the zip: same places, exec bits kept; returns {relative path: sha256}.
+
+    .git is left out. A symlink ships as its target's content when that is a file inside the
+    folder, as packing does; one that points elsewhere is left out with a warning.
+    """
+    real_source = os.path.realpath(source)
+    real_root = os.path.realpath(working)
+    plan = []
+    left_out = []
+    for folder, dirs, names in os.walk(source):
+        # os.walk lists links to folders among the folders and does not enter them.
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        dirs[:] = sorted(d for d in dirs if d != ".git" and d not in links)
+        for name in sorted(names + links):
+            if name == ".git":
+                continue
+            full = os.path.join(folder, name)
+            rel = os.path.relpath(full, source).replace(os.sep, "/")
+            read_from = full
+            if os.path.islink(full):
+                read_from = os.path.realpath(full)
+                if not inside(real_source, read_from):
+                    left_out.append("%s (a symbolic link out of the code folder)" % rel)
+                    continue
+                if not os.path.isfile(read_from):
+                    left_out.append("%s (a symbolic link to a folder or to nothing)" % rel)
+                    continue
+            elif not os.path.isfile(full):
+                continue  # fifos, sockets: not code
+            target = os.path.join(working, *rel.split("/"))
+            if not inside(real_root, os.path.realpath(os.path.dirname(target))):
+                raise SetupError(
+                    "unpack",
+                    "refusing %s from %s: it would land outside %s through a link"
+                    % (json.dumps(rel), where, working),
+                )
+            plan.append((read_from, rel, target, os.stat(read_from).st_mode))
+    for item in left_out[:10]:
+        OUT.line("warning: left out %s" % item, "stderr")
+    if len(left_out) > 10:
+        OUT.line("warning: left out %d more symbolic links" % (len(left_out) - 10), "stderr")
+    if posixpath.normpath(entry) not in set(rel for _, rel, _, _ in plan):
+        raise SetupError(
+            "unpack",
+            "the entry %s is not in %s (%d files); check `entry`" % (entry, where, len(plan)),
+        )
+    hashes = {}
+    total = 0
+    try:
+        for read_from, rel, target, mode in plan:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if os.path.islink(target):
+                os.unlink(target)  # never write through a link
+            digest = hashlib.sha256()
+            with open(read_from, "rb") as src, open(target, "wb") as dst:
+                while True:
+                    chunk = src.read(CHUNK)
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    dst.write(chunk)
+                    total += len(chunk)
+            if mode & 0o111:
+                os.chmod(target, 0o755)
+            hashes[rel] = digest.hexdigest()
+    except OSError as error:
+        raise SetupError("unpack", "cannot copy the code from %s: %s" % (where, error))
+    plural = "" if len(hashes) == 1 else "s"
+    OUT.line("copied %d file%s (%s)" % (len(hashes), plural, human_size(total)))
+    return hashes
+
+
+def shown_url(url):
+    """The URL without any user:password@ part, for messages."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", url)
+
+
+GIT_TIMEOUT = 900.0
+# What git prints when the server wants credentials it did not get (GitHub answers a
+# private repository it cannot show with "Repository not found").
+GIT_AUTH_HINTS = (
+    "authentication failed",
+    "could not read username",
+    "could not read password",
+    "terminal prompts disabled",
+    "repository not found",
+    "http basic: access denied",
+    "the requested url returned error: 401",
+    "the requested url returned error: 403",
+    "invalid username or password",
+)
+
+
+def run_git(args, cwd, config, deadline):
+    """Runs git, never prompting; returns (ok, output). `config` items go in as `-c`."""
+    cmd = ["git"]
+    for item in config:
+        cmd += ["-c", item]
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="", SSH_ASKPASS="")
+    env["GIT_SSH_COMMAND"] = "ssh -oBatchMode=yes"
+    timeout = GIT_TIMEOUT
+    if deadline is not None:
+        timeout = min(timeout, max(1.0, deadline - time.monotonic()))
+    try:
+        done = subprocess.run(
+            cmd + args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise SetupError("timeout", "fetching the code with git ran past the job's timeout")
+        return False, "git %s did not finish within %d s" % (args[0], timeout)
+    except OSError as error:
+        raise SetupError("clone", "cannot run git: %s" % error)
+    text = done.stdout.decode("utf-8", "replace").strip()
+    return done.returncode == 0, text
+
+
+def git_detail(output):
+    lines = [line for line in output.splitlines() if line.strip()]
+    return " / ".join(lines[-4:])[:600] or "no output"
+
+
+def clone_code(settings, working, deadline):
+    """Fetches the pinned commit of the code's repository and copies the job's folder of it."""
+    code = settings["code"]
+    url, commit, ref, token_secret = code["url"], code["commit"], code["ref"], code["tokenSecret"]
+    shown = shown_url(url)
+    if shutil.which("git") is None:
+        raise SetupError(
+            "clone",
+            "git is not installed in this session (not on PATH), so the code cannot be fetched "
+            "from %s; ship it as a dataset instead (code: dataset)" % shown,
+        )
+    # Protocol 2 lets a server hand out a commit by hash (git before 2.26 defaults to 0).
+    config = ["protocol.version=2"]
+    if token_secret is not None:
+        token = SECRET_VALUES.get(token_secret, "")
+        basic = base64.b64encode(("x-access-token:" + token).encode("utf-8")).decode("ascii")
+        MASK.add(basic)
+        # A header, never the URL: a URL with a token ends up in messages and in .git/config.
+        config.append("http.extraHeader=Authorization: Basic " + basic)
+    OUT.line("fetching %s at %s%s" % (shown, commit[:12], "" if ref is None else " (%s)" % ref))
+    temp = tempfile.mkdtemp(prefix="kaggle-run-git-")
+    repo = os.path.join(temp, "repo")
+    try:
+        ok, output = run_git(["init", "-q", repo], temp, [], deadline)
+        if not ok:
+            raise SetupError("clone", "git init failed: %s" % git_detail(output))
+        have = False
+        if ref is not None:
+            ok, output = run_git(
+                ["fetch", "-q", "--depth", "1", "--no-tags", url, ref], repo, config, deadline
+            )
+            have = ok and run_git(["cat-file", "-e", commit + "^{commit}"], repo, [], deadline)[0]
+        if not have:
+            # The ref moved or was deleted: ask for the commit itself (GitHub serves any
+            # reachable commit by hash).
+            ok, fetched = run_git(
+                ["fetch", "-q", "--depth", "1", "--no-tags", url, commit], repo, config, deadline
+            )
+            if not ok:
+                raise clone_error(shown, commit, ref, token_secret, fetched)
+        ok, output = run_git(
+            ["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", commit],
+            repo,
+            [],
+            deadline,
+        )
+        if not ok:
+            raise SetupError(
+                "clone", "cannot check out %s: %s" % (commit[:12], git_detail(output))
+            )
+        ok, head = run_git(["rev-parse", "HEAD"], repo, [], deadline)
+        if not ok or head.strip() != commit:
+            raise SetupError(
+                "clone",
+                "the checkout of %s is at %s, not at the pinned commit %s"
+                % (shown, head.strip()[:40] or "nothing", commit),
+            )
+        subdir = code["subdir"]
+        rel = member_path(subdir) if subdir not in ("", ".") else ""
+        source = os.path.join(repo, *rel.split("/")) if rel else repo
+        if not os.path.isdir(source):
+            raise SetupError(
+                "clone",
+                "the folder %s is not in %s at %s; was the project folder committed?"
+                % (json.dumps(subdir), shown, commit[:12]),
+            )
+        where = "%s at %s%s" % (shown, commit[:12], "" if not rel else " (%s/)" % rel)
+        return copy_code(source, working, settings["entry"], where)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def clone_error(shown, commit, ref, token_secret, output):
+    detail = git_detail(output)
+    if any(hint in output.lower() for hint in GIT_AUTH_HINTS):
+        if token_secret is None:
+            advice = (
+                "the repository looks private: create a Kaggle secret holding a token that can "
+                "read it (e.g. GITHUB_TOKEN), attach it to this notebook (kernel editor: "
+                "Add-ons > Secrets, tick it) and name it in the job: git: {token_secret: "
+                "GITHUB_TOKEN}"
+            )
+        else:
+            advice = (
+                "the token in the Kaggle secret %s was refused: check that it can read this "
+                "repository and has not expired" % token_secret
+            )
+        return SetupError("clone", "cannot fetch %s: %s; %s" % (shown, detail, advice))
+    wanted = commit[:12] if ref is None else "%s (%s)" % (commit[:12], ref)
+    return SetupError(
+        "clone",
+        "cannot fetch commit %s from %s: %s; check that it was pushed there (kaggle-run pushes "
+        "it when it ships the code) and that the URL is right" % (wanted, shown, detail),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# secrets + env file
+
+# Secret values by name (also the git token); PROGRAM_VARS: what goes into the program's
+# environment. Every value is masked in what the harness prints.
+SECRET_VALUES = {}
+PROGRAM_VARS = {}
+SECRETS_HOWTO = (
+    "attach it on Kaggle: open the notebook in the kernel editor, Add-ons > Secrets, add a "
+    "secret named %s and tick it for this notebook"
+)
+
+
+def load_secrets(settings):
+    """Reads the named Kaggle user secrets; returns the ones the program gets."""
+    names = list(settings["secrets"])
+    code = settings["code"]
+    token = code.get("tokenSecret") if code["mode"] == "git" else None
+    wanted = names + ([token] if token is not None and token not in names else [])
+    if not wanted:
+        return {}
+    try:
+        from kaggle_secrets import UserSecretsClient
+    except ImportError:
+        UserSecretsClient = None
+    missing = []
+    if UserSecretsClient is None:
+        # Not on Kaggle (a local run): the same names come from the environment.
+        for name in wanted:
+            if name in os.environ:
+                SECRET_VALUES[name] = os.environ[name]
+            else:
+                missing.append(name)
+        if missing:
+            raise SetupError(
+                "secrets",
+                "secret %s is not set: outside Kaggle secrets are read from the environment, so "
+                "export %s=... before running (on Kaggle, %s)"
+                % (missing[0], missing[0], SECRETS_HOWTO % missing[0]),
+            )
+    else:
+        try:
+            client = UserSecretsClient()
+        except Exception as error:
+            raise SetupError("secrets", "cannot reach Kaggle's secrets service: %s" % error)
+        for name in wanted:
+            try:
+                value = client.get_secret(name)
+            except Exception as error:
+                missing.append((name, ("%s" % error).strip()[:300]))
+                continue
+            if not isinstance(value, str):
+                missing.append((name, "it holds no text"))
+                continue
+            SECRET_VALUES[name] = value
+        if missing:
+            name, why = missing[0]
+            more = "" if len(missing) == 1 else " (and %d more: %s)" % (
+                len(missing) - 1,
+                ", ".join(n for n, _ in missing[1:]),
+            )
+            raise SetupError(
+                "secrets",
+                "the Kaggle secret %s is not available to this notebook%s (%s); %s"
+                % (name, more, why or "no value", SECRETS_HOWTO % name),
+            )
+    for value in SECRET_VALUES.values():
+        MASK.add(value)
+    OUT.line("secrets: %s (values masked in this log)" % ", ".join(wanted))
+    return dict((name, SECRET_VALUES[name]) for name in names)
+
+
+def load_env_file(settings, input_dir):
+    """The variables of the env file (a JSON object NAME -> text) under the input dir."""
+    spec = settings["envFile"]
+    if spec is None:
+        return {}
+    path = os.path.join(input_dir, spec["path"])
+    if not os.path.isfile(path):
+        found = find_file(input_dir, posixpath.basename(spec["path"]), 5)
+        if len(found) != 1:
+            raise SetupError(
+                "env-file",
+                "the env file %s is missing%s; attach its private dataset to the kernel "
+                "(kaggle-run does this when it pushes)"
+                % (path, "" if not found else " (several candidates: %s)" % ", ".join(found)),
+            )
+        path = found[0]
+    try:
+        with open(path, "rb") as f:
+            values = json.loads(f.read().decode("utf-8"))
+    except (OSError, ValueError) as error:
+        # json's messages name a position, never the content, so no value leaks here.
+        raise SetupError("env-file", "the env file %s is not readable JSON: %s" % (path, error))
+    if not isinstance(values, dict):
+        raise SetupError("env-file", "the env file %s is not a JSON object" % path)
+    bad = [n for n, v in values.items() if not is_env_name(n) or not isinstance(v, str)]
+    if bad:
+        raise SetupError(
+            "env-file",
+            "the env file %s has entries that are not NAME -> text: %s"
+            % (path, ", ".join(json.dumps(n) for n in bad[:5])),
+        )
+    for value in values.values():
+        MASK.add(value)
+    OUT.line("env file: %s (values masked in this log)" % (", ".join(sorted(values)) or "empty"))
+    return values
+
+
 # ---------------------------------------------------------------------------------------
 # requirements
 
@@ -711,6 +1155,8 @@ def program_env(settings, input_dir, working, params_path):
         "KAGGLE_RUN_WORKING_DIR": working,
         "PYTHONUNBUFFERED": "1",
     }
+    for name, value in PROGRAM_VARS.items():
+        env.setdefault(name, value)  # the secrets and the env file; ours win on a clash
     if settings["acceleratorKind"] == "none":
         env["CUDA_VISIBLE_DEVICES"] = ""  # hides any GPU, as a CPU session on Kaggle has none
     return env
@@ -1029,6 +1475,208 @@ def save_notebook(nbformat, node, path):
 
 
 # ---------------------------------------------------------------------------------------
+# batch: the entry runs once per item, each item's new files moved to items/<id>/
+
+ITEMS_DIR = "items"
+ITEM_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$")
+ITEM_ERROR_LINES = 5
+ITEM_TAIL_BYTES = 8192
+
+
+def check_batch(batch, fail):
+    if batch is None:
+        return
+    items = batch.get("items") if isinstance(batch, dict) else None
+    if not isinstance(items, list) or not items:
+        fail("batch must be null or {items: [...]} with at least one item")
+    seen = set()
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            fail("each batch item must be {id, params}")
+        item_id = item["id"]
+        if not ITEM_ID_PATTERN.match(item_id):
+            fail("batch item id %r cannot be a folder name" % item_id)
+        if item_id.lower() in seen:
+            fail("batch item id %r appears twice" % item_id)
+        seen.add(item_id.lower())
+        params = item.get("params")
+        if not isinstance(params, dict):
+            fail("batch item %r: params must be an object" % item_id)
+        for name, value in params.items():
+            if not (value is None or isinstance(value, (str, int, float, bool))):
+                fail("batch item %r: param %r must be a string, number, boolean or null" % (
+                    item_id,
+                    name,
+                ))
+
+
+class StderrTail:
+    """Keeps the end of what is written to stderr while one item runs: its error lines."""
+
+    def __init__(self):
+        self.data = b""
+
+    def __enter__(self):
+        original = OUT.write
+
+        def write(name, data, to_log=True, flush=False):
+            if name == "stderr" and data:
+                self.data = (self.data + data)[-ITEM_TAIL_BYTES:]
+            original(name, data, to_log, flush)
+
+        OUT.write = write  # an instance attribute: pump() and OUT.line() go through it
+        return self
+
+    def __exit__(self, *_exc):
+        OUT.__dict__.pop("write", None)
+        return False
+
+    def text(self):
+        lines = self.data.decode("utf-8", "replace").splitlines()
+        kept = [l.rstrip() for l in lines if l.strip() and not l.startswith("[kaggle-run]")]
+        return "\n".join(kept[-ITEM_ERROR_LINES:])
+
+
+def snapshot_files(working, skip):
+    """Relative path -> (size, mtime, inode) of each file an item may have written."""
+    files = {}
+    for folder, dirs, names in os.walk(working):
+        top = os.path.abspath(folder) == os.path.abspath(working)
+        dirs[:] = [d for d in dirs if d != "__pycache__" and not (top and d == ITEMS_DIR)]
+        for name in names:
+            full = os.path.join(folder, name)
+            rel = os.path.relpath(full, working).replace(os.sep, "/")
+            if rel in skip or os.path.abspath(full) in skip:
+                continue
+            try:
+                info = os.lstat(full)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                files[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return files
+
+
+def move_item_outputs(working, before, item_id, skip):
+    """Moves every file that is new or changed since `before` into items/<id>/."""
+    moved = 0
+    for rel, seen in sorted(snapshot_files(working, skip).items()):
+        if before.get(rel) == seen:
+            continue
+        dest = os.path.join(working, ITEMS_DIR, item_id, *rel.split("/"))
+        try:
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            os.replace(os.path.join(working, *rel.split("/")), dest)
+            moved += 1
+        except OSError as error:
+            OUT.line("warning: cannot move %s into %s/%s/: %s" % (rel, ITEMS_DIR, item_id, error))
+    return moved
+
+
+def batch_skip(working, state):
+    """What is never an item's output: the harness's own files and the unpacked code."""
+    skip = {MANIFEST_FILE, LOG_FILE, PARAMS_FILE}
+    skip.update(state["codeHashes"].keys())
+    own = globals().get("__file__")
+    if isinstance(own, str):
+        skip.add(os.path.abspath(own))
+    return skip
+
+
+def run_item(settings, item, where, input_dir, working, deadline, skip, results):
+    item_id = item["id"]
+    params = dict(settings["params"])
+    params.update(item["params"])
+    item_settings = dict(settings, params=params)
+    OUT.line("item %s (%s)" % (item_id, where))
+    before = snapshot_files(working, skip)
+    params_path = os.path.join(working, PARAMS_FILE)
+    write_atomic(
+        params_path, (json.dumps(params, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    )
+    env = program_env(item_settings, input_dir, working, params_path)
+    env["KAGGLE_RUN_ITEM_ID"] = item_id
+    state = {"exitCode": None, "error": None, "failedStep": None}
+    tail = StderrTail()
+    started = time.monotonic()
+    try:
+        with tail:
+            try:
+                if settings["kind"] == "notebook":
+                    run_notebook(item_settings, env, working, deadline, state)
+                else:
+                    argv = render_args(settings["args"], params)
+                    full_env = dict(os.environ, **env)
+                    run_script(item_settings, argv, full_env, working, deadline, state)
+            except SetupError as error:
+                state.update(failedStep=error.step, error=error.message)
+                OUT.line("error: %s" % error.message, "stderr")
+    finally:
+        # Also when the run is stopped mid-item: what it wrote so far is its own.
+        seconds = round(time.monotonic() - started, 3)
+        move_item_outputs(working, before, item_id, skip)
+        code = state["exitCode"]
+        error = None
+        if code != 0:
+            error = state["error"] or tail.text() or (
+                "the program exited with code %d" % code if code is not None else "stopped"
+            )
+        results.append(
+            {
+                "id": item_id,
+                "exitCode": code,
+                "seconds": seconds,
+                "error": None if error is None else MASK.text(error),
+            }
+        )
+    if code == 0:
+        OUT.line("item %s ok after %.1f s" % (item_id, seconds))
+    else:
+        last = (error or "").splitlines()
+        OUT.line("item %s failed: %s" % (item_id, last[-1] if last else ""), "stderr")
+    return state["failedStep"] == "timeout"
+
+
+def run_batch(settings, input_dir, working, deadline, state):
+    """Runs the entry once per item. Exit 0 when every item succeeded, 1 when any failed
+    (all of them ran), 124 when the job's timeout stopped the batch before its end."""
+    items = settings["batch"]["items"]
+    skip = batch_skip(working, state)
+    results = []
+    state["items"] = results
+    timed_out = False
+    for n, item in enumerate(items):
+        if deadline is not None and time.monotonic() >= deadline:
+            timed_out = True
+        if timed_out:
+            break
+        where = "%d/%d" % (n + 1, len(items))
+        timed_out = run_item(settings, item, where, input_dir, working, deadline, skip, results)
+    failed = [r["id"] for r in results if r["exitCode"] != 0]
+    if timed_out:
+        state.update(exitCode=TIMEOUT_EXIT, failedStep="timeout")
+        state["error"] = "the job's timeout of %s s stopped the batch after %d of %d items" % (
+            number_text(settings["timeoutSeconds"]),
+            len(results),
+            len(items),
+        )
+    elif failed:
+        state.update(exitCode=1, failedStep="program")
+        state["error"] = "%d of %d items failed: %s%s" % (
+            len(failed),
+            len(items),
+            ", ".join(failed[:10]),
+            ", ..." if len(failed) > 10 else "",
+        )
+    else:
+        state["exitCode"] = 0
+    OUT.line(
+        state["error"] or "batch: %d of %d items succeeded" % (len(items), len(items)),
+        "stderr" if state["error"] else "stdout",
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # manifest
 
 
@@ -1091,7 +1739,7 @@ def write_manifest(working, state, started_at, started):
     manifest = {
         "nonce": state["nonce"],
         "exitCode": state["exitCode"],
-        "error": state["error"],
+        "error": MASK.text(state["error"]),
         "failedStep": state["failedStep"],
         "startedAt": started_at,
         "endedAt": iso_now(),
@@ -1101,6 +1749,8 @@ def write_manifest(working, state, started_at, started):
         "acceleratorSeen": state["acceleratorSeen"],
         "files": files,
     }
+    if state.get("items") is not None:
+        manifest["items"] = state["items"]
     data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_atomic(os.path.join(working, MANIFEST_FILE), data)
     return len(files)
@@ -1127,12 +1777,20 @@ def run_steps(state, input_dir, working, started):
 
     state["step"] = "accelerator"
     check_accelerator(settings, state)
+    # Before the code: a git clone may need a token from the secrets.
+    state["step"] = "env-file"
+    PROGRAM_VARS.update(load_env_file(settings, input_dir))
+    state["step"] = "secrets"
+    PROGRAM_VARS.update(load_secrets(settings))
     state["step"] = "unpack"
-    state["codeHashes"] = unpack(settings, code_b64, input_dir, working)
+    state["codeHashes"] = unpack(settings, code_b64, input_dir, working, deadline)
     state["step"] = "requirements"
     install_requirements(settings, working, deadline, state)
 
     state["step"] = "program"
+    if settings.get("batch") is not None:
+        run_batch(settings, input_dir, working, deadline, state)
+        return
     params_path = os.path.join(working, PARAMS_FILE)
     write_atomic(
         params_path,
@@ -1201,6 +1859,8 @@ def main():
         # From here on a stop request waits: the manifest is what brings the outputs back.
         ignore_signals()
         # The log is complete before the manifest hashes it; later lines reach the console only.
+        OUT.write("stdout", b"", flush=True)  # what the masking held back (notebook output)
+        OUT.write("stderr", b"", flush=True)
         OUT.close_log()
         try:
             count = write_manifest(working, state, started_at, started)

@@ -5,6 +5,8 @@ export const envVars = {
   KAGGLE_RUN_ENDPOINT: 'Kaggle API base URL, e.g. a `kaggle-run server` (same as --endpoint).',
   KAGGLE_RUN_OUTAGE_LIMIT:
     'Seconds a watch waits out an unreachable Kaggle API before giving up (default 600).',
+  KAGGLE_RUN_DATASET_READY_TIMEOUT:
+    'Seconds to wait for an uploaded dataset version to be READY before pushing (default 600).',
   KAGGLE_RUN_PYTHON: 'Python interpreter the local platform runs the harness with.',
   KAGGLE_RUN_HOME: 'Folder for the run store instead of <project>/.kaggle-run.',
   KAGGLE_RUN_NO_SANDBOX: 'Set to 1 to run local jobs without bubblewrap even when it is present.',
@@ -14,6 +16,8 @@ export const envVars = {
   KAGGLE_RUN_WORKING_DIR: 'Read by the harness: the working folder (default /kaggle/working).',
   KAGGLE_RUN_ACCELERATOR_CHECK:
     'Read by the harness: `warn` or `strict` overrides what a missing accelerator does (kaggle-run server sets warn).',
+  PYTHONPATH:
+    'Kept for kaggle-run server sessions, behind the folder of their kaggle_secrets module.',
   KAGGLE_API_ENVIRONMENT:
     'As the official CLI: LOCALHOST points the client at http://localhost/api.',
   KAGGLE_API_TOKEN: 'Kaggle access token, or the path of a file holding one.',

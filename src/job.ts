@@ -3,6 +3,7 @@
 
 import type { Accelerator } from './accelerator.js';
 import type { CodeMode } from './config/shipping-schema.js';
+import type { BatchSpec } from './config/batch-schema.js';
 
 export type { CodeMode } from './config/shipping-schema.js';
 
@@ -59,6 +60,8 @@ export interface Job {
   envFile: { path: string; vars: string[] | undefined } | undefined;
   /** Kaggle's docker image: pinned to the kernel's original one, the latest, or a named image. */
   image: ImagePin | undefined;
+  /** `batch:`: a file of inputs run K items per session (see src/batch/). */
+  batch: BatchSpec | undefined;
 }
 
 export interface GitShipping {

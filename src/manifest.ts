@@ -19,7 +19,7 @@ export interface Manifest {
   exitCode: number | null;
   /** Set when the harness itself failed before or around the program. */
   error: string | null;
-  /** 'accelerator' | 'unpack' | 'requirements' | 'program' | 'timeout' | null */
+  /** 'settings' | 'accelerator' | 'secrets' | 'env-file' | 'clone' | 'unpack' | 'requirements' | 'notebook' | 'program' | 'timeout' | null */
   failedStep: string | null;
   startedAt: string;
   endedAt: string;
@@ -28,4 +28,16 @@ export interface Manifest {
   acceleratorAsked: string;
   acceleratorSeen: { kind: 'gpu' | 'tpu' | 'none'; names: string[]; count: number };
   files: ManifestFile[];
+  /** A batch run: one entry per item that ran, in order (absent for an ordinary run). */
+  items?: ManifestItem[] | undefined;
+}
+
+/** How one batch item ended; its outputs are under `items/<id>/` in the working folder. */
+export interface ManifestItem {
+  id: string;
+  /** The program's exit code for this item; null when it never started or was stopped. */
+  exitCode: number | null;
+  seconds: number;
+  /** The failure message, or the last lines of the item's stderr; null when it succeeded. */
+  error: string | null;
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../config/duration.js';
 import type { JobOverrides } from '../config/overrides.js';
+import { UsageError } from '../errors.js';
 
 /** The job-shaping flags `run` takes, as commander hands them over. */
 export interface JobFlags {
@@ -14,6 +15,8 @@ export interface JobFlags {
   device?: string | undefined;
   entry?: string | undefined;
   timeout?: string | undefined;
+  code?: string | undefined;
+  gitCommit?: true | undefined;
   output: string[];
   outputDir?: string | undefined;
   new?: true | undefined;
@@ -34,6 +37,26 @@ export function runOptionsFromFlags(
   };
 }
 
+/** `--batch FILE` (relative to the current folder) and `--per-session K`. */
+export function batchOptionsFromFlags(
+  opts: { batch?: string | undefined; perSession?: string | undefined },
+  cwd: string,
+): { batchFile?: string; perSession?: number } {
+  let perSession: number | undefined;
+  if (opts.perSession !== undefined) {
+    perSession = Number(opts.perSession);
+    if (!Number.isInteger(perSession) || perSession < 1) {
+      throw new UsageError(
+        `--per-session must be a whole number of at least 1, got ${JSON.stringify(opts.perSession)}`,
+      );
+    }
+  }
+  return {
+    ...(opts.batch === undefined ? {} : { batchFile: resolve(cwd, opts.batch) }),
+    ...(perSession === undefined ? {} : { perSession }),
+  };
+}
+
 /** Flags to job overrides, one way for a single run and a sweep. */
 export function jobOverridesFromFlags(opts: JobFlags): JobOverrides {
   const accelerator = opts.accelerator ?? (opts.gpu ? 'gpu' : opts.device);
@@ -49,6 +72,8 @@ export function jobOverridesFromFlags(opts: JobFlags): JobOverrides {
     ...(accelerator === undefined ? {} : { accelerator }),
     ...(opts.entry === undefined ? {} : { entry: opts.entry }),
     ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
+    ...(opts.code === undefined ? {} : { code: opts.code }),
+    ...(opts.gitCommit === true ? { gitCommit: true } : {}),
     ...(opts.output.length === 0 ? {} : { outputs: opts.output }),
   };
 }

@@ -21,6 +21,7 @@ import type { JobOverrides } from './overrides.js';
 import type { SpecFile, UserConfig } from './schema.js';
 import { loadUserConfig } from './user-config.js';
 import { resolveShipping } from './resolve-shipping.js';
+import { resolveBatch } from './batch-schema.js';
 import { entryProblem } from './validate.js';
 
 export type { JobOverrides } from './overrides.js';
@@ -95,6 +96,7 @@ export async function resolveJob(
     endpoint: resolveEndpoint(overrides, env, user),
     python: overrides.python ?? readEnv('KAGGLE_RUN_PYTHON', env) ?? spec.python ?? user.python,
     ...(await resolveShipping(root, name, spec, overrides)),
+    batch: resolveBatch(root, spec.batch),
   };
   return { job, warnings };
 }

@@ -12,6 +12,7 @@ import { slugify } from '../util/slug.js';
 export { describeValue } from './describe-value.js';
 import { describeValue } from './describe-value.js';
 import { shippingShape } from './shipping-schema.js';
+import { batchSchema } from './batch-schema.js';
 
 const expect = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
@@ -152,6 +153,7 @@ export const specShape = {
   platform: platformSchema.optional(),
   python: text().optional(),
   sweep: sweepSchema.optional(),
+  batch: batchSchema.optional(),
   /** A JSON object of numbers the job writes, relative to its output folder (sweep show). */
   metrics: text('a path to a JSON file among the outputs').optional(),
   ...shippingShape,

@@ -33,6 +33,16 @@ export interface DatasetUploadFile {
   columns?: DatasetColumn[] | undefined;
 }
 
+/**
+ * ApiUploadDirectoryInfo: a folder of the new version with its uploaded files and
+ * sub-folders; the files land at `<name>/.../<blob name>` in the dataset.
+ */
+export interface DatasetDirectory {
+  name: string;
+  directories?: DatasetDirectory[] | undefined;
+  files?: DatasetUploadFile[] | undefined;
+}
+
 export interface CreateDatasetRequest {
   ownerSlug: string;
   slug: string;
@@ -44,6 +54,8 @@ export interface CreateDatasetRequest {
   subtitle?: string | undefined;
   description?: string | undefined;
   categoryIds?: string[] | undefined;
+  /** Nested folders of uploaded files, next to `files` (the top level). */
+  directories?: DatasetDirectory[] | undefined;
 }
 
 export interface CreateDatasetVersionRequest {
@@ -53,6 +65,8 @@ export interface CreateDatasetVersionRequest {
   subtitle?: string | undefined;
   description?: string | undefined;
   categoryIds?: string[] | undefined;
+  /** Nested folders of uploaded files, next to `files` (the top level). */
+  directories?: DatasetDirectory[] | undefined;
 }
 
 export interface CreateDatasetResult {
@@ -94,6 +108,18 @@ function fileBody(file: DatasetUploadFile): JsonObject {
   });
 }
 
+/** As the SDK serializes it: proto order, empty repeated fields left out like all others. */
+function directoryBody(dir: DatasetDirectory): JsonObject {
+  return wireBody(
+    {
+      name: dir.name,
+      directories: dir.directories?.map(directoryBody),
+      files: dir.files?.map(fileBody),
+    },
+    ['name'],
+  );
+}
+
 export class DatasetsApi {
   constructor(readonly http: KaggleHttp) {}
 
@@ -130,6 +156,7 @@ export class DatasetsApi {
         subtitle: request.subtitle,
         description: request.description,
         categoryIds: request.categoryIds,
+        directories: request.directories?.map(directoryBody),
       },
       ['ownerSlug', 'slug', 'title', 'licenseName', 'subtitle', 'description'],
     );
@@ -150,6 +177,7 @@ export class DatasetsApi {
         subtitle: request.subtitle,
         description: request.description,
         categoryIds: request.categoryIds,
+        directories: request.directories?.map(directoryBody),
       },
       ['versionNotes', 'subtitle', 'description'],
     );

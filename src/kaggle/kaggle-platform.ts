@@ -1,9 +1,11 @@
 // The `kaggle` platform: the Platform interface over Kaggle's public API (or a kaggle-run
 // server behind --endpoint). Thin on purpose: the client modules do the work.
 
-import { PlatformError } from '../errors.js';
-import { KaggleApiError } from './errors.js';
+import { InternalError, PlatformError, UsageError } from '../errors.js';
+import type { ImagePin } from '../job.js';
+import { KaggleApiError, PushRejectedError } from './errors.js';
 import type {
+  DatasetAccess,
   Platform,
   PushRequest,
   RemoteFile,
@@ -60,11 +62,8 @@ export class KaggleApiPlatform implements Platform {
 
   async push(request: PushRequest, signal?: AbortSignal): Promise<RunHandle> {
     if (request.inputs.length > 0) {
-      throw new PlatformError(
-        `the kaggle platform cannot ship ${request.inputs.length} input file(s) yet: dataset shipping is not available`,
-        {
-          hint: 'Ship the code inline in the kernel source (the default), or use the local platform.',
-        },
+      throw new InternalError(
+        'the kaggle platform takes no local input files: code and data ship as datasets',
       );
     }
     const client = await this.connect(signal);
@@ -83,13 +82,19 @@ export class KaggleApiPlatform implements Platform {
         language: 'python',
         kernelType: 'script',
         datasetDataSources: request.datasets,
+        competitionDataSources: request.competitions ?? [],
+        kernelDataSources: request.kernels ?? [],
+        modelDataSources: request.models ?? [],
         isPrivate: request.private,
         enableInternet: request.internet,
         ...acceleratorFields(request.accelerator),
+        ...imageFields(request.image),
         sessionTimeoutSeconds: request.timeoutSeconds,
       },
       { signal },
-    );
+    ).catch((error: unknown) => {
+      throw badSourcesError(error) ?? error;
+    });
     return {
       platform: 'kaggle',
       kernel: `${ref.owner}/${ref.slug}`,
@@ -97,6 +102,11 @@ export class KaggleApiPlatform implements Platform {
       nonce: request.nonce,
       url: result.url,
     };
+  }
+
+  async datasetAccess(signal?: AbortSignal): Promise<DatasetAccess> {
+    const client = await this.connect(signal);
+    return { owner: client.username, datasets: client.datasets, endpoint: this.options.endpoint };
   }
 
   async *watch(handle: RunHandle, signal?: AbortSignal): AsyncIterable<WatchEvent> {
@@ -197,6 +207,27 @@ export class KaggleApiPlatform implements Platform {
     }
     await client.kernels.downloadFile(url, dest, signal);
   }
+}
+
+function imageFields(image: ImagePin | undefined) {
+  if (image === undefined) return {};
+  return 'pinning' in image
+    ? { dockerImagePinningType: image.pinning }
+    : { dockerImage: image.image, dockerImagePinningType: 'original' as const };
+}
+
+/** Sources Kaggle could not find are the job's mistake (exit 2), each one named. */
+function badSourcesError(error: unknown): UsageError | undefined {
+  if (!(error instanceof PushRejectedError)) return undefined;
+  const { tags: _tags, ...sources } = error.invalid;
+  const bad = Object.entries(sources).filter(([, refs]) => refs.length > 0);
+  if (bad.length === 0) return undefined;
+  return new UsageError(
+    `Kaggle cannot attach ${bad.map(([what, refs]) => `${what} ${refs.join(', ')}`).join('; ')}`,
+    {
+      hint: 'check each name and version on Kaggle (and that your account can read it: private sources, competition rules accepted)',
+    },
+  );
 }
 
 function handleKey(handle: RunHandle): string {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeDeterministicZip } from './deterministic-zip.js';
+import { packFingerprint, rememberPack, reusePack } from './pack-cache.js';
 import { collectFiles, type ExcludedFile } from './select-files.js';
 
 export interface PackOptions {
@@ -12,6 +13,8 @@ export interface PackOptions {
   exclude: string[];
   /** Where the zip is written (replaced atomically). */
   outPath: string;
+  /** A folder of recent zips: an unchanged selection reuses one instead of packing again. */
+  cacheDir?: string | undefined;
 }
 
 export interface PackResult {
@@ -26,6 +29,8 @@ export interface PackResult {
   zipBytes: number;
   /** Files left out as secrets or bad symlinks, each with why. */
   excluded: ExcludedFile[];
+  /** The zip came from the cache (nothing was read or compressed). */
+  reused: boolean;
 }
 
 /** Packs a project's shippable files into a deterministic zip at `options.outPath`. */
@@ -40,10 +45,21 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
       hint: 'check .gitignore, .kaggleignore and exclude, or name the files to ship in include',
     });
   }
-  const { sha256, zipBytes } = await writeDeterministicZip(entries, zipPath);
+  const cacheDir = options.cacheDir;
+  const fingerprint = cacheDir === undefined ? '' : packFingerprint(entries);
+  const cached =
+    cacheDir === undefined ? undefined : await reusePack(cacheDir, fingerprint, zipPath);
+  let packed = cached;
+  if (packed === undefined) {
+    const { sha256, zipBytes } = await writeDeterministicZip(entries, zipPath);
+    packed = { codeHash: sha256, zipBytes };
+    if (cacheDir !== undefined) await rememberPack(cacheDir, fingerprint, zipPath, packed);
+  }
+  const { codeHash, zipBytes } = packed;
   return {
+    reused: cached !== undefined,
     zipPath,
-    codeHash: sha256,
+    codeHash,
     files: entries.map((e) => e.path),
     fileCount: entries.length,
     inputBytes: entries.reduce((sum, e) => sum + e.size, 0),

@@ -27,6 +27,8 @@ export interface PackEntry {
   source: string;
   size: number;
   executable: boolean;
+  /** What says the bytes are unchanged since the last pack (see pack-cache.ts). */
+  stamp: string;
 }
 
 export interface Selection {
@@ -121,7 +123,9 @@ async function followLink(realRoot: string, path: string, abs: string): Promise<
 function entryOf(path: string, source: string, stats: Stats): Outcome {
   // Only the owner's execute bit counts, as in git: umask never changes the result.
   const executable = (stats.mode & 0o100) !== 0;
-  return { kind: 'file', entry: { path, source, size: stats.size, executable } };
+  // ctime changes on every write and cannot be set back by tools that restore mtimes.
+  const stamp = `${stats.ino}:${stats.mtimeMs}:${stats.ctimeMs}`;
+  return { kind: 'file', entry: { path, source, size: stats.size, executable, stamp } };
 }
 
 async function classify(

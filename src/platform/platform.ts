@@ -2,7 +2,8 @@
 // so the runner does not know whether the kernel runs in a local sandbox or on Kaggle.
 
 import type { Accelerator } from '../accelerator.js';
-import type { PlatformName } from '../job.js';
+import type { ImagePin, PlatformName } from '../job.js';
+import type { DatasetsApi } from '../kaggle/datasets.js';
 
 export type RemoteStatus =
   'queued' | 'running' | 'complete' | 'error' | 'timeout' | 'cancelled' | 'unknown';
@@ -30,6 +31,20 @@ export interface PushRequest {
   private: boolean;
   /** Kaggle dataset refs attached as inputs. */
   datasets: string[];
+  /** Other Kaggle sources attached by name: competition slugs, model and kernel refs. */
+  competitions?: string[] | undefined;
+  models?: string[] | undefined;
+  kernels?: string[] | undefined;
+  /** Kaggle's docker image: pinning (original / latest) or a named image. */
+  image?: ImagePin | undefined;
+}
+
+/** Where a platform keeps datasets: the user who owns them and the API to make them. */
+export interface DatasetAccess {
+  owner: string;
+  datasets: DatasetsApi;
+  /** The API base, to keep shipping caches apart per endpoint. */
+  endpoint: string | undefined;
 }
 
 export interface RunHandle {
@@ -81,4 +96,6 @@ export interface Platform {
   cancel?(handle: RunHandle): Promise<void>;
   /** Frees what the platform keeps for a finished run (local sandboxes); optional. */
   release?(handle: RunHandle): Promise<void>;
+  /** Datasets for shipping code and data (Kaggle); absent where inputs are local files. */
+  datasetAccess?(signal?: AbortSignal): Promise<DatasetAccess>;
 }

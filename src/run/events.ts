@@ -20,6 +20,17 @@ export type RunEvent =
       excluded: ExcludedFile[];
     }
   | { type: 'warning'; message: string }
+  /** Code, data or env vars are on the platform as a dataset (uploaded now, or unchanged). */
+  | {
+      type: 'shipped';
+      what: 'code' | 'data' | 'env';
+      dataset: string;
+      version: number | null;
+      uploaded: boolean;
+      bytes: number;
+    }
+  /** The code goes as a git commit the kernel checks out. */
+  | { type: 'shipped-git'; url: string; commit: string; snapshot: boolean }
   | { type: 'pushed'; handle: RunHandle }
   /** `attach` took up a run that was pushed earlier. */
   | { type: 'attached'; runId: string; handle: RunHandle }

@@ -5,8 +5,11 @@ import type { RunRecord, RunStatus } from './record.js';
 /** Who is to blame when the harness stopped at `step`. */
 function blameFor(step: string): NonNullable<RunRecord['error']>['kind'] {
   if (step === 'program') return 'program';
-  // Bad settings or a notebook that cannot take its params: the job spec is wrong.
-  if (step === 'settings' || step === 'notebook') return 'usage';
+  // Bad settings, a notebook that cannot take its params, a secret or env file that is not
+  // there: the job spec (or the user's Kaggle setup) is wrong, not Kaggle.
+  if (step === 'settings' || step === 'notebook' || step === 'secrets' || step === 'env-file') {
+    return 'usage';
+  }
   return 'platform';
 }
 

@@ -24,6 +24,8 @@ export interface FinishContext {
   signal?: AbortSignal | undefined;
   /** Log events already in the store (a re-attach replays the log from its start). */
   skipLogEvents?: number;
+  /** Applied to every log line before it is saved or shown (env-file values -> ***). */
+  mask?: ((text: string) => string) | undefined;
   /** How often a terminal status that cannot be this run's is re-checked. */
   staleChecks?: number;
   staleDelayMs?: number;
@@ -50,8 +52,9 @@ async function* watchToEnd(ctx: FinishContext): AsyncGenerator<RunEvent, RemoteS
           skip -= 1;
           continue;
         }
-        await log.add(event.stream, event.text);
-        yield event;
+        const text = ctx.mask === undefined ? event.text : ctx.mask(event.text);
+        await log.add(event.stream, text);
+        yield { ...event, text };
         continue;
       }
       remote = event.status;

@@ -25,6 +25,7 @@ import { recordFailure } from './record-failure.js';
 import { attachRun, findRunInFlight } from './attach-run.js';
 import { lockRun } from '../store/run-lock.js';
 import { checkNotebookTakesParams } from './check-notebook.js';
+import { shipRun } from '../ship/ship-run.js';
 import { pushWhenFree } from './push-when-free.js';
 import type { RunRecord } from './record.js';
 
@@ -66,9 +67,20 @@ export interface RunOptions extends JobOverrides {
 
 const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
 
-/** Kaggle's kernel source limit is about 1 MiB; inline code must fit under it. */
-export const INLINE_SOURCE_LIMIT = 1024 * 1024;
-const CODE_INPUT_TARGET = 'kaggle-run-code/code.zip';
+export { INLINE_SOURCE_LIMIT } from '../ship/ship-run.js';
+
+/** Replaces each value with *** (longest first, so a value inside another goes too). */
+function maskerFor(values: string[]): ((text: string) => string) | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...new Set(values)].sort((a, b) => b.length - a.length);
+  return (text) => sorted.reduce((out, value) => out.split(value).join('***'), text);
+}
+
+/** What the record says of the docker image: the pinning, the image, or null (Kaggle's default). */
+function imageLabel(job: Job): string | null {
+  if (job.image === undefined) return null;
+  return 'pinning' in job.image ? job.image.pinning : job.image.image;
+}
 
 export function kernelSlugFor(job: Job): string {
   return `kaggle-run-${slugify(job.name)}`.slice(0, 50).replace(/-+$/, '');
@@ -169,6 +181,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       include: job.include,
       exclude: job.exclude,
       outPath: join(store.runDir(runId), 'code.zip'),
+      cacheDir: join(store.root, 'cache', 'pack'),
     });
     if (!pack.files.includes(job.entry)) {
       throw new UsageError(`the entry ${job.entry} is not among the packed files`, {
@@ -215,35 +228,48 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
         );
       }
     }
-    const settings = settingsForJob(job, {
+    const shipment = yield* shipRun({
+      job,
       runId,
-      nonce: record.nonce,
-      code: local ? { mode: 'file', path: CODE_INPUT_TARGET } : { mode: 'inline' },
-      strictAccelerator: !local,
-      batch: options.batchItems === undefined ? undefined : { items: options.batchItems },
+      runDir: store.runDir(runId),
+      pack,
+      platform,
+      storeRoot: store.root,
+      env,
+      signal: options.signal,
+      render: (code, envFile, codeZip) =>
+        renderHarness(
+          settingsForJob(job, {
+            runId,
+            nonce: record.nonce,
+            code,
+            strictAccelerator: !local,
+            envFile,
+            batch: options.batchItems === undefined ? undefined : { items: options.batchItems },
+          }),
+          codeZip,
+        ),
     });
-    const source = renderHarness(settings, local ? undefined : await readFile(pack.zipPath));
-    if (!local && Buffer.byteLength(source) > INLINE_SOURCE_LIMIT) {
-      throw new UsageError(
-        `the packed code makes a kernel source of ${(Buffer.byteLength(source) / 1048576).toFixed(1)} MiB, over Kaggle's ~1 MiB limit for inline code`,
-        {
-          hint: 'leave large files out with `exclude` / .kaggleignore, or ship the code as a dataset (`code: dataset`)',
-        },
-      );
-    }
+    record.shipping = shipment.shipping;
+    record.image = imageLabel(job);
+    await store.save(record);
 
     const request: PushRequest = {
       runId,
       nonce: record.nonce,
       slug: options.kernelSlug ?? kernelSlugFor(job),
       title: options.kernelSlug ?? kernelSlugFor(job),
-      source,
-      inputs: local ? [{ localPath: pack.zipPath, target: CODE_INPUT_TARGET }] : [],
+      source: shipment.source,
+      inputs: shipment.inputs,
       accelerator: job.accelerator,
       timeoutSeconds: job.timeoutSeconds,
       internet: job.internet,
       private: job.private,
-      datasets: job.datasets,
+      datasets: shipment.datasets,
+      competitions: job.competitions,
+      models: job.models,
+      kernels: job.kernels,
+      image: job.image,
     };
     await options.beforePush?.(options.signal);
     if (platform.prepare !== undefined) {
@@ -256,11 +282,16 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       });
       await store.save(record);
     }
-    handle = yield* pushWhenFree(platform, request, {
-      signal: options.signal,
-      queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
-      ...(options.sessionWait === undefined ? {} : { sleep: options.sessionWait }),
-    });
+    try {
+      handle = yield* pushWhenFree(platform, request, {
+        signal: options.signal,
+        queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
+        ...(options.sessionWait === undefined ? {} : { sleep: options.sessionWait }),
+      });
+    } finally {
+      // Env values stay on disk only until the platform has them (copied or uploaded).
+      await Promise.all(shipment.cleanup.map((path) => rm(path, { force: true })));
+    }
     Object.assign(record, {
       kernel: handle.kernel,
       kernelUrl: handle.url ?? null,
@@ -276,7 +307,14 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       return record;
     }
 
-    return yield* finishRun({ platform, handle, record, store, signal: options.signal });
+    return yield* finishRun({
+      platform,
+      handle,
+      record,
+      store,
+      signal: options.signal,
+      mask: maskerFor(shipment.maskValues),
+    });
   } catch (error) {
     throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });
   } finally {

@@ -1,5 +1,6 @@
 // Who may call the server. Accounts carry a legacy key (HTTP Basic user:key, as kaggle.json)
-// and/or an access token (Bearer, validated by the official CLI through IntrospectToken).
+// and/or an access token (Bearer, validated by the official CLI through IntrospectToken), and
+// optionally the user secrets their kernels read with kaggle_secrets (session-secrets.ts).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -13,7 +14,12 @@ export interface Account {
   key?: string | undefined;
   /** Access token, sent as `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** Kaggle user secrets by label: `UserSecretsClient().get_secret(label)` in a session. */
+  secrets?: Record<string, string> | undefined;
 }
+
+/** A secret's label: what `--secret NAME=VALUE` and the accounts file accept. */
+export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 const accountsSchema = z.array(
   z
@@ -21,11 +27,20 @@ const accountsSchema = z.array(
       username: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only'),
       key: z.string().min(1).optional(),
       token: z.string().min(1).optional(),
+      secrets: z
+        .record(
+          z.string().regex(SECRET_NAME, 'a secret name: letters, digits, "_", "." and "-"'),
+          z.string(),
+        )
+        .optional(),
     })
     .refine((a) => a.key !== undefined || a.token !== undefined, 'needs a "key" or a "token"'),
 );
 
-/** Reads `--accounts FILE`: `[{"username": "me", "key": "..."}, {"username": "t", "token": "..."}]`. */
+/**
+ * Reads `--accounts FILE`: `[{"username": "me", "key": "...", "secrets": {"HF_TOKEN": "..."}},
+ * {"username": "t", "token": "..."}]`. Problems are reported by path, never with a value.
+ */
 export async function loadAccounts(file: string): Promise<Account[]> {
   let parsed: unknown;
   try {
@@ -85,5 +100,10 @@ export class Authenticator {
   introspect(token: string): string | undefined {
     if (token === '') return undefined;
     return this.accounts.find((a) => a.token !== undefined && same(a.token, token))?.username;
+  }
+
+  /** The user secrets of `username` (none: an empty object). */
+  secretsOf(username: string): Readonly<Record<string, string>> {
+    return this.accounts.find((a) => a.username === username)?.secrets ?? {};
   }
 }

@@ -3,7 +3,7 @@
 // SIGTERM (or the given signal aborts). The CLI wiring (commander) lives in src/cli.
 
 import { UsageError } from '../errors.js';
-import { loadAccounts } from './auth.js';
+import { SECRET_NAME, accountsFromEnv, loadAccounts, type Account } from './auth.js';
 import { parseFaultSpec } from './faults.js';
 import type { ServerOptions } from './options.js';
 import { startServer } from './server.js';
@@ -28,6 +28,12 @@ export interface ServerCommandOptions {
   sessionTimeout?: string | number | undefined;
   /** --python P: interpreter for kernels (default KAGGLE_RUN_PYTHON, then python3). */
   python?: string | undefined;
+  /** --dataset-ready-delay S: seconds from a dataset version's creation to READY (default 1). */
+  datasetReadyDelay?: string | number | undefined;
+  /** --seed-dir D: read-only folder of competitions/ and models/ kernels may attach. */
+  seedDir?: string | undefined;
+  /** --secret NAME=VALUE (repeatable): a user secret of the first account. */
+  secret?: string[] | undefined;
 }
 
 export interface ServerCommandIo {
@@ -57,6 +63,39 @@ function number(
 
 const isWhole = (n: number) => Number.isInteger(n) && n >= 0;
 
+/** `--secret NAME=VALUE` flags as an object; the value is never repeated in an error. */
+function parseSecrets(flags: readonly string[]): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const name = eq < 0 ? flag : flag.slice(0, eq);
+    if (eq < 0 || !SECRET_NAME.test(name)) {
+      throw new UsageError(`invalid --secret ${JSON.stringify(name)}: use --secret NAME=VALUE`, {
+        hint: 'NAME: letters, digits, "_", "." and "-", starting with a letter or "_".',
+      });
+    }
+    secrets[name] = flag.slice(eq + 1);
+  }
+  return secrets;
+}
+
+/**
+ * The accounts with `--secret` values added to the first one (the only one, without
+ * --accounts): undefined when neither flag is given, so the server reads the environment.
+ */
+async function accountsWithSecrets(
+  flags: ServerCommandOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<Account[] | undefined> {
+  const loaded = flags.accounts === undefined ? undefined : await loadAccounts(flags.accounts);
+  if (flags.secret === undefined || flags.secret.length === 0) return loaded;
+  const secrets = parseSecrets(flags.secret);
+  const accounts = loaded ?? accountsFromEnv(env);
+  const [first, ...rest] = accounts;
+  if (first === undefined) return accounts; // startServer says that an account is missing
+  return [{ ...first, secrets: { ...first.secrets, ...secrets } }, ...rest];
+}
+
 /** Turns the flags into ServerOptions, reporting a bad flag as a UsageError. */
 export async function serverOptionsFromFlags(
   flags: ServerCommandOptions,
@@ -72,18 +111,26 @@ export async function serverOptionsFromFlags(
     (n) => Number.isInteger(n) && n >= 1,
     'use whole seconds >= 1',
   );
+  const readyDelay = number(
+    flags.datasetReadyDelay,
+    '--dataset-ready-delay',
+    (n) => n >= 0,
+    'use seconds >= 0',
+  );
   if (flags.faults !== undefined) parseFaultSpec(flags.faults); // fail early on a bad spec
   return {
     port,
     dataDir: flags.dataDir,
     faults: flags.faults,
     faultSeed,
-    accounts: flags.accounts === undefined ? undefined : await loadAccounts(flags.accounts),
+    accounts: await accountsWithSecrets(flags, env),
     env,
     gpuSessions,
     gpuQuotaHours: quotaHours,
     sessionTimeoutSeconds: sessionTimeout,
     python: flags.python,
+    datasetReadyDelayMs: readyDelay === undefined ? undefined : Math.round(readyDelay * 1000),
+    seedDir: flags.seedDir,
   };
 }
 

@@ -5,6 +5,7 @@ import type { DatasetStore } from './dataset-store.js';
 import type { FaultInjector, FaultKind } from './faults.js';
 import type { KernelStore } from './kernel-store.js';
 import type { ResolvedLimits } from './options.js';
+import type { SeededSources } from './seeded-sources.js';
 import type { SessionRunner } from './session-runner.js';
 import type { DatasetRegistry } from './sources.js';
 import type { ServerStats } from './stats.js';
@@ -17,6 +18,8 @@ export interface ServiceContext {
   datasets: DatasetRegistry;
   /** Datasets created through the API and the blob uploads feeding them. */
   datasetStore: DatasetStore;
+  /** Competitions and models seeded as folders (data folder, --seed-dir). */
+  seeded: SeededSources;
   faults: FaultInjector;
   stats: ServerStats;
   nowMs: () => number;

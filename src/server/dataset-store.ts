@@ -1,7 +1,8 @@
 // The server's datasets and the blob uploads that feed them, kept in the data folder:
 //
 //   <data>/datasets/<owner>/<slug>/dataset.json   metadata and every version's file list
-//   <data>/datasets/<owner>/<slug>/<N>/<file>     version N's files, as uploaded (a zip stays a zip)
+//   <data>/datasets/<owner>/<slug>/<N>/<path>     version N's files, as uploaded (a zip stays a zip),
+//                                                 at their folder path (CreateDataset `directories`)
 //   <data>/uploads/<upload id>.part               a blob's bytes while (and after) it arrives
 //
 // Blob upload sessions live in memory only: after a restart their URLs answer 404, which a
@@ -9,11 +10,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { DatasetRegistry } from './sources.js';
 
 export interface DatasetFileRecord {
+  /** Path inside the version, `/`-separated: `data.csv` or `sub/dir/file.csv`. */
   name: string;
   size: number;
 }
@@ -54,6 +56,12 @@ export interface BlobUpload {
   lock: Promise<void>;
 }
 
+/** A complete blob and where it goes in the version (`sub/dir/name`, checked by the caller). */
+export interface PlacedBlob {
+  blob: BlobUpload;
+  path: string;
+}
+
 /** How long an upload URL stays valid; GCS keeps resumable sessions a week. */
 export const UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -68,10 +76,15 @@ export class DatasetStore implements DatasetRegistry {
     readonly dataDir: string,
     /** Time from a version's creation to READY. */
     readonly readyDelayMs: number,
+    private readonly now: () => number,
   ) {}
 
-  static async open(dataDir: string, readyDelayMs: number): Promise<DatasetStore> {
-    const store = new DatasetStore(dataDir, readyDelayMs);
+  static async open(
+    dataDir: string,
+    readyDelayMs: number,
+    now: () => number = Date.now,
+  ): Promise<DatasetStore> {
+    const store = new DatasetStore(dataDir, readyDelayMs, now);
     await rm(join(dataDir, 'uploads'), { recursive: true, force: true });
     await mkdir(join(dataDir, 'uploads'), { recursive: true });
     const root = join(dataDir, 'datasets');
@@ -108,6 +121,15 @@ export class DatasetStore implements DatasetRegistry {
     return record;
   }
 
+  /**
+   * The folder a kernel attaching `owner/slug[/version]` gets. As on Kaggle, a kernel only
+   * ever sees processed (READY) versions: without a version it gets the newest READY one, so
+   * a push made while a new version is still processing attaches the previous version (stale
+   * data, which is why a client waits for READY before pushing). A named version that is not
+   * READY yet is refused like an unknown one (reported in invalidDatasetSources): Kaggle does
+   * not queue a kernel until a version is processed, and a client that names a version has
+   * waited for it. No READY version at all: refused too.
+   */
   lookup(
     owner: string,
     slug: string,
@@ -116,18 +138,24 @@ export class DatasetStore implements DatasetRegistry {
   ): string | undefined {
     const record = this.readable(owner, slug, user);
     if (record === undefined) return undefined;
+    const nowMs = this.now();
     const found =
       version === undefined
-        ? record.versions.at(-1)
-        : record.versions.find((v) => v.number === version);
+        ? record.versions.findLast((v) => this.isReady(v, nowMs))
+        : record.versions.find((v) => v.number === version && this.isReady(v, nowMs));
     return found === undefined ? undefined : this.versionDir(record, found.number);
   }
 
-  /** READY once the latest version is `readyDelayMs` old; before that the blobs are "received". */
+  /** A version is READY `readyDelayMs` after its creation; before that it is "processing". */
+  isReady(version: DatasetVersionRecord, nowMs: number): boolean {
+    return nowMs - version.createdAtMs >= this.readyDelayMs;
+  }
+
+  /** The latest version's status: READY, else BLOBS_RECEIVED while it is processed. */
   status(record: DatasetRecord, nowMs: number): string {
     const latest = record.versions.at(-1);
     if (latest === undefined) return 'NOT_YET_PERSISTED';
-    return nowMs - latest.createdAtMs >= this.readyDelayMs ? 'READY' : 'BLOBS_RECEIVED';
+    return this.isReady(latest, nowMs) ? 'READY' : 'BLOBS_RECEIVED';
   }
 
   async startUpload(
@@ -187,7 +215,7 @@ export class DatasetStore implements DatasetRegistry {
   async addVersion(
     ref: { owner: string; slug: string },
     create: Omit<DatasetRecord, 'owner' | 'slug' | 'versions' | 'createdAt'> | undefined,
-    blobs: BlobUpload[],
+    files: PlacedBlob[],
     versionNotes: string,
     nowMs: number,
   ): Promise<DatasetRecord> {
@@ -206,8 +234,10 @@ export class DatasetStore implements DatasetRegistry {
     const number = (record.versions.at(-1)?.number ?? 0) + 1;
     const dir = this.versionDir(record, number);
     await mkdir(dir, { recursive: true });
-    for (const blob of blobs) {
-      await rename(blob.partPath, join(dir, blob.name));
+    for (const { blob, path } of files) {
+      const target = join(dir, ...path.split('/'));
+      await mkdir(dirname(target), { recursive: true });
+      await rename(blob.partPath, target);
       this.uploads.delete(blob.uploadId);
       this.byToken.delete(blob.token);
     }
@@ -216,7 +246,7 @@ export class DatasetStore implements DatasetRegistry {
       createdAt: now,
       createdAtMs: nowMs,
       versionNotes,
-      files: blobs.map((b) => ({ name: b.name, size: b.contentLength })),
+      files: files.map((f) => ({ name: f.path, size: f.blob.contentLength })),
     });
     this.datasets.set(`${record.owner}/${record.slug}`, record);
     await writeJsonAtomic(join(this.folder(record.owner, record.slug), 'dataset.json'), record);

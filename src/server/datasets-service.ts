@@ -1,11 +1,13 @@
 // blobs.BlobApiService and datasets.DatasetApiService: StartBlobUpload, CreateDataset,
-// CreateDatasetVersion, GetDatasetStatus, ListDatasetFiles (protocol.md 3.10-3.13). Creates
+// CreateDatasetVersion, GetDatasetStatus, ListDatasetFiles (protocol.md 3.10-3.13). A version's
+// files come from `files[]` (top level) and `directories[]` (nested folders of blobs), and are
+// listed by their path (`sub/dir/file.csv`), as Kaggle lists the files of a dataset. Creates
 // answer refusals in a 200 body (`error`), as Kaggle does; lookups of a dataset the caller
 // cannot see are a 404, which the official CLI's "already exists?" pre-check relies on.
 
 import { z } from 'zod';
 import type { RpcHandler, ServiceContext } from './context.js';
-import type { BlobUpload } from './dataset-store.js';
+import type { BlobUpload, PlacedBlob } from './dataset-store.js';
 import { HttpError, parseBody } from './http-util.js';
 import { requireUser } from './kernel-access.js';
 import { pageSize } from './paging.js';
@@ -40,6 +42,53 @@ const startBlobUpload: RpcHandler = async (ctx, call) => {
 
 const fileSchema = z.object({ token: z.string(), description: z.string().nullish() }).loose();
 
+/** ApiUploadDirectoryInfo: a folder of the version, with its files and sub-folders. */
+interface DirectorySpec {
+  name: string;
+  directories?: DirectorySpec[] | null | undefined;
+  files?: z.infer<typeof fileSchema>[] | null | undefined;
+}
+
+const directorySchema: z.ZodType<DirectorySpec> = z.lazy(() =>
+  z
+    .object({
+      name: z.string(),
+      directories: z.array(directorySchema).nullish(),
+      files: z.array(fileSchema).nullish(),
+    })
+    .loose(),
+);
+
+/** A folder name inside a dataset: one plain segment, nothing hidden. */
+function validFolder(name: string): boolean {
+  return FILE_NAME.test(name) && !name.startsWith('.');
+}
+
+/** Every file of `files` and `directories` with its path in the version; or the refusal. */
+function placeFiles(
+  files: { token: string }[],
+  directories: DirectorySpec[],
+  prefix = '',
+  depth = 0,
+): { token: string; folder: string }[] | string {
+  if (depth > 32) return 'The directories are nested too deeply (more than 32 levels).';
+  const placed = files.map((f) => ({ token: f.token, folder: prefix }));
+  for (const dir of directories) {
+    if (!validFolder(dir.name)) {
+      return `Invalid directory name "${dir.name}": a plain folder name is expected.`;
+    }
+    const inner = placeFiles(
+      dir.files ?? [],
+      dir.directories ?? [],
+      `${prefix}${dir.name}/`,
+      depth + 1,
+    );
+    if (typeof inner === 'string') return inner;
+    placed.push(...inner);
+  }
+  return placed;
+}
+
 const createSchema = z.object({
   ownerSlug: z.string().nullish(),
   slug: z.string().nullish(),
@@ -50,28 +99,43 @@ const createSchema = z.object({
   subtitle: z.string().nullish(),
   description: z.string().nullish(),
   categoryIds: z.array(z.string()).nullish(),
+  directories: z.array(directorySchema).nullish(),
 });
 
-/** The complete blobs of `user` named by `files`, or the refusal to answer. */
+/** The complete blobs of `user` named by `files` and `directories`, or the refusal to answer. */
 function blobsFor(
   ctx: ServiceContext,
   user: string,
   files: { token: string }[],
-): BlobUpload[] | string {
-  if (files.length === 0) return 'A dataset version needs at least one file.';
-  const blobs: BlobUpload[] = [];
-  const names = new Set<string>();
-  for (const { token } of files) {
+  directories: DirectorySpec[],
+): PlacedBlob[] | string {
+  const wanted = placeFiles(files, directories);
+  if (typeof wanted === 'string') return wanted;
+  if (wanted.length === 0) return 'A dataset version needs at least one file.';
+  const placed: PlacedBlob[] = [];
+  const paths = new Set<string>();
+  const used = new Set<BlobUpload>();
+  for (const { token, folder } of wanted) {
     const blob = ctx.datasetStore.uploadByToken(token);
     if (blob === undefined || blob.owner !== user) return `Unknown blob token "${token}".`;
     if (blob.received < blob.contentLength) {
       return `The upload of ${blob.name} is incomplete (${blob.received} of ${blob.contentLength} bytes).`;
     }
-    if (names.has(blob.name)) return `Two files are named ${blob.name}.`;
-    names.add(blob.name);
-    blobs.push(blob);
+    const path = folder + blob.name;
+    if (used.has(blob)) return `The blob of ${path} is named twice.`;
+    // A file and a folder of the same name cannot both exist either.
+    if (paths.has(path)) return `Two files are named ${path}.`;
+    if (paths.has(`${path}/`)) return `${path} is both a file and a folder.`;
+    for (let cut = path.indexOf('/'); cut >= 0; cut = path.indexOf('/', cut + 1)) {
+      if (paths.has(path.slice(0, cut)))
+        return `${path.slice(0, cut)} is both a file and a folder.`;
+      paths.add(`${path.slice(0, cut)}/`);
+    }
+    paths.add(path);
+    used.add(blob);
+    placed.push({ blob, path });
   }
-  return blobs;
+  return placed;
 }
 
 const createDataset: RpcHandler = async (ctx, call) => {
@@ -87,7 +151,7 @@ const createDataset: RpcHandler = async (ctx, call) => {
   if (ctx.datasetStore.get(owner, slug) !== undefined) {
     return refuse(`The requested slug ${owner}/${slug} is already in use.`);
   }
-  const blobs = blobsFor(ctx, user, req.files ?? []);
+  const blobs = blobsFor(ctx, user, req.files ?? [], req.directories ?? []);
   if (typeof blobs === 'string') return refuse(blobs);
   const record = await ctx.datasetStore.addVersion(
     { owner, slug },
@@ -119,6 +183,7 @@ const versionSchema = z.object({
       versionNotes: z.string().nullish(),
       deleteOldVersions: z.boolean().nullish(),
       files: z.array(fileSchema).nullish(),
+      directories: z.array(directorySchema).nullish(),
     })
     .loose()
     .nullish(),
@@ -144,7 +209,7 @@ const createDatasetVersion: RpcHandler = async (ctx, call) => {
   if (record.owner !== user) {
     throw new HttpError(403, `Permission denied: ${record.owner}/${record.slug} is not yours.`);
   }
-  const blobs = blobsFor(ctx, user, req.body?.files ?? []);
+  const blobs = blobsFor(ctx, user, req.body?.files ?? [], req.body?.directories ?? []);
   if (typeof blobs === 'string') return { status: 'Error', error: blobs, invalidTags: [] };
   await ctx.datasetStore.addVersion(
     record,
@@ -200,7 +265,7 @@ const listDatasetFiles: RpcHandler = (ctx, call) => {
       ownerRef: record.owner,
       name: f.name,
       creationDate: version.createdAt,
-      fileType: /\.([^.]+)$/.exec(f.name)?.[1] ?? '',
+      fileType: /\.([^./]+)$/.exec(f.name)?.[1] ?? '',
       totalBytes: f.size,
       columns: [],
     })),

@@ -34,8 +34,16 @@ export interface ServerOptions {
   maxSourceBytes?: number | undefined;
   /** How long a signed output file URL stays valid; default 3600 s. */
   urlTtlSeconds?: number | undefined;
-  /** How long a new dataset version stays BLOBS_RECEIVED before READY; default 1000 ms. */
+  /**
+   * How long a new dataset version stays BLOBS_RECEIVED before READY; default 1000 ms. Until
+   * then kernels attaching the dataset get its previous READY version (dataset-store.ts).
+   */
   datasetReadyDelayMs?: number | undefined;
+  /**
+   * A read-only folder of seeded competitions and models, laid out as in the data folder
+   * (`competitions/<slug>/`, `models/<owner>/<model>/<framework>/<variation>/<version>/`).
+   */
+  seedDir?: string | undefined;
   /** Python interpreter for kernels; default the executor's (KAGGLE_RUN_PYTHON, then python3). */
   python?: string | undefined;
   /** Sandbox mode for kernels (see the executor); default `auto`. */

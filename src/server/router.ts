@@ -3,6 +3,7 @@
 
 import type { RpcHandler } from './context.js';
 import { datasetRpcTable } from './datasets-service.js';
+import { datasetViewRpcTable } from './dataset-view.js';
 import { rpcTable } from './kernels-service.js';
 
 export type Route =
@@ -66,7 +67,10 @@ export function matchRoute(method: string, rawPath: string): Route {
   if (rpc !== null) {
     const service = rpc[1] ?? '';
     const name = rpc[2] ?? '';
-    const handler = rpcTable[service]?.[name] ?? datasetRpcTable[service]?.[name];
+    const handler =
+      rpcTable[service]?.[name] ??
+      datasetRpcTable[service]?.[name] ??
+      datasetViewRpcTable[service]?.[name];
     if (handler === undefined) {
       return { kind: 'error', status: 404, message: `Unknown method ${service}/${name}.` };
     }

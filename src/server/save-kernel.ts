@@ -167,7 +167,11 @@ export const saveKernel: RpcHandler = async (ctx, call) => {
     );
   }
 
-  const sources = await resolveSources(req, user, { store: ctx.store, datasets: ctx.datasets });
+  const sources = await resolveSources(req, user, {
+    store: ctx.store,
+    datasets: ctx.datasets,
+    seeded: ctx.seeded,
+  });
   if (hasInvalidSources(sources)) {
     const { inputs: _inputs, ...invalid } = sources;
     const named = Object.values(invalid).flat().join(', ');
@@ -254,6 +258,8 @@ export const saveKernel: RpcHandler = async (ctx, call) => {
     version,
     source: text,
     inputs: sources.inputs,
+    // The account's user secrets, for kaggle_secrets in the session (session-secrets.ts).
+    secrets: ctx.auth.secretsOf(user),
     queueDelayMs,
   });
   return {

@@ -22,6 +22,7 @@ import { serveLogStream } from './log-stream.js';
 import { resolveLimits, type ServerOptions } from './options.js';
 import { matchRoute, type Route } from './router.js';
 import { SessionRunner } from './session-runner.js';
+import { SeededSources } from './seeded-sources.js';
 import { MapDatasetRegistry, type DatasetRegistry } from './sources.js';
 import { ServerStats, type StatsSnapshot } from './stats.js';
 
@@ -71,7 +72,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const faults = new FaultInjector(options.faults, options.faultSeed);
   const stats = new ServerStats();
   const datasets = new MapDatasetRegistry();
-  const datasetStore = await DatasetStore.open(dataDir, options.datasetReadyDelayMs ?? 1000);
+  const datasetStore = await DatasetStore.open(dataDir, options.datasetReadyDelayMs ?? 1000, nowMs);
   // Test folders first, then the datasets created through the API.
   const registry: DatasetRegistry = {
     lookup: (owner, slug, version, user) =>
@@ -100,6 +101,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     limits,
     datasets: registry,
     datasetStore,
+    seeded: new SeededSources(
+      dataDir,
+      options.seedDir === undefined ? undefined : resolve(options.seedDir),
+    ),
     faults,
     stats,
     nowMs,

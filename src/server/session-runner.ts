@@ -23,6 +23,7 @@ import {
   type VersionRecord,
 } from './kernel-store.js';
 import { formatPersistedLog } from './log-format.js';
+import { removeSessionSecrets, writeSessionSecrets } from './session-secrets.js';
 
 export interface LiveSession {
   readonly kernel: KernelRecord;
@@ -47,6 +48,8 @@ export interface SessionStart {
   inputs: { localPath: string; target: string }[];
   /** Extra time the version stays QUEUED (the `queue` fault). */
   queueDelayMs: number;
+  /** The account's user secrets, for kaggle_secrets in the session (none: an empty module). */
+  secrets?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface SessionRunnerDeps {
@@ -174,6 +177,12 @@ export class SessionRunner {
         persistent: true,
         env: {
           ...interpreter?.env,
+          // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
+          ...(await writeSessionSecrets(
+            store.versionDir(kernel, version.number),
+            request.secrets ?? {},
+            interpreter?.env,
+          )),
           // As in a Kaggle batch session ("Save & Run All").
           KAGGLE_KERNEL_RUN_TYPE: 'Batch',
           // The server emulates every machine shape on this machine's hardware: the harness
@@ -265,7 +274,10 @@ export class SessionRunner {
         version.status = 'ERROR';
         version.failureMessage = `kaggle-run server: ${errorMessage(error)}`;
       })
-      .finally(() => this.live.delete(key));
+      .finally(() => {
+        this.live.delete(key);
+        return removeSessionSecrets(store.versionDir(kernel, version.number));
+      });
 
     const session: LiveSession = {
       kernel,

@@ -1,9 +1,12 @@
 // Data sources named by a push, resolved to files placed under the session's input/ folder,
 // as Kaggle mounts them at /kaggle/input/<slug>/. A ref the server does not know is reported
 // back in the push response (invalidDatasetSources, ...), and nothing is created.
+// Competitions mount at input/<slug>/, models at input/<model>/<framework>/<variation>/<version>/
+// (seeded-sources.ts), as Kaggle mounts them.
 
 import { listRegularFiles } from '../platform/local/list-files.js';
 import type { KernelStore } from './kernel-store.js';
+import { parseModelRef, type SeededSources } from './seeded-sources.js';
 
 /** Datasets the server can attach: the dataset store (dataset-store.ts) and test folders. */
 export interface DatasetRegistry {
@@ -64,14 +67,14 @@ async function filesOf(folder: string, target: string) {
 export async function resolveSources(
   request: SourceRequest,
   user: string,
-  deps: { store: KernelStore; datasets: DatasetRegistry },
+  deps: { store: KernelStore; datasets: DatasetRegistry; seeded?: SeededSources | undefined },
 ): Promise<ResolvedSources> {
   const resolved: ResolvedSources = {
     inputs: [],
     invalidDatasetSources: [],
     invalidKernelSources: [],
-    invalidCompetitionSources: [...request.competitionDataSources],
-    invalidModelSources: [...request.modelDataSources],
+    invalidCompetitionSources: [],
+    invalidModelSources: [],
   };
   for (const ref of request.datasetDataSources) {
     const parsed = parseRef(ref);
@@ -93,6 +96,20 @@ export async function resolveSources(
     else {
       const folder = deps.store.workingDir(kernel, version.number);
       resolved.inputs.push(...(await filesOf(folder, kernel.slug)));
+    }
+  }
+  for (const slug of request.competitionDataSources) {
+    const folder = await deps.seeded?.competition(slug);
+    if (folder === undefined) resolved.invalidCompetitionSources.push(slug);
+    else resolved.inputs.push(...(await filesOf(folder, slug)));
+  }
+  for (const ref of request.modelDataSources) {
+    const parsed = parseModelRef(ref);
+    const found = parsed && (await deps.seeded?.model(parsed));
+    if (parsed === undefined || found === undefined) resolved.invalidModelSources.push(ref);
+    else {
+      const target = `${parsed.model}/${parsed.framework}/${parsed.variation}/${found.version}`;
+      resolved.inputs.push(...(await filesOf(found.folder, target)));
     }
   }
   return resolved;

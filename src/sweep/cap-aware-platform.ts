@@ -29,5 +29,6 @@ export function capAwarePlatform(
   if (inner.latestVersion !== undefined) wrapped.latestVersion = inner.latestVersion.bind(inner);
   if (inner.cancel !== undefined) wrapped.cancel = inner.cancel.bind(inner);
   if (inner.release !== undefined) wrapped.release = inner.release.bind(inner);
+  if (inner.datasetAccess !== undefined) wrapped.datasetAccess = inner.datasetAccess.bind(inner);
   return wrapped;
 }

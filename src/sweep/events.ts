@@ -1,6 +1,7 @@
 // The typed events of a sweep: each point's own run events, wrapped with the point they
 // belong to, plus the sweep's start, its points' starts and ends, and its end.
 
+import type { BatchItemResult } from '../batch/merge-items.js';
 import type { RunEvent } from '../run/events.js';
 import type { RunRecord } from '../run/record.js';
 import type { SweepPoint, SweepRecord } from './sweep-store.js';
@@ -13,6 +14,8 @@ export interface SweepResult {
   records: (RunRecord | null)[];
   /** 0 when every point completed, else the worst point's exit code. */
   exitCode: number;
+  /** A batch: how each input item ended, in file order (also in `<outputDir>/items.jsonl`). */
+  items?: BatchItemResult[] | undefined;
 }
 
 export type SweepEvent =

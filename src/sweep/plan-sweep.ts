@@ -2,7 +2,8 @@
 // resolved once (every config problem reported before anything runs), the points are
 // expanded, and the budget is checked.
 
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { chunkKernelSlug, chunkLabel, isBatch, planBatch } from '../batch/plan-batch.js';
 import { locateProjectFile } from '../config/find-project-file.js';
 import { loadProjectSpec, readProjectSource } from '../config/load-spec.js';
 import type { JobOverrides } from '../config/overrides.js';
@@ -17,12 +18,16 @@ import { checkMaxHours } from './budget.js';
 import { parseSweepFlags, pointKernelSlug, pointLabel, sweepPoints } from './grid.js';
 import type { SweepRecord } from './sweep-store.js';
 
-/** Whether the project around `dir` declares a `sweep:` (not validated here). */
+/** Whether the project around `dir` declares a `sweep:` or a `batch:` (not validated here). */
 export async function projectHasSweep(dir: string): Promise<boolean> {
   const found = await locateProjectFile(resolve(dir));
   if (found === undefined) return false;
   const source = await readProjectSource(found).catch(() => undefined);
-  return source !== undefined && isRecord(source.data) && source.data.sweep !== undefined;
+  return (
+    source !== undefined &&
+    isRecord(source.data) &&
+    (source.data.sweep !== undefined || source.data.batch !== undefined)
+  );
 }
 
 /** 2 for Kaggle GPU/TPU (Kaggle's session cap), 8 for Kaggle CPU; locally 2, or 1 on a GPU. */
@@ -40,6 +45,9 @@ export interface PlanOptions {
   maxParallel?: number | undefined;
   maxHours?: number | undefined;
   outputDir?: string | undefined;
+  /** `--batch FILE` (absolute) and `--per-session K`, over the file's `batch:`. */
+  batchFile?: string | undefined;
+  perSession?: number | undefined;
 }
 
 export interface SweepPlan {
@@ -59,8 +67,23 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
           root: job.root,
           skipEntry: options.overrides.entry !== undefined,
         });
-  const points = sweepPoints(spec.sweep, parseSweepFlags(options.sweepFlags, job.params));
-  if (spec.sweep === undefined && options.sweepFlags.length === 0) {
+  const batchFlags = { batchFile: options.batchFile, perSession: options.perSession };
+  const batch = isBatch(job, batchFlags) ? await planBatch(job, batchFlags) : undefined;
+  if (batch !== undefined && (spec.sweep !== undefined || options.sweepFlags.length > 0)) {
+    throw new UsageError(`${job.name} has both a batch and a sweep; run one at a time`, {
+      hint: 'drop `sweep:` or --sweep to run the batch, or drop `batch:` / --batch to run the sweep',
+    });
+  }
+  if (batch === undefined && options.perSession !== undefined) {
+    throw new UsageError('--per-session is for a batch, and this job has none', {
+      hint: 'pass --batch FILE, or add `batch: {file: inputs.jsonl}` to kaggle-run.yaml',
+    });
+  }
+  const points =
+    batch === undefined
+      ? sweepPoints(spec.sweep, parseSweepFlags(options.sweepFlags, job.params))
+      : batch.chunks.map(() => ({}));
+  if (batch === undefined && spec.sweep === undefined && options.sweepFlags.length === 0) {
     throw new UsageError(`${job.name} declares no sweep`, {
       hint: 'add `sweep: {lr: [0.1, 0.01]}` to kaggle-run.yaml, or pass --sweep lr=0.1,0.01',
     });
@@ -75,9 +98,11 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
     throw new UsageError(`--max-parallel must be a whole number of at least 1, got ${maxParallel}`);
   }
   const store = new RunStore(job.root, options.env);
+  const sweepId = newRunId(`${slugify(job.name)}-${batch === undefined ? 'sweep' : 'batch'}`);
+  const outputDir = options.outputDir === undefined ? null : resolve(options.outputDir);
   const record: SweepRecord = {
     schemaVersion: 1,
-    sweepId: newRunId(`${slugify(job.name)}-sweep`),
+    sweepId,
     job: job.name,
     projectRoot: job.root,
     platform: job.platform,
@@ -86,18 +111,31 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
     maxParallel,
     metrics: spec.metrics ?? null,
     overrides: options.overrides,
-    outputDir: options.outputDir === undefined ? null : resolve(options.outputDir),
+    outputDir,
     createdAt: new Date().toISOString(),
     endedAt: null,
     points: points.map((params, index) => ({
       index,
-      label: pointLabel(params),
+      label: batch === undefined ? pointLabel(params) : chunkLabel(index),
       params,
-      kernelSlug: pointKernelSlug(job.name, params),
+      kernelSlug:
+        batch === undefined ? pointKernelSlug(job.name, params) : chunkKernelSlug(job.name, index),
       runId: null,
       status: 'pending',
       exitCode: null,
+      ...(batch === undefined ? {} : { items: batch.chunks[index] ?? [] }),
     })),
+    ...(batch === undefined
+      ? {}
+      : {
+          batch: {
+            file: batch.file,
+            perSession: batch.perSession,
+            idField: batch.idField,
+            itemCount: batch.items.length,
+            outputDir: outputDir ?? join(store.root, 'sweeps', sweepId, 'outputs'),
+          },
+        }),
   };
   return { job, warnings, store, record };
 }

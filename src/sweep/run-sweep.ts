@@ -23,6 +23,8 @@ import { runJob } from '../run/run-job.js';
 import type { RunStore } from '../store/run-store.js';
 import { storeForDir } from '../store/store-for-dir.js';
 import { slugify } from '../util/slug.js';
+import { chunkRan, mergeBatch } from '../batch/merge-items.js';
+import type { BatchItem } from '../harness/settings.js';
 import { quotaWarning } from './budget.js';
 import { capAwarePlatform } from './cap-aware-platform.js';
 import type { SweepEvent, SweepResult } from './events.js';
@@ -53,6 +55,9 @@ export interface SweepOptions extends JobOverrides, CommonOptions {
   /** Each point's outputs go to `<outputDir>/point-<n>-<label>`. */
   outputDir?: string;
   forceNew?: boolean;
+  /** `--batch FILE` (absolute) and `--per-session K`: run the job as a batch. */
+  batchFile?: string;
+  perSession?: number;
 }
 
 export interface ResumeOptions extends CommonOptions {
@@ -87,6 +92,8 @@ export async function* runSweep(
     maxHours,
     outputDir,
     forceNew: _forceNew,
+    batchFile,
+    perSession,
     ...overrides
   } = options;
   const plan = await planSweep({
@@ -97,6 +104,8 @@ export async function* runSweep(
     maxParallel,
     maxHours,
     outputDir,
+    batchFile,
+    perSession,
   });
   for (const message of plan.warnings) yield { type: 'warning', message };
   const warnings: string[] = [];
@@ -173,6 +182,8 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
     if (resumed && (await isComplete(store, point))) {
       point.status = 'complete';
       point.exitCode = 0;
+    } else if (resumed && record.batch !== undefined && (await chunkRan(store, point))) {
+      // Every item of the chunk ran (some failed): it keeps its status and is not re-run.
     } else {
       toRun.push(point);
     }
@@ -289,9 +300,11 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
             ...signalOf(signal),
             pointParams: point.params,
             kernelSlug: point.kernelSlug,
+            sweepId: record.sweepId,
+            ...batchRunOptions(ctx.job, point),
             sessionWait: (ms, waitSignal) => slots.waitForFree(ms, waitSignal),
             beforePush: takeSlot,
-            ...(record.outputDir === null
+            ...(record.outputDir === null || record.batch !== undefined
               ? {}
               : {
                   outputDir: join(record.outputDir, `point-${point.index}-${slugify(point.label)}`),
@@ -369,14 +382,43 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
       p.runId === null ? null : store.load(p.runId).catch(() => null),
     ),
   );
+  const mergeWarnings: string[] = [];
+  const items =
+    record.batch === undefined
+      ? undefined
+      : await mergeBatch(record, store, (message) => mergeWarnings.push(message));
   const codes = record.points.map((p) => p.exitCode ?? 0);
   let exitCode = Math.max(0, ...codes);
   if (exitCode === 0 && record.points.some((p) => p.status !== 'complete')) {
     exitCode = signal?.aborted === true ? ExitCode.interrupted : ExitCode.platform;
   }
-  const result: SweepResult = { sweep: record, makespanSeconds, records, exitCode };
+  const result: SweepResult = {
+    sweep: record,
+    makespanSeconds,
+    records,
+    exitCode,
+    ...(items === undefined ? {} : { items }),
+  };
+  for (const message of mergeWarnings) yield { type: 'warning', message };
   yield { type: 'done', result };
   return result;
+}
+
+/**
+ * A batch chunk's run: the harness runs its items; output globs apply inside each item's
+ * folder; and it always pushes (chunks share code and params, so the in-flight twin check
+ * would take one chunk for another).
+ */
+function batchRunOptions(
+  job: Job,
+  point: SweepPoint,
+): { batchItems?: BatchItem[]; outputs?: string[]; forceNew?: boolean } {
+  if (point.items === undefined) return {};
+  return {
+    batchItems: point.items,
+    forceNew: true,
+    ...(job.outputs.length === 0 ? {} : { outputs: job.outputs.map((g) => `items/*/${g}`) }),
+  };
 }
 
 function signalOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { JobOverrides } from '../config/overrides.js';
 import { UsageError } from '../errors.js';
 import type { Accelerator } from '../accelerator.js';
+import type { BatchInfo } from '../batch/plan-batch.js';
+import type { BatchItem } from '../harness/settings.js';
 import type { Params, PlatformName } from '../job.js';
 import type { RunStatus } from '../run/record.js';
 import type { RunStore } from '../store/run-store.js';
@@ -27,6 +29,8 @@ export interface SweepPoint {
   runId: string | null;
   status: PointStatus;
   exitCode: number | null;
+  /** A batch chunk: the items this point's session runs, in order. */
+  items?: BatchItem[] | undefined;
 }
 
 export interface SweepRecord {
@@ -46,6 +50,8 @@ export interface SweepRecord {
   createdAt: string;
   endedAt: string | null;
   points: SweepPoint[];
+  /** Set when the sweep is a batch: its points are chunks of the inputs file's items. */
+  batch?: BatchInfo | undefined;
 }
 
 export class SweepStore {

@@ -74,7 +74,10 @@ void test('attach refuses runs that never reached Kaggle, local runs, and runs a
   const dir = await copyExample(t, 'hello');
   const env = await kaggleEnv(t);
   await writeFile(join(dir, 'big.bin'), randomBytes(1200 * 1024));
-  const refused = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], { env });
+  const refused = await runCli(
+    ['run', dir, '--kaggle', '--endpoint', server.url, '--code', 'inline'],
+    { env },
+  );
   assert.equal(refused.code, 2);
   const neverPushed = await runCli(['attach', 'last'], { cwd: dir, env });
   assert.equal(neverPushed.code, 2);

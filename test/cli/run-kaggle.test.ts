@@ -68,7 +68,7 @@ void test('a failing program on Kaggle exits 1 and partial outputs come back', a
   );
 });
 
-void test('a push rejected in a 200 body exits 3 with the server message', async (t) => {
+void test('a source Kaggle cannot attach (reported in a 200 body) exits 2 naming it', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
   await writeFile(
@@ -78,8 +78,8 @@ void test('a push rejected in a 200 body exits 3 with the server message', async
   const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], {
     env: await kaggleEnv(t),
   });
-  assert.equal(result.code, 3, result.stderr);
-  assert.match(result.stderr, /nobody\/no-such-data/);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /cannot attach datasets nobody\/no-such-data/);
 });
 
 void test('missing credentials: exit 2 and the message says where to put them', async (t) => {
@@ -150,14 +150,15 @@ void test('--detach returns after the push; logs -f follows the run from Kaggle 
   assert.match(local.stderr, /--detach needs a remote platform/);
 });
 
-void test('code over the inline source limit is refused before any push, naming the dataset mode', async (t) => {
+void test('--code inline over the source limit is refused before any push, naming the dataset mode', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
   const { randomBytes } = await import('node:crypto');
   await writeFile(join(dir, 'weights.bin'), randomBytes(1200 * 1024));
-  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], {
-    env: await kaggleEnv(t),
-  });
+  const result = await runCli(
+    ['run', dir, '--kaggle', '--endpoint', server.url, '--code', 'inline'],
+    { env: await kaggleEnv(t) },
+  );
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /over Kaggle's ~1 MiB limit/);
   assert.match(result.stderr, /code: dataset/);

@@ -6,42 +6,19 @@ import { InternalError, UsageError } from '../../src/errors.js';
 import { harnessSource, renderHarness, settingsForJob } from '../../src/harness/render.js';
 import { argNames, isPythonIdentifier } from '../../src/harness/settings.js';
 import type { Job } from '../../src/job.js';
+import { testJob } from '../helpers/job.js';
 import { packageRoot, packageVersion } from '../../src/util/package-root.js';
 import { baseSettings } from './helpers.js';
 
 function job(overrides: Partial<Job> = {}): Job {
-  return {
-    name: 'hello',
-    root: '/tmp/project',
-    configFile: undefined,
-    entry: 'train.py',
-    kind: 'script',
+  return testJob({
     args: ['--epochs', '${epochs}'],
     params: { epochs: 3, message: "'; import os #" },
-    profile: undefined,
     accelerator: 't4x2',
     requirements: { file: 'requirements.txt' },
-    include: [],
-    exclude: [],
-    outputs: [],
-    timeoutSeconds: 600,
-    datasets: [],
     internet: false,
-    private: true,
-    platform: 'kaggle',
-    endpoint: undefined,
-    python: undefined,
-    code: 'auto',
-    git: { remote: 'origin', tokenSecret: undefined, commit: false },
-    data: [],
-    competitions: [],
-    models: [],
-    kernels: [],
-    secrets: [],
-    envFile: undefined,
-    image: undefined,
     ...overrides,
-  };
+  });
 }
 
 void test('settingsForJob maps a Job onto version-1 settings', () => {

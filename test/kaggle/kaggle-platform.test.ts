@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PlatformError } from '../../src/errors.js';
+import { InternalError } from '../../src/errors.js';
 import { KaggleApiError } from '../../src/kaggle/errors.js';
 import { KaggleApiPlatform } from '../../src/kaggle/kaggle-platform.js';
 import type { KaggleApiPlatformOptions } from '../../src/kaggle/kaggle-platform.js';
@@ -112,11 +112,11 @@ void test('push: SaveKernel for the authenticated owner with every field; the ha
   );
 });
 
-void test('push refuses input files (dataset shipping is not there yet) before any request', async () => {
+void test('push refuses local input files (code and data ship as datasets) before any request', async () => {
   await withPlatform({}, {}, async (platform, server) => {
     await assert.rejects(
       platform.push({ ...request, inputs: [{ localPath: '/x', target: 'x' }] }),
-      (e: unknown) => e instanceof PlatformError && /dataset shipping/.test(e.message),
+      (e: unknown) => e instanceof InternalError && /ship as datasets/.test(e.message),
     );
     assert.equal(server.requests.length, 0);
   });

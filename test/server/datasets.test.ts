@@ -1,12 +1,15 @@
 // The server's dataset side with raw HTTP: the resumable upload protocol, auth, persistence
-// across a restart, and datasets mounted under input/<slug>/ for kernels that name them.
+// across a restart, nested directories, and datasets mounted under input/<slug>/ for kernels
+// that name them (READY versions only).
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  LIST_INPUT,
   ME,
   OTHER,
   basic,
+  kernelStdout,
   listAllOutput,
   push,
   rpc,
@@ -146,7 +149,7 @@ void test('datasets survive a restart and stay private to their owner', async (t
 });
 
 void test('a kernel naming a dataset sees its latest files under input/<slug>/', async (t) => {
-  const server = await startTestServer(t);
+  const server = await startTestServer(t, { datasetReadyDelayMs: 0 });
   await createDataset(server, 'my-inputs', { 'data.csv': 'old\n' });
   // The second version replaces the first: the kernel must see this one.
   const started = await rpc(
@@ -192,4 +195,195 @@ void test('a kernel naming a dataset sees its latest files under input/<slug>/',
   assert.equal(refused.status, 200);
   assert.deepEqual(refused.body.invalidDatasetSources, ['me/no-such-data', 'other/theirs']);
   assert.match(refused.body.error as string, /me\/no-such-data/);
+});
+
+/** Uploads `content` as blob `name`; its token. */
+async function upload(server: { url: string }, name: string, content: string): Promise<string> {
+  const started = await rpc(
+    server,
+    'StartBlobUpload',
+    { type: 'DATASET', name, contentLength: Buffer.byteLength(content) },
+    blobs,
+  );
+  assert.equal((await put(started.body.createUrl as string, content)).status, 200);
+  return started.body.token as string;
+}
+
+void test('directories place files at their folder paths, listed and mounted there', async (t) => {
+  const server = await startTestServer(t, { datasetReadyDelayMs: 0 });
+  const created = await rpc(
+    server,
+    'CreateDataset',
+    {
+      ownerSlug: 'me',
+      slug: 'nested',
+      title: 'nested',
+      isPrivate: true,
+      files: [{ token: await upload(server, 'top.txt', 'top') }],
+      directories: [
+        {
+          name: 'sub',
+          files: [{ token: await upload(server, 'a.txt', 'a') }],
+          directories: [{ name: 'dir', files: [{ token: await upload(server, 'b.csv', 'b') }] }],
+        },
+        // The same blob name in another folder is another file.
+        { name: 'other', files: [{ token: await upload(server, 'a.txt', 'other a') }] },
+      ],
+    },
+    datasets,
+  );
+  assert.equal(created.body.status, 'Ok', JSON.stringify(created.body));
+  const listed = await rpc(
+    server,
+    'ListDatasetFiles',
+    { ownerSlug: 'me', datasetSlug: 'nested', pageSize: 20 },
+    datasets,
+  );
+  const files = listed.body.datasetFiles as Record<string, unknown>[];
+  assert.deepEqual(
+    files.map((f) => [f.name, f.fileType, f.totalBytes]),
+    [
+      ['top.txt', 'txt', 3],
+      ['sub/a.txt', 'txt', 1],
+      ['sub/dir/b.csv', 'csv', 1],
+      ['other/a.txt', 'txt', 7],
+    ],
+  );
+
+  // A version made of directories only.
+  const version = await rpc(
+    server,
+    'CreateDatasetVersion',
+    {
+      ownerSlug: 'me',
+      datasetSlug: 'nested',
+      body: {
+        directories: [
+          {
+            name: 'v2',
+            directories: [{ name: 'deep', files: [{ token: await upload(server, 'c.txt', 'c') }] }],
+          },
+        ],
+      },
+    },
+    datasets,
+  );
+  assert.equal(version.body.status, 'Ok', JSON.stringify(version.body));
+  await push(
+    server,
+    scriptPush('lists-nested', LIST_INPUT, { datasetDataSources: ['me/nested/1', 'me/nested'] }),
+  );
+  assert.deepEqual(await waitForEnd(server, 'lists-nested'), { status: 'COMPLETE' });
+  // Both versions mount at input/nested/, as two versions of one dataset do on Kaggle.
+  assert.deepEqual((await kernelStdout(server, 'lists-nested')).trim().split('\n'), [
+    'nested/other/a.txt=other a',
+    'nested/sub/a.txt=a',
+    'nested/sub/dir/b.csv=b',
+    'nested/top.txt=top',
+    'nested/v2/deep/c.txt=c',
+  ]);
+
+  const refusals: [unknown, RegExp][] = [
+    [
+      [{ name: '..', files: [{ token: await upload(server, 'x.txt', 'x') }] }],
+      /Invalid directory name "\.\."/,
+    ],
+    [
+      [{ name: 'a/b', files: [{ token: await upload(server, 'x.txt', 'x') }] }],
+      /Invalid directory name/,
+    ],
+    [
+      [{ name: '.hidden', files: [{ token: await upload(server, 'x.txt', 'x') }] }],
+      /Invalid directory name/,
+    ],
+    [[{ name: 'empty' }], /at least one file/],
+    [
+      [
+        { name: 'd', files: [{ token: await upload(server, 'x.txt', 'x') }] },
+        { name: 'd', files: [{ token: await upload(server, 'x.txt', 'y') }] },
+      ],
+      /Two files are named d\/x\.txt/,
+    ],
+  ];
+  for (const [directories, error] of refusals) {
+    const refused = await rpc(
+      server,
+      'CreateDatasetVersion',
+      { ownerSlug: 'me', datasetSlug: 'nested', body: { directories } },
+      datasets,
+    );
+    assert.equal(refused.status, 200);
+    assert.match(refused.body.error as string, error);
+  }
+  const clash = await upload(server, 'sub', 'file named like a folder');
+  const both = await rpc(
+    server,
+    'CreateDatasetVersion',
+    {
+      ownerSlug: 'me',
+      datasetSlug: 'nested',
+      body: {
+        files: [{ token: clash }],
+        directories: [{ name: 'sub', files: [{ token: await upload(server, 'z.txt', 'z') }] }],
+      },
+    },
+    datasets,
+  );
+  assert.match(both.body.error as string, /sub is both a file and a folder/);
+});
+
+void test('kernels attach only READY versions: the previous one while the newest processes', async (t) => {
+  let clock = Date.now();
+  const server = await startTestServer(t, { datasetReadyDelayMs: 10_000, now: () => clock });
+  await createDataset(server, 'slow-data', { 'v.txt': 'one' });
+  const attach = (slug: string, ref: string) =>
+    rpc(server, 'SaveKernel', scriptPush(slug, LIST_INPUT, { datasetDataSources: [ref] }));
+
+  // No version is READY yet: there is nothing to attach.
+  const none = await attach('too-early', 'me/slow-data');
+  assert.deepEqual(none.body.invalidDatasetSources, ['me/slow-data']);
+
+  clock += 10_000;
+  const v2 = await rpc(
+    server,
+    'CreateDatasetVersion',
+    {
+      ownerSlug: 'me',
+      datasetSlug: 'slow-data',
+      body: { files: [{ token: await upload(server, 'v.txt', 'two') }] },
+    },
+    datasets,
+  );
+  assert.equal(v2.body.status, 'Ok');
+  const status = await rpc(
+    server,
+    'GetDatasetStatus',
+    { ownerSlug: 'me', datasetSlug: 'slow-data' },
+    datasets,
+  );
+  assert.equal(status.body.status, 'BLOBS_RECEIVED');
+
+  // Without a version: the newest READY one, i.e. stale data.
+  assert.equal((await attach('stale-read', 'me/slow-data')).body.error, undefined);
+  assert.deepEqual(await waitForEnd(server, 'stale-read'), { status: 'COMPLETE' });
+  assert.equal((await kernelStdout(server, 'stale-read')).trim(), 'slow-data/v.txt=one');
+  // Naming the processing version is refused; naming the READY one works.
+  const pinned = await attach('pinned-early', 'me/slow-data/2');
+  assert.deepEqual(pinned.body.invalidDatasetSources, ['me/slow-data/2']);
+  assert.equal((await attach('pinned-old', 'me/slow-data/1')).body.error, undefined);
+  assert.deepEqual(await waitForEnd(server, 'pinned-old'), { status: 'COMPLETE' });
+
+  // Once READY, both ways get the new files.
+  clock += 10_000;
+  assert.equal(
+    (await rpc(server, 'GetDatasetStatus', { ownerSlug: 'me', datasetSlug: 'slow-data' }, datasets))
+      .body.status,
+    'READY',
+  );
+  assert.equal((await attach('fresh-read', 'me/slow-data')).body.error, undefined);
+  assert.equal((await attach('fresh-pinned', 'me/slow-data/2')).body.error, undefined);
+  for (const slug of ['fresh-read', 'fresh-pinned']) {
+    assert.deepEqual(await waitForEnd(server, slug), { status: 'COMPLETE' });
+    assert.equal((await kernelStdout(server, slug)).trim(), 'slow-data/v.txt=two');
+  }
 });

@@ -1,7 +1,7 @@
 // Shared by the server tests: a started server with known accounts, raw RPC calls with
 // fetch, and waiting for a kernel to finish.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -152,10 +152,10 @@ export function waitForGo(before: string, after: string): string {
 }
 
 export async function release(server: ServerHandle, slug: string, version: number): Promise<void> {
-  await writeFile(
-    join(server.dataDir, 'kernels', 'me', slug, String(version), 'working', 'go'),
-    '',
-  );
+  // The session may not have started yet: its working folder is then made here.
+  const working = join(server.dataDir, 'kernels', 'me', slug, String(version), 'working');
+  await mkdir(working, { recursive: true });
+  await writeFile(join(working, 'go'), '');
 }
 
 export async function listAllOutput(
@@ -191,3 +191,28 @@ export async function kaggleEnv(t: TestContext): Promise<NodeJS.ProcessEnv> {
     KAGGLE_API_TOKEN: '',
   };
 }
+
+/** What a finished kernel printed on stdout, from its persisted log. */
+export async function kernelStdout(server: { url: string }, slug: string): Promise<string> {
+  const { pages } = await listAllOutput(server, slug, 20);
+  const entries = JSON.parse((pages[0]?.log as string | undefined) || '[]') as {
+    stream_name: string;
+    data: string;
+  }[];
+  return entries
+    .filter((e) => e.stream_name === 'stdout')
+    .map((e) => e.data)
+    .join('');
+}
+
+/** Python that prints every file under the input folder, one relative path a line, sorted. */
+export const LIST_INPUT = [
+  'import os',
+  "root = os.environ['KAGGLE_RUN_INPUT_DIR']",
+  'found = []',
+  'for d, _, files in os.walk(root):',
+  '    for f in files:',
+  "        p = os.path.relpath(os.path.join(d, f), root).replace(os.sep, '/')",
+  "        found.append(p + '=' + open(os.path.join(d, f)).read().strip())",
+  "print('\\n'.join(sorted(found)))",
+].join('\n');

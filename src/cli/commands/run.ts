@@ -34,6 +34,8 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     )
     .option('--entry <file>', 'the .py or .ipynb to run (overrides `entry`)')
     .option('--timeout <duration>', 'e.g. 90s, 30m, 2h (overrides `timeout`)')
+    .option('--code <mode>', 'how the code reaches Kaggle: auto | inline | dataset | git')
+    .option('--git-commit', 'code git: commit the working tree on your branch and push it first')
     .option(
       '--output <glob>',
       'output glob to fetch (repeatable; overrides `outputs`)',
@@ -59,11 +61,18 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--max-parallel <n>', 'sweep: at most N points at once (default 2 on Kaggle GPU/TPU)')
     .option('--max-hours <h>', 'sweep: refuse when points x timeout is over H hours')
     .option('--fail-fast', 'sweep: start no more points after one fails')
+    .option('--batch <file>', 'run once per item of FILE (.jsonl or .csv), many items per session')
+    .option('--per-session <k>', 'batch: items per session (overrides `batch.per_session`)')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .action(async (dir, opts) => {
       const mode = outputMode(opts.json, io.env);
       const projectDir = resolve(io.cwd, dir ?? '.');
-      if (opts.sweep.length > 0 || (await projectHasSweep(projectDir))) {
+      if (
+        opts.sweep.length > 0 ||
+        opts.batch !== undefined ||
+        opts.perSession !== undefined ||
+        (await projectHasSweep(projectDir))
+      ) {
         const { runSweepCommand } = await import('./sweep-run.js');
         await runSweepCommand(projectDir, opts, io, setExit);
         return;

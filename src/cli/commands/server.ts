@@ -20,6 +20,21 @@ export function registerServer(program: Command, io: CliIo): void {
     .option('--quota-hours <h>', 'weekly GPU quota per user, hours', '30')
     .option('--session-timeout <s>', 'longest (and default) session, seconds', '43200')
     .option('--python <path>', 'interpreter for kernels (default KAGGLE_RUN_PYTHON, then python3)')
+    .option(
+      '--dataset-ready-delay <s>',
+      'seconds a new dataset version is processing before READY (kernels get the previous one)',
+      '1',
+    )
+    .option(
+      '--seed-dir <dir>',
+      'read-only folder of competitions/<slug>/ and models/<owner>/<model>/<framework>/<variation>/<version>/',
+    )
+    .option(
+      '--secret <name=value>',
+      'a Kaggle user secret of the (first) account, for kaggle_secrets in sessions; repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (opts) => {
       // Lazy: the server's modules load only for this command.
       const { runServerCommand } = await import('../../server/command.js');

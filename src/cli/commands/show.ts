@@ -2,6 +2,8 @@ import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
 import { storeFor } from '../project.js';
 import { summaryLines } from '../render/summary.js';
+import { formatBytes } from '../output-mode.js';
+import type { RunRecord } from '../../run/record.js';
 
 export function registerShow(program: Command, io: CliIo): void {
   program
@@ -34,6 +36,8 @@ export function registerShow(program: Command, io: CliIo): void {
           `${record.accelerator}${record.acceleratorSeen ? ` (seen: ${record.acceleratorSeen.kind}${record.acceleratorSeen.names.length ? ` ${record.acceleratorSeen.names.join(', ')}` : ''})` : ''}`,
         ],
         ['code', record.codeHash ?? '-'],
+        ['shipping', shippingText(record)],
+        ...(record.image ? [['image', record.image] as [string, string]] : []),
         ['started', record.startedAt ?? '-'],
         ['ended', record.endedAt ?? '-'],
       ];
@@ -41,4 +45,20 @@ export function registerShow(program: Command, io: CliIo): void {
       for (const line of details) io.stdout(`${line}\n`);
       for (const w of record.warnings) io.stdout(`warning: ${w}\n`);
     });
+}
+
+/** "dataset me/x-code v3, 0 B uploaded; data me/voice-ref v2" and the like. */
+function shippingText(record: RunRecord): string {
+  const s = record.shipping;
+  if (s === null || s === undefined) return '-';
+  const where =
+    s.mode === 'dataset'
+      ? ` ${s.dataset ?? '?'}${s.datasetVersion === null ? '' : ` v${s.datasetVersion}`}`
+      : s.mode === 'git'
+        ? ` ${s.commit?.slice(0, 12) ?? '?'}`
+        : '';
+  const data = s.data.map(
+    (d) => `; data ${d.dataset}${d.version === null ? '' : ` v${d.version}`}`,
+  );
+  return `${s.mode}${where}, ${formatBytes(s.bytesUploaded)} uploaded${data.join('')}`;
 }

@@ -7,9 +7,16 @@ import { resumeSweep, runSweep } from '../../sweep/run-sweep.js';
 import { reportError } from '../exit.js';
 import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
+import { formatDuration } from '../output-mode.js';
 import { outputMode } from '../output-mode.js';
-import { SweepPrinter } from './sweep-output.js';
-import { jobOverridesFromFlags, runOptionsFromFlags, type JobFlags } from '../job-flags.js';
+import { summarize } from '../../batch/merge-items.js';
+import { SweepPrinter, sweepJson } from './sweep-output.js';
+import {
+  batchOptionsFromFlags,
+  jobOverridesFromFlags,
+  runOptionsFromFlags,
+  type JobFlags,
+} from '../job-flags.js';
 
 export interface SweepRunFlags extends JobFlags {
   detach?: true | undefined;
@@ -18,6 +25,8 @@ export interface SweepRunFlags extends JobFlags {
   maxHours?: string | undefined;
   failFast?: true | undefined;
   json?: true | undefined;
+  batch?: string | undefined;
+  perSession?: string | undefined;
 }
 
 export function parseWhole(value: string | undefined, flag: string): number | undefined {
@@ -45,15 +54,47 @@ function parseHours(value: string | undefined): number | undefined {
 async function drive(
   events: AsyncGenerator<SweepEvent, SweepResult>,
   printer: SweepPrinter,
+  io: CliIo,
+  json: boolean,
   setExit: (code: number) => void,
 ): Promise<void> {
   for await (const event of events) {
     printer.event(event);
     if (event.type === 'done') {
-      printer.finish(event.result);
+      const items = event.result.items;
+      if (items !== undefined && json) {
+        io.stdout(`${JSON.stringify({ ...sweepJson(event.result), items }, null, 2)}\n`);
+      } else if (items !== undefined) {
+        printBatchSummary(event.result, io);
+      } else {
+        printer.finish(event.result);
+      }
       setExit(event.result.exitCode);
     }
   }
+}
+
+/** `batch: 5 ok, 1 failed, 1 missing`, each failed item with its last error line. */
+function printBatchSummary(result: SweepResult, io: CliIo): void {
+  const items = result.items ?? [];
+  const { ok, failed, missing } = summarize(items);
+  const say = (text: string) => io.stderr(`[kaggle-run] ${text}\n`);
+  const sessions = result.sweep.points.length;
+  say(
+    `batch ${result.sweep.sweepId}: ${items.length} items in ${sessions} session${sessions === 1 ? '' : 's'}, ${formatDuration(result.makespanSeconds)}: ${ok} ok, ${failed.length} failed, ${missing.length} missing`,
+  );
+  for (const item of failed) {
+    const lines = (item.error ?? '').split('\n').filter((l) => l.trim() !== '');
+    say(`  failed ${item.id} (chunk ${item.chunk}): ${lines.at(-1) ?? `exit ${item.exitCode}`}`);
+  }
+  if (missing.length > 0) {
+    const ids = missing.slice(0, 10).map((i) => i.id);
+    say(`  missing: ${ids.join(', ')}${missing.length > ids.length ? ', ...' : ''}`);
+    say(`run the missing chunks with \`kaggle-run attach ${result.sweep.sweepId}\``);
+  }
+  const dir = result.sweep.batch?.outputDir;
+  if (dir !== undefined)
+    say(`outputs in ${dir}/items/<id>/, one line per item in ${dir}/items.jsonl`);
 }
 
 export async function runSweepCommand(
@@ -87,8 +128,11 @@ export async function runSweepCommand(
         ...(maxHours === undefined ? {} : { maxHours }),
         ...(opts.failFast === true ? { failFast: true } : {}),
         ...runOptionsFromFlags(opts, io.cwd),
+        ...batchOptionsFromFlags(opts, io.cwd),
       }),
       printer,
+      io,
+      mode === 'json',
       setExit,
     );
   } catch (error) {
@@ -120,6 +164,8 @@ export async function attachSweepCommand(
         ...(opts.failFast === true ? { failFast: true } : {}),
       }),
       printer,
+      io,
+      mode === 'json',
       setExit,
     );
   } catch (error) {

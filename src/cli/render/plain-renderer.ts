@@ -3,7 +3,7 @@ import type { RunRecord } from '../../run/record.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../output-mode.js';
 import type { RunRenderer } from './renderer.js';
-import { summaryLines } from './summary.js';
+import { shippedLine, summaryLines } from './summary.js';
 
 /** Plain lines for CI logs and pipes: the program's output as it is, ours prefixed. */
 export class PlainRunRenderer implements RunRenderer {
@@ -23,6 +23,14 @@ export class PlainRunRenderer implements RunRenderer {
       case 'packed':
         this.say(
           `packed ${event.files} files, ${formatBytes(event.bytes)}, sha256 ${event.codeHash.slice(0, 12)}`,
+        );
+        break;
+      case 'shipped':
+        this.say(shippedLine(event));
+        break;
+      case 'shipped-git':
+        this.say(
+          `code: git ${event.url} at ${event.commit.slice(0, 12)}${event.snapshot ? ' (a snapshot of your working tree)' : ''}`,
         );
         break;
       case 'warning':

@@ -1,3 +1,4 @@
+import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
 import { formatBytes, formatDuration } from '../output-mode.js';
 
@@ -27,4 +28,13 @@ export function summaryLines(record: RunRecord): { headline: string; details: st
     if (record.outputs.length > 20) details.push(`  ... and ${record.outputs.length - 20} more`);
   }
   return { headline, details };
+}
+
+/** "code: me/kaggle-run-x-code version 3, uploaded 12.0 MB" / "... unchanged, nothing uploaded". */
+export function shippedLine(event: Extract<RunEvent, { type: 'shipped' }>): string {
+  const version = event.version === null ? '' : ` version ${event.version}`;
+  const what = event.uploaded
+    ? `uploaded ${formatBytes(event.bytes)}`
+    : 'unchanged, nothing uploaded';
+  return `${event.what}: dataset ${event.dataset}${version}, ${what}`;
 }

@@ -4,7 +4,7 @@ import type { RunRecord } from '../../run/record.js';
 import type { CliIo } from '../io.js';
 import { colors, formatBytes } from '../output-mode.js';
 import type { RunRenderer } from './renderer.js';
-import { summaryLines } from './summary.js';
+import { shippedLine, summaryLines } from './summary.js';
 
 /** A live terminal: a spinner while nothing is printing, the log coloured by stream. */
 export class TerminalRunRenderer implements RunRenderer {
@@ -49,6 +49,16 @@ export class TerminalRunRenderer implements RunRenderer {
           ),
         );
         this.spin('pushing');
+        break;
+      case 'shipped':
+        this.line(c.dim(shippedLine(event)));
+        break;
+      case 'shipped-git':
+        this.line(
+          c.dim(
+            `code: git ${event.url} at ${event.commit.slice(0, 12)}${event.snapshot ? ' (a snapshot of your working tree)' : ''}`,
+          ),
+        );
         break;
       case 'warning':
         this.line(c.yellow(`warning: ${event.message}`));

@@ -1,0 +1,82 @@
+// A batch is a sweep whose points are chunks of items: the inputs file is read and checked,
+// cut into chunks of `per_session` items, and each chunk gets its own stable Kaggle kernel
+// (`kaggle-run-<name>-batch-<n>`), so running the batch again adds versions to the same kernels.
+
+import { DEFAULT_PER_SESSION, MAX_PER_SESSION } from '../config/batch-schema.js';
+import { UsageError } from '../errors.js';
+import type { BatchItem } from '../harness/settings.js';
+import type { Job } from '../job.js';
+import { slugify } from '../util/slug.js';
+import { readBatchItems } from './read-items.js';
+
+/** What a sweep record keeps of its batch (the items themselves are on its points). */
+export interface BatchInfo {
+  /** Absolute path of the inputs file, as it was read when the batch was planned. */
+  file: string;
+  perSession: number;
+  idField: string | null;
+  itemCount: number;
+  /** Where items/<id>/ and items.jsonl are merged. */
+  outputDir: string;
+}
+
+export interface BatchFlags {
+  /** `--batch FILE` (absolute), over `batch.file`. */
+  batchFile?: string | undefined;
+  /** `--per-session K`, over `batch.per_session`. */
+  perSession?: number | undefined;
+}
+
+export interface BatchPlan {
+  file: string;
+  perSession: number;
+  idField: string | null;
+  items: BatchItem[];
+  chunks: BatchItem[][];
+}
+
+/** Whether the job (with the flags) is a batch. */
+export function isBatch(job: Job, flags: BatchFlags): boolean {
+  return job.batch !== undefined || flags.batchFile !== undefined;
+}
+
+export async function planBatch(job: Job, flags: BatchFlags): Promise<BatchPlan> {
+  const file = flags.batchFile ?? job.batch?.file;
+  if (file === undefined) {
+    throw new UsageError(`${job.name} declares no batch`, {
+      hint: 'add `batch: {file: inputs.jsonl, per_session: 25}` to kaggle-run.yaml, or pass --batch FILE',
+    });
+  }
+  const perSession = flags.perSession ?? job.batch?.perSession ?? DEFAULT_PER_SESSION;
+  if (!Number.isInteger(perSession) || perSession < 1 || perSession > MAX_PER_SESSION) {
+    throw new UsageError(
+      `--per-session must be a whole number from 1 to ${MAX_PER_SESSION}, got ${perSession}`,
+    );
+  }
+  const idField = job.batch?.idField ?? null;
+  const items = await readBatchItems(file, {
+    idField: idField ?? undefined,
+    declared: job.params,
+    notebook: job.kind === 'notebook',
+  });
+  return { file, perSession, idField, items, chunks: chunkItems(items, perSession) };
+}
+
+/** Consecutive chunks of at most `size` items, in file order. */
+export function chunkItems<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** `chunk-3` (1-based): the point label, also the prefix of its log lines. */
+export function chunkLabel(index: number): string {
+  return `chunk-${index + 1}`;
+}
+
+/** `kaggle-run-<name>-batch-<n>`, at most 50 characters (Kaggle's slug limit). */
+export function chunkKernelSlug(jobName: string, index: number): string {
+  const tail = `batch-${index + 1}`;
+  const base = `kaggle-run-${slugify(jobName)}`.slice(0, 50 - tail.length - 1).replace(/-+$/, '');
+  return `${base}-${tail}`;
+}

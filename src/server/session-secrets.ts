@@ -1,0 +1,92 @@
+// Kaggle user secrets inside a server session, read as on Kaggle:
+//
+//   from kaggle_secrets import UserSecretsClient
+//   UserSecretsClient().get_secret("HF_TOKEN")
+//
+// Each session gets <version>/secrets/ (mode 0700) holding a generated kaggle_secrets.py and
+// secrets.json (mode 0600) with its account's secrets; the folder goes first on PYTHONPATH.
+// The values are never in the kernel source, the environment or a log, and the folder is
+// removed once the session ended. Unlike Kaggle, every secret of the account is available:
+// there is no per-notebook attach step.
+
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { readEnv } from '../env.js';
+
+export const SECRETS_FOLDER = 'secrets';
+
+/**
+ * Python >= 3.8, standard library only; `%FILE%` becomes the JSON-quoted path of the values
+ * file. The error classes and messages follow Kaggle's kaggle_secrets / kaggle_web_client.
+ */
+const MODULE_SOURCE = `"""Kaggle's kaggle_secrets, as served by kaggle-run server (generated per session)."""
+
+import json as _json
+
+_SECRETS_FILE = %FILE%
+
+
+class CredentialError(Exception):
+    pass
+
+
+class BackendError(Exception):
+    pass
+
+
+class ValidationError(Exception):
+    pass
+
+
+class UserSecretsClient:
+    def get_secret(self, label):
+        """Retrieves a user secret value by its label."""
+        if label is None or len(label) == 0:
+            raise ValidationError("Label must be non-empty.")
+        try:
+            with open(_SECRETS_FILE, encoding="utf-8") as f:
+                secrets = _json.load(f)
+        except OSError as e:
+            raise CredentialError("The user secrets of this session cannot be read: %s" % e)
+        if label not in secrets:
+            raise BackendError(
+                "Unexpected response from the service. Response: {'errors': ['No user secrets "
+                "exist for this kernel and label %s'], 'wasSuccessful': False}. (kaggle-run "
+                "server: add it to the account's \\"secrets\\" in --accounts, or pass --secret "
+                "%s=VALUE)" % (label, label)
+            )
+        return secrets[label]
+`;
+
+/**
+ * Writes the session's kaggle_secrets module and values under `versionDir`; returns the
+ * variables that put it on the session's PYTHONPATH (in front of the one it would have had:
+ * the launcher's, else this process's).
+ */
+export async function writeSessionSecrets(
+  versionDir: string,
+  secrets: Readonly<Record<string, string>>,
+  launcherEnv?: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
+  const folder = join(versionDir, SECRETS_FOLDER);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await chmod(folder, 0o700);
+  const valuesFile = join(folder, 'secrets.json');
+  // Created empty with 0600 first, so the values are never in a file others could read.
+  await writeFile(valuesFile, '', { mode: 0o600 });
+  await chmod(valuesFile, 0o600);
+  await writeFile(valuesFile, JSON.stringify(secrets));
+  await writeFile(
+    join(folder, 'kaggle_secrets.py'),
+    MODULE_SOURCE.replace('%FILE%', JSON.stringify(valuesFile)),
+  );
+  const inherited = launcherEnv?.PYTHONPATH ?? readEnv('PYTHONPATH');
+  return { PYTHONPATH: inherited === undefined ? folder : `${folder}${delimiter}${inherited}` };
+}
+
+/** Removes a session's secrets once it ended; never fails (nothing may be there). */
+export async function removeSessionSecrets(versionDir: string): Promise<void> {
+  await rm(join(versionDir, SECRETS_FOLDER), { recursive: true, force: true }).catch(
+    () => undefined,
+  );
+}

@@ -1,0 +1,101 @@
+// Competitions and models seeded as folders (in the data folder and in --seed-dir), mounted
+// where Kaggle mounts them: input/<competition>/ and input/<model>/<framework>/<variation>/<n>/.
+
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import {
+  LIST_INPUT,
+  kernelStdout,
+  push,
+  rpc,
+  scriptPush,
+  startTestServer,
+  tempDir,
+  waitForEnd,
+} from './helpers.js';
+
+async function seed(root: string, files: Record<string, string>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+}
+
+void test('seeded competitions and models are mounted as Kaggle mounts them', async (t) => {
+  const dataDir = await tempDir(t);
+  const seedDir = await tempDir(t);
+  await seed(dataDir, {
+    'competitions/titanic/train.csv': 'train',
+    'competitions/titanic/extra/test.csv': 'test',
+  });
+  await seed(seedDir, {
+    'models/google/gemma/pytorch/7b/1/weights.bin': 'gemma v1',
+    'models/google/gemma/pytorch/7b/2/weights.bin': 'gemma v2',
+    'models/google/gemma/pytorch/7b/2/config/params.json': '{}',
+    // Only in the seed folder: the data folder's copy of titanic wins over this one.
+    'competitions/titanic/train.csv': 'seed copy',
+  });
+  const server = await startTestServer(t, { dataDir, seedDir });
+  await push(
+    server,
+    scriptPush('sees-sources', LIST_INPUT, {
+      competitionDataSources: ['titanic'],
+      // No version: the latest (2). The framework is matched and mounted in lower case.
+      modelDataSources: ['google/gemma/PyTorch/7b', 'google/gemma/pytorch/7b/1'],
+    }),
+  );
+  assert.deepEqual(await waitForEnd(server, 'sees-sources'), { status: 'COMPLETE' });
+  assert.deepEqual((await kernelStdout(server, 'sees-sources')).trim().split('\n'), [
+    'gemma/pytorch/7b/1/weights.bin=gemma v1',
+    'gemma/pytorch/7b/2/config/params.json={}',
+    'gemma/pytorch/7b/2/weights.bin=gemma v2',
+    'titanic/extra/test.csv=test',
+    'titanic/train.csv=train',
+  ]);
+});
+
+void test('unknown competitions and models are refused in the push response', async (t) => {
+  const dataDir = await tempDir(t);
+  await seed(dataDir, { 'models/me/tiny/keras/base/3/w.h5': 'w' });
+  const server = await startTestServer(t, { dataDir });
+  const refused = await rpc(
+    server,
+    'SaveKernel',
+    scriptPush('bad-sources', 'print(1)', {
+      competitionDataSources: ['no-such-competition', '../models'],
+      modelDataSources: [
+        'me/tiny/keras/base/4',
+        'me/tiny/keras/other',
+        'me/tiny/keras',
+        'me/tiny/keras/base/x',
+        'me/tiny/keras/base/3',
+      ],
+    }),
+  );
+  assert.equal(refused.status, 200);
+  assert.deepEqual(refused.body.invalidCompetitionSources, ['no-such-competition', '../models']);
+  assert.deepEqual(refused.body.invalidModelSources, [
+    'me/tiny/keras/base/4',
+    'me/tiny/keras/other',
+    'me/tiny/keras',
+    'me/tiny/keras/base/x',
+  ]);
+  assert.match(refused.body.error as string, /no-such-competition/);
+  // Nothing was created.
+  const status = await rpc(server, 'GetKernelSessionStatus', {
+    userName: 'me',
+    kernelSlug: 'bad-sources',
+  });
+  assert.equal(status.status, 404);
+
+  // A folder copied in while the server runs counts from the next push.
+  await seed(dataDir, { 'competitions/late-comp/a.txt': 'late' });
+  await push(
+    server,
+    scriptPush('late-source', LIST_INPUT, { competitionDataSources: ['late-comp'] }),
+  );
+  assert.deepEqual(await waitForEnd(server, 'late-source'), { status: 'COMPLETE' });
+  assert.equal((await kernelStdout(server, 'late-source')).trim(), 'late-comp/a.txt=late');
+});
