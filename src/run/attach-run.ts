@@ -29,12 +29,15 @@ export interface AttachOptions {
 export async function findRunInFlight(
   store: RunStore,
   like: RunRecord,
+  /** The kernel slug `like` will push to: a twin pushed to the same kernel. */
+  slug: string,
 ): Promise<RunRecord | undefined> {
   const { runs } = await store.list();
   return runs.find(
     (r) =>
       r.runId !== like.runId &&
       r.kernel !== null &&
+      r.kernel.split('/')[1] === slug &&
       r.step !== 'done' &&
       r.endedAt === null &&
       r.platform === like.platform &&

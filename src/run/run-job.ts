@@ -201,7 +201,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     for (const left of pack.excluded) yield warn(`not packed: ${left.path} (${left.reason})`);
 
     if (platform.name !== 'local' && options.forceNew !== true) {
-      const twin = await findRunInFlight(store, record);
+      const twin = await findRunInFlight(store, record, options.kernelSlug ?? kernelSlugFor(job));
       if (twin !== undefined) {
         // This attempt never reached the platform: drop it and follow the twin instead.
         await lock.release();

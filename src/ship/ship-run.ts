@@ -194,6 +194,14 @@ async function* shipToKaggle(
   shipping.datasetVersion = code.dataset?.version ?? null;
   shipping.commit = code.commit;
   if (code.dataset !== undefined) datasets.push(pinned(code.dataset));
+  const bytes = Buffer.byteLength(code.source);
+  if (code.mode !== 'inline' && bytes > INLINE_SOURCE_LIMIT) {
+    // The code is elsewhere, so what fills the source is the settings: a batch's items.
+    throw new UsageError(
+      `the kernel source is ${(bytes / 1048576).toFixed(1)} MiB without the code, over Kaggle's ~1 MiB limit: the settings (a batch's items) are too big`,
+      { hint: 'put fewer items in each session (batch.per_session / --per-session)' },
+    );
+  }
   return { source: code.source, inputs: [], datasets, shipping, cleanup, maskValues };
 }
 

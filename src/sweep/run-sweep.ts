@@ -405,18 +405,17 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
 }
 
 /**
- * A batch chunk's run: the harness runs its items; output globs apply inside each item's
- * folder; and it always pushes (chunks share code and params, so the in-flight twin check
- * would take one chunk for another).
+ * A batch chunk's run: the harness runs its items, and output globs apply inside each item's
+ * folder. (Chunks share code and params; the in-flight twin check tells them apart by their
+ * kernels, one per chunk.)
  */
 function batchRunOptions(
   job: Job,
   point: SweepPoint,
-): { batchItems?: BatchItem[]; outputs?: string[]; forceNew?: boolean } {
+): { batchItems?: BatchItem[]; outputs?: string[] } {
   if (point.items === undefined) return {};
   return {
     batchItems: point.items,
-    forceNew: true,
     ...(job.outputs.length === 0 ? {} : { outputs: job.outputs.map((g) => `items/*/${g}`) }),
   };
 }

@@ -49,7 +49,7 @@ export class SweepPrinter {
       case 'sweep-start': {
         const { sweep } = event;
         this.say(
-          `sweep ${sweep.sweepId}: ${sweep.points.length} points${event.resumed ? ` (${event.toRun} to finish)` : ''} of ${sweep.job} on ${sweep.platform} (${sweep.accelerator}), at most ${sweep.maxParallel} at a time`,
+          `sweep ${sweep.sweepId}: ${sweep.points.length} point${sweep.points.length === 1 ? '' : 's'}${event.resumed ? ` (${event.toRun} to finish)` : ''} of ${sweep.job} on ${sweep.platform} (${sweep.accelerator}), at most ${sweep.maxParallel} at a time`,
         );
         break;
       }
