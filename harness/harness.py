@@ -151,6 +151,8 @@ def check_settings(s):
         isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
     ):
         fail("timeoutSeconds must be a positive number or null")
+    if not isinstance(s.get("dropUnchangedCode", False), bool):
+        fail("dropUnchangedCode must be a boolean")
     check_batch(s.get("batch"), fail)
 
 
@@ -1693,7 +1695,7 @@ def sha256_file(path):
     return digest.hexdigest(), size
 
 
-def list_outputs(working, code_hashes, skip):
+def list_outputs(working, code_hashes, skip, unchanged_code=None):
     files = []
     for folder, dirs, names in os.walk(working):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
@@ -1719,6 +1721,8 @@ def list_outputs(working, code_hashes, skip):
                 OUT.line("warning: skipping %s: %s" % (rel, error), "stderr", to_log=False)
                 continue
             if code_hashes.get(rel) == sha256:
+                if unchanged_code is not None:
+                    unchanged_code.append(full)
                 continue  # unchanged code from the archive
             files.append({"path": rel, "size": size, "sha256": sha256})
     files.sort(key=lambda f: f["path"])
@@ -1735,7 +1739,8 @@ def write_manifest(working, state, started_at, started):
     own = globals().get("__file__")
     if isinstance(own, str):
         skip.add(os.path.abspath(own))  # where a platform runs the harness from the working dir
-    files = list_outputs(working, state["codeHashes"], skip)
+    unchanged_code = []
+    files = list_outputs(working, state["codeHashes"], skip, unchanged_code)
     manifest = {
         "nonce": state["nonce"],
         "exitCode": state["exitCode"],
@@ -1753,7 +1758,30 @@ def write_manifest(working, state, started_at, started):
         manifest["items"] = state["items"]
     data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_atomic(os.path.join(working, MANIFEST_FILE), data)
+    if state.get("dropUnchangedCode"):
+        drop_unchanged_code(working, unchanged_code)
     return len(files)
+
+
+def drop_unchanged_code(working, paths):
+    # Kaggle saves the whole working folder as the kernel's output: copies of the code the
+    # program did not change would be stored, listed and paged through as outputs (a 10,000
+    # file project makes 500 listing calls per run). They are in the manifest's code, not
+    # its outputs, so they go; folders left empty by that go too.
+    folders = set()
+    for path in paths:
+        try:
+            os.remove(path)
+            folders.add(os.path.dirname(path))
+        except OSError:
+            pass
+    for folder in sorted(folders, key=len, reverse=True):
+        while os.path.abspath(folder) != os.path.abspath(working):
+            try:
+                os.rmdir(folder)  # only when empty
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1768,6 +1796,7 @@ def folder_from_env(name, default):
 def run_steps(state, input_dir, working, started):
     settings, code_b64 = read_settings()
     state["nonce"] = settings["nonce"]
+    state["dropUnchangedCode"] = settings.get("dropUnchangedCode") is True
     state["acceleratorAsked"] = settings["accelerator"]
     OUT.line("start nonce=%s run=%s" % (settings["nonce"], settings["runId"]))
     OUT.line("python %s at %s" % (platform.python_version(), sys.executable))

@@ -62,6 +62,11 @@ export interface HarnessSettings {
    * writes is moved to items/<id>/, and each item's exit code goes in the manifest.
    */
   batch: { items: BatchItem[] } | null;
+  /**
+   * After the manifest, delete code files the program left unchanged (Kaggle saves the
+   * working folder as the kernel's output; they would be stored and listed there).
+   */
+  dropUnchangedCode: boolean;
 }
 
 export function acceleratorKindOf(accelerator: Accelerator): AcceleratorKind {
@@ -123,6 +128,7 @@ export interface SettingsOptions {
   /** Where the shipped env file lands, relative to the input dir. */
   envFile?: { path: string } | undefined;
   batch?: { items: BatchItem[] } | undefined;
+  dropUnchangedCode?: boolean | undefined;
 }
 
 export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings {
@@ -151,5 +157,6 @@ export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings
     secrets: [...job.secrets],
     envFile: opts.envFile ?? null,
     batch: opts.batch ?? null,
+    dropUnchangedCode: opts.dropUnchangedCode ?? false,
   };
 }

@@ -244,6 +244,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
             nonce: record.nonce,
             code,
             strictAccelerator: !local,
+            dropUnchangedCode: !local,
             envFile,
             batch: options.batchItems === undefined ? undefined : { items: options.batchItems },
           }),

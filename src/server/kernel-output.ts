@@ -31,6 +31,28 @@ interface Page {
   nextPageToken: string;
 }
 
+/**
+ * A finished version's files never change, so each server lists them once and pages through
+ * that listing (recently used versions only), instead of walking the folder for every page.
+ */
+const listings = new WeakMap<ServiceContext, Map<string, Promise<ListedFile[]>>>();
+const LISTINGS_KEPT = 32;
+type ListedFile = Awaited<ReturnType<typeof listRegularFiles>>[number];
+
+function finishedListing(ctx: ServiceContext, key: string, folder: string) {
+  let cache = listings.get(ctx);
+  if (cache === undefined) listings.set(ctx, (cache = new Map<string, Promise<ListedFile[]>>()));
+  let listing = cache.get(key);
+  if (listing === undefined) {
+    listing = listRegularFiles(folder).catch(() => []);
+    if (cache.size >= LISTINGS_KEPT) cache.delete(cache.keys().next().value ?? '');
+  } else {
+    cache.delete(key); // re-inserted below: the most recently used stay
+  }
+  cache.set(key, listing);
+  return listing;
+}
+
 async function listPage(ctx: ServiceContext, call: RpcCall): Promise<Page> {
   const user = requireUser(call.user);
   const req = parseBody(listSchema, call.body);
@@ -48,7 +70,11 @@ async function listPage(ctx: ServiceContext, call: RpcCall): Promise<Page> {
   const version = pickVersion(kernel, position.version);
   const size = pageSize(req.pageSize ?? undefined, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const all = isTerminalStatus(version.status)
-    ? await listRegularFiles(ctx.store.workingDir(kernel, version.number)).catch(() => [])
+    ? await finishedListing(
+        ctx,
+        `${kernel.id}:${version.number}`,
+        ctx.store.workingDir(kernel, version.number),
+      )
     : [];
   const end = position.offset + size;
   return {

@@ -42,7 +42,10 @@ export class Slots {
    */
   acquire(signal?: AbortSignal, order = Number.MAX_SAFE_INTEGER): Promise<() => void> {
     return new Promise((resolve, reject) => {
+      // Removed once the slot is granted: a long sweep must not pile listeners on its signal.
+      const onAbort = () => this.close();
       const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
         this.held += 1;
         let released = false;
         resolve(() => {
@@ -56,7 +59,7 @@ export class Slots {
       if (this.closed) return reject(new SlotsClosedError('the sweep is stopping'));
       this.queue.push({ grant, fail: reject, order });
       this.queue.sort((a, b) => a.order - b.order);
-      signal?.addEventListener('abort', () => this.close(), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.pump();
     });
   }
@@ -67,6 +70,7 @@ export class Slots {
       const done = () => {
         clearTimeout(timer);
         this.freed.delete(done);
+        signal?.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);

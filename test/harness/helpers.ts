@@ -63,6 +63,7 @@ export function baseSettings(overrides: Partial<HarnessSettings> = {}): HarnessS
     secrets: [],
     envFile: null,
     batch: null,
+    dropUnchangedCode: false,
     ...overrides,
   };
 }

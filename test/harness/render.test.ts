@@ -45,6 +45,7 @@ void test('settingsForJob maps a Job onto version-1 settings', () => {
     secrets: [],
     envFile: null,
     batch: null,
+    dropUnchangedCode: false,
   });
   const local = settingsForJob(job({ accelerator: 'tpu-v3-8', requirements: undefined }), {
     runId: 'r1',

@@ -24,9 +24,14 @@ export class LiveLog {
     for (;;) {
       while (index < this.entries.length) yield this.entries[index++]!;
       if (this.finished || signal?.aborted) return;
-      await new Promise<void>((wakeUp) => {
+      await new Promise<void>((resolve) => {
+        // The listener goes when the wait ends: a long log must not pile them up on one signal.
+        const wakeUp = () => {
+          signal?.removeEventListener('abort', wakeUp);
+          resolve();
+        };
         this.waiters.add(wakeUp);
-        signal?.addEventListener('abort', () => wakeUp(), { once: true });
+        signal?.addEventListener('abort', wakeUp, { once: true });
       });
     }
   }
