@@ -648,23 +648,30 @@ def open_code_archive(settings, code_b64, input_dir):
             raise SetupError("unpack", "the inline code is not valid base64: %s" % error)
         source, where = io.BytesIO(data), "the inline code"
     else:
-        where = os.path.join(input_dir, code["path"])
-        if not os.path.isfile(where):
-            found = find_file(input_dir, posixpath.basename(code["path"]), 5)
-            if len(found) != 1:
-                raise SetupError(
-                    "unpack",
-                    "the code archive %s is missing%s; attach the code dataset to the kernel "
-                    "(kaggle-run does this when it pushes)"
-                    % (where, "" if not found else " (several candidates: %s)" % ", ".join(found)),
-                )
-            OUT.line("code archive found at %s" % found[0])
-            where = found[0]
+        where = locate_input(input_dir, code["path"], "unpack", "the code archive", "code dataset")
         source = where
     try:
         return zipfile.ZipFile(source), where
     except (zipfile.BadZipFile, OSError) as error:
         raise SetupError("unpack", "%s is not a readable zip: %s" % (where, error))
+
+
+def locate_input(input_dir, rel_path, step, what, dataset):
+    """input_dir/rel_path, or the one file of that name below input_dir: where Kaggle mounts
+    a dataset has moved before (/kaggle/input/<slug>/ or deeper)."""
+    where = os.path.join(input_dir, rel_path)
+    if os.path.isfile(where):
+        return where
+    found = find_file(input_dir, posixpath.basename(rel_path), 5)
+    if len(found) != 1:
+        raise SetupError(
+            step,
+            "%s %s is missing%s; attach its %s to the kernel (kaggle-run does this when it "
+            "pushes)"
+            % (what, where, "" if not found else " (several candidates: %s)" % ", ".join(found), dataset),
+        )
+    OUT.line("%s found at %s" % (what, found[0]))
+    return found[0]
 
 
 def find_file(root, basename, depth):
@@ -1064,17 +1071,7 @@ def load_env_file(settings, input_dir):
     spec = settings["envFile"]
     if spec is None:
         return {}
-    path = os.path.join(input_dir, spec["path"])
-    if not os.path.isfile(path):
-        found = find_file(input_dir, posixpath.basename(spec["path"]), 5)
-        if len(found) != 1:
-            raise SetupError(
-                "env-file",
-                "the env file %s is missing%s; attach its private dataset to the kernel "
-                "(kaggle-run does this when it pushes)"
-                % (path, "" if not found else " (several candidates: %s)" % ", ".join(found)),
-            )
-        path = found[0]
+    path = locate_input(input_dir, spec["path"], "env-file", "the env file", "private dataset")
     try:
         with open(path, "rb") as f:
             values = json.loads(f.read().decode("utf-8"))

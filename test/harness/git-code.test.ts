@@ -5,24 +5,14 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { HarnessCode } from '../../src/harness/settings.js';
 import { tempDir } from '../helpers/temp.js';
+import { git, repoAndBareRemote, writeFiles } from '../helpers/git.js';
 import { baseSettings, runHarness } from './helpers.js';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, text] of Object.entries(files)) {
-    await mkdir(dirname(join(root, rel)), { recursive: true });
-    await writeFile(join(root, rel), text);
-  }
-}
 
 interface Repo {
   work: string;
@@ -34,13 +24,7 @@ interface Repo {
 
 /** A repository whose project lives in proj/, pushed to a bare remote. */
 async function makeRepo(t: TestContext): Promise<Repo> {
-  const dir = await tempDir(t, 'kaggle-run-git-');
-  const work = join(dir, 'work');
-  const bare = join(dir, 'remote.git');
-  git(dir, 'init', '-q', '--bare', bare);
-  git(dir, 'init', '-q', '-b', 'main', work);
-  git(work, 'config', 'user.name', 'Test');
-  git(work, 'config', 'user.email', 'test@example.com');
+  const { work, bare } = await repoAndBareRemote(t, 'kaggle-run-git-');
   await writeFiles(work, {
     'README.md': 'top\n',
     'proj/train.py':

@@ -3,28 +3,18 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { PlatformError, UsageError } from '../../src/errors.js';
 import { testJob } from '../helpers/job.js';
 import type { Job } from '../../src/job.js';
 import { shipGitCode } from '../../src/ship/git-code.js';
 import { kernelUrl } from '../../src/ship/git-remote.js';
 import { tempDir } from '../helpers/temp.js';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, text] of Object.entries(files)) {
-    await mkdir(dirname(join(root, rel)), { recursive: true });
-    await writeFile(join(root, rel), text);
-  }
-}
+import { git, repoAndBareRemote, writeFiles } from '../helpers/git.js';
 
 function job(root: string, git: Partial<Job['git']> = {}): Job {
   return testJob({
@@ -45,13 +35,7 @@ interface Repo {
 
 /** A repository with its project in proj/, committed and pushed to a bare remote. */
 async function makeRepo(t: TestContext, remote = true): Promise<Repo> {
-  const dir = await tempDir(t, 'kaggle-run-ship-git-');
-  const work = join(dir, 'work');
-  const bare = join(dir, 'remote.git');
-  git(dir, 'init', '-q', '--bare', bare);
-  git(dir, 'init', '-q', '-b', 'main', work);
-  git(work, 'config', 'user.name', 'Test');
-  git(work, 'config', 'user.email', 'test@example.com');
+  const { dir, work, bare } = await repoAndBareRemote(t, 'kaggle-run-ship-git-');
   await writeFiles(work, {
     '.gitignore': 'proj/cache/\n',
     'proj/train.py': 'print("v1")\n',
