@@ -92,6 +92,18 @@ function lazyAccess(ctx: ShipRunContext): () => Promise<DatasetAccess> {
 
 async function* shipLocal(ctx: ShipRunContext): AsyncGenerator<RunEvent, Shipment> {
   const { job } = ctx;
+  const remoteOnly = [
+    ...job.datasets.map((r) => `dataset ${r}`),
+    ...job.competitions.map((r) => `competition ${r}`),
+    ...job.models.map((r) => `model ${r}`),
+    ...job.kernels.map((r) => `kernel ${r}`),
+  ];
+  if (remoteOnly.length > 0) {
+    yield {
+      type: 'warning',
+      message: `the local platform cannot attach Kaggle sources (${remoteOnly.join(', ')}); they are attached on Kaggle only — download them into a data: folder to have them here`,
+    };
+  }
   const inputs = [{ localPath: ctx.pack.zipPath, target: LOCAL_CODE_TARGET }];
   const shipping: ShippingRecord = emptyRecord('local');
   for (const mapping of job.data) {

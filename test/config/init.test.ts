@@ -39,14 +39,14 @@ void test('init writes a starter file that resolves: entry, requirements, name',
 });
 
 void test('the commented examples validate once uncommented', async (t) => {
-  const dir = await project(t, { 'main.py': '' });
+  const dir = await project(t, { 'main.py': '', 'refs/voice.wav': 'RIFF' });
   const { path } = await initProject(dir);
   const text = await readFile(path, 'utf8');
   // Uncomment every "# key: value" example line (not the prose comments).
   const uncommented = text
     .split('\n')
     .map((line) =>
-      /^# ?( {0,4}[a-z_]+:( |$)| {2,}- )/.test(line) && !/^# \(/.test(line)
+      /^# ?( {0,4}[a-z_-]+:( |$)| {2,}- )/.test(line) && !/^# \(/.test(line)
         ? line.replace(/^# ?/, '')
         : line,
     )
@@ -59,6 +59,9 @@ void test('the commented examples validate once uncommented', async (t) => {
   assert.equal(job.timeoutSeconds, 7200);
   assert.deepEqual(job.outputs, ['*.pt', 'logs/**']);
   assert.deepEqual(job.datasets, ['owner/dataset-slug']);
+  assert.equal(job.code, 'auto');
+  assert.deepEqual(job.data, [{ slug: 'voice-ref', path: 'refs/voice.wav' }]);
+  assert.deepEqual(job.secrets, ['HF_TOKEN']);
 });
 
 void test('without a clear entry the file still validates and names no entry', async (t) => {

@@ -112,6 +112,41 @@ void test('push: SaveKernel for the authenticated owner with every field; the ha
   );
 });
 
+void test('push: attached sources and the docker image go in the SaveKernel body as the CLI spells them', async () => {
+  const saved = json({ ref: 'alice/kaggle-run-hello', url: 'u', versionNumber: 2 });
+  await withPlatform(
+    {
+      [kernelsRpc('GetKernel')]: json({ code: 404, message: 'Not found' }, 404),
+      [kernelsRpc('SaveKernel')]: [saved, saved],
+    },
+    {},
+    async (platform, server) => {
+      await platform.push({
+        ...request,
+        competitions: ['titanic'],
+        models: ['google/gemma/pytorch/2b/1'],
+        kernels: ['bob/features/3'],
+        image: { pinning: 'latest' },
+      });
+      await platform.push({
+        ...request,
+        image: { image: 'gcr.io/kaggle-images/python@sha256:ab' },
+      });
+      const [first, second] = server
+        .calls(kernelsRpc('SaveKernel'))
+        .map((c) => JSON.parse(c.body) as Record<string, unknown>);
+      assert.deepEqual(first?.competitionDataSources, ['titanic']);
+      assert.deepEqual(first?.modelDataSources, ['google/gemma/pytorch/2b/1']);
+      assert.deepEqual(first?.kernelDataSources, ['bob/features/3']);
+      assert.equal(first?.dockerImagePinningType, 'latest');
+      assert.equal(first?.dockerImage, undefined);
+      assert.equal(second?.dockerImage, 'gcr.io/kaggle-images/python@sha256:ab');
+      assert.equal(second?.dockerImagePinningType, 'original');
+      assert.equal(second?.competitionDataSources, undefined, 'empty lists are left out');
+    },
+  );
+});
+
 void test('push refuses local input files (code and data ship as datasets) before any request', async () => {
   await withPlatform({}, {}, async (platform, server) => {
     await assert.rejects(

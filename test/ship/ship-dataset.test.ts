@@ -208,3 +208,19 @@ void test('secrets: a Kaggle user secret reaches the program and is masked in th
   assert.match(missing.stderr, /NOT_THERE/);
   assert.match(missing.stderr, /Add-ons/);
 });
+
+void test('a dataset version that is not READY in time stops the run before the push (exit 3)', async (t) => {
+  const server = await startTestServer(t, { datasetReadyDelayMs: 120_000 });
+  const env = { ...(await kaggleEnv(t)), KAGGLE_RUN_DATASET_READY_TIMEOUT: '1' };
+  const dir = await copyExample(t, 'hello');
+  const result = await runCli(
+    ['run', dir, '--kaggle', '--endpoint', server.url, '--code', 'dataset'],
+    { env },
+  );
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(
+    result.stderr,
+    /kaggle-run-hello-code was not ready after 1 s \(still BLOBS_RECEIVED\)/,
+  );
+  assert.equal(server.stats().pushes['me/kaggle-run-hello'] ?? 0, 0);
+});

@@ -66,3 +66,17 @@ void test('env_file: a chosen variable missing from the file, and a bad line, ar
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /\.env:2: not a KEY=value line/);
 });
+
+void test('local: Kaggle-only sources are named in a warning, and the run goes on', async (t) => {
+  const dir = await copyExample(t, 'hello');
+  await writeFile(
+    join(dir, 'kaggle-run.yaml'),
+    'name: hello\nentry: train.py\ndatasets: [me/data]\ncompetitions: [titanic]\n',
+  );
+  const result = await runCli(['run', dir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /cannot attach Kaggle sources \(dataset me\/data, competition titanic\)/,
+  );
+});
