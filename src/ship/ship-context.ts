@@ -1,0 +1,93 @@
+// What shipping works with: the run's context, what it hands back, and the small pieces the
+// local and Kaggle paths share (records, events, the env values file).
+
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InternalError } from '../errors.js';
+import type { HarnessCode } from '../harness/settings.js';
+import type { Job } from '../job.js';
+import type { PackResult } from '../pack/index.js';
+import type { Platform } from '../platform/platform.js';
+import type { RunEvent } from '../run/events.js';
+import type { ShippingRecord } from '../run/record.js';
+import { slugify } from '../util/slug.js';
+import type { ShippedDataset } from './ensure-dataset.js';
+import { readEnvFile } from './env-file.js';
+
+/** Kaggle's kernel source limit is about 1 MiB; inline code must fit under it. */
+export const INLINE_SOURCE_LIMIT = 1024 * 1024;
+/** Where the local platform puts the code zip, relative to the input folder. */
+export const LOCAL_CODE_TARGET = 'kaggle-run-code/code.zip';
+export const LOCAL_ENV_TARGET = 'kaggle-run-env/env.json';
+export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
+/** As in the harness: shorter values would mask ordinary words in the log. */
+const MASK_MIN_LENGTH = 4;
+
+export interface ShipRunContext {
+  job: Job;
+  runId: string;
+  /** The run's own folder (for the env file while it is shipped). */
+  runDir: string;
+  pack: PackResult;
+  platform: Platform;
+  storeRoot: string;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  /** The harness for a code location and env file; `codeZip` for inline code. */
+  render(code: HarnessCode, envFile: { path: string } | undefined, codeZip?: Uint8Array): string;
+}
+
+export interface Shipment {
+  source: string;
+  /** Files the local platform copies into the input folder. */
+  inputs: { localPath: string; target: string }[];
+  /** Dataset refs to attach: the job's own and the shipped ones (pinned to their version). */
+  datasets: string[];
+  shipping: ShippingRecord;
+  /** Local files holding env values: deleted once the platform has taken them. */
+  cleanup: string[];
+  /** Env-file values, masked in the log as the harness masks them (defence in depth). */
+  maskValues: string[];
+}
+
+export function emptyRecord(mode: ShippingRecord['mode']): ShippingRecord {
+  return { mode, bytesUploaded: 0, dataset: null, datasetVersion: null, commit: null, data: [] };
+}
+
+/** `<kernel slug>-code` / `-env`, within Kaggle's 50 characters. */
+export function derivedSlug(job: Job, suffix: string): string {
+  const base = `kaggle-run-${slugify(job.name)}`.slice(0, 49 - suffix.length).replace(/-+$/, '');
+  return `${base}-${suffix}`;
+}
+
+export function pinned(shipped: ShippedDataset): string {
+  return shipped.version === null ? shipped.ref : `${shipped.ref}/${shipped.version}`;
+}
+
+export function shippedEvent(what: 'code' | 'data' | 'env', shipped: ShippedDataset): RunEvent {
+  return {
+    type: 'shipped',
+    what,
+    dataset: shipped.ref,
+    version: shipped.version,
+    uploaded: shipped.uploaded,
+    bytes: shipped.bytesUploaded,
+  };
+}
+
+export function notShipped(left: { path: string; reason: string }): RunEvent {
+  return { type: 'warning', message: `not shipped: ${left.path} (${left.reason})` };
+}
+
+/** The chosen variables as JSON, readable by this user only, in the run's folder. */
+export async function writeEnvJson(ctx: ShipRunContext, maskValues: string[]): Promise<string> {
+  if (ctx.job.envFile === undefined) {
+    throw new InternalError('writeEnvJson: the job has no env_file');
+  }
+  const values = await readEnvFile(ctx.job.root, ctx.job.envFile);
+  maskValues.push(...Object.values(values).filter((v) => v.length >= MASK_MIN_LENGTH));
+  const path = join(ctx.runDir, 'env.json');
+  await writeFile(path, JSON.stringify(values), { mode: 0o600 });
+  await chmod(path, 0o600);
+  return path;
+}
