@@ -5,9 +5,19 @@
 
 export { runJob, type RunOptions } from './run/run-job.js';
 export type { RunEvent, ExcludedFile } from './run/events.js';
-export type { RunRecord, RunStatus, RunStep, OutputRecord } from './run/record.js';
+export type { RunRecord, RunStatus, RunStep, OutputRecord, ShippingRecord } from './run/record.js';
+export { runSweep, resumeSweep, type SweepOptions, type ResumeOptions } from './sweep/run-sweep.js';
+export type { SweepEvent, SweepResult } from './sweep/events.js';
 export { resolveJob, type JobOverrides } from './config/resolve.js';
-export type { Job, Params, ParamValue, PlatformName } from './job.js';
+export type {
+  Job,
+  Params,
+  ParamValue,
+  PlatformName,
+  CodeMode,
+  DataMapping,
+  ImagePin,
+} from './job.js';
 export { accelerators, parseAccelerator, type Accelerator } from './accelerator.js';
 export type { Manifest, ManifestFile } from './manifest.js';
 export type {
@@ -17,6 +27,7 @@ export type {
   RemoteFile,
   RemoteStatus,
   WatchEvent,
+  DatasetAccess,
 } from './platform/platform.js';
 export { LocalPlatform } from './platform/local/local-platform.js';
 export { RunStore } from './store/run-store.js';
