@@ -228,6 +228,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         const closed = new Promise<void>((done) => server.close(() => done()));
         if (closeOptions?.detachSessions === true) await runner.detachAll();
         else await runner.stopAll(RESTARTED_MESSAGE);
+        await runner.closeSpares();
         await store.flush();
         server.closeAllConnections();
         await closed;

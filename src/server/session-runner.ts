@@ -13,6 +13,7 @@ import {
   type startExecution,
 } from '../platform/local/executor.js';
 import { resolveInterpreter, type ResolvedInterpreter } from '../platform/local/python.js';
+import { SparePool } from '../platform/local/spare-pool.js';
 import { sleep } from './http-util.js';
 import {
   PROCESS_GONE_MESSAGE,
@@ -119,8 +120,12 @@ function followToStatus(execution: Execution, finished: () => Promise<void>): Ex
 export class SessionRunner {
   private readonly live = new Map<string, LiveSession>();
   private interpreter: Promise<ResolvedInterpreter | undefined> | undefined;
+  /** Pre-started session processes: a session start then skips the interpreter start-ups. */
+  private readonly spares: SparePool;
 
-  constructor(private readonly deps: SessionRunnerDeps) {}
+  constructor(private readonly deps: SessionRunnerDeps) {
+    this.spares = new SparePool({ tag: `kaggle-run-spare:${deps.store.dataDir}` });
+  }
 
   /**
    * The interpreter every session starts, resolved once per server: behind a launcher such as
@@ -175,6 +180,7 @@ export class SessionRunner {
         sandbox: this.deps.sandbox,
         // Output goes to files, so the session outlives this server (see adopt()).
         persistent: true,
+        spares: this.spares,
         env: {
           ...interpreter?.env,
           // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
@@ -316,6 +322,16 @@ export class SessionRunner {
   /** Leaves every session running for the next server on this data folder (see adopt()). */
   async detachAll(): Promise<void> {
     await Promise.all([...this.live.values()].map((s) => s.detach()));
+  }
+
+  /** Ends the spare session processes nobody took (the server closes). */
+  closeSpares(): Promise<void> {
+    return this.spares.close();
+  }
+
+  /** Pids of the spare session processes waiting now. */
+  sparePids(): number[] {
+    return this.spares.pids();
   }
 
   async stopAll(reason: string): Promise<void> {

@@ -18,11 +18,8 @@ import type { LogEntry } from './log-lines.js';
 
 export const SESSION_DIR = 'session';
 
-/** Python >= 3.8, standard library only. argv: session dir, then the command to run. */
-export const WRAPPER_SOURCE = `
-import os, signal, subprocess, sys, time
-d = sys.argv[1]
-cmd = sys.argv[2:]
+/** Signal handling and atomic writes, shared by this wrapper and the warm one (spare-wrapper.ts). */
+export const WRAPPER_PRELUDE = `
 def put(name, text):
     tmp = os.path.join(d, name + '.tmp')
     with open(tmp, 'w') as f:
@@ -32,26 +29,17 @@ def note(signum, frame):
     pass
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(s, note)
-put('wrapper.json', '{"pid": %d}' % os.getpid())
-start = time.time()
-log = open(os.path.join(d, 'log.jsonl'), 'a')
-failure = None
-try:
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-except OSError as e:
-    failure = e
-# Imported while the kernel starts, not before: they cost start-up time on every session.
-import codecs, json, select
-def emit(name, text):
+`;
+
+/** Writes log lines for \`emit\`; needs \`log\` and \`start\`. */
+export const WRAPPER_EMIT = `def emit(name, text):
     if text:
         log.write(json.dumps({'stream_name': name, 'time': time.time() - start, 'data': text}) + '\\n')
         log.flush()
-if failure is not None:
-    emit('stderr', 'cannot start %s\\n' % failure)
-    log.close()
-    put('exit.json', json.dumps({'code': 127, 'signal': None}))
-    sys.exit(0)
-streams = {p.stdout.fileno(): 'stdout', p.stderr.fileno(): 'stderr'}
+`;
+
+/** Copies the kernel \`p\`'s output to the log until it ends, then writes exit.json. */
+export const WRAPPER_FOLLOW = `streams = {p.stdout.fileno(): 'stdout', p.stderr.fileno(): 'stderr'}
 decoders = dict((fd, codecs.getincrementaldecoder('utf-8')('replace')) for fd in streams)
 pending = dict((fd, '') for fd in streams)
 def flush(fd, final=False):
@@ -88,6 +76,27 @@ put('exit.json', json.dumps({'code': rc if rc >= 0 else None, 'signal': -rc if r
 os.killpg(0, signal.SIGKILL)
 `;
 
+/** Python >= 3.8, standard library only. argv: session dir, then the command to run. */
+export const WRAPPER_SOURCE = `
+import os, signal, subprocess, sys, time
+d = sys.argv[1]
+cmd = sys.argv[2:]${WRAPPER_PRELUDE}put('wrapper.json', '{"pid": %d}' % os.getpid())
+start = time.time()
+log = open(os.path.join(d, 'log.jsonl'), 'a')
+failure = None
+try:
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+except OSError as e:
+    failure = e
+# Imported while the kernel starts, not before: they cost start-up time on every session.
+import codecs, json, select
+${WRAPPER_EMIT}if failure is not None:
+    emit('stderr', 'cannot start %s\\n' % failure)
+    log.close()
+    put('exit.json', json.dumps({'code': 127, 'signal': None}))
+    sys.exit(0)
+${WRAPPER_FOLLOW}`;
+
 export interface ExitRecord {
   code: number | null;
   signal: number | null;
@@ -110,15 +119,29 @@ export function readExit(dir: string): Promise<ExitRecord | undefined> {
 }
 
 export async function readWrapperPid(dir: string): Promise<number | undefined> {
-  const record = await readJson<{ pid?: unknown }>(join(sessionDir(dir), 'wrapper.json'));
-  return typeof record?.pid === 'number' ? record.pid : undefined;
+  return (await readWrapper(dir))?.pid;
+}
+
+/**
+ * The wrapper's record: its pid, and for a warm-started run (spare-pool.ts) the tag its
+ * command line carries in place of the session folder, which it learned only later.
+ */
+export async function readWrapper(dir: string): Promise<{ pid: number; tag?: string } | undefined> {
+  const record = await readJson<{ pid?: unknown; tag?: unknown }>(
+    join(sessionDir(dir), 'wrapper.json'),
+  );
+  if (typeof record?.pid !== 'number') return undefined;
+  return typeof record.tag === 'string'
+    ? { pid: record.pid, tag: record.tag }
+    : { pid: record.pid };
 }
 
 /**
  * True while the wrapper of the run in `dir` lives. Its command line names the session
- * folder, which tells it from an unrelated process that got the same pid later.
+ * folder (or carries `tag`), which tells it from an unrelated process that got the same pid
+ * later.
  */
-export async function wrapperAlive(pid: number, dir: string): Promise<boolean> {
+export async function wrapperAlive(pid: number, dir: string, tag?: string): Promise<boolean> {
   try {
     process.kill(pid, 0);
   } catch {
@@ -129,7 +152,7 @@ export async function wrapperAlive(pid: number, dir: string): Promise<boolean> {
     // A zombie (state Z) has ended; it is only waiting to be reaped.
     if (/\) Z /.test(stat)) return false;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.split('\0').includes(sessionDir(dir));
+    return cmdline.split('\0').includes(tag ?? sessionDir(dir));
   } catch {
     return true; // no /proc here: trust kill(0)
   }

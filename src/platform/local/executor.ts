@@ -12,6 +12,7 @@ import { NOTEBOOK_SOURCE_FILE, notebookRunnerSource } from './notebook-runner.js
 import { SANDBOX_ROOT, bwrapArgs, sandboxAvailable } from './sandbox.js';
 import { killTree } from './kill-tree.js';
 import { spawnPersistent } from './persistent-execution.js';
+import type { SparePool } from './spare-pool.js';
 export { adoptExecution } from './persistent-execution.js';
 
 export type { LogEntry } from './log-lines.js';
@@ -39,6 +40,11 @@ export interface ExecutionOptions {
    * process, so the run survives our exit; `adoptExecution(dir)` picks it up again.
    */
   persistent?: boolean | undefined;
+  /**
+   * Persistent runs outside the sandbox start on a warm spare of this pool when one is ready
+   * (spare-pool.ts), and keep it filled.
+   */
+  spares?: SparePool | undefined;
 }
 
 export type ExecutionStatus = 'complete' | 'error' | 'timeout' | 'cancelled';
@@ -134,7 +140,15 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   const startedAt = new Date(startedAtMs).toISOString();
   if (options.persistent === true) {
     return spawnPersistent(
-      { python, command, args, cwd: workingDir, env },
+      {
+        python,
+        command,
+        args,
+        cwd: workingDir,
+        env,
+        script,
+        spares: sandboxed ? undefined : options.spares,
+      },
       {
         dir,
         inputDir,

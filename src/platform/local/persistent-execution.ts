@@ -14,12 +14,13 @@ import {
   type ExitRecord,
   WRAPPER_SOURCE,
   readExit,
-  readWrapperPid,
+  readWrapper,
   sessionDir,
   wrapperAlive,
 } from './detached-run.js';
 import type { Execution, ExecutionResult, ExecutionStatus, RunInfo } from './executor.js';
 import { killGroup } from './kill-tree.js';
+import type { SparePool } from './spare-pool.js';
 
 const POLL_MS = 100;
 
@@ -68,11 +69,47 @@ function watchForExit(session: string, waker: Waker): FSWatcher | undefined {
 }
 
 export async function spawnPersistent(
-  run: { python: string; command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv },
+  run: {
+    python: string;
+    command: string;
+    args: string[];
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    /** The kernel's script, for a warm start (see `spares`). */
+    script: string;
+    /** Outside the sandbox: start on a ready spare of this pool when there is one. */
+    spares?: SparePool | undefined;
+  },
   info: RunInfo,
 ): Promise<Execution> {
   const session = sessionDir(info.dir);
   await mkdir(session, { recursive: true });
+  const spare = run.spares?.take(run.python);
+  if (spare !== undefined) {
+    const waker = new Waker();
+    spare.onExit(() => waker.nudge());
+    spare.start({
+      session,
+      cwd: run.cwd,
+      env: run.env,
+      path: run.script,
+      cmd: [run.command, ...run.args],
+    });
+    // The next session's spare is prepared while this one runs (fill() waits a little).
+    run.spares?.fill(run.python, run.env);
+    // Also written by the wrapper itself once it has the session, as for a cold start.
+    await writeFile(
+      join(session, 'wrapper.json'),
+      JSON.stringify({ pid: spare.pid, tag: spare.tag }),
+    );
+    return follow(
+      info,
+      spare.pid,
+      () => Promise.resolve(spare.alive),
+      () => undefined,
+      waker,
+    );
+  }
   // The wrapper runs outside any sandbox with the host's interpreter, and leads the group.
   // -S: it needs the standard library only, and site's .pth files can cost more than the
   // interpreter itself (the kernel it starts still gets site, as always).
@@ -95,6 +132,8 @@ export async function spawnPersistent(
     waker.nudge();
   });
   child.unref();
+  // After the spawn, not before: spares would only slow this start.
+  run.spares?.fill(run.python, run.env);
   if (child.pid !== undefined) {
     // Also written by the wrapper itself; ours covers a crash before it gets that far.
     await writeFile(join(session, 'wrapper.json'), JSON.stringify({ pid: child.pid }));
@@ -119,7 +158,8 @@ export async function adoptExecution(options: {
   sandboxed?: boolean | undefined;
 }): Promise<Execution | undefined> {
   const dir = resolve(options.dir);
-  const pid = await readWrapperPid(dir);
+  const wrapper = await readWrapper(dir);
+  const pid = wrapper?.pid;
   if (pid === undefined && (await readExit(dir)) === undefined) return undefined;
   const startedAtMs = Date.parse(options.startedAt);
   const info: RunInfo = {
@@ -131,7 +171,8 @@ export async function adoptExecution(options: {
     startedAt: options.startedAt,
     timeoutSeconds: options.timeoutSeconds,
   };
-  const alive = () => (pid === undefined ? Promise.resolve(false) : wrapperAlive(pid, dir));
+  const alive = () =>
+    pid === undefined ? Promise.resolve(false) : wrapperAlive(pid, dir, wrapper?.tag);
   return follow(info, pid, alive, () => undefined, new Waker());
 }
 

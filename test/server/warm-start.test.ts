@@ -1,0 +1,214 @@
+// Warm starts (spare-pool.ts): after a first session, the server keeps spare session processes
+// ready and starts the next sessions on them. They must behave as cold ones, and no spare may
+// outlive its server, however it ends.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  ME,
+  PYTHON,
+  kernelStdout,
+  onCleanup,
+  push,
+  release,
+  scriptPush,
+  startTestServer,
+  tempDir,
+  waitForEnd,
+  waitForGo,
+} from './helpers.js';
+import { startServer } from '../../src/server/server.js';
+
+/** Pids of the live processes whose command line contains `text` (a spare carries its tag). */
+function processesWith(text: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text)) pids.push(Number(name));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Pids of the live children of `parents` (a spare's waiting kernel). */
+function childrenOf(parents: number[]): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && parents.includes(Number(fields[1]))) pids.push(Number(name));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+function alive(pids: number[]): number[] {
+  return pids.filter(existing);
+}
+
+function existing(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`still waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Prints whether it runs on a spare, then what a session must see. */
+const PROBE = [
+  'import os, sys',
+  'print("warm", sys._getframe().f_back is not None)',
+  'print(os.getcwd() == os.environ["KAGGLE_RUN_WORKING_DIR"], os.environ["KAGGLE_KERNEL_RUN_TYPE"])',
+  'import kaggle_secrets',
+  'print(os.path.dirname(kaggle_secrets.__file__) == os.path.join(os.path.dirname(os.getcwd()), "secrets"))',
+  'open("out.txt", "w").write(os.environ["KAGGLE_RUN_WORKING_DIR"])',
+].join('\n');
+
+void test('sessions after the first start on spares; two quick pushes in a row both run right', async (t) => {
+  const server = await startTestServer(t);
+  const tag = `kaggle-run-spare:${server.dataDir}`;
+  await push(server, scriptPush('first-run', PROBE));
+  assert.deepEqual(await waitForEnd(server, 'first-run'), { status: 'COMPLETE' });
+  assert.match(await kernelStdout(server, 'first-run'), /^warm False\nTrue Batch\nTrue\n$/);
+  // The first session started the spares; once their kernels are up, pushes start warm.
+  let warm = false;
+  for (let i = 0; i < 10 && !warm; i++) {
+    await until('spares', () => processesWith(tag).length > 0);
+    await push(server, scriptPush(`probe-${i}`, PROBE));
+    assert.deepEqual(await waitForEnd(server, `probe-${i}`), { status: 'COMPLETE' });
+    const out = await kernelStdout(server, `probe-${i}`);
+    assert.match(out, /^warm (True|False)\nTrue Batch\nTrue\n$/);
+    warm = out.startsWith('warm True');
+  }
+  assert.ok(warm, 'no session started on a spare');
+
+  await until('two spares', () => processesWith(tag).length >= 2);
+  await Promise.all([
+    push(server, scriptPush('quick-a', PROBE)),
+    push(server, scriptPush('quick-b', PROBE)),
+  ]);
+  for (const slug of ['quick-a', 'quick-b']) {
+    assert.deepEqual(await waitForEnd(server, slug), { status: 'COMPLETE' });
+    assert.match(await kernelStdout(server, slug), /^warm (True|False)\nTrue Batch\nTrue\n$/);
+    const working = join(server.dataDir, 'kernels', 'me', slug, '1', 'working');
+    assert.equal(readFileSync(join(working, 'out.txt'), 'utf8'), working);
+  }
+
+  const kernels = childrenOf(processesWith(tag));
+  assert.ok(kernels.length > 0);
+  await server.close();
+  await until('no spare left after close', () => processesWith(tag).length === 0);
+  await until('no spare kernel left', () => alive(kernels).length === 0);
+});
+
+void test('a failing session on a spare ends ERROR with its exit code and log', async (t) => {
+  const server = await startTestServer(t);
+  await push(server, scriptPush('first-run', 'print("hi")'));
+  await waitForEnd(server, 'first-run');
+  await until('spares', () => processesWith(`kaggle-run-spare:${server.dataDir}`).length > 0);
+  await push(server, scriptPush('bad-exit', 'import sys\nprint("out")\nsys.exit(5)'));
+  assert.deepEqual(await waitForEnd(server, 'bad-exit'), {
+    status: 'ERROR',
+    failureMessage: 'The kernel exited with code 5.',
+  });
+  assert.equal(await kernelStdout(server, 'bad-exit'), 'out\n');
+});
+
+void test('a server killed with SIGKILL leaves no spare behind', async (t) => {
+  const dataDir = await tempDir(t);
+  const serverModule = fileURLToPath(new URL('../../src/server/server.js', import.meta.url));
+  const script = `
+    const { startServer } = await import(${JSON.stringify(serverModule)});
+    const server = await startServer({
+      dataDir: ${JSON.stringify(dataDir)},
+      accounts: [${JSON.stringify(ME)}],
+      python: ${JSON.stringify(PYTHON)},
+      sandbox: 'none',
+    });
+    console.log(server.url);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onCleanup(t, () => child.kill('SIGKILL'));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.on('exit', () => reject(new Error('the server process ended')));
+  });
+  const server = { url };
+  await push(server, scriptPush('one-run', 'print("one")'));
+  assert.deepEqual(await waitForEnd(server, 'one-run'), { status: 'COMPLETE' });
+  const tag = `kaggle-run-spare:${dataDir}`;
+  await until('spares with their kernels', () => childrenOf(processesWith(tag)).length >= 2);
+  const spares = processesWith(tag);
+  const kernels = childrenOf(spares);
+  child.kill('SIGKILL');
+  await until('no spare left after SIGKILL', () => processesWith(tag).length === 0);
+  await until('no spare kernel left', () => alive(kernels).length === 0);
+});
+
+void test('a warm session outlives its server; the next server adopts it and finishes it', async (t) => {
+  const dataDir = await tempDir(t);
+  const options = { dataDir, accounts: [ME], python: PYTHON, sandbox: 'none' as const };
+  const first = await startServer(options);
+  let firstClosed = false;
+  onCleanup(t, () => (firstClosed ? undefined : first.close()));
+  const tag = `kaggle-run-spare:${dataDir}`;
+  await push(first, scriptPush('first-run', 'print("hi")'));
+  await waitForEnd(first, 'first-run');
+  // Sessions until one starts warm, left running across the restart.
+  let warmSlug: string | undefined;
+  for (let i = 0; i < 10 && warmSlug === undefined; i++) {
+    await until('spares', () => childrenOf(processesWith(tag)).length > 0);
+    const slug = `long-run-${i}`;
+    const source = waitForGo(
+      'print("warm", sys._getframe().f_back is not None)',
+      'print("after")\nsys.exit(6)',
+    );
+    await push(first, scriptPush(slug, source));
+    const log = join(dataDir, 'kernels', 'me', slug, '1', 'session', 'log.jsonl');
+    let text = '';
+    await until('the first line', () => {
+      try {
+        text = readFileSync(log, 'utf8');
+      } catch {
+        return false;
+      }
+      return text.includes('warm');
+    });
+    if (text.includes('warm True')) warmSlug = slug;
+    else await release(first, slug, 1);
+  }
+  assert.ok(warmSlug !== undefined, 'no session started on a spare');
+  await first.close({ detachSessions: true });
+  firstClosed = true;
+
+  const second = await startServer({ ...options, port: first.port });
+  onCleanup(t, () => second.close());
+  await release(second, warmSlug, 1);
+  assert.deepEqual(await waitForEnd(second, warmSlug), {
+    status: 'ERROR',
+    failureMessage: 'The kernel exited with code 6.',
+  });
+  assert.equal(await kernelStdout(second, warmSlug), 'warm True\nafter\n');
+});
