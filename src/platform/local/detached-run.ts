@@ -118,10 +118,6 @@ export function readExit(dir: string): Promise<ExitRecord | undefined> {
   return readJson<ExitRecord>(join(sessionDir(dir), 'exit.json'));
 }
 
-export async function readWrapperPid(dir: string): Promise<number | undefined> {
-  return (await readWrapper(dir))?.pid;
-}
-
 /**
  * The wrapper's record: its pid, and for a warm-started run (spare-pool.ts) the tag its
  * command line carries in place of the session folder, which it learned only later.
