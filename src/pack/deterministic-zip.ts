@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BLOCK_SIZE, compressedPieces, type BlockJob } from './block-deflate.js';
+import { BLOCK_SIZE, compressedPieces, type BlockJob, type PieceOptions } from './block-deflate.js';
 import type { PackEntry } from './select-files.js';
 import { sortByUtf8 } from './utf8-order.js';
 import {
@@ -32,6 +32,9 @@ export function isStored(path: string): boolean {
   return storedExtensions.has(extname(path).toLowerCase());
 }
 
+/** Output is written in chunks of about this many bytes. */
+const WRITE_SIZE = 1024 * 1024;
+
 export interface ZipResult {
   sha256: string;
   zipBytes: number;
@@ -40,6 +43,8 @@ export interface ZipResult {
 export interface ZipOptions {
   /** Sizes and offsets above this use ZIP64 fields. Lowered by tests to reach that path. */
   zip64Limit?: number;
+  /** Small files at which a worker thread helps deflate them. Tests move it to reach both paths. */
+  workerMin?: number;
 }
 
 // The most deflate can grow data: 5 bytes per 16 KiB stored block, a sync marker per block.
@@ -48,7 +53,11 @@ function worstCaseSize(size: number): number {
 }
 
 /** The zip's bytes, in order, from the entries' compressed pieces. */
-async function* zipBytes(entries: readonly PackEntry[], limit: number): AsyncGenerator<Buffer> {
+async function* zipBytes(
+  entries: readonly PackEntry[],
+  limit: number,
+  pieceOptions: PieceOptions,
+): AsyncGenerator<Buffer> {
   const jobs: BlockJob[] = entries.map((e) => ({
     path: e.path,
     source: e.source,
@@ -58,7 +67,7 @@ async function* zipBytes(entries: readonly PackEntry[], limit: number): AsyncGen
   const written: WrittenEntry[] = [];
   let offset = 0;
   let current: WrittenEntry | undefined;
-  for await (const piece of compressedPieces(jobs)) {
+  for await (const piece of compressedPieces(jobs, pieceOptions)) {
     let bytes: Buffer;
     if (piece.kind === 'start') {
       const job = jobs[piece.index] as BlockJob;
@@ -105,6 +114,8 @@ export async function writeDeterministicZip(
 ): Promise<ZipResult> {
   const sorted = sortByUtf8(entries, (e) => e.path);
   const limit = options.zip64Limit ?? 0xfffffffe;
+  const pieceOptions: PieceOptions =
+    options.workerMin === undefined ? {} : { workerMin: options.workerMin };
   await mkdir(dirname(outPath), { recursive: true });
   const temp = join(
     dirname(outPath),
@@ -112,12 +123,34 @@ export async function writeDeterministicZip(
   );
   const hash = createHash('sha256');
   let size = 0;
+  // Headers and small files' data are tens of bytes to a few KiB each: gathered into large
+  // writes, they cost one write (and one hash update) per MiB rather than three per file.
+  // A big file's blocks are already large and pass through uncopied.
   async function* hashed(): AsyncGenerator<Buffer> {
-    for await (const chunk of zipBytes(sorted, limit)) {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const emit = (chunk: Buffer) => {
       hash.update(chunk);
       size += chunk.length;
-      yield chunk;
+      return chunk;
+    };
+    const flush = () => {
+      const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+      pending = [];
+      pendingBytes = 0;
+      return emit(chunk);
+    };
+    for await (const chunk of zipBytes(sorted, limit, pieceOptions)) {
+      if (chunk.length >= WRITE_SIZE / 4) {
+        if (pendingBytes > 0) yield flush();
+        yield emit(chunk);
+        continue;
+      }
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_SIZE) yield flush();
     }
+    if (pendingBytes > 0) yield flush();
   }
   try {
     await pipeline(Readable.from(hashed(), { objectMode: false }), createWriteStream(temp));

@@ -175,7 +175,9 @@ void test('an upload cut half-way resumes, and the kernel gets the code byte for
   // would make it take the first megabyte again each time).
   const received = server.stats().bytesUploaded;
   assert.ok(received >= weights.length && received < weights.length + 512 * 1024, `${received}`);
-  assert.ok((record.shipping?.bytesUploaded ?? 0) < 2 * weights.length);
+  // (The record's bytesUploaded counts what was written to the socket, resends included:
+  // bytes a cut connection had buffered count too, so it is not a measure of resuming.)
+  assert.ok((record.shipping?.bytesUploaded ?? 0) >= weights.length);
 });
 
 void test('secrets: a Kaggle user secret reaches the program and is masked in the log', async (t) => {

@@ -1,0 +1,53 @@
+import { Worker } from 'node:worker_threads';
+import type { BatchRequest } from './small-files-worker.js';
+import type { SmallJob, SmallOutcome } from './small-files.js';
+
+interface Waiting {
+  resolve: (outcomes: SmallOutcome[]) => void;
+  reject: (error: Error) => void;
+}
+
+/** One worker thread packing batches of small files, answered in the order they were sent. */
+export class SmallFileWorker {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private failed: Error | undefined;
+
+  constructor() {
+    this.worker = new Worker(new URL('./small-files-worker.js', import.meta.url));
+    this.worker.on('message', ({ id, outcomes }: { id: number; outcomes: SmallOutcome[] }) => {
+      const waiting = this.waiting.get(id);
+      this.waiting.delete(id);
+      waiting?.resolve(outcomes);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`pack worker exited (${code})`)));
+  }
+
+  private fail(error: Error): void {
+    this.failed ??= error;
+    for (const waiting of this.waiting.values()) waiting.reject(error);
+    this.waiting.clear();
+  }
+
+  /** Batches sent and not answered yet. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  run(jobs: SmallJob[]): Promise<SmallOutcome[]> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    const request: BatchRequest = { id, jobs };
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failed ??= new Error('pack worker closed');
+    await this.worker.terminate();
+  }
+}
