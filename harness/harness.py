@@ -1539,20 +1539,9 @@ class StderrTail:
 def snapshot_files(working, skip):
     """Relative path -> (size, mtime, inode) of each file an item may have written."""
     files = {}
-    for folder, dirs, names in os.walk(working):
-        top = os.path.abspath(folder) == os.path.abspath(working)
-        dirs[:] = [d for d in dirs if d != "__pycache__" and not (top and d == ITEMS_DIR)]
-        for name in names:
-            full = os.path.join(folder, name)
-            rel = os.path.relpath(full, working).replace(os.sep, "/")
-            if rel in skip or os.path.abspath(full) in skip:
-                continue
-            try:
-                info = os.lstat(full)
-            except OSError:
-                continue
-            if stat.S_ISREG(info.st_mode):
-                files[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    for rel, _full, info in working_entries(working, skip, skip_top=(ITEMS_DIR,)):
+        if stat.S_ISREG(info.st_mode):
+            files[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
     return files
 
 
@@ -1692,10 +1681,13 @@ def sha256_file(path):
     return digest.hexdigest(), size
 
 
-def list_outputs(working, code_hashes, skip, unchanged_code=None):
-    files = []
+def working_entries(working, skip, skip_top=()):
+    """(relative POSIX path, full path, lstat) of every entry under `working`, less the paths
+    in `skip` (relative or absolute), __pycache__ folders and the top-level folders
+    `skip_top`; entries that vanish while being listed are left out."""
     for folder, dirs, names in os.walk(working):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        top = os.path.abspath(folder) == os.path.abspath(working)
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not (top and d in skip_top))
         for name in names:
             full = os.path.join(folder, name)
             rel = os.path.relpath(full, working).replace(os.sep, "/")
@@ -1703,25 +1695,32 @@ def list_outputs(working, code_hashes, skip, unchanged_code=None):
                 continue
             try:
                 info = os.lstat(full)
-                rel.encode("utf-8")
-            except UnicodeEncodeError:
-                warning = "warning: skipping %r: its name is not UTF-8" % rel
-                OUT.line(warning, "stderr", to_log=False)
-                continue
             except OSError:
                 continue
-            if not stat.S_ISREG(info.st_mode):
-                continue  # links, fifos, sockets: not outputs
-            try:
-                sha256, size = sha256_file(full)
-            except OSError as error:
-                OUT.line("warning: skipping %s: %s" % (rel, error), "stderr", to_log=False)
-                continue
-            if code_hashes.get(rel) == sha256:
-                if unchanged_code is not None:
-                    unchanged_code.append(full)
-                continue  # unchanged code from the archive
-            files.append({"path": rel, "size": size, "sha256": sha256})
+            yield rel, full, info
+
+
+def list_outputs(working, code_hashes, skip, unchanged_code=None):
+    files = []
+    for rel, full, info in working_entries(working, skip):
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            warning = "warning: skipping %r: its name is not UTF-8" % rel
+            OUT.line(warning, "stderr", to_log=False)
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue  # links, fifos, sockets: not outputs
+        try:
+            sha256, size = sha256_file(full)
+        except OSError as error:
+            OUT.line("warning: skipping %s: %s" % (rel, error), "stderr", to_log=False)
+            continue
+        if code_hashes.get(rel) == sha256:
+            if unchanged_code is not None:
+                unchanged_code.append(full)
+            continue  # unchanged code from the archive
+        files.append({"path": rel, "size": size, "sha256": sha256})
     files.sort(key=lambda f: f["path"])
     return files
 
