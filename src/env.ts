@@ -1,6 +1,8 @@
 // Every environment variable kaggle-run reads, declared once with what it is for.
 // A blank value counts as unset.
 
+import { UsageError } from './errors.js';
+
 export const envVars = {
   KAGGLE_RUN_ENDPOINT: 'Kaggle API base URL, e.g. a `kaggle-run server` (same as --endpoint).',
   KAGGLE_RUN_OUTAGE_LIMIT:
@@ -37,4 +39,26 @@ export function readEnv(
 ): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * A duration in seconds from `name`, or `fallback` when unset. A value that is not a number,
+ * is negative, or is 0 where 0 makes no sense, is a UsageError naming the variable: a typo
+ * must not silently become the default.
+ */
+export function readSecondsEnv(
+  name: EnvVarName,
+  fallback: number,
+  options: { allowZero: boolean; example: string },
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const text = readEnv(name, env);
+  if (text === undefined) return fallback;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0 || (seconds === 0 && !options.allowZero)) {
+    throw new UsageError(`${name} must be a number of seconds, got ${text}`, {
+      hint: `Set it to e.g. ${options.example}, or unset it.`,
+    });
+  }
+  return seconds;
 }

@@ -74,6 +74,13 @@ export interface CreateDatasetResult {
   url: string;
 }
 
+/** What GetDataset says of a dataset that shipping needs. */
+export interface DatasetInfo {
+  ref: string;
+  /** Null when the answer leaves it out. */
+  currentVersionNumber: number | null;
+}
+
 export interface DatasetFile {
   name: string;
   totalBytes: number;
@@ -199,6 +206,26 @@ export class DatasetsApi {
       );
     }
     return { ref: r.str('ref'), url: r.str('url') };
+  }
+
+  /** The dataset, or undefined when it does not exist or the user cannot see it (404). */
+  async getDataset(
+    owner: string,
+    slug: string,
+    signal?: AbortSignal,
+  ): Promise<DatasetInfo | undefined> {
+    try {
+      const body = wireBody({ ownerSlug: owner, datasetSlug: slug });
+      const r = await this.call('GetDataset', body, true, signal);
+      const version = r.optInt('currentVersionNumber');
+      return {
+        ref: r.optStr('ref') || `${owner}/${slug}`,
+        currentVersionNumber: version === undefined || version <= 0 ? null : version,
+      };
+    } catch (error) {
+      if (error instanceof KaggleApiError && error.effectiveStatus === 404) return undefined;
+      throw error;
+    }
   }
 
   async getDatasetStatus(

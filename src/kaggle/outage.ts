@@ -3,8 +3,7 @@
 // 15 s, until the outage limit; past it PlatformUnreachableError says how to resume. The
 // http layer's own retries come first; this is the long tail behind them.
 
-import { UsageError } from '../errors.js';
-import { readEnv } from '../env.js';
+import { readSecondsEnv } from '../env.js';
 import { PlatformUnreachableError, isOutageError } from './errors.js';
 import type { SleepFn } from './retry.js';
 
@@ -14,14 +13,12 @@ const MAX_DELAY_MS = 15_000;
 
 /** The outage limit from KAGGLE_RUN_OUTAGE_LIMIT (seconds), else the default. */
 export function outageLimitFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const text = readEnv('KAGGLE_RUN_OUTAGE_LIMIT', env);
-  if (text === undefined) return DEFAULT_OUTAGE_LIMIT_MS;
-  const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(`KAGGLE_RUN_OUTAGE_LIMIT must be a number of seconds, got ${text}`, {
-      hint: 'Set it to e.g. 600 (ten minutes), or unset it.',
-    });
-  }
+  const seconds = readSecondsEnv(
+    'KAGGLE_RUN_OUTAGE_LIMIT',
+    DEFAULT_OUTAGE_LIMIT_MS / 1000,
+    { allowZero: true, example: '600 (ten minutes)' },
+    env,
+  );
   return seconds * 1000;
 }
 

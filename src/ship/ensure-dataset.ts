@@ -5,7 +5,6 @@
 
 import { basename } from 'node:path';
 import type { DatasetFile, DatasetUploadFile, DatasetsApi } from '../kaggle/datasets.js';
-import { getDatasetInfo } from '../kaggle/dataset-info.js';
 
 export interface ShipFile {
   /** Path inside the dataset, POSIX; a `/` makes folders. */
@@ -51,7 +50,7 @@ export async function ensureDataset(
   const { owner, slug } = request;
   const signal = options.signal;
   const ref = `${owner}/${slug}`;
-  const info = await getDatasetInfo(datasets, owner, slug, signal);
+  const info = await datasets.getDataset(owner, slug, signal);
   if (info !== undefined) {
     const files = await datasets.listDatasetFiles(owner, slug, { signal, pageSize: 200 });
     if (request.unchanged({ version: info.currentVersionNumber, files })) {
@@ -102,7 +101,7 @@ export async function ensureDataset(
     );
   }
   await waitReady(datasets, request, options);
-  const after = await getDatasetInfo(datasets, owner, slug, signal);
+  const after = await datasets.getDataset(owner, slug, signal);
   return { ref, version: after?.currentVersionNumber ?? null, uploaded: true, bytesUploaded };
 }
 

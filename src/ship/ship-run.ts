@@ -5,7 +5,7 @@
 // or as a git commit (ship-code.ts), and each `data:` path and the env file become private
 // datasets, READY before the push.
 
-import { readEnv } from '../env.js';
+import { readSecondsEnv } from '../env.js';
 import { UsageError } from '../errors.js';
 import type { DatasetAccess } from '../platform/platform.js';
 import type { RunEvent } from '../run/events.js';
@@ -67,14 +67,13 @@ async function* shipToKaggle(
   const { job, signal } = ctx;
   const access = job.data.length > 0 || job.envFile !== undefined ? await connect() : undefined;
   const cache = await ShippingCache.open(ctx.storeRoot);
-  const readySeconds = Number(readEnv('KAGGLE_RUN_DATASET_READY_TIMEOUT', ctx.env) ?? NaN);
-  const options = {
-    readyTimeoutMs:
-      (Number.isFinite(readySeconds) && readySeconds > 0
-        ? readySeconds
-        : DEFAULT_READY_TIMEOUT_SECONDS) * 1000,
-    signal,
-  };
+  const readySeconds = readSecondsEnv(
+    'KAGGLE_RUN_DATASET_READY_TIMEOUT',
+    DEFAULT_READY_TIMEOUT_SECONDS,
+    { allowZero: false, example: '600 (ten minutes)' },
+    ctx.env,
+  );
+  const options = { readyTimeoutMs: readySeconds * 1000, signal };
   const datasets = [...job.datasets];
   const shipping = emptyRecord('inline');
   const cleanup: string[] = [];

@@ -29,11 +29,15 @@ interface CacheFile {
 export class ShippingCache {
   private data: CacheFile = { schemaVersion: 1, datasets: {} };
 
-  private constructor(private readonly path: string) {}
+  private readonly path: string;
+
+  private constructor(private readonly storeRoot: string) {
+    this.path = join(storeRoot, 'cache', 'shipping.json');
+  }
 
   /** The cache under a store folder (`.kaggle-run`); a missing or broken file is empty. */
   static async open(storeRoot: string): Promise<ShippingCache> {
-    const cache = new ShippingCache(join(storeRoot, 'cache', 'shipping.json'));
+    const cache = new ShippingCache(storeRoot);
     try {
       const parsed = JSON.parse(await readFile(cache.path, 'utf8')) as Partial<CacheFile>;
       if (parsed.schemaVersion === 1 && typeof parsed.datasets === 'object') {
@@ -55,7 +59,7 @@ export class ShippingCache {
 
   /** Re-reads the file first so that two runs shipping different datasets keep both. */
   async put(key: string, entry: CachedDataset): Promise<void> {
-    const fresh = await ShippingCache.open(join(this.path, '..', '..'));
+    const fresh = await ShippingCache.open(this.storeRoot);
     this.data = fresh.data;
     this.data.datasets[key] = entry;
     await writeJsonAtomic(this.path, this.data);

@@ -226,3 +226,18 @@ void test('a dataset version that is not READY in time stops the run before the 
   );
   assert.equal(server.stats().pushes['me/kaggle-run-hello'] ?? 0, 0);
 });
+
+void test('a malformed KAGGLE_RUN_DATASET_READY_TIMEOUT is a usage error before any upload', async (t) => {
+  const server = await startTestServer(t);
+  const dir = await copyExample(t, 'hello');
+  for (const value of ['ten', '0', '-5']) {
+    const env = { ...(await kaggleEnv(t)), KAGGLE_RUN_DATASET_READY_TIMEOUT: value };
+    const result = await runCli(
+      ['run', dir, '--kaggle', '--endpoint', server.url, '--code', 'dataset'],
+      { env },
+    );
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /KAGGLE_RUN_DATASET_READY_TIMEOUT must be a number of seconds/);
+  }
+  assert.equal(server.stats().bytesUploaded, 0);
+});
