@@ -1,20 +1,14 @@
 // datasets.DatasetApiService/GetDataset: a dataset's metadata as the API's ApiDataset, with
 // `currentVersionNumber`, which a client needs to pin the version a kernel attaches.
 
-import { z } from 'zod';
 import type { RpcHandler } from './context.js';
-import { HttpError, parseBody } from './http-util.js';
+import { findDataset, refSchema } from './datasets-service.js';
+import { parseBody } from './http-util.js';
 import { requireUser } from './kernel-access.js';
-
-const refSchema = z.object({ ownerSlug: z.string().nullish(), datasetSlug: z.string().nullish() });
 
 const getDataset: RpcHandler = (ctx, call) => {
   const user = requireUser(call.user);
-  const body = parseBody(refSchema, call.body);
-  const owner = body.ownerSlug || user;
-  const slug = body.datasetSlug ?? '';
-  const record = ctx.datasetStore.readable(owner, slug, user);
-  if (record === undefined) throw new HttpError(404, `Dataset ${owner}/${slug} not found.`);
+  const record = findDataset(ctx, user, parseBody(refSchema, call.body));
   const latest = record.versions.at(-1);
   return Promise.resolve({
     ref: `${record.owner}/${record.slug}`,

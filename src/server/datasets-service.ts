@@ -189,12 +189,13 @@ const versionSchema = z.object({
     .nullish(),
 });
 
-const refSchema = z.object({
+export const refSchema = z.object({
   ownerSlug: z.string().nullish(),
   datasetSlug: z.string().nullish(),
 });
 
-function findDataset(ctx: ServiceContext, user: string, body: z.infer<typeof refSchema>) {
+/** The dataset a request names (owner defaults to the caller), or a 404. */
+export function findDataset(ctx: ServiceContext, user: string, body: z.infer<typeof refSchema>) {
   const owner = body.ownerSlug || user;
   const slug = body.datasetSlug ?? '';
   const record = ctx.datasetStore.readable(owner, slug, user);
