@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cp } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { packageRoot } from '../../src/util/package-root.js';
 import { tempDir } from './temp.js';
@@ -35,10 +35,16 @@ export function runCli(
   });
 }
 
-/** A private copy of one of the examples/ projects. */
+/**
+ * A private copy of one of the examples/ projects, without what running it in place left
+ * behind (`npm run example` records its run in examples/hello/.kaggle-run).
+ */
 export async function copyExample(t: TestContext, name: string): Promise<string> {
   const dir = join(await tempDir(t), name);
-  await cp(join(packageRoot(), 'examples', name), dir, { recursive: true });
+  await cp(join(packageRoot(), 'examples', name), dir, {
+    recursive: true,
+    filter: (source) => basename(source) !== '.kaggle-run',
+  });
   return dir;
 }
 
