@@ -16,11 +16,17 @@ export abstract class KaggleRunError extends Error {
   abstract readonly exitCode: ExitCode;
   /** A short line telling the user what to do next, when there is something to do. */
   readonly hint: string | undefined;
+  /**
+   * The run this error ended, once the run had a record: a host shows or attaches to it
+   * (`kaggle-run show RUN`, `attach RUN`). Set by the runner, not by whoever throws.
+   */
+  runId: string | undefined;
 
   constructor(message: string, options: { hint?: string | undefined; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options.hint;
+    this.runId = undefined;
   }
 }
 
@@ -83,6 +89,17 @@ export class InternalError extends KaggleRunError {
 
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof KaggleRunError ? error.exitCode : ExitCode.platform;
+}
+
+/** Marks the error as ending run `runId` (kept when it already names a run). */
+export function withRunId<E extends KaggleRunError>(error: E, runId: string): E {
+  error.runId ??= runId;
+  return error;
+}
+
+/** The run an error belongs to, when it had one. */
+export function runIdOf(error: unknown): string | undefined {
+  return error instanceof KaggleRunError ? error.runId : undefined;
 }
 
 export function errorMessage(error: unknown): string {

@@ -43,7 +43,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const wanted = argv[0] !== undefined && argv[0] in commands ? [argv[0]] : Object.keys(commands);
   for (const name of wanted) (await commands[name]!())(program, io, setExit);
 
-  const wantsJson = argv.includes('--json');
+  const format = argv.includes('--events') ? 'events' : argv.includes('--json') ? 'json' : 'text';
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -51,7 +51,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       // --help and --version end with code 0; anything else is bad usage.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    return reportError(error, io, wantsJson);
+    return reportError(error, io, format);
   }
   return exitCode;
 }

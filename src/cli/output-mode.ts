@@ -1,13 +1,24 @@
 import pc from 'picocolors';
 import { readEnv } from '../env.js';
+import { UsageError } from '../errors.js';
 
-export type OutputMode = 'terminal' | 'plain' | 'json';
+export type OutputMode = 'terminal' | 'plain' | 'json' | 'events';
 
-/** JSON when asked; a live terminal when stdout is one (and not CI); plain lines otherwise. */
+/**
+ * JSON or event lines when asked; a live terminal when stdout is one (and not CI); plain
+ * lines otherwise.
+ */
 export function outputMode(
   json: boolean | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  events?: boolean,
 ): OutputMode {
+  if (json === true && events === true) {
+    throw new UsageError('--json and --events both claim stdout; choose one', {
+      hint: '--events: a JSON line per event, the last one `done` (with the record) or `error`',
+    });
+  }
+  if (events === true) return 'events';
   if (json === true) return 'json';
   if (process.stdout.isTTY && env.CI === undefined) return 'terminal';
   return 'plain';

@@ -1,4 +1,4 @@
-import { exitCodeForRecord, reportError } from './exit.js';
+import { errorFormat, exitCodeForRecord, reportError } from './exit.js';
 import type { CliIo } from './io.js';
 import type { OutputMode } from './output-mode.js';
 import { createRunRenderer } from './render/renderer.js';
@@ -12,8 +12,11 @@ export async function renderRun(
   setExit: (code: number) => void,
 ): Promise<void> {
   const renderer = createRunRenderer(mode, io);
+  // The run an error ends, for the error document (`--json`) and the `error` line (`--events`).
+  let runId: string | null = null;
   try {
     for await (const event of events) {
+      if (event.type === 'resolved' || event.type === 'attached') runId = event.runId;
       renderer.event(event);
       if (event.type === 'done') {
         renderer.finish(event.record);
@@ -22,6 +25,6 @@ export async function renderRun(
     }
   } catch (error) {
     renderer.close();
-    setExit(reportError(error, io, mode === 'json'));
+    setExit(reportError(error, io, errorFormat(mode), runId));
   }
 }

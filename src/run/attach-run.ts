@@ -3,7 +3,7 @@
 // finish the record. Never pushes.
 
 import { isDeepStrictEqual } from 'node:util';
-import { UsageError } from '../errors.js';
+import { KaggleRunError, UsageError, withRunId } from '../errors.js';
 import { KaggleApiPlatform } from '../kaggle/kaggle-platform.js';
 import type { Platform, RunHandle } from '../platform/platform.js';
 import { lockHolder, lockRun } from '../store/run-lock.js';
@@ -83,6 +83,19 @@ export async function* attachRun(options: AttachOptions): AsyncGenerator<RunEven
   const env = options.env ?? process.env;
   const store = await storeForDir(options.dir ?? '.', env);
   const record = await store.resolve(options.run);
+  try {
+    return yield* attachRecord(record, store, options);
+  } catch (error) {
+    throw error instanceof KaggleRunError ? withRunId(error, record.runId) : error;
+  }
+}
+
+async function* attachRecord(
+  record: RunRecord,
+  store: RunStore,
+  options: AttachOptions,
+): AsyncGenerator<RunEvent, RunRecord> {
+  const env = options.env ?? process.env;
   if (record.step === 'done') {
     yield { type: 'done', record };
     return record;

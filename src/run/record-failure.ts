@@ -4,6 +4,7 @@ import {
   PlatformError,
   UsageError,
   errorMessage,
+  withRunId,
 } from '../errors.js';
 import type { Platform, RunHandle } from '../platform/platform.js';
 import type { RunStore } from '../store/run-store.js';
@@ -15,6 +16,19 @@ import type { RunRecord } from './record.js';
  * final status. A local run ends with this process.
  */
 export async function recordFailure(
+  error: unknown,
+  ctx: {
+    record: RunRecord;
+    store: RunStore;
+    platform: Platform;
+    handle: RunHandle | undefined;
+    signal?: AbortSignal | undefined;
+  },
+): Promise<KaggleRunError> {
+  return withRunId(await failureFor(error, ctx), ctx.record.runId);
+}
+
+async function failureFor(
   error: unknown,
   ctx: {
     record: RunRecord;

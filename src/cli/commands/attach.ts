@@ -30,6 +30,7 @@ export function registerAttach(program: Command, io: CliIo, setExit: (code: numb
     .option('--max-parallel <n>', 'sweep: at most N points at once')
     .option('--fail-fast', 'sweep: start no more points after one fails')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
+    .option('--events', 'print each event as a JSON line on stdout (see README: Events)')
     .action(async (ref, opts) => {
       const dir = resolve(io.cwd, opts.dir ?? '.');
       if (await isSweepRef(dir, ref, io.env)) {
@@ -37,7 +38,7 @@ export function registerAttach(program: Command, io: CliIo, setExit: (code: numb
         await attachSweepCommand(dir, ref, opts, io, setExit);
         return;
       }
-      const mode = outputMode(opts.json, io.env);
+      const mode = outputMode(opts.json, io.env, opts.events);
       const interrupt = interruptOnSigint(io);
       try {
         await renderRun(

@@ -7,6 +7,8 @@ import type { CliIo } from '../io.js';
 import { outputMode } from '../output-mode.js';
 import { PlainRunRenderer } from '../render/plain-renderer.js';
 import { JsonRunRenderer } from '../render/json-renderer.js';
+import { EventsRunRenderer } from '../render/events-renderer.js';
+import { eventLine } from '../render/event-line.js';
 
 export function registerPush(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -23,9 +25,16 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
     .option('--timeout <duration>', 'session timeout, e.g. 30m')
     .option('--dest <dir>', 'where outputs land (default KERNEL_DIR/output)')
     .option('--json', 'print {kernel, version, url, status, dest, outputs} as JSON')
+    .option('--events', 'print each event as a JSON line on stdout, the last one `done`')
     .action(async (dir, opts) => {
-      const json = outputMode(opts.json, io.env) === 'json';
-      const renderer = json ? new JsonRunRenderer(io) : new PlainRunRenderer(io);
+      const mode = outputMode(opts.json, io.env, opts.events);
+      const json = mode === 'json';
+      const renderer =
+        mode === 'events'
+          ? new EventsRunRenderer(io)
+          : json
+            ? new JsonRunRenderer(io)
+            : new PlainRunRenderer(io);
       const run = pushKernelFolder({
         dir: resolve(io.cwd, dir),
         endpoint: opts.endpoint,
@@ -40,6 +49,8 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
         next = await run.next();
       }
       const result = next.value;
+      // No run record here: the last event line carries the push's result instead.
+      if (mode === 'events') io.stdout(eventLine({ type: 'done', result }));
       if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       else
         io.stderr(

@@ -64,8 +64,9 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--batch <file>', 'run once per item of FILE (.jsonl or .csv), many items per session')
     .option('--per-session <k>', 'batch: items per session (overrides `batch.per_session`)')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
+    .option('--events', 'print each event as a JSON line on stdout (see README: Events)')
     .action(async (dir, opts) => {
-      const mode = outputMode(opts.json, io.env);
+      const mode = outputMode(opts.json, io.env, opts.events);
       const projectDir = resolve(io.cwd, dir ?? '.');
       if (
         opts.sweep.length > 0 ||

@@ -37,6 +37,8 @@ export class SweepPrinter {
   }
 
   private log(label: string, index: number, stream: 'stdout' | 'stderr', text: string): void {
+    // --events carries the log in its point-event lines; stderr gets only kaggle-run's own.
+    if (this.mode === 'events') return;
     const key = `${index}:${stream}`;
     const lines = ((this.partial.get(key) ?? '') + text).split('\n');
     this.partial.set(key, lines.pop() ?? '');

@@ -4,11 +4,12 @@
 import { UsageError } from '../../errors.js';
 import type { SweepEvent, SweepResult } from '../../sweep/events.js';
 import { resumeSweep, runSweep } from '../../sweep/run-sweep.js';
-import { reportError } from '../exit.js';
+import { errorFormat, reportError } from '../exit.js';
+import { eventLine } from '../render/event-line.js';
 import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { formatDuration } from '../output-mode.js';
-import { outputMode } from '../output-mode.js';
+import { outputMode, type OutputMode } from '../output-mode.js';
 import { summarize } from '../../batch/merge-items.js';
 import { SweepPrinter, sweepJson } from './sweep-output.js';
 import {
@@ -25,6 +26,7 @@ export interface SweepRunFlags extends JobFlags {
   maxHours?: string | undefined;
   failFast?: true | undefined;
   json?: true | undefined;
+  events?: true | undefined;
   batch?: string | undefined;
   perSession?: string | undefined;
 }
@@ -55,10 +57,12 @@ async function drive(
   events: AsyncGenerator<SweepEvent, SweepResult>,
   printer: SweepPrinter,
   io: CliIo,
-  json: boolean,
+  mode: OutputMode,
   setExit: (code: number) => void,
 ): Promise<void> {
+  const json = mode === 'json';
   for await (const event of events) {
+    if (mode === 'events') io.stdout(eventLine(event));
     printer.event(event);
     if (event.type === 'done') {
       const items = event.result.items;
@@ -103,7 +107,7 @@ export async function runSweepCommand(
   io: CliIo,
   setExit: (code: number) => void,
 ): Promise<void> {
-  const mode = outputMode(opts.json, io.env);
+  const mode = outputMode(opts.json, io.env, opts.events);
   const printer = new SweepPrinter(mode, io);
   const interrupt = interruptOnSigint(io);
   try {
@@ -132,11 +136,11 @@ export async function runSweepCommand(
       }),
       printer,
       io,
-      mode === 'json',
+      mode,
       setExit,
     );
   } catch (error) {
-    setExit(reportError(error, io, mode === 'json'));
+    setExit(reportError(error, io, errorFormat(mode)));
   } finally {
     interrupt.dispose();
   }
@@ -145,11 +149,16 @@ export async function runSweepCommand(
 export async function attachSweepCommand(
   dir: string,
   sweep: string,
-  opts: { json?: true | undefined; maxParallel?: string | undefined; failFast?: true | undefined },
+  opts: {
+    json?: true | undefined;
+    events?: true | undefined;
+    maxParallel?: string | undefined;
+    failFast?: true | undefined;
+  },
   io: CliIo,
   setExit: (code: number) => void,
 ): Promise<void> {
-  const mode = outputMode(opts.json, io.env);
+  const mode = outputMode(opts.json, io.env, opts.events);
   const printer = new SweepPrinter(mode, io);
   const interrupt = interruptOnSigint(io);
   try {
@@ -165,11 +174,11 @@ export async function attachSweepCommand(
       }),
       printer,
       io,
-      mode === 'json',
+      mode,
       setExit,
     );
   } catch (error) {
-    setExit(reportError(error, io, mode === 'json'));
+    setExit(reportError(error, io, errorFormat(mode)));
   } finally {
     interrupt.dispose();
   }

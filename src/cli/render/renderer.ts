@@ -2,6 +2,7 @@ import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
 import type { CliIo } from '../io.js';
 import type { OutputMode } from '../output-mode.js';
+import { EventsRunRenderer } from './events-renderer.js';
 import { JsonRunRenderer } from './json-renderer.js';
 import { PlainRunRenderer } from './plain-renderer.js';
 import { TerminalRunRenderer } from './terminal-renderer.js';
@@ -17,6 +18,7 @@ export interface RunRenderer {
 
 export function createRunRenderer(mode: OutputMode, io: CliIo): RunRenderer {
   if (mode === 'json') return new JsonRunRenderer(io);
+  if (mode === 'events') return new EventsRunRenderer(io);
   if (mode === 'terminal') return new TerminalRunRenderer(io);
   return new PlainRunRenderer(io);
 }
