@@ -114,8 +114,8 @@ def check_settings(s):
     if not isinstance(params, dict):
         fail("params must be an object")
     for name, value in params.items():
-        if not (value is None or isinstance(value, (str, int, float, bool))):
-            fail("param %r must be a string, number, boolean or null" % name)
+        if not is_param_value(value):
+            fail("param %r must be a string, number, boolean, null, list or object" % name)
     if s.get("acceleratorKind") not in ("gpu", "tpu", "none"):
         fail("acceleratorKind must be gpu, tpu or none")
     if not isinstance(s.get("strictAccelerator"), bool):
@@ -178,12 +178,27 @@ def check_git_code(code, fail):
         fail("code.tokenSecret must be a secret name")
 
 
+def is_param_value(value, depth=0):
+    if depth > 100:
+        return False
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, list):
+        return all(is_param_value(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_param_value(v, depth + 1) for k, v in value.items())
+    return False
+
+
 def number_text(value):
-    """A number as JavaScript's String() writes it, so argv matches what the user typed."""
+    """A number for argv: an int as it is; a float as JavaScript's String() writes it (what
+    the user typed), keeping a float's ".0" and Python's nan / inf / -inf."""
     if isinstance(value, int):
         return str(value)
     if not math.isfinite(value):
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+        return repr(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return repr(value)  # 1.0, -0.0: still a float when the program reads it back
     if value.is_integer() and abs(value) < 1e21:
         return str(int(value))
     text = repr(value)
@@ -203,6 +218,20 @@ def param_text(value):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return number_text(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def strict_json_value(value):
+    """The value with nan / inf / -inf as the strings "nan", "inf", "-inf", for files that
+    must stay standard JSON (the executed notebook)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, list):
+        return [strict_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return dict((k, strict_json_value(v)) for k, v in value.items())
     return value
 
 
@@ -1224,13 +1253,146 @@ def run_script(settings, argv, env, working, deadline, state):
 
 
 # ---------------------------------------------------------------------------------------
-# notebook
+# notebook: reading, preparing, parameters
+
+# The tag papermill gives the marker cells it adds to a failed notebook; kaggle-run uses it
+# too, so an executed notebook reads the same whichever of the two ran it.
+ERROR_MARKER_TAG = "papermill-error-cell-tag"
+ERROR_MARKER_ID = "papermill-error-cell"
+ERROR_MARKER_STYLE = (
+    "color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;"
+)
+# Seconds between saves of the executed notebook while one cell keeps producing output.
+SAVE_EVERY = 30.0
+ANSI_PATTERN = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def cell_tags(cell):
+    found = (cell.get("metadata") or {}).get("tags") or []
+    return found if isinstance(found, list) else []
+
+
+def parameters_cells(cells):
+    return [
+        i
+        for i, c in enumerate(cells)
+        if isinstance(c, dict) and c.get("cell_type") == "code" and "parameters" in cell_tags(c)
+    ]
+
+
+def notebook_language(nb):
+    """The kernel language the notebook names (lower case), or None when it names none."""
+    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    for section in ("kernelspec", "language_info"):
+        found = metadata.get(section)
+        key = "language" if section == "kernelspec" else "name"
+        if isinstance(found, dict) and isinstance(found.get(key), str) and found[key].strip():
+            return found[key].strip().lower()
+    return None
+
+
+def kernel_label(nb):
+    spec = (nb.get("metadata") or {}).get("kernelspec")
+    if isinstance(spec, dict):
+        return spec.get("display_name") or spec.get("name") or "?"
+    return "?"
+
+
+def load_notebook(data, entry):
+    """Parses and checks a notebook file's bytes: an nbformat 4 notebook with cells, at most
+    one `parameters` cell and a Python kernel. Raises SetupError saying what to fix."""
+
+    def fail(what):
+        raise SetupError("notebook", "%s %s" % (entry, what))
+
+    try:
+        nb = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        fail("is not UTF-8 text (%s); save it again from Jupyter" % error)
+    except ValueError as error:
+        fail("is not valid JSON (%s); open it in Jupyter and save it again" % error)
+    if not isinstance(nb, dict) or "nbformat" not in nb:
+        fail("is not a Jupyter notebook (no nbformat field)")
+    if nb.get("nbformat") != 4:
+        fail(
+            "is in nbformat %s; kaggle-run runs nbformat 4 notebooks: convert it with "
+            "`jupyter nbconvert --to notebook --nbformat 4 %s` or save it from a current "
+            "Jupyter" % (nb.get("nbformat"), entry)
+        )
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        fail("has no list of cells")
+    if not cells:
+        fail("has no cells: there is nothing to run")
+    tagged = parameters_cells(cells)
+    if len(tagged) > 1:
+        fail(
+            "has %d cells tagged 'parameters' (cells %s); tag only the cell holding the "
+            "defaults" % (len(tagged), ", ".join(str(i + 1) for i in tagged))
+        )
+    language = notebook_language(nb)
+    if language is not None and language != "python":
+        fail(
+            "runs on the %s kernel (%s); kaggle-run runs Python notebooks only"
+            % (language, kernel_label(nb))
+        )
+    return nb
+
+
+def join_multiline(nb):
+    """Joins the lists of lines nbformat stores multi-line text as, as nbformat's reader does
+    (nbclient and this harness read a cell's source as one string)."""
+
+    def join_bundle(bundle):
+        if not isinstance(bundle, dict):
+            return
+        for key, value in list(bundle.items()):
+            is_json = key == "application/json" or (
+                key.startswith("application/") and key.endswith("+json")
+            )
+            if not is_json and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                bundle[key] = "".join(value)
+
+    for cell in nb["cells"]:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(str(line) for line in cell["source"])
+        attachments = cell.get("attachments")
+        if isinstance(attachments, dict):
+            for attachment in attachments.values():
+                join_bundle(attachment)
+        if cell.get("cell_type") == "code" and isinstance(cell.get("outputs"), list):
+            for output in cell["outputs"]:
+                if not isinstance(output, dict):
+                    continue
+                if output.get("output_type") in ("execute_result", "display_data"):
+                    join_bundle(output.get("data"))
+                elif isinstance(output.get("text"), list):
+                    output["text"] = "".join(output["text"])
+    return nb
+
+
+def prepare_cells(nb):
+    """What an earlier run left in the file is not this run's: code cells lose their outputs
+    and execution counts, and the marker cells of an earlier failure go, as in papermill."""
+    nb["cells"] = [c for c in nb["cells"] if ERROR_MARKER_TAG not in cell_tags(c)]
+    for cell in nb["cells"]:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return nb
 
 
 def python_literal(value):
-    """An exact Python literal for a JSON value: repr() of str/int/bool/None round-trips."""
+    """Exact Python source for a settings value: str, int (any size), float (nan and inf
+    too), bool, None, and lists and dicts of them."""
     if isinstance(value, float) and not math.isfinite(value):
         return "float(%r)" % repr(value)
+    if isinstance(value, list):
+        return "[%s]" % ", ".join(python_literal(v) for v in value)
+    if isinstance(value, dict):
+        return "{%s}" % ", ".join(
+            "%s: %s" % (python_literal(k), python_literal(v)) for k, v in value.items()
+        )
     return repr(value)
 
 
@@ -1239,13 +1401,8 @@ def inject_parameters(nb, params):
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise SetupError("notebook", "the notebook has no cells list")
-
-    def tags(cell):
-        found = (cell.get("metadata") or {}).get("tags") or []
-        return found if isinstance(found, list) else []
-
     # A notebook saved from an earlier papermill or kaggle-run run: drop its old values.
-    cells[:] = [c for c in cells if "injected-parameters" not in tags(c)]
+    cells[:] = [c for c in cells if "injected-parameters" not in cell_tags(c)]
     if not params:
         return
     bad = [n for n in params if not n.isidentifier() or keyword.iskeyword(n)]
@@ -1255,17 +1412,10 @@ def inject_parameters(nb, params):
             "notebook",
             "param name%s %s cannot be Python variable%s in the notebook; rename them "
             "(letters, digits and underscores, not starting with a digit, not a keyword)"
-            % (plural, ", ".join(json.dumps(n) for n in bad), plural),
+            % (plural, ", ".join(json.dumps(n, ensure_ascii=False) for n in bad), plural),
         )
-    index = next(
-        (
-            i
-            for i, c in enumerate(cells)
-            if c.get("cell_type") == "code" and "parameters" in tags(c)
-        ),
-        None,
-    )
-    if index is None:
+    tagged = parameters_cells(cells)
+    if not tagged:
         raise SetupError(
             "notebook",
             "the notebook has no cell tagged 'parameters'; tag one (in Jupyter: View > Cell "
@@ -1282,10 +1432,89 @@ def inject_parameters(nb, params):
         "source": source,
     }
     if nb.get("nbformat_minor", 0) >= 5:
-        ids = set(c.get("id") for c in cells)
-        taken = "injected-parameters" in ids
-        cell["id"] = uuid.uuid4().hex[:16] if taken else "injected-parameters"
-    cells.insert(index + 1, cell)
+        cell["id"] = fresh_cell_id(cells, "injected-parameters")
+    cells.insert(tagged[0] + 1, cell)
+
+
+def fresh_cell_id(cells, wanted):
+    ids = set(c.get("id") for c in cells)
+    return uuid.uuid4().hex[:16] if wanted in ids else wanted
+
+
+def record_run(nb, settings, entry, saved_as):
+    """What ran, in the notebook's own metadata: the file alone says which values made it."""
+    metadata = nb.setdefault("metadata", {})
+    papermill = metadata.get("papermill") if isinstance(metadata.get("papermill"), dict) else {}
+    papermill.update(
+        parameters=strict_json_value(settings["params"]),
+        input_path=entry,
+        output_path=saved_as,
+    )
+    metadata["papermill"] = papermill
+    metadata["kaggle_run"] = {
+        "run_id": settings["runId"],
+        "nonce": settings["nonce"],
+        "parameters": strict_json_value(settings["params"]),
+        "started_at": iso_now(),
+        "ended_at": None,
+        "status": "running",
+        "exit_code": None,
+        "failed_cell": None,
+    }
+
+
+def first_line(source):
+    for line in str(source).splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
+
+
+def add_error_markers(nb, index):
+    """papermill's two marker cells: one at the top linking to one just before the failing
+    cell (index into nb["cells"]). Returns the failing cell's new index."""
+    cells = nb["cells"]
+    count = cells[index].get("execution_count")
+    top = (
+        '<span style="%s">An Exception was encountered at '
+        "'<a href=\"#%s\">In [%s]</a>'.</span>" % (ERROR_MARKER_STYLE, ERROR_MARKER_ID, count)
+    )
+    here = (
+        '<span id="%s" style="%s">Execution using kaggle-run encountered an exception here '
+        "and stopped:</span>" % (ERROR_MARKER_ID, ERROR_MARKER_STYLE)
+    )
+
+    def marker(source):
+        cell = {"cell_type": "markdown", "metadata": {"tags": [ERROR_MARKER_TAG]}, "source": source}
+        if nb.get("nbformat_minor", 0) >= 5:
+            cell["id"] = uuid.uuid4().hex[:16]
+        return cell
+
+    cells.insert(index, marker(here))
+    cells.insert(0, marker(top))
+    return index + 2
+
+
+def is_clean_exit(ename, evalue):
+    """sys.exit(), sys.exit(0) and SystemExit(None) end a notebook successfully (papermill)."""
+    return ename == "SystemExit" and str(evalue).strip() in ("", "0", "None")
+
+
+def exit_status(ename, evalue):
+    """The exit code a SystemExit asks for (sys.exit(3) -> 3), else 1."""
+    if ename == "SystemExit":
+        try:
+            code = int(str(evalue).strip())
+        except ValueError:
+            return 1
+        if 0 < code < 256:
+            return code
+    return 1
+
+
+def plain_text(text):
+    """A traceback without the terminal colours IPython adds."""
+    return ANSI_PATTERN.sub("", text)
 
 
 def executed_path(working, entry):
@@ -1295,14 +1524,14 @@ def executed_path(working, entry):
 
 
 def show_message(msg):
-    """Prints one kernel output message as it arrives."""
+    """Prints one kernel output message as it arrives (tracebacks as plain text)."""
     kind = msg.get("msg_type")
     content = msg.get("content") or {}
     if kind == "stream":
         name = "stderr" if content.get("name") == "stderr" else "stdout"
         OUT.write(name, str(content.get("text", "")).encode("utf-8", "replace"))
     elif kind == "error":
-        text = "\n".join(content.get("traceback") or [])
+        text = plain_text("\n".join(content.get("traceback") or []))
         OUT.write("stderr", (text + "\n").encode("utf-8", "replace"))
     elif kind == "execute_result":
         text = (content.get("data") or {}).get("text/plain")
@@ -1318,20 +1547,35 @@ def kernel_pid(client):
     return pid if isinstance(pid, int) else None
 
 
+def notebook_positions(cells):
+    """Each cell's 1-based position in the user's notebook (None for the injected cell)."""
+    positions = []
+    count = 0
+    for cell in cells:
+        if "injected-parameters" in cell_tags(cell):
+            positions.append(None)
+        else:
+            count += 1
+            positions.append(count)
+    return positions
+
+
 def run_notebook(settings, env, working, deadline, state):
     entry = settings["entry"]
     path = os.path.join(working, *entry.split("/"))
     try:
         with open(path, "rb") as f:
-            nb = json.loads(f.read().decode("utf-8"))
-    except (OSError, ValueError) as error:
-        raise SetupError("notebook", "%s is not a readable notebook: %s" % (entry, error))
-    if not isinstance(nb, dict) or nb.get("nbformat") != 4:
-        raise SetupError(
-            "notebook",
-            "%s is not an nbformat 4 notebook; open and save it with a current Jupyter" % entry,
-        )
+            data = f.read()
+    except OSError as error:
+        raise SetupError("notebook", "%s cannot be read: %s" % (entry, error))
+    nb = load_notebook(data, entry)
+    if notebook_language(nb) is None:
+        OUT.line("note: %s names no kernel language; running it as Python" % entry)
+    join_multiline(nb)
+    prepare_cells(nb)
     inject_parameters(nb, settings["params"])
+    saved = executed_path(working, entry)
+    record_run(nb, settings, entry, os.path.relpath(saved, working).replace(os.sep, "/"))
     try:
         import nbformat
         from nbclient import NotebookClient
@@ -1350,15 +1594,28 @@ def run_notebook(settings, env, working, deadline, state):
             "`%s -m pip install ipykernel`" % (sys.executable, sys.executable),
         )
 
+    node = nbformat.from_dict(nb)
+    positions = notebook_positions(node.cells)
+    code_cells = [i for i, c in enumerate(node.cells) if c.get("cell_type") == "code"]
+    progress = {"index": None, "saved": 0.0}
+
+    def save():
+        progress["saved"] = time.monotonic()
+        save_notebook(nbformat, node, saved)
+
     class HarnessClient(NotebookClient):
-        """Shows outputs live and keeps the kernel's process group known for a stop."""
+        """Shows outputs and progress live, saves the notebook as it goes, and keeps the
+        kernel's process group known for a stop."""
 
         def output(self, outs, msg, *args, **kwargs):
             try:
                 show_message(msg)
             except Exception:  # showing is best effort; the notebook keeps every output
                 pass
-            return NotebookClient.output(self, outs, msg, *args, **kwargs)
+            result = NotebookClient.output(self, outs, msg, *args, **kwargs)
+            if time.monotonic() - progress["saved"] >= SAVE_EVERY:
+                save()  # a long cell's output so far survives a kill
+            return result
 
         async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
             pid = kernel_pid(self)
@@ -1368,9 +1625,23 @@ def run_notebook(settings, env, working, deadline, state):
                 # nbclient swapped in its own SIGTERM handler; ours also kills the kernel's
                 # group and reports the stop as a stop, as for a script.
                 install_signal_handlers()
-            if cell.get("cell_type") == "code":
-                OUT.line("cell %d/%d" % (cell_index + 1, len(self.nb.cells)))
-            return await NotebookClient.async_execute_cell(self, cell, cell_index, *args, **kwargs)
+            if cell.get("cell_type") != "code":
+                return await NotebookClient.async_execute_cell(
+                    self, cell, cell_index, *args, **kwargs
+                )
+            progress["index"] = cell_index
+            label = "cell %d/%d" % (code_cells.index(cell_index) + 1, len(code_cells))
+            line = first_line(cell.get("source", ""))
+            OUT.line("%s: %s" % (label, line) if line else label)
+            save()
+            began = time.monotonic()
+            try:
+                return await NotebookClient.async_execute_cell(
+                    self, cell, cell_index, *args, **kwargs
+                )
+            finally:
+                OUT.line("%s took %.1f s" % (label, time.monotonic() - began))
+                save()
 
     # A kernel spec that runs this very interpreter, whatever kernels are installed.
     kernels = tempfile.mkdtemp(prefix="kaggle-run-kernel-")
@@ -1404,7 +1675,6 @@ def run_notebook(settings, env, working, deadline, state):
             return None
         return max(1, int(math.ceil(deadline - time.monotonic())))
 
-    node = nbformat.from_dict(nb)
     client = HarnessClient(
         node,
         kernel_name="python3",
@@ -1413,10 +1683,10 @@ def run_notebook(settings, env, working, deadline, state):
         shutdown_kernel="immediate",
         resources={"metadata": {"path": working}},
     )
-    saved = executed_path(working, entry)
-    OUT.line("running notebook %s (%d cells)" % (entry, len(node.cells)))
+    OUT.line("running notebook %s (%d code cells)" % (entry, len(code_cells)))
     started = time.monotonic()
     STOP["raise"] = False
+    failed_at = None
     try:
         try:
             client.execute()
@@ -1427,20 +1697,36 @@ def run_notebook(settings, env, working, deadline, state):
         OUT.line("the notebook finished after %.1f s" % (time.monotonic() - started))
     except CellTimeoutError:
         state.update(exitCode=TIMEOUT_EXIT, failedStep="timeout")
-        state["error"] = "the notebook ran past the job's timeout of %s s and was stopped" % (
+        state["error"] = "the notebook ran past the job's timeout of %s s and was stopped%s" % (
             number_text(settings["timeoutSeconds"]),
+            " in %s" % cell_name(node, positions, code_cells, progress["index"])
+            if progress["index"] is not None
+            else "",
         )
         OUT.line(state["error"], "stderr")
     except CellExecutionError as error:
-        state.update(exitCode=1, failedStep="program")
-        state["error"] = "a notebook cell failed: %s: %s" % (
-            getattr(error, "ename", "Error"),
-            str(getattr(error, "evalue", "")).strip()[:500],
-        )
-        OUT.line(state["error"], "stderr")
+        ename = getattr(error, "ename", "Error")
+        evalue = str(getattr(error, "evalue", ""))
+        where = cell_name(node, positions, code_cells, progress["index"])
+        if is_clean_exit(ename, evalue):
+            state["exitCode"] = 0
+            OUT.line(
+                "the notebook ended with SystemExit(%s) in %s after %.1f s; the cells after it "
+                "did not run" % (evalue.strip(), where, time.monotonic() - started)
+            )
+        else:
+            failed_at = progress["index"]
+            state.update(exitCode=exit_status(ename, evalue), failedStep="program")
+            state["error"] = "%s failed: %s: %s" % (where, ename, evalue.strip()[:500])
+            OUT.line(state["error"], "stderr")
     except DeadKernelError as error:
         state.update(exitCode=1, failedStep="program")
-        state["error"] = "the notebook's kernel died (out of memory?): %s" % error
+        state["error"] = "the notebook's kernel died (out of memory?)%s: %s" % (
+            " in %s" % cell_name(node, positions, code_cells, progress["index"])
+            if progress["index"] is not None
+            else "",
+            error,
+        )
         OUT.line(state["error"], "stderr")
     except Terminated:
         raise
@@ -1456,19 +1742,63 @@ def run_notebook(settings, env, working, deadline, state):
             LIVE_GROUPS.discard(pid)
         if STOP["requested"] is None:
             install_signal_handlers()  # nbclient's own handlers replaced ours while it ran
-        save_notebook(nbformat, node, saved)
+        finish_record(node, state, positions, failed_at)
+        if failed_at is not None:
+            add_error_markers(node, failed_at)
+        save_notebook(nbformat, node, saved, final=True)
         shutil.rmtree(kernels, ignore_errors=True)
 
 
-def save_notebook(nbformat, node, path):
+def cell_name(nb, positions, code_cells, index):
+    """`cell 4 (code cell 3/7, In [3]): first line`: where a notebook stopped."""
+    if index is None:
+        return "the notebook"
+    cell = nb["cells"][index]
+    position = positions[index]
+    count = cell.get("execution_count")
+    parts = ["code cell %d/%d" % (code_cells.index(index) + 1, len(code_cells))]
+    if count is not None:
+        parts.append("In [%s]" % count)
+    where = (
+        "cell %d (%s)" % (position, ", ".join(parts))
+        if position is not None
+        else "the injected-parameters cell"
+    )
+    line = first_line(cell.get("source", ""))
+    return "%s: %s" % (where, line) if line else where
+
+
+def finish_record(nb, state, positions, failed_at):
+    record = (nb.get("metadata") or {}).get("kaggle_run")
+    if not isinstance(record, dict):
+        return
+    code = state.get("exitCode")
+    record["ended_at"] = iso_now()
+    record["exit_code"] = code
+    record["status"] = (
+        "complete" if code == 0 else "timeout" if state.get("failedStep") == "timeout" else "error"
+    )
+    if failed_at is not None:
+        record["failed_cell"] = positions[failed_at]
+    papermill = (nb.get("metadata") or {}).get("papermill")
+    if isinstance(papermill, dict):
+        papermill["exception"] = code != 0
+
+
+def save_notebook(nbformat, node, path, final=False):
+    """Writes the executed notebook atomically in nbformat's normal form (lists of lines,
+    sorted keys, one-space indent)."""
     try:
-        text = nbformat.writes(node)
-    except Exception:  # a validation quirk must not cost the user the executed notebook
-        text = json.dumps(node, indent=1, ensure_ascii=False) + "\n"
+        text = nbformat.v4.writes(node)
+    except Exception:  # a quirk must not cost the user the executed notebook
+        text = json.dumps(node, indent=1, sort_keys=True, ensure_ascii=False)
+    if not text.endswith("\n"):
+        text += "\n"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_atomic(path, text.encode("utf-8"))
-        OUT.line("saved the executed notebook as %s" % os.path.basename(path))
+        if final:
+            OUT.line("saved the executed notebook as %s" % os.path.basename(path))
     except OSError as error:
         OUT.line("warning: cannot save the executed notebook: %s" % error, "stderr")
 

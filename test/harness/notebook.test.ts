@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +27,33 @@ function notebook(cells: { source: string; tags?: string[]; markdown?: boolean }
     metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
     nbformat: 4,
     nbformat_minor: 5,
+  });
+}
+
+/**
+ * A notebook as Jupyter saves it: written by nbformat itself (sources as lists of lines),
+ * so the tests see exactly what users' files hold.
+ */
+function savedByNbformat(
+  cells: { source: string; tags?: string[]; markdown?: boolean }[],
+  metadata: Record<string, unknown> = {
+    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+  },
+): string {
+  const program = [
+    'import json, sys, nbformat',
+    'from nbformat import v4',
+    'spec = json.loads(sys.stdin.read())',
+    'nb = v4.new_notebook(metadata=spec["metadata"])',
+    'for c in spec["cells"]:',
+    '    meta = {"tags": c["tags"]} if c.get("tags") else {}',
+    '    make = v4.new_markdown_cell if c.get("markdown") else v4.new_code_cell',
+    '    nb.cells.append(make(c["source"], metadata=meta))',
+    'sys.stdout.write(nbformat.writes(nb))',
+  ].join('\n');
+  return execFileSync(python!, ['-c', program], {
+    input: JSON.stringify({ cells, metadata }),
+    encoding: 'utf8',
   });
 }
 
@@ -148,7 +176,10 @@ void test(
       python: python!,
     });
     assert.equal(run.code, 1, run.stdout);
-    assert.match(run.stderr, /a notebook cell failed: ValueError: boom in cell/);
+    assert.match(
+      run.stderr,
+      /cell 2 \(code cell 2\/3, In \[2\]\): raise ValueError\("boom in cell"\) failed: ValueError: boom in cell/,
+    );
     assert.equal(run.manifest?.exitCode, 1);
     assert.equal(run.manifest?.failedStep, 'program');
     assert.equal(existsSync(join(run.working, 'after.txt')), false);
@@ -159,14 +190,23 @@ void test(
     const executed = JSON.parse(
       await readFile(join(run.working, 'analysis.executed.ipynb'), 'utf8'),
     ) as { cells: Cell[] };
-    assert.equal(executed.cells.length, 3);
+    // papermill's markers: one at the top linking to one right before the failing cell.
+    assert.equal(executed.cells.length, 5);
+    assert.deepEqual(
+      executed.cells.map((c) => (c.metadata.tags ?? []).includes('papermill-error-cell-tag')),
+      [true, false, true, false, false],
+    );
+    assert.match(text(executed.cells[0]!.source), /<a href="#papermill-error-cell">In \[2\]<\/a>/);
     assert.ok(
       executed.cells.every((c) => !(c.metadata.tags ?? []).includes('injected-parameters')),
     );
     assert.equal(
-      executed.cells[1]!.outputs?.find((o) => o.output_type === 'error')?.ename,
+      executed.cells[3]!.outputs?.find((o) => o.output_type === 'error')?.ename,
       'ValueError',
     );
+    // The traceback in the log is plain text, without terminal colours.
+    assert.match(run.stderr, /ValueError: boom in cell/);
+    assert.ok(!run.stderr.includes('\u001b['), 'no ANSI escape codes in the log');
   },
 );
 
@@ -207,5 +247,41 @@ void test(
       cells: Cell[];
     };
     assert.match(JSON.stringify(executed.cells[0]!.outputs), /started/);
+  },
+);
+
+void test(
+  'notebook: a notebook saved by nbformat (sources as lists of lines) runs with its params',
+  { skip },
+  async (t) => {
+    const nb = savedByNbformat([
+      { source: '# Title\nsaved by nbformat', markdown: true },
+      { source: 'n = 1\nlabel = "default"', tags: ['parameters'] },
+      {
+        source:
+          'import json\nrows = [i * i for i in range(n)]\nprint(label, len(rows))\n' +
+          'json.dump({"n": n, "label": label}, open("seen.json", "w"))',
+      },
+    ]);
+    assert.ok(Array.isArray((JSON.parse(nb) as { cells: Cell[] }).cells[2]!.source));
+    const zip = await makeZip({ 'saved.ipynb': nb });
+    const settings = baseSettings({
+      entry: 'saved.ipynb',
+      kind: 'notebook',
+      params: { n: 4, label: 'squares' },
+    });
+    const run = await runHarness(t, settings, { zip, python: python! });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.deepEqual(JSON.parse(await readFile(join(run.working, 'seen.json'), 'utf8')), {
+      n: 4,
+      label: 'squares',
+    });
+    assert.match(run.stdout, /^squares 4$/m);
+    // The executed notebook is in nbformat's normal form: lists of lines, sorted keys.
+    const written = await readFile(join(run.working, 'saved.executed.ipynb'), 'utf8');
+    const executed = JSON.parse(written) as { cells: Cell[]; metadata: Record<string, unknown> };
+    assert.ok(executed.cells.every((c) => Array.isArray(c.source)));
+    assert.deepEqual(Object.keys(executed), ['cells', 'metadata', 'nbformat', 'nbformat_minor']);
+    assert.ok(written.startsWith('{\n "cells": [\n'), written.slice(0, 40));
   },
 );

@@ -1,0 +1,201 @@
+"""The harness's notebook functions, on notebooks written by nbformat itself."""
+
+import json
+import math
+import os
+import tempfile
+import unittest
+
+from .load_harness import harness
+
+try:
+    import nbformat
+    from nbformat import v4
+except ImportError:  # the unit tests run with an interpreter that has it; say so otherwise
+    nbformat = None
+
+needs_nbformat = unittest.skipIf(nbformat is None, "nbformat is not importable")
+
+
+def saved(nb):
+    """The bytes nbformat writes for nb: what Jupyter, VS Code and papermill save."""
+    return nbformat.writes(nb).encode("utf-8")
+
+
+def sample(minor=5, kernelspec=True):
+    nb = v4.new_notebook()
+    nb.cells = [
+        v4.new_markdown_cell("# Title\nsecond line"),
+        v4.new_code_cell("n = 3\ntitle = 'default'", metadata={"tags": ["parameters"]}),
+        v4.new_code_cell("for i in range(n):\n    print(i)\n"),
+    ]
+    if kernelspec:
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.nbformat_minor = minor
+    if minor < 5:
+        for cell in nb.cells:
+            cell.pop("id", None)
+    return nb
+
+
+@needs_nbformat
+class LoadNotebook(unittest.TestCase):
+    def test_nbformat_writes_sources_as_lists_and_they_are_joined(self):
+        data = saved(sample())
+        self.assertIsInstance(json.loads(data)["cells"][2]["source"], list)
+        nb = harness.join_multiline(harness.load_notebook(data, "a.ipynb"))
+        self.assertEqual(nb["cells"][2]["source"], "for i in range(n):\n    print(i)\n")
+        self.assertEqual(nb["cells"][0]["source"], "# Title\nsecond line")
+
+    def test_every_minor_version_loads(self):
+        for minor in range(0, 6):
+            with self.subTest(minor=minor):
+                nb = harness.load_notebook(saved(sample(minor)), "a.ipynb")
+                self.assertEqual(nb["nbformat_minor"], minor)
+
+    def test_outputs_and_attachments_are_joined_like_nbformat_reads_them(self):
+        nb = sample()
+        nb.cells[2].outputs = [
+            v4.new_output("stream", name="stdout", text="0\n1\n2\n"),
+            v4.new_output("display_data", data={"text/plain": "a\nb", "application/json": {"k": [1]}}),
+        ]
+        nb.cells[0].attachments = {"x.txt": {"text/plain": "one\ntwo\n"}}
+        mine = harness.join_multiline(harness.load_notebook(saved(nb), "a.ipynb"))
+        theirs = nbformat.reads(saved(nb).decode("utf-8"), as_version=4)
+        self.assertEqual(mine["cells"], json.loads(json.dumps(theirs["cells"])))
+
+    def test_widget_metadata_is_kept(self):
+        nb = sample()
+        nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}}
+        loaded = harness.load_notebook(saved(nb), "a.ipynb")
+        self.assertIn("widgets", loaded["metadata"])
+
+    def test_no_kernelspec_is_python(self):
+        nb = harness.load_notebook(saved(sample(kernelspec=False)), "a.ipynb")
+        self.assertIsNone(harness.notebook_language(nb))
+
+    def test_language_info_names_the_language_without_a_kernelspec(self):
+        nb = sample(kernelspec=False)
+        nb.metadata["language_info"] = {"name": "R"}
+        with self.assertRaises(harness.SetupError) as caught:
+            harness.load_notebook(saved(nb), "a.ipynb")
+        self.assertIn("runs on the r kernel", caught.exception.message)
+
+
+class BadNotebooks(unittest.TestCase):
+    def refused(self, data, *fragments):
+        with self.assertRaises(harness.SetupError) as caught:
+            harness.load_notebook(data, "nb.ipynb")
+        self.assertEqual(caught.exception.step, "notebook")
+        for fragment in fragments:
+            self.assertIn(fragment, caught.exception.message)
+
+    def test_invalid_json(self):
+        self.refused(b'{"cells": [', "nb.ipynb is not valid JSON")
+
+    def test_not_utf8(self):
+        self.refused(b'{"cells": "\xff"}', "is not UTF-8")
+
+    def test_nbformat_3(self):
+        self.refused(json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": []}).encode(), "nbformat 3", "nbconvert")
+
+    def test_not_a_notebook(self):
+        self.refused(b"[1, 2]", "is not a Jupyter notebook")
+
+    def test_no_cells(self):
+        self.refused(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}).encode(), "has no cells")
+
+    def test_two_parameters_cells(self):
+        cell = {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 1", "outputs": [], "execution_count": None}
+        nb = {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [cell, dict(cell)]}
+        self.refused(json.dumps(nb).encode(), "has 2 cells tagged 'parameters' (cells 1, 2)")
+
+    def test_r_kernel(self):
+        nb = {
+            "nbformat": 4,
+            "nbformat_minor": 4,
+            "metadata": {"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}},
+            "cells": [{"cell_type": "code", "metadata": {}, "source": "1", "outputs": [], "execution_count": None}],
+        }
+        self.refused(json.dumps(nb).encode(), "runs on the r kernel (R)", "Python notebooks only")
+
+
+class PrepareCells(unittest.TestCase):
+    def test_outputs_counts_and_error_markers_of_an_earlier_run_go(self):
+        nb = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "cells": [
+                {"cell_type": "markdown", "metadata": {"tags": [harness.ERROR_MARKER_TAG]}, "source": "An Exception"},
+                {"cell_type": "code", "metadata": {}, "execution_count": 7, "source": "x", "outputs": [{"output_type": "stream", "name": "stdout", "text": "accuracy=0.99\n"}]},
+                {"cell_type": "markdown", "metadata": {}, "source": "kept"},
+            ],
+        }
+        harness.prepare_cells(nb)
+        self.assertEqual([c["cell_type"] for c in nb["cells"]], ["code", "markdown"])
+        self.assertEqual(nb["cells"][0]["outputs"], [])
+        self.assertIsNone(nb["cells"][0]["execution_count"])
+
+
+class ErrorMarkers(unittest.TestCase):
+    def test_two_markers_like_papermill(self):
+        nb = {"nbformat": 4, "nbformat_minor": 5, "cells": [
+            {"cell_type": "code", "execution_count": 1, "source": "a", "metadata": {}, "outputs": []},
+            {"cell_type": "code", "execution_count": 2, "source": "b", "metadata": {}, "outputs": []},
+        ]}
+        index = harness.add_error_markers(nb, 1)
+        cells = nb["cells"]
+        self.assertEqual(index, 3)
+        self.assertEqual(cells[3]["source"], "b")
+        self.assertEqual([harness.ERROR_MARKER_TAG in harness.cell_tags(c) for c in cells], [True, False, True, False])
+        self.assertIn('<a href="#papermill-error-cell">In [2]</a>', cells[0]["source"])
+        self.assertIn('id="papermill-error-cell"', cells[2]["source"])
+        harness.prepare_cells(nb)
+        self.assertEqual([c["source"] for c in nb["cells"]], ["a", "b"])
+
+
+class SystemExitRules(unittest.TestCase):
+    def test_clean_exits(self):
+        for evalue in ("", "0", "None"):
+            self.assertTrue(harness.is_clean_exit("SystemExit", evalue))
+        self.assertFalse(harness.is_clean_exit("SystemExit", "3"))
+        self.assertFalse(harness.is_clean_exit("ValueError", ""))
+
+    def test_exit_status(self):
+        self.assertEqual(harness.exit_status("SystemExit", "3"), 3)
+        self.assertEqual(harness.exit_status("SystemExit", "bye"), 1)
+        self.assertEqual(harness.exit_status("ValueError", "3"), 1)
+
+    def test_plain_text_drops_terminal_colours(self):
+        self.assertEqual(harness.plain_text("\x1b[0;31mValueError\x1b[0m: boom\x1b[1;32m"), "ValueError: boom")
+
+
+@needs_nbformat
+class SaveNotebook(unittest.TestCase):
+    def test_normal_form_as_nbformat_writes_it(self):
+        nb = harness.join_multiline(harness.load_notebook(saved(sample()), "a.ipynb"))
+        node = nbformat.from_dict(nb)
+        folder = tempfile.mkdtemp()
+        path = os.path.join(folder, "out.ipynb")
+        harness.save_notebook(nbformat, node, path)
+        with open(path, "rb") as f:
+            written = f.read()
+        self.assertEqual(written, (nbformat.writes(node) + "\n").encode("utf-8"))
+        self.assertIsInstance(json.loads(written)["cells"][1]["source"], list)
+        self.assertEqual(os.listdir(folder), ["out.ipynb"])
+
+
+class RecordRun(unittest.TestCase):
+    def test_metadata_says_which_values_ran(self):
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"papermill": {"version": "2.6.0"}}, "cells": []}
+        settings = {"runId": "run-7", "nonce": "n", "params": {"lr": 1.0, "bad": float("nan")}}
+        harness.record_run(nb, settings, "a.ipynb", "a.executed.ipynb")
+        meta = nb["metadata"]
+        self.assertEqual(meta["papermill"]["parameters"], {"lr": 1.0, "bad": "nan"})
+        self.assertEqual(meta["papermill"]["version"], "2.6.0")
+        self.assertEqual(meta["kaggle_run"]["run_id"], "run-7")
+        json.dumps(meta, allow_nan=False)  # standard JSON: every Jupyter tool can read it
+
+
+if __name__ == "__main__":
+    unittest.main()
