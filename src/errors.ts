@@ -72,6 +72,12 @@ export class PlatformError extends KaggleRunError {
   readonly exitCode = ExitCode.platform;
 }
 
+/**
+ * The run ended on the platform but what it left cannot be had any more (another version of
+ * its kernel replaced it): final, so its record is finished and `attach` cannot help.
+ */
+export class RunLostError extends PlatformError {}
+
 /** The job ran past its timeout (or a wait ran past its limit). */
 export class RunTimeoutError extends KaggleRunError {
   readonly exitCode = ExitCode.timedOut;

@@ -39,6 +39,20 @@ export {
   PlatformError,
   RunTimeoutError,
   InterruptedError,
+  InternalError,
+  RunLostError,
   ExitCode,
   exitCodeOf,
+  runIdOf,
+  type ConfigProblem,
 } from './errors.js';
+// Every error a run can throw, so a host's `instanceof` checks never meet an unexported class.
+export {
+  KaggleApiError,
+  KaggleConnectionError,
+  KaggleTimeoutError,
+  PushRejectedError,
+  SessionCapError,
+  CredentialsError,
+  PlatformUnreachableError,
+} from './kaggle/errors.js';

@@ -137,6 +137,13 @@ export class KaggleApiPlatform implements Platform {
     };
   }
 
+  /** A kernel that does not exist, or whose status Kaggle cannot tell yet, is not busy. */
+  async kernelBusy(slug: string, signal?: AbortSignal): Promise<boolean> {
+    const client = await this.connect(signal);
+    const { status } = await checkStatus(client.kernels, { owner: client.username, slug }, signal);
+    return status === 'queued' || status === 'running';
+  }
+
   async latestVersion(kernel: string, signal?: AbortSignal): Promise<number | null> {
     const client = await this.connect(signal);
     return currentVersion(client.kernels, parseKernelRef(kernel), signal);

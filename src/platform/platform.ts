@@ -90,6 +90,11 @@ export interface Platform {
     request: PushRequest,
     signal?: AbortSignal,
   ): Promise<{ kernel: string; versionBefore: number | null }>;
+  /**
+   * Whether the kernel `slug` (of this platform's user) has a version queued or running now,
+   * pushed by anyone: a run never pushes over one. Optional (no shared kernels locally).
+   */
+  kernelBusy?(slug: string, signal?: AbortSignal): Promise<boolean>;
   /** The kernel's latest version number, or null when there is no such kernel. Optional. */
   latestVersion?(kernel: string, signal?: AbortSignal): Promise<number | null>;
   /** Stops a run, where the platform can (Kaggle has no cancel call); optional. */

@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { KaggleRunError, UsageError, withRunId } from '../errors.js';
 import { KaggleApiPlatform } from '../kaggle/kaggle-platform.js';
 import type { Platform, RunHandle } from '../platform/platform.js';
+import { isSlotOf } from '../store/kernel-lease.js';
 import { lockHolder, lockRun } from '../store/run-lock.js';
 import type { RunStore } from '../store/run-store.js';
 import { storeForDir } from '../store/store-for-dir.js';
@@ -29,7 +30,7 @@ export interface AttachOptions {
 export async function findRunInFlight(
   store: RunStore,
   like: RunRecord,
-  /** The kernel slug `like` will push to: a twin pushed to the same kernel. */
+  /** The kernel slug `like` will push to: a twin pushed to it (or to one of its slots). */
   slug: string,
 ): Promise<RunRecord | undefined> {
   const { runs } = await store.list();
@@ -37,7 +38,7 @@ export async function findRunInFlight(
     (r) =>
       r.runId !== like.runId &&
       r.kernel !== null &&
-      r.kernel.split('/')[1] === slug &&
+      isSlotOf(r.kernel.split('/')[1] ?? '', slug) &&
       r.step !== 'done' &&
       r.endedAt === null &&
       r.platform === like.platform &&

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
-import { PlatformError } from '../errors.js';
+import { PlatformError, RunLostError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js';
 import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
 import { sha256File } from '../util/hash.js';
@@ -106,8 +106,11 @@ export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> 
     );
     manifest = parseManifest(await readFile(options.manifestPath, 'utf8'));
     if (manifest.nonce !== options.nonce) {
-      throw new PlatformError(
-        'the outputs found belong to another run (manifest nonce differs); refusing to take them for this run',
+      throw new RunLostError(
+        `the outputs of ${options.handle.kernel} belong to another run (manifest nonce differs): a later version of the kernel, pushed by another client, replaced this run's, and Kaggle keeps only the latest version's outputs; refusing to take them for this run`,
+        {
+          hint: 'run it again; concurrent runs of one job from one project get kernels of their own',
+        },
       );
     }
     const { selected, unmatched } = selectByGlobs(manifest.files, options.globs);

@@ -1,7 +1,7 @@
 // The second half of a run, shared by `run` and `attach`: watch the kernel to its end
 // (streaming the log into the store), fetch and verify the outputs, write the final record.
 
-import { PlatformError, InterruptedError } from '../errors.js';
+import { PlatformError, InterruptedError, RunLostError } from '../errors.js';
 import {
   isTerminal,
   type Platform,
@@ -77,6 +77,28 @@ async function* watchToEnd(ctx: FinishContext): AsyncGenerator<RunEvent, RemoteS
   }
 }
 
+/**
+ * Kaggle's status, log and outputs are those of a kernel's latest version. When another
+ * client pushed a later version meanwhile, what was watched and what would be fetched are
+ * not this run's: say so (final) rather than take them.
+ */
+async function checkStillLatest(
+  platform: Platform,
+  handle: RunHandle,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (handle.version === null || platform.latestVersion === undefined) return;
+  const latest = await platform.latestVersion(handle.kernel, signal);
+  if (latest !== null && latest > handle.version) {
+    throw new RunLostError(
+      `another client pushed version ${latest} of ${handle.kernel} while this run's version ${handle.version} ran; Kaggle reports the status, log and outputs of a kernel's latest version only, so this run's cannot be fetched`,
+      {
+        hint: 'run it again; runs of one job from one project never share a kernel, but pushes from elsewhere (another folder, machine or tool) can replace a version',
+      },
+    );
+  }
+}
+
 export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, RunRecord> {
   const { platform, handle, record, store, signal } = ctx;
   record.step = 'watching';
@@ -88,6 +110,8 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
       `the platform stopped reporting before the run ended (last status: ${remote})`,
     );
   }
+
+  await checkStillLatest(platform, handle, signal);
 
   record.step = 'fetching';
   await store.save(record);

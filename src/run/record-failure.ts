@@ -2,6 +2,7 @@ import {
   InterruptedError,
   KaggleRunError,
   PlatformError,
+  RunLostError,
   UsageError,
   errorMessage,
   withRunId,
@@ -45,11 +46,14 @@ async function failureFor(
     kind: interrupted ? 'interrupted' : error instanceof UsageError ? 'usage' : 'platform',
     message: errorMessage(error),
   };
-  const goesOn = handle !== undefined && platform.name !== 'local';
+  const lost = error instanceof RunLostError;
+  const goesOn = handle !== undefined && platform.name !== 'local' && !lost;
   if (!goesOn && !interrupted) {
     record.status = 'error';
     record.endedAt = new Date().toISOString();
   }
+  // Nothing is left to attach to: `attach` shows the finished record instead of retrying.
+  if (lost) record.step = 'done';
   await store.save(record);
   if (handle !== undefined && !goesOn) await platform.release?.(handle);
   if (interrupted) {

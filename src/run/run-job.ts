@@ -24,6 +24,7 @@ import { finishRun } from './finish-run.js';
 import { recordFailure } from './record-failure.js';
 import { attachRun, findRunInFlight } from './attach-run.js';
 import { lockRun } from '../store/run-lock.js';
+import { leaseKernel, type KernelLease } from '../store/kernel-lease.js';
 import { checkNotebookTakesParams } from './check-notebook.js';
 import { shipRun } from '../ship/ship-run.js';
 import { pushWhenFree } from './push-when-free.js';
@@ -175,6 +176,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   };
 
   let handle: RunHandle | undefined;
+  let lease: KernelLease | undefined;
   try {
     const pack = await packProject({
       root: job.root,
@@ -255,11 +257,26 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     record.image = imageLabel(job);
     await store.save(record);
 
+    await options.beforePush?.(options.signal);
+    let slug = options.kernelSlug ?? kernelSlugFor(job);
+    if (!local) {
+      lease = await leaseKernel(store, slug, record, (candidate) =>
+        platform.kernelBusy === undefined
+          ? Promise.resolve(false)
+          : platform.kernelBusy(candidate, options.signal),
+      );
+      for (const busy of lease.skipped) {
+        yield warn(
+          `kernel ${busy.slug} is busy with ${busy.runId === null ? 'a run outside this project' : `run ${busy.runId}`}; pushing to ${lease.slug} instead (Kaggle reports only a kernel's latest version)`,
+        );
+      }
+      slug = lease.slug;
+    }
     const request: PushRequest = {
       runId,
       nonce: record.nonce,
-      slug: options.kernelSlug ?? kernelSlugFor(job),
-      title: options.kernelSlug ?? kernelSlugFor(job),
+      slug,
+      title: slug,
       source: shipment.source,
       inputs: shipment.inputs,
       accelerator: job.accelerator,
@@ -272,7 +289,6 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       kernels: job.kernels,
       image: job.image,
     };
-    await options.beforePush?.(options.signal);
     if (platform.prepare !== undefined) {
       // Written before the push, so a process killed mid-push leaves a checkable record.
       const prepared = await platform.prepare(request, options.signal);
@@ -319,6 +335,9 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   } catch (error) {
     throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });
   } finally {
+    // An unfinished run keeps its kernel (attach needs its latest version); a finished one
+    // frees it (a lease of a finished run counts as free anyway: this only tidies).
+    if (record.step === 'done' || record.endedAt !== null) await lease?.release().catch(() => {});
     await lock.release();
   }
 }

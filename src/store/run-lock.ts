@@ -24,6 +24,16 @@ export async function lockHolder(runDir: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
 }
 
+/**
+ * Whether a live process (this one included) holds the run's lock: a run of this process
+ * counts, unlike for `lockHolder`, which asks whether someone else is watching it.
+ */
+export async function lockAlive(runDir: string): Promise<boolean> {
+  const text = await readFile(join(runDir, LOCK_FILE), 'utf8').catch(() => '');
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid));
+}
+
 export interface RunLock {
   release(): Promise<void>;
 }

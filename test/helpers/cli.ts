@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -55,4 +55,69 @@ export async function notebookPython(): Promise<string | undefined> {
     if ((await probePython(candidate))?.hasNotebookSupport) return candidate;
   }
   return undefined;
+}
+
+export interface StartedCli {
+  /** Resolves with the first `--events` line on stdout that `match` accepts. */
+  waitForEvent(
+    match: (event: { type: string } & Record<string, unknown>) => boolean,
+  ): Promise<{ type: string } & Record<string, unknown>>;
+  result: Promise<CliResult>;
+}
+
+/** Starts the real CLI with `--events` among its args and follows its stdout line by line. */
+export function startCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): StartedCli {
+  const bin = join(packageRoot(), 'bin', 'kaggle-run.js');
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? process.cwd(),
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  let stdout = '';
+  let stderr = '';
+  let partial = '';
+  const events: ({ type: string } & Record<string, unknown>)[] = [];
+  const waiters: {
+    match: (event: { type: string } & Record<string, unknown>) => boolean;
+    resolve: (event: { type: string } & Record<string, unknown>) => void;
+  }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const event = JSON.parse(line) as { type: string } & Record<string, unknown>;
+      events.push(event);
+      for (const waiter of [...waiters]) {
+        if (waiter.match(event)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(event);
+        }
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const result = new Promise<CliResult>((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+  return {
+    waitForEvent: (match) => {
+      const seen = events.find(match);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        void result.then((r) =>
+          reject(new Error(`the CLI ended (exit ${r.code}) before the event: ${r.stderr}`)),
+        );
+      });
+    },
+    result,
+  };
 }
