@@ -37,7 +37,8 @@ export interface ManifestItem {
   id: string;
   /** The program's exit code for this item; null when it never started or was stopped. */
   exitCode: number | null;
-  seconds: number;
+  /** Null in loop mode when the program reported no time for the item. */
+  seconds: number | null;
   /** The failure message, or the last lines of the item's stderr; null when it succeeded. */
   error: string | null;
 }

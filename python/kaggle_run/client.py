@@ -310,6 +310,11 @@ def outputs(
     return [OutputFile.from_json(o) for o in doc]
 
 
+def _last_line(text: Optional[str]) -> str:
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
 def run_batch(
     project: str = ".",
     *,
@@ -340,7 +345,7 @@ def run_batch(
     result = BatchResult.from_json(doc)
     if check and code != 0:
         bad = [i for i in result.items if i.status != "ok"]
-        detail = "; ".join("%s: %s" % (i.id, (i.error or i.status).splitlines()[-1:] or [i.status]) for i in bad[:5])
+        detail = "; ".join("%s: %s" % (i.id, _last_line(i.error) or i.status) for i in bad[:5])
         raise error_for_exit(code, "batch %s: %d of %d items not ok%s" % (
             result.sweep_id, len(bad), len(result.items), " (%s)" % detail if detail else ""),
             run_id=result.sweep_id, stderr=stderr)

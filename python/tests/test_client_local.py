@@ -136,6 +136,45 @@ class LocalRuns(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(dest, "results", "predictions.csv")))
 
 
+LOOP = {
+    "kaggle-run.yaml": "name: loopy\nentry: job.py\nparams: {word: ''}\n",
+    "job.py": (
+        "from kaggle_run_items import items\n"
+        "for item in items():\n"
+        "    with item:\n"
+        "        if item.params['word'] == 'bad':\n"
+        "            raise ValueError('no bad words')\n"
+        "        open(item.path('w.txt'), 'w').write(item.params['word'] * 2)\n"
+    ),
+    "words.jsonl": "".join('{"word": "%s"}\n' % w for w in ["a", "b", "bad", "d", "e"]),
+}
+
+
+class Batches(unittest.TestCase):
+    def test_run_batch_in_loop_mode_returns_each_item(self):
+        project = support.write_project(self, LOOP)
+        env = support.client_env(support.temp_dir(self))
+        with self.assertRaises(kaggle_run.ProgramError) as caught:
+            kaggle_run.run_batch(
+                project, file=os.path.join(project, "words.jsonl"), per_session=3, mode="loop",
+                cli=support.BIN, env=env,
+            )
+        self.assertIn("0003: ValueError: no bad words", caught.exception.message)
+        result = kaggle_run.run_batch(
+            project, file=os.path.join(project, "words.jsonl"), per_session=3, mode="loop",
+            cli=support.BIN, env=env, check=False,
+        )
+        self.assertIsInstance(result, kaggle_run.BatchResult)
+        self.assertEqual(result.exit_code, 1)
+        self.assertEqual(
+            [(i.id, i.status, i.chunk) for i in result.items],
+            [("0001", "ok", 1), ("0002", "ok", 1), ("0003", "error", 1), ("0004", "ok", 2), ("0005", "ok", 2)],
+        )
+        self.assertEqual(len(result.points), 2)
+        with open(os.path.join(result.item_dir("0004"), "w.txt")) as f:
+            self.assertEqual(f.read(), "dd")
+
+
 class FindingTheCli(unittest.TestCase):
     def setUp(self):
         saved = {k: os.environ.get(k) for k in ("KAGGLE_RUN_CLI", "PATH")}

@@ -2,7 +2,7 @@
 // cut into chunks of `per_session` items, and each chunk gets its own stable Kaggle kernel
 // (`kaggle-run-<name>-batch-<n>`), so running the batch again adds versions to the same kernels.
 
-import { DEFAULT_PER_SESSION, MAX_PER_SESSION } from '../config/batch-schema.js';
+import { DEFAULT_PER_SESSION, MAX_PER_SESSION, type BatchMode } from '../config/batch-schema.js';
 import { UsageError } from '../errors.js';
 import type { BatchItem } from '../harness/settings.js';
 import type { Job } from '../job.js';
@@ -16,6 +16,8 @@ export interface BatchInfo {
   perSession: number;
   idField: string | null;
   itemCount: number;
+  /** Absent in records written before loop mode existed: per-item. */
+  mode?: BatchMode | undefined;
   /** Where items/<id>/ and items.jsonl are merged. */
   outputDir: string;
 }
@@ -25,12 +27,15 @@ export interface BatchFlags {
   batchFile?: string | undefined;
   /** `--per-session K`, over `batch.per_session`. */
   perSession?: number | undefined;
+  /** `--batch-mode MODE`, over `batch.mode`. */
+  batchMode?: BatchMode | undefined;
 }
 
 export interface BatchPlan {
   file: string;
   perSession: number;
   idField: string | null;
+  mode: BatchMode;
   items: BatchItem[];
   chunks: BatchItem[][];
 }
@@ -54,18 +59,30 @@ export async function planBatch(job: Job, flags: BatchFlags): Promise<BatchPlan>
     );
   }
   const idField = job.batch?.idField ?? null;
+  const mode = flags.batchMode ?? job.batch?.mode ?? 'per-item';
   const items = await readBatchItems(file, {
     idField: idField ?? undefined,
     declared: job.params,
-    notebook: job.kind === 'notebook',
+    // Only per-item mode injects an item's fields into the notebook as variables.
+    notebook: job.kind === 'notebook' && mode === 'per-item',
   });
-  return { file, perSession, idField, items, chunks: chunkItems(items, perSession) };
+  return { file, perSession, idField, mode, items, chunks: chunkItems(items, perSession) };
 }
 
-/** Consecutive chunks of at most `size` items, in file order. */
+/**
+ * As few chunks as `size` allows, in file order, their sizes differing by one at most: 30
+ * items at 25 a session are two sessions of 15 (not 25 and 5), so the sessions that run side
+ * by side end together.
+ */
 export function chunkItems<T>(items: readonly T[], size: number): T[][] {
+  const count = Math.ceil(items.length / size);
   const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  let start = 0;
+  for (let n = 0; n < count; n++) {
+    const length = Math.floor(items.length / count) + (n < items.length % count ? 1 : 0);
+    chunks.push(items.slice(start, start + length));
+    start += length;
+  }
   return chunks;
 }
 

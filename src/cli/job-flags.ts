@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../config/duration.js';
 import type { JobOverrides } from '../config/overrides.js';
 import { UsageError } from '../errors.js';
+import { BATCH_MODES, isBatchMode, type BatchMode } from '../config/batch-schema.js';
 
 /** The job-shaping flags `run` takes, as commander hands them over. */
 export interface JobFlags {
@@ -37,11 +38,20 @@ export function runOptionsFromFlags(
   };
 }
 
-/** `--batch FILE` (relative to the current folder) and `--per-session K`. */
+/** `--batch FILE` (relative to the current folder), `--per-session K`, `--batch-mode M`. */
 export function batchOptionsFromFlags(
-  opts: { batch?: string | undefined; perSession?: string | undefined },
+  opts: {
+    batch?: string | undefined;
+    perSession?: string | undefined;
+    batchMode?: string | undefined;
+  },
   cwd: string,
-): { batchFile?: string; perSession?: number } {
+): { batchFile?: string; perSession?: number; batchMode?: BatchMode } {
+  if (opts.batchMode !== undefined && !isBatchMode(opts.batchMode)) {
+    throw new UsageError(
+      `--batch-mode must be ${BATCH_MODES.join(' or ')}, got ${JSON.stringify(opts.batchMode)}`,
+    );
+  }
   let perSession: number | undefined;
   if (opts.perSession !== undefined) {
     perSession = Number(opts.perSession);
@@ -54,6 +64,7 @@ export function batchOptionsFromFlags(
   return {
     ...(opts.batch === undefined ? {} : { batchFile: resolve(cwd, opts.batch) }),
     ...(perSession === undefined ? {} : { perSession }),
+    ...(opts.batchMode === undefined ? {} : { batchMode: opts.batchMode }),
   };
 }
 

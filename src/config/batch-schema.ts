@@ -11,6 +11,18 @@ export const DEFAULT_PER_SESSION = 25;
 /** More than this in one session is almost certainly a typo. */
 export const MAX_PER_SESSION = 100_000;
 
+/**
+ * `per-item`: the harness runs the entry once per item, each in a fresh process. `loop`: it
+ * runs the entry once per session with the session's items in a file the program iterates,
+ * so a model is loaded once per session instead of once per item.
+ */
+export const BATCH_MODES = ['per-item', 'loop'] as const;
+export type BatchMode = (typeof BATCH_MODES)[number];
+
+export function isBatchMode(value: string): value is BatchMode {
+  return (BATCH_MODES as readonly string[]).includes(value);
+}
+
 const expect = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
 
@@ -35,6 +47,7 @@ export const batchSchema = z.strictObject(
       .string({ error: expect('the name of the field that names each item') })
       .refine((s) => s.trim() !== '', { error: 'must not be empty' })
       .optional(),
+    mode: z.enum(BATCH_MODES, { error: expect('per-item or loop') }).optional(),
   },
   { error: expect('a mapping such as {file: inputs.jsonl, per_session: 25}') },
 );
@@ -47,6 +60,7 @@ export interface BatchSpec {
   perSession: number;
   /** The field that names each item; undefined: items are named by position (0001, ...). */
   idField: string | undefined;
+  mode: BatchMode;
 }
 
 export function resolveBatch(root: string, spec: BatchSpecFile | undefined): BatchSpec | undefined {
@@ -55,5 +69,6 @@ export function resolveBatch(root: string, spec: BatchSpecFile | undefined): Bat
     file: resolve(root, spec.file.trim()),
     perSession: spec.per_session ?? DEFAULT_PER_SESSION,
     idField: spec.id?.trim(),
+    mode: spec.mode ?? 'per-item',
   };
 }

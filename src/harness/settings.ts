@@ -2,6 +2,7 @@
 // the platform only as base64 JSON inside the rendered script, so no value can become code.
 // The harness checks everything again; the checks here fail before a Kaggle session is spent.
 
+import type { BatchMode } from '../config/batch-schema.js';
 import { accelerators, type Accelerator } from '../accelerator.js';
 import { UsageError } from '../errors.js';
 import type { Job, Params } from '../job.js';
@@ -58,10 +59,12 @@ export interface HarnessSettings {
   /** A JSON object of variables (NAME -> value) under the input dir, loaded like secrets. */
   envFile: { path: string } | null;
   /**
-   * Runs the entry once per item, with the item's params over the job's; what each item
-   * writes is moved to items/<id>/, and each item's exit code goes in the manifest.
+   * `per-item`: runs the entry once per item, with the item's params over the job's; what
+   * each item writes is moved to items/<id>/. `loop`: runs the entry once, the items in a
+   * file it iterates (KAGGLE_RUN_ITEMS_FILE), each writing to items/<id>/. Either way each
+   * item's end goes in the manifest.
    */
-  batch: { items: BatchItem[] } | null;
+  batch: { items: BatchItem[]; mode: BatchMode } | null;
   /**
    * After the manifest, delete code files the program left unchanged (Kaggle saves the
    * working folder as the kernel's output; they would be stored and listed there).
@@ -127,7 +130,7 @@ export interface SettingsOptions {
   strictAccelerator: boolean;
   /** Where the shipped env file lands, relative to the input dir. */
   envFile?: { path: string } | undefined;
-  batch?: { items: BatchItem[] } | undefined;
+  batch?: { items: BatchItem[]; mode: BatchMode } | undefined;
   dropUnchangedCode?: boolean | undefined;
 }
 

@@ -3,6 +3,7 @@
 // The record is written before the push and after every step, so a killed process leaves a
 // run that can be understood (and, on Kaggle, re-attached).
 
+import type { BatchMode } from '../config/batch-schema.js';
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -64,6 +65,8 @@ export interface RunOptions extends JobOverrides {
   sweepId?: string;
   /** A batch chunk: the harness runs the entry once per item (see HarnessSettings.batch). */
   batchItems?: BatchItem[];
+  /** How the harness runs a chunk's items (default per-item). */
+  batchMode?: BatchMode;
 }
 
 const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
@@ -248,7 +251,10 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
             strictAccelerator: !local,
             dropUnchangedCode: !local,
             envFile,
-            batch: options.batchItems === undefined ? undefined : { items: options.batchItems },
+            batch:
+              options.batchItems === undefined
+                ? undefined
+                : { items: options.batchItems, mode: options.batchMode ?? 'per-item' },
           }),
           codeZip,
         ),

@@ -2,6 +2,7 @@
 // resolved once (every config problem reported before anything runs), the points are
 // expanded, and the budget is checked.
 
+import type { BatchMode } from '../config/batch-schema.js';
 import { join, resolve } from 'node:path';
 import { chunkKernelSlug, chunkLabel, isBatch, planBatch } from '../batch/plan-batch.js';
 import { locateProjectFile } from '../config/find-project-file.js';
@@ -48,6 +49,8 @@ export interface PlanOptions {
   /** `--batch FILE` (absolute) and `--per-session K`, over the file's `batch:`. */
   batchFile?: string | undefined;
   perSession?: number | undefined;
+  /** `--batch-mode MODE`, over `batch.mode`. */
+  batchMode?: BatchMode | undefined;
 }
 
 export interface SweepPlan {
@@ -67,11 +70,20 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
           root: job.root,
           skipEntry: options.overrides.entry !== undefined,
         });
-  const batchFlags = { batchFile: options.batchFile, perSession: options.perSession };
+  const batchFlags = {
+    batchFile: options.batchFile,
+    perSession: options.perSession,
+    batchMode: options.batchMode,
+  };
   const batch = isBatch(job, batchFlags) ? await planBatch(job, batchFlags) : undefined;
   if (batch !== undefined && (spec.sweep !== undefined || options.sweepFlags.length > 0)) {
     throw new UsageError(`${job.name} has both a batch and a sweep; run one at a time`, {
       hint: 'drop `sweep:` or --sweep to run the batch, or drop `batch:` / --batch to run the sweep',
+    });
+  }
+  if (batch === undefined && options.batchMode !== undefined) {
+    throw new UsageError('--batch-mode is for a batch, and this job has none', {
+      hint: 'pass --batch FILE, or add `batch: {file: inputs.jsonl}` to kaggle-run.yaml',
     });
   }
   if (batch === undefined && options.perSession !== undefined) {
@@ -133,6 +145,7 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
             perSession: batch.perSession,
             idField: batch.idField,
             itemCount: batch.items.length,
+            mode: batch.mode,
             outputDir: outputDir ?? join(store.root, 'sweeps', sweepId, 'outputs'),
           },
         }),

@@ -1,3 +1,4 @@
+import type { BatchMode } from '../config/batch-schema.js';
 import { exitCodeForRecord } from '../run/exit-code.js';
 // Runs a sweep: every point is an ordinary run (runJob, or attachRun for a point that was
 // in flight when a sweep is resumed) with the point's values and its own kernel. At most
@@ -58,6 +59,8 @@ export interface SweepOptions extends JobOverrides, CommonOptions {
   /** `--batch FILE` (absolute) and `--per-session K`: run the job as a batch. */
   batchFile?: string;
   perSession?: number;
+  /** `per-item` (default) or `loop`: see BatchMode. */
+  batchMode?: BatchMode;
 }
 
 export interface ResumeOptions extends CommonOptions {
@@ -94,6 +97,7 @@ export async function* runSweep(
     forceNew: _forceNew,
     batchFile,
     perSession,
+    batchMode,
     ...overrides
   } = options;
   const plan = await planSweep({
@@ -106,6 +110,7 @@ export async function* runSweep(
     outputDir,
     batchFile,
     perSession,
+    batchMode,
   });
   for (const message of plan.warnings) yield { type: 'warning', message };
   const warnings: string[] = [];
@@ -301,7 +306,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
             pointParams: point.params,
             kernelSlug: point.kernelSlug,
             sweepId: record.sweepId,
-            ...batchRunOptions(ctx.job, point),
+            ...batchRunOptions(ctx.job, point, record.batch?.mode),
             sessionWait: (ms, waitSignal) => slots.waitForFree(ms, waitSignal),
             beforePush: takeSlot,
             ...(record.outputDir === null || record.batch !== undefined
@@ -412,10 +417,12 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
 function batchRunOptions(
   job: Job,
   point: SweepPoint,
-): { batchItems?: BatchItem[]; outputs?: string[] } {
+  mode: BatchMode | undefined,
+): { batchItems?: BatchItem[]; batchMode?: BatchMode; outputs?: string[] } {
   if (point.items === undefined) return {};
   return {
     batchItems: point.items,
+    batchMode: mode ?? 'per-item',
     ...(job.outputs.length === 0 ? {} : { outputs: job.outputs.map((g) => `items/*/${g}`) }),
   };
 }

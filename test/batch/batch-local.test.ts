@@ -1,4 +1,5 @@
-// Batches on the local platform through the real CLI: 7 items, 3 per session -> 3 runs; each
+// Batches on the local platform through the real CLI: 7 items, 3 per session -> 3 runs (3, 2
+// and 2 items: balanced); each
 // item's outputs merged into items/<id>/, items.jsonl with one line per item, a failing item
 // reported without stopping the others; `attach SWEEP` runs only a chunk that never ran;
 // flags over the file; and the refusals (a batch with a sweep, a bad inputs line).
@@ -45,7 +46,7 @@ void test('7 items, 3 per session: 3 runs, outputs merged per item, the failing 
   await checkMerged(outputDir, batch.items);
   assert.deepEqual(
     batch.items.map((i) => i.runId),
-    [0, 0, 0, 1, 1, 1, 2].map((n) => batch.points[n]!.runId),
+    [0, 0, 0, 1, 1, 2, 2].map((n) => batch.points[n]!.runId),
   );
   assert.equal((await readdir(join(dir, '.kaggle-run', 'runs'))).length, 3);
 
@@ -118,4 +119,39 @@ void test('a batch and a sweep together are refused; a bad inputs line exits 2 w
     /batch\.file: "inputs\.txt" is not a \.jsonl, \.ndjson or \.csv file/,
   );
   assert.match(schema.stderr, /batch\.per_session: must be at least 1/);
+});
+
+const LOOP_JOB = [
+  'import os',
+  'from kaggle_run_items import items',
+  'print("loading the model", flush=True)',
+  'for item in items():',
+  '    with item:',
+  '        with open(item.path("out", "result.txt"), "w") as f:',
+  '            f.write("%s:%s" % (item.id, item.params["text"].upper() * item.params["times"]))',
+  '        if item.params["text"] == "bad":',
+  '            raise RuntimeError("cannot handle the bad text")',
+  '',
+].join('\n');
+
+void test('loop mode: one run per session iterates its items; merged as in per-item mode', async (t) => {
+  const dir = await batchProject(t, 'batch: {file: inputs.jsonl, per_session: 3, id: key}\n');
+  await writeFile(join(dir, 'job.py'), LOOP_JOB);
+  const result = await runCli(['run', dir, '--batch-mode', 'loop', '--json']);
+  assert.equal(result.code, 1, result.stderr);
+  const batch = JSON.parse(result.stdout) as BatchJson & { outputDir: string };
+  assert.equal(batch.points.length, 3);
+  // The program (and its model) started once per session, not once per item.
+  assert.equal(result.stderr.match(/loading the model/g)?.length, 3);
+  assert.equal(batch.outputDir, join(dir, '.kaggle-run', 'sweeps', batch.sweepId, 'outputs'));
+  await checkMerged(batch.outputDir, batch.items);
+  for (const item of batch.items) assert.equal(typeof item.seconds, 'number');
+  const record = JSON.parse(
+    await readFile(join(dir, '.kaggle-run', 'sweeps', batch.sweepId, 'sweep.json'), 'utf8'),
+  ) as SweepRecord;
+  assert.equal(record.batch?.mode, 'loop');
+
+  const bad = await runCli(['run', dir, '--batch-mode', 'each']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--batch-mode must be per-item or loop, got "each"/);
 });

@@ -30,6 +30,7 @@ void test('batch: one run per item, outputs moved per item, a failing item repor
       args: ['--text', '${text}'],
       params: { text: 'default', scale: 2 },
       batch: {
+        mode: 'per-item',
         items: [
           { id: 'a', params: { text: 'hello' } },
           { id: 'b', params: { text: 'boom' } },
@@ -81,6 +82,7 @@ void test('batch: bad batch settings fail in the settings step', async (t) => {
     t,
     baseSettings({
       batch: {
+        mode: 'per-item',
         items: [
           { id: '../up', params: {} },
           { id: 'x', params: {} },
@@ -105,6 +107,7 @@ void test('batch: the whole-run timeout stops the batch; items left are not run'
       timeoutSeconds: 1,
       params: { sleep: 0 },
       batch: {
+        mode: 'per-item',
         items: [
           { id: 'quick', params: {} },
           { id: 'slow', params: { sleep: 30 } },
@@ -164,6 +167,7 @@ void test('batch: a notebook runs once per item, each executed copy kept per ite
       kind: 'notebook',
       params: { word: 'x' },
       batch: {
+        mode: 'per-item',
         items: [
           { id: 'one', params: { word: 'good' } },
           { id: 'two', params: { word: 'bad' } },
@@ -185,4 +189,101 @@ void test('batch: a notebook runs once per item, each executed copy kept per ite
   assert.equal(await readFile(join(run.working, 'items/two/word.txt'), 'utf8'), 'bad');
   assert.ok(existsSync(join(run.working, 'items/one/nb.executed.ipynb')));
   assert.ok(existsSync(join(run.working, 'items/two/nb.executed.ipynb')));
+});
+
+const LOOP_SCRIPT = [
+  'import json, os, sys',
+  'from kaggle_run_items import items',
+  'print("model loaded", flush=True)',
+  'for item in items():',
+  '    with item:',
+  '        if item.params["text"] == "boom":',
+  '            raise ValueError("cannot handle boom")',
+  '        with open(item.path("out", "result.txt"), "w") as f:',
+  '            f.write("%s %s %s" % (item.id, item.params["text"], item.params["scale"]))',
+  'open("summary.txt", "w").write("done")',
+  '',
+].join('\n');
+
+void test('batch loop: one run for all items, each item recorded by the helper', async (t) => {
+  const zip = await makeZip({ 'train.py': LOOP_SCRIPT });
+  const run = await runHarness(
+    t,
+    baseSettings({
+      params: { text: 'default', scale: 2 },
+      batch: {
+        mode: 'loop',
+        items: [
+          { id: 'a', params: { text: 'hello' } },
+          { id: 'b', params: { text: 'boom' } },
+          { id: 'c', params: { text: 'world', scale: 3 } },
+        ],
+      },
+    }),
+    { zip },
+  );
+  assert.equal(run.code, 1, run.stderr);
+  // The program started once, so whatever it loads is loaded once for the three items.
+  assert.equal(run.stdout.match(/model loaded/g)?.length, 1);
+  const items = run.manifest?.items ?? [];
+  assert.deepEqual(
+    items.map((i) => [i.id, i.exitCode]),
+    [
+      ['a', 0],
+      ['b', 1],
+      ['c', 0],
+    ],
+  );
+  assert.equal(items[1]?.error, 'ValueError: cannot handle boom');
+  for (const item of items) assert.equal(typeof item.seconds, 'number');
+  assert.match(run.manifest?.error ?? '', /1 of 3 items failed: b/);
+  assert.equal(await readFile(join(run.working, 'items/a/out/result.txt'), 'utf8'), 'a hello 2');
+  assert.equal(await readFile(join(run.working, 'items/c/out/result.txt'), 'utf8'), 'c world 3');
+  // What the program writes outside items/ is the session's own output.
+  const paths = run.manifest?.files.map((f) => f.path) ?? [];
+  assert.ok(paths.includes('summary.txt'));
+  assert.ok(paths.includes('items/a/out/result.txt'));
+  assert.ok(!paths.some((p) => p.includes('kaggle_run_items') || p.includes('items.jsonl')));
+});
+
+void test('batch loop: the items file alone works; a crash fails the items begun, the rest missing', async (t) => {
+  // No helper: the program reads the file and writes items/<id>/ itself, then dies on the
+  // third item. Without result lines the harness cannot tell a finished item from the one
+  // in flight, so every item begun takes the crash; the fourth was never reached.
+  const script = [
+    'import json, os',
+    'lines = open(os.environ["KAGGLE_RUN_ITEMS_FILE"]).read().splitlines()',
+    'for line in lines:',
+    '    item = json.loads(line)',
+    '    folder = os.path.join(os.environ["KAGGLE_RUN_ITEMS_DIR"], item["id"])',
+    '    os.makedirs(folder, exist_ok=True)',
+    '    if item["params"]["n"] == 3:',
+    '        raise SystemExit("out of memory on item 3")',
+    '    open(os.path.join(folder, "n.txt"), "w").write(str(item["params"]["n"]))',
+    '',
+  ].join('\n');
+  const zip = await makeZip({ 'train.py': script });
+  const run = await runHarness(
+    t,
+    baseSettings({
+      batch: {
+        mode: 'loop',
+        items: [1, 2, 3, 4].map((n) => ({ id: `i${n}`, params: { n } })),
+      },
+    }),
+    { zip },
+  );
+  assert.equal(run.code, 1, run.stderr);
+  const items = run.manifest?.items ?? [];
+  assert.deepEqual(
+    items.map((i) => [i.id, i.exitCode]),
+    [
+      ['i1', 1],
+      ['i2', 1],
+      ['i3', 1],
+    ],
+  );
+  assert.match(items[2]?.error ?? '', /out of memory on item 3/);
+  assert.match(run.manifest?.error ?? '', /1 of 4 items not reached/);
+  assert.equal(await readFile(join(run.working, 'items/i2/n.txt'), 'utf8'), '2');
 });

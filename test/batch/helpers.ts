@@ -18,6 +18,8 @@ export const BATCH_JOB = [
 ].join('\n');
 
 export const TEXTS = ['a', 'b', 'c', 'd', 'bad', 'f', 'g'];
+/** The chunk of each of TEXTS at 3 per session: 7 items balanced over 3 sessions, 3 + 2 + 2. */
+export const CHUNK_OF_TEXT = [1, 1, 1, 2, 2, 3, 3];
 
 export interface BatchJson {
   sweepId: string;
@@ -35,11 +37,12 @@ export async function checkMerged(outputDir: string, items: BatchItemResult[]): 
   );
   assert.deepEqual(
     items.map((i) => [i.id, i.status, i.chunk]),
-    TEXTS.map((text, i) => [`k${i + 1}`, text === 'bad' ? 'error' : 'ok', Math.floor(i / 3) + 1]),
+    TEXTS.map((text, i) => [`k${i + 1}`, text === 'bad' ? 'error' : 'ok', CHUNK_OF_TEXT[i]]),
   );
   const bad = items[4]!;
   assert.equal(bad.exitCode, 1);
-  assert.equal(bad.error, 'cannot handle the bad text');
+  // Per-item mode keeps the script's last stderr line; loop mode the exception's line.
+  assert.match(bad.error ?? '', /^(RuntimeError: )?cannot handle the bad text$/);
   for (const [i, text] of TEXTS.entries()) {
     const id = `k${i + 1}`;
     assert.equal(

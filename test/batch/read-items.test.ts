@@ -135,7 +135,24 @@ void test('notebooks: field names must be Python variables', () => {
 });
 
 void test('chunks of K in file order; each chunk a stable kernel slug under 50 characters', () => {
-  assert.deepEqual(chunkItems([1, 2, 3, 4, 5, 6, 7], 3), [[1, 2, 3], [4, 5, 6], [7]]);
+  // As few chunks as the size allows, balanced: never a full chunk and a nearly empty one.
+  assert.deepEqual(chunkItems([1, 2, 3, 4, 5, 6, 7], 3), [
+    [1, 2, 3],
+    [4, 5],
+    [6, 7],
+  ]);
+  const thirty = Array.from({ length: 30 }, (_, i) => i);
+  assert.deepEqual(
+    chunkItems(thirty, 25).map((c) => c.length),
+    [15, 15],
+  );
+  assert.deepEqual(chunkItems(thirty, 15).flat(), thirty);
+  assert.deepEqual(
+    chunkItems(thirty, 7).map((c) => c.length),
+    [6, 6, 6, 6, 6],
+  );
+  assert.deepEqual(chunkItems([1], 25), [[1]]);
+  assert.deepEqual(chunkItems([], 25), []);
   assert.equal(chunkKernelSlug('My Job', 0), 'kaggle-run-my-job-batch-1');
   const long = chunkKernelSlug('x'.repeat(80), 122);
   assert.ok(long.length <= 50, long);

@@ -63,6 +63,10 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--fail-fast', 'sweep: start no more points after one fails')
     .option('--batch <file>', 'run once per item of FILE (.jsonl or .csv), many items per session')
     .option('--per-session <k>', 'batch: items per session (overrides `batch.per_session`)')
+    .option(
+      '--batch-mode <mode>',
+      'batch: per-item (a fresh process per item) or loop (one run per session iterates its items)',
+    )
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .option('--events', 'print each event as a JSON line on stdout (see README: Events)')
     .action(async (dir, opts) => {
@@ -72,6 +76,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
         opts.sweep.length > 0 ||
         opts.batch !== undefined ||
         opts.perSession !== undefined ||
+        opts.batchMode !== undefined ||
         (await projectHasSweep(projectDir))
       ) {
         const { runSweepCommand } = await import('./sweep-run.js');

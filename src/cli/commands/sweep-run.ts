@@ -29,6 +29,7 @@ export interface SweepRunFlags extends JobFlags {
   events?: true | undefined;
   batch?: string | undefined;
   perSession?: string | undefined;
+  batchMode?: string | undefined;
 }
 
 export function parseWhole(value: string | undefined, flag: string): number | undefined {
@@ -67,7 +68,8 @@ async function drive(
     if (event.type === 'done') {
       const items = event.result.items;
       if (items !== undefined && json) {
-        io.stdout(`${JSON.stringify({ ...sweepJson(event.result), items }, null, 2)}\n`);
+        const outputDir = event.result.sweep.batch?.outputDir;
+        io.stdout(`${JSON.stringify({ ...sweepJson(event.result), outputDir, items }, null, 2)}\n`);
       } else if (items !== undefined) {
         printBatchSummary(event.result, io);
       } else {
