@@ -22,6 +22,9 @@ import { pollIntervalMs } from './poll-cadence.js';
 import type { SleepFn } from './retry.js';
 import { AsyncChannel } from './async-channel.js';
 
+/** Log events queued for the reader before the stream waits. */
+const LOG_BACKLOG = 10_000;
+
 export interface StatusSnapshot {
   status: RemoteStatus;
   message?: string | undefined;
@@ -93,7 +96,9 @@ export async function* watchKernel(
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   const logStop = new AbortController();
   const logSignal = AbortSignal.any([stop.signal, logStop.signal]);
-  const channel = new AsyncChannel<WatchEvent>();
+  // Bounded for the log: a stream faster than its reader waits (the server holds the rest)
+  // instead of piling up here.
+  const channel = new AsyncChannel<WatchEvent>(LOG_BACKLOG);
   const started = now();
   let logSeen = 0;
   let endOfLog = false;
@@ -106,6 +111,7 @@ export async function* watchKernel(
       if (r.done) return r.value;
       logSeen++;
       channel.push({ type: 'log', stream: r.value.stream, text: r.value.data });
+      if (channel.size >= LOG_BACKLOG) await channel.room();
     }
   };
 
@@ -210,6 +216,7 @@ export async function* watchKernel(
     yield* channel;
   } finally {
     stop.abort();
+    channel.close(); // frees a log pump waiting for room
     outer?.removeEventListener('abort', onOuterAbort);
     await Promise.allSettled([logTask, statusTask]);
   }

@@ -12,6 +12,16 @@ import { isTerminalStatus, type KernelRecord, type VersionRecord } from './kerne
 import { decodePageToken, encodePageToken, pageSize } from './paging.js';
 import { signFileUrl } from './signed-url.js';
 
+/** The largest persisted log sent inside a listing (clients cap the answers they read). */
+export const LISTING_LOG_LIMIT = 8 * 1024 * 1024;
+
+async function logFits(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.size <= LISTING_LOG_LIMIT,
+    () => true,
+  );
+}
+
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 200;
 
@@ -99,9 +109,12 @@ export const listKernelSessionOutput: RpcHandler = async (ctx, call) => {
     ),
     fileName: f.path,
   }));
-  // The log goes with the first page only: the official CLI writes it from page one.
+  // The log goes with the first page only: the official CLI writes it from page one. A log
+  // too big to travel inside a JSON answer is left out; the log stream URL serves it whole.
   const log =
-    page.firstPage && isTerminalStatus(version.status)
+    page.firstPage &&
+    isTerminalStatus(version.status) &&
+    (await logFits(ctx.store.logPath(kernel, version.number)))
       ? ((await ctx.store.readLog(kernel, version.number)) ?? '')
       : '';
   return { files, log, nextPageToken: page.nextPageToken };

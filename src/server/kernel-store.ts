@@ -200,14 +200,19 @@ export class KernelStore {
 
   writeLog(kernel: KernelRecord, n: number, text: string): Promise<void> {
     if (!this.isCurrent(kernel)) return Promise.resolve();
-    const path = this.metaPath(kernel, n, 'log');
+    const path = this.logPath(kernel, n);
     return this.queue(path, () => writeFileAtomic(path, text));
+  }
+
+  /** Where version `n`'s persisted log lives (written as the session runs: log-persist.ts). */
+  logPath(kernel: KernelRecord, n: number): string {
+    return this.metaPath(kernel, n, 'log');
   }
 
   /** The persisted log text, or undefined when none was written. */
   async readLog(kernel: KernelRecord, n: number): Promise<string | undefined> {
     try {
-      return await readFile(this.metaPath(kernel, n, 'log'), 'utf8');
+      return await readFile(this.logPath(kernel, n), 'utf8');
     } catch {
       return undefined;
     }

@@ -6,7 +6,7 @@
 
 import type { LogEntry } from '../platform/local/executor.js';
 
-function entryJson(entry: LogEntry): string {
+export function entryJson(entry: LogEntry): string {
   // Fixed key order, as Kaggle writes it.
   return JSON.stringify({ stream_name: entry.stream_name, time: entry.time, data: entry.data });
 }

@@ -1,6 +1,6 @@
 // Runs pushed versions on the local executor and moves their status QUEUED -> RUNNING ->
-// COMPLETE / ERROR, persisting each step. The log file is written before the terminal status
-// becomes visible, so a client that sees COMPLETE always finds the log; and the live log
+// COMPLETE / ERROR, persisting each step. The log is persisted as the session prints it
+// (log-persist.ts) and completed before the terminal status becomes visible, so a client that sees COMPLETE always finds the log; and the live log
 // (END_OF_LOG) ends only once that status is saved, so a client that checks the status the
 // moment the log ends finds the run over instead of polling again later.
 
@@ -23,7 +23,7 @@ import {
   type KernelStatus,
   type VersionRecord,
 } from './kernel-store.js';
-import { formatPersistedLog } from './log-format.js';
+import { PersistedLogWriter } from './log-persist.js';
 import { removeSessionSecrets, writeSessionSecrets } from './session-secrets.js';
 
 export interface LiveSession {
@@ -231,6 +231,21 @@ export class SessionRunner {
     let started: Execution | undefined;
     let startError: unknown;
     let detached = false;
+    const stopPersisting = new AbortController();
+    let persisted: Promise<void> = Promise.resolve();
+
+    /** Copies the session's log to its persisted file as it grows; done when the log ends. */
+    const persist = async (run: Execution): Promise<void> => {
+      if (!store.isCurrent(kernel)) return;
+      const writer = new PersistedLogWriter(store.logPath(kernel, version.number));
+      await writer.open();
+      try {
+        for await (const entry of run.follow(stopPersisting.signal)) await writer.add(entry);
+      } finally {
+        if (stopPersisting.signal.aborted) await writer.close();
+      }
+      if (!stopPersisting.signal.aborted) await writer.finish();
+    };
 
     const execution = (async (): Promise<Execution | undefined> => {
       try {
@@ -241,6 +256,9 @@ export class SessionRunner {
       }
       if (started === undefined) return undefined;
       if (cancelReason !== undefined) started.kill();
+      persisted = persist(started);
+      // Seen by finish(), which reports a failed write; never an unhandled rejection.
+      persisted.catch(() => undefined);
       version.status = 'RUNNING';
       await store.save(kernel);
       return followToStatus(started, () => finished);
@@ -261,7 +279,7 @@ export class SessionRunner {
       }
       const result = await running.done;
       if (detached) return;
-      await store.writeLog(kernel, version.number, formatPersistedLog(running.log));
+      await persisted;
       const state =
         result.vanished === true && result.status === 'error'
           ? { status: 'ERROR' as const, failureMessage: PROCESS_GONE_MESSAGE }
@@ -304,6 +322,7 @@ export class SessionRunner {
           return;
         }
         detached = true;
+        stopPersisting.abort();
         running.detach();
         this.live.delete(key);
       },

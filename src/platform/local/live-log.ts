@@ -9,9 +9,15 @@ export class LiveLog {
   private readonly waiters = new Set<() => void>();
   private finished = false;
 
-  push(...entries: LogEntry[]): void {
-    this.entries.push(...entries);
+  push(entry: LogEntry): void {
+    this.entries.push(entry);
     this.wake();
+  }
+
+  /** Many entries at once (a spread would overflow the stack for a large batch). */
+  pushAll(entries: readonly LogEntry[]): void {
+    for (const entry of entries) this.entries.push(entry);
+    if (entries.length > 0) this.wake();
   }
 
   finish(): void {

@@ -197,7 +197,7 @@ function follow(
 
   const pull = async () => {
     const entries = await tail.read();
-    if (entries.length > 0) live.push(...entries);
+    live.pushAll(entries);
   };
 
   const done = (async (): Promise<ExecutionResult> => {
