@@ -8,8 +8,10 @@ import type { Credentials } from './credentials.js';
 import { resolveCredentials } from './credentials.js';
 import type { FetchLike } from './http.js';
 import { KaggleHttp } from './http.js';
+import { CompetitionsApi } from './competitions.js';
 import { DatasetsApi } from './datasets.js';
 import { KernelsApi } from './kernels.js';
+import { ModelsApi } from './models.js';
 import type { LogEntry } from './log-entry.js';
 import type { LogStreamOptions, LogStreamResult } from './log-stream.js';
 import { streamKernelLog } from './log-stream.js';
@@ -42,6 +44,8 @@ export interface KaggleClient {
   http: KaggleHttp;
   kernels: KernelsApi;
   datasets: DatasetsApi;
+  models: ModelsApi;
+  competitions: CompetitionsApi;
   streamLog(
     owner: string,
     slug: string,
@@ -82,6 +86,8 @@ export async function connectKaggle(options: KaggleClientOptions = {}): Promise<
     http,
     kernels: new KernelsApi(http),
     datasets: new DatasetsApi(http),
+    models: new ModelsApi(http),
+    competitions: new CompetitionsApi(http),
     streamLog: (owner, slug, streamOptions) => streamKernelLog(http, owner, slug, streamOptions),
   };
 }

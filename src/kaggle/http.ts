@@ -130,6 +130,43 @@ export class KaggleHttp {
 
   /** POST `{base}/v1/{service}/{method}` with a JSON body; the parsed JSON object back. */
   rpc(service: string, method: string, body: JsonObject, options: RpcOptions): Promise<JsonObject> {
+    return this.post(service, method, body, options, 'follow', (response, text, url) =>
+      this.parseRpc(response, text, method, url),
+    );
+  }
+
+  /**
+   * For the download RPCs, which Kaggle answers with a redirect to a signed file URL: that URL,
+   * not followed, so the caller downloads it without credentials and resumes on it.
+   */
+  rpcRedirect(
+    service: string,
+    method: string,
+    body: JsonObject,
+    options: RpcOptions,
+  ): Promise<string> {
+    return this.post(service, method, body, options, 'manual', (response, text, url) => {
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        return new URL(location, url).toString();
+      }
+      this.parseRpc(response, text, method, url); // throws when the answer is an API error
+      throw KaggleApiError.invalidResponse(
+        method,
+        `expected a redirect to the file, got HTTP ${response.status}`,
+        displayUrl(url),
+      );
+    });
+  }
+
+  private post<T>(
+    service: string,
+    method: string,
+    body: JsonObject,
+    options: RpcOptions,
+    redirect: 'follow' | 'manual',
+    read: (response: Response, text: string, url: string) => T,
+  ): Promise<T> {
     const url = rpcUrl(this.base, service, method);
     const authorization = options.authorization ?? this.options.authorization;
     const headers: Record<string, string> = {
@@ -149,12 +186,13 @@ export class KaggleHttp {
           headers,
           body: JSON.stringify(body),
           signal,
+          redirect,
         });
         text = await this.readText(response, method, url);
       } catch (error) {
         throw this.transportError(error, method, url, options.signal, timeout);
       }
-      return this.parseRpc(response, text, method, url);
+      return read(response, text, url);
     });
   }
 

@@ -4,6 +4,8 @@
 import { InternalError, PlatformError, UsageError } from '../errors.js';
 import type { ImagePin } from '../job.js';
 import { KaggleApiError, PushRejectedError } from './errors.js';
+import type { InvalidSources } from './errors.js';
+import { findInvalidSources } from './check-sources.js';
 import type {
   DatasetAccess,
   Platform,
@@ -73,6 +75,19 @@ export class KaggleApiPlatform implements Platform {
       );
     }
     const ref: KernelRef = { owner: client.username, slug: request.slug };
+    // A source Kaggle cannot find would not stop the push: the session would run without it.
+    const missing = await findInvalidSources(
+      client,
+      {
+        datasets: request.datasets,
+        kernels: request.kernels ?? [],
+        competitions: request.competitions ?? [],
+        models: request.models ?? [],
+      },
+      signal,
+    );
+    const before = invalidSourcesError(missing);
+    if (before !== undefined) throw before;
     const result = await pushKernel(
       client.kernels,
       ref,
@@ -93,8 +108,17 @@ export class KaggleApiPlatform implements Platform {
       },
       { signal },
     ).catch((error: unknown) => {
-      throw badSourcesError(error) ?? error;
+      throw (
+        (error instanceof PushRejectedError ? invalidSourcesError(error.invalid) : undefined) ??
+        error
+      );
     });
+    // Accepted, yet without some sources (gone or made private since the check).
+    const after = invalidSourcesError(result.invalid, {
+      kernel: `${ref.owner}/${ref.slug}`,
+      version: result.versionNumber,
+    });
+    if (after !== undefined) throw after;
     return {
       platform: 'kaggle',
       kernel: `${ref.owner}/${ref.slug}`,
@@ -223,14 +247,23 @@ function imageFields(image: ImagePin | undefined) {
     : { dockerImage: image.image, dockerImagePinningType: 'original' as const };
 }
 
-/** Sources Kaggle could not find are the job's mistake (exit 2), each one named. */
-function badSourcesError(error: unknown): UsageError | undefined {
-  if (!(error instanceof PushRejectedError)) return undefined;
-  const { tags: _tags, ...sources } = error.invalid;
+/**
+ * Sources Kaggle cannot find are the job's mistake (exit 2), each one named. When the push had
+ * been accepted all the same, the error says which version runs without them.
+ */
+function invalidSourcesError(
+  invalid: InvalidSources,
+  pushed?: { kernel: string; version: number | null },
+): UsageError | undefined {
+  const { tags: _tags, ...sources } = invalid;
   const bad = Object.entries(sources).filter(([, refs]) => refs.length > 0);
   if (bad.length === 0) return undefined;
+  const named = bad.map(([what, refs]) => `${what} ${refs.join(', ')}`).join('; ');
+  const version = pushed?.version === null ? 'a new version' : `version ${pushed?.version}`;
   return new UsageError(
-    `Kaggle cannot attach ${bad.map(([what, refs]) => `${what} ${refs.join(', ')}`).join('; ')}`,
+    pushed === undefined
+      ? `Kaggle cannot attach ${named}`
+      : `Kaggle cannot attach ${named}: ${version} of ${pushed.kernel} was pushed and runs without them`,
     {
       hint: 'check each name and version on Kaggle (and that your account can read it: private sources, competition rules accepted)',
     },

@@ -1,6 +1,7 @@
 // The shapes of kernels.KernelsApiService requests and responses (protocol.md 3.1-3.8), and
 // the decoders that turn response objects into them.
 
+import type { InvalidSources } from './errors.js';
 import type { Accelerator } from '../accelerator.js';
 import { accelerators } from '../accelerator.js';
 import type { KernelWorkerStatus } from './enums.js';
@@ -48,6 +49,11 @@ export interface SaveKernelResponse {
   url: string;
   versionNumber: number | null;
   kernelId: number;
+  /**
+   * What Kaggle could not attach or add. A push naming an unknown source is still accepted:
+   * the version runs without it and these lists say so, with no `error`.
+   */
+  invalid: InvalidSources;
 }
 
 export interface KernelMetadata {

@@ -42,21 +42,23 @@ export class KernelsApi {
     const fields: JsonObject = {};
     for (const key of saveKernelOrder) fields[key] = request[key];
     const r = await this.call('SaveKernel', wireBody(fields, saveKernelOptional), false, signal);
+    // Read on every answer: Kaggle accepts a push naming sources it cannot find and lists them
+    // here without an `error` (the official CLI prints them, then "successfully pushed").
+    const invalid = {
+      tags: r.strArray('invalidTags'),
+      datasets: r.strArray('invalidDatasetSources'),
+      competitions: r.strArray('invalidCompetitionSources'),
+      kernels: r.strArray('invalidKernelSources'),
+      models: r.strArray('invalidModelSources'),
+    };
     const error = r.optStr('error');
-    if (error) {
-      throw pushRejection(this.http.redact(error), {
-        tags: r.strArray('invalidTags'),
-        datasets: r.strArray('invalidDatasetSources'),
-        competitions: r.strArray('invalidCompetitionSources'),
-        kernels: r.strArray('invalidKernelSources'),
-        models: r.strArray('invalidModelSources'),
-      });
-    }
+    if (error) throw pushRejection(this.http.redact(error), invalid);
     return {
       ref: r.str('ref'),
       url: r.str('url'),
       versionNumber: r.optInt('versionNumber') ?? null,
       kernelId: r.int('kernelId'),
+      invalid,
     };
   }
 

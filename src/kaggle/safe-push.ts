@@ -7,6 +7,7 @@
 
 import { kernelWebUrl } from './endpoint.js';
 import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './errors.js';
+import type { InvalidSources } from './errors.js';
 import type { KernelsApi, SaveKernelRequest } from './kernels.js';
 import type { KernelRef } from './kernel-ref.js';
 import { backoffDelayMs } from './retry.js';
@@ -19,7 +20,17 @@ export interface PushResult {
   recovered: boolean;
   /** SaveKernel calls made. */
   attempts: number;
+  /** What the answer said Kaggle could not attach; empty when the answer was lost. */
+  invalid: InvalidSources;
 }
+
+const NOTHING_INVALID: InvalidSources = {
+  tags: [],
+  datasets: [],
+  competitions: [],
+  kernels: [],
+  models: [],
+};
 
 export interface SafePushOptions {
   signal?: AbortSignal | undefined;
@@ -76,6 +87,7 @@ export async function pushKernel(
         versionNumber: saved.versionNumber,
         recovered: false,
         attempts: attempt,
+        invalid: saved.invalid,
       };
     } catch (error) {
       signal?.throwIfAborted();
@@ -95,6 +107,7 @@ export async function pushKernel(
             versionNumber: after,
             recovered: true,
             attempts: attempt,
+            invalid: NOTHING_INVALID,
           };
         }
       }

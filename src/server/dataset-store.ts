@@ -14,10 +14,19 @@ import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { DatasetRegistry } from './sources.js';
 
+export interface DatasetColumnRecord {
+  name: string;
+  type: string;
+  description: string;
+}
+
 export interface DatasetFileRecord {
   /** Path inside the version, `/`-separated: `data.csv` or `sub/dir/file.csv`. */
   name: string;
   size: number;
+  /** As given at upload (files[].description / columns) or by UpdateDatasetMetadata. */
+  description?: string | undefined;
+  columns?: DatasetColumnRecord[] | undefined;
 }
 
 export interface DatasetVersionRecord {
@@ -29,6 +38,8 @@ export interface DatasetVersionRecord {
 }
 
 export interface DatasetRecord {
+  /** The numeric id (CreateDatasetVersionById, GetDatasetMetadata's datasetId). */
+  id: number;
   owner: string;
   slug: string;
   title: string;
@@ -36,6 +47,8 @@ export interface DatasetRecord {
   isPrivate: boolean;
   subtitle: string;
   description: string;
+  /** Tags (UpdateDatasetMetadata `keywords`, CreateDataset `categoryIds`). */
+  keywords?: string[] | undefined;
   createdAt: string;
   versions: DatasetVersionRecord[];
 }
@@ -60,6 +73,8 @@ export interface BlobUpload {
 export interface PlacedBlob {
   blob: BlobUpload;
   path: string;
+  description?: string | undefined;
+  columns?: DatasetColumnRecord[] | undefined;
 }
 
 /** How long an upload URL stays valid; GCS keeps resumable sessions a week. */
@@ -88,18 +103,55 @@ export class DatasetStore implements DatasetRegistry {
     await rm(join(dataDir, 'uploads'), { recursive: true, force: true });
     await mkdir(join(dataDir, 'uploads'), { recursive: true });
     const root = join(dataDir, 'datasets');
+    const unnumbered: DatasetRecord[] = [];
     for (const owner of await readdir(root).catch(() => [])) {
       for (const slug of await readdir(join(root, owner)).catch(() => [])) {
         try {
           const text = await readFile(join(root, owner, slug, 'dataset.json'), 'utf8');
-          const record = JSON.parse(text) as DatasetRecord;
-          store.datasets.set(`${record.owner}/${record.slug}`, record);
+          const record = JSON.parse(text) as Omit<DatasetRecord, 'id'> & { id?: number };
+          const loaded = { ...record, id: record.id ?? 0 };
+          store.datasets.set(`${record.owner}/${record.slug}`, loaded);
+          if (loaded.id > 0) store.nextId = Math.max(store.nextId, loaded.id + 1);
+          else unnumbered.push(loaded);
         } catch {
           // An unreadable record is skipped, as the kernel store does.
         }
       }
     }
+    // Records written before datasets had ids get one now, in a stable order.
+    unnumbered.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (const record of unnumbered) {
+      record.id = store.nextId++;
+      await store.save(record);
+    }
     return store;
+  }
+
+  private nextId = 1;
+
+  private save(record: DatasetRecord): Promise<void> {
+    return writeJsonAtomic(join(this.folder(record.owner, record.slug), 'dataset.json'), record);
+  }
+
+  all(): DatasetRecord[] {
+    return [...this.datasets.values()];
+  }
+
+  byId(id: number): DatasetRecord | undefined {
+    return this.all().find((r) => r.id === id);
+  }
+
+  /** Changes the metadata of a dataset (UpdateDatasetMetadata) and writes it through. */
+  async update(record: DatasetRecord, change: (record: DatasetRecord) => void): Promise<void> {
+    change(record);
+    await this.save(record);
+  }
+
+  /** Forgets a dataset and removes its files (DeleteDataset). */
+  async remove(record: DatasetRecord): Promise<void> {
+    if (this.get(record.owner, record.slug) !== record) return;
+    this.datasets.delete(`${record.owner}/${record.slug}`);
+    await rm(this.folder(record.owner, record.slug), { recursive: true, force: true });
   }
 
   private folder(owner: string, slug: string): string {
@@ -214,13 +266,15 @@ export class DatasetStore implements DatasetRegistry {
    */
   async addVersion(
     ref: { owner: string; slug: string },
-    create: Omit<DatasetRecord, 'owner' | 'slug' | 'versions' | 'createdAt'> | undefined,
+    create: Omit<DatasetRecord, 'id' | 'owner' | 'slug' | 'versions' | 'createdAt'> | undefined,
     files: PlacedBlob[],
     versionNotes: string,
     nowMs: number,
+    options: { deleteOldVersions?: boolean | undefined } = {},
   ): Promise<DatasetRecord> {
     const now = new Date(nowMs).toISOString();
     const record: DatasetRecord = this.get(ref.owner, ref.slug) ?? {
+      id: this.nextId++,
       owner: ref.owner,
       slug: ref.slug,
       title: create?.title ?? ref.slug,
@@ -228,6 +282,7 @@ export class DatasetStore implements DatasetRegistry {
       isPrivate: create?.isPrivate ?? true,
       subtitle: create?.subtitle ?? '',
       description: create?.description ?? '',
+      keywords: create?.keywords ?? [],
       createdAt: now,
       versions: [],
     };
@@ -241,15 +296,28 @@ export class DatasetStore implements DatasetRegistry {
       this.uploads.delete(blob.uploadId);
       this.byToken.delete(blob.token);
     }
-    record.versions.push({
-      number,
-      createdAt: now,
-      createdAtMs: nowMs,
-      versionNotes,
-      files: files.map((f) => ({ name: f.path, size: f.blob.contentLength })),
-    });
+    const old = options.deleteOldVersions === true ? record.versions : [];
+    record.versions = [
+      ...(options.deleteOldVersions === true ? [] : record.versions),
+      {
+        number,
+        createdAt: now,
+        createdAtMs: nowMs,
+        versionNotes,
+        files: files.map((f) => ({
+          name: f.path,
+          size: f.blob.contentLength,
+          ...(f.description ? { description: f.description } : {}),
+          ...(f.columns && f.columns.length > 0 ? { columns: f.columns } : {}),
+        })),
+      },
+    ];
     this.datasets.set(`${record.owner}/${record.slug}`, record);
-    await writeJsonAtomic(join(this.folder(record.owner, record.slug), 'dataset.json'), record);
+    await this.save(record);
+    // Numbers go on from the newest: version N+1 stays N+1 after the old ones are gone.
+    for (const version of old) {
+      await rm(this.versionDir(record, version.number), { recursive: true, force: true });
+    }
     return record;
   }
 }

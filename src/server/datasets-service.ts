@@ -1,13 +1,14 @@
 // blobs.BlobApiService and datasets.DatasetApiService: StartBlobUpload, CreateDataset,
-// CreateDatasetVersion, GetDatasetStatus, ListDatasetFiles (protocol.md 3.10-3.13). A version's
+// CreateDatasetVersion(ById), DeleteDataset, GetDatasetStatus, ListDatasetFiles (protocol.md
+// 3.10-3.13). A version's
 // files come from `files[]` (top level) and `directories[]` (nested folders of blobs), and are
 // listed by their path (`sub/dir/file.csv`), as Kaggle lists the files of a dataset. Creates
 // answer refusals in a 200 body (`error`), as Kaggle does; lookups of a dataset the caller
 // cannot see are a 404, which the official CLI's "already exists?" pre-check relies on.
 
 import { z } from 'zod';
-import type { RpcHandler, ServiceContext } from './context.js';
-import type { BlobUpload, PlacedBlob } from './dataset-store.js';
+import type { RpcCall, RpcHandler, ServiceContext } from './context.js';
+import type { BlobUpload, DatasetRecord, PlacedBlob } from './dataset-store.js';
 import { HttpError, parseBody } from './http-util.js';
 import { requireUser } from './kernel-access.js';
 import { pageSize } from './paging.js';
@@ -40,13 +41,27 @@ const startBlobUpload: RpcHandler = async (ctx, call) => {
   return { token: upload.token, createUrl: `${call.origin}/upload/${upload.uploadId}` };
 };
 
-const fileSchema = z.object({ token: z.string(), description: z.string().nullish() }).loose();
+const columnSchema = z
+  .object({
+    name: z.string().nullish(),
+    type: z.string().nullish(),
+    description: z.string().nullish(),
+  })
+  .loose();
+const fileSchema = z
+  .object({
+    token: z.string(),
+    description: z.string().nullish(),
+    columns: z.array(columnSchema).nullish(),
+  })
+  .loose();
+type FileSpec = z.infer<typeof fileSchema>;
 
 /** ApiUploadDirectoryInfo: a folder of the version, with its files and sub-folders. */
 interface DirectorySpec {
   name: string;
   directories?: DirectorySpec[] | null | undefined;
-  files?: z.infer<typeof fileSchema>[] | null | undefined;
+  files?: FileSpec[] | null | undefined;
 }
 
 const directorySchema: z.ZodType<DirectorySpec> = z.lazy(() =>
@@ -66,13 +81,13 @@ function validFolder(name: string): boolean {
 
 /** Every file of `files` and `directories` with its path in the version; or the refusal. */
 function placeFiles(
-  files: { token: string }[],
+  files: FileSpec[],
   directories: DirectorySpec[],
   prefix = '',
   depth = 0,
-): { token: string; folder: string }[] | string {
+): { file: FileSpec; folder: string }[] | string {
   if (depth > 32) return 'The directories are nested too deeply (more than 32 levels).';
-  const placed = files.map((f) => ({ token: f.token, folder: prefix }));
+  const placed = files.map((file) => ({ file, folder: prefix }));
   for (const dir of directories) {
     if (!validFolder(dir.name)) {
       return `Invalid directory name "${dir.name}": a plain folder name is expected.`;
@@ -106,7 +121,7 @@ const createSchema = z.object({
 function blobsFor(
   ctx: ServiceContext,
   user: string,
-  files: { token: string }[],
+  files: FileSpec[],
   directories: DirectorySpec[],
 ): PlacedBlob[] | string {
   const wanted = placeFiles(files, directories);
@@ -115,7 +130,8 @@ function blobsFor(
   const placed: PlacedBlob[] = [];
   const paths = new Set<string>();
   const used = new Set<BlobUpload>();
-  for (const { token, folder } of wanted) {
+  for (const { file, folder } of wanted) {
+    const token = file.token;
     const blob = ctx.datasetStore.uploadByToken(token);
     if (blob === undefined || blob.owner !== user) return `Unknown blob token "${token}".`;
     if (blob.received < blob.contentLength) {
@@ -133,7 +149,12 @@ function blobsFor(
     }
     paths.add(path);
     used.add(blob);
-    placed.push({ blob, path });
+    const columns = (file.columns ?? []).map((c) => ({
+      name: c.name ?? '',
+      type: c.type ?? '',
+      description: c.description ?? '',
+    }));
+    placed.push({ blob, path, description: file.description ?? undefined, columns });
   }
   return placed;
 }
@@ -162,6 +183,7 @@ const createDataset: RpcHandler = async (ctx, call) => {
       isPrivate: req.isPrivate ?? false,
       subtitle: req.subtitle ?? '',
       description: req.description ?? '',
+      keywords: req.categoryIds ?? [],
     },
     blobs,
     '',
@@ -175,18 +197,28 @@ const createDataset: RpcHandler = async (ctx, call) => {
   };
 };
 
+const versionBodySchema = z
+  .object({
+    versionNotes: z.string().nullish(),
+    deleteOldVersions: z.boolean().nullish(),
+    files: z.array(fileSchema).nullish(),
+    subtitle: z.string().nullish(),
+    description: z.string().nullish(),
+    categoryIds: z.array(z.string()).nullish(),
+    directories: z.array(directorySchema).nullish(),
+  })
+  .loose()
+  .nullish();
+
 const versionSchema = z.object({
   ownerSlug: z.string().nullish(),
   datasetSlug: z.string().nullish(),
-  body: z
-    .object({
-      versionNotes: z.string().nullish(),
-      deleteOldVersions: z.boolean().nullish(),
-      files: z.array(fileSchema).nullish(),
-      directories: z.array(directorySchema).nullish(),
-    })
-    .loose()
-    .nullish(),
+  body: versionBodySchema,
+});
+
+const versionByIdSchema = z.object({
+  id: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).nullish(),
+  body: versionBodySchema,
 });
 
 export const refSchema = z.object({
@@ -203,21 +235,38 @@ export function findDataset(ctx: ServiceContext, user: string, body: z.infer<typ
   return record;
 }
 
-const createDatasetVersion: RpcHandler = async (ctx, call) => {
-  const user = requireUser(call.user);
-  const req = parseBody(versionSchema, call.body);
-  const record = findDataset(ctx, user, req);
+/** The dataset `user` may change, or a 403 when it is someone else's. */
+export function ownDataset(record: DatasetRecord, user: string): DatasetRecord {
   if (record.owner !== user) {
     throw new HttpError(403, `Permission denied: ${record.owner}/${record.slug} is not yours.`);
   }
-  const blobs = blobsFor(ctx, user, req.body?.files ?? [], req.body?.directories ?? []);
+  return record;
+}
+
+/** A new version from the request body; subtitle, description and tags change when given. */
+async function addVersion(
+  ctx: ServiceContext,
+  call: RpcCall,
+  user: string,
+  record: DatasetRecord,
+  body: z.infer<typeof versionBodySchema>,
+) {
+  const blobs = blobsFor(ctx, user, body?.files ?? [], body?.directories ?? []);
   if (typeof blobs === 'string') return { status: 'Error', error: blobs, invalidTags: [] };
+  if (body?.subtitle || body?.description || (body?.categoryIds ?? []).length > 0) {
+    await ctx.datasetStore.update(record, (r) => {
+      if (body?.subtitle) r.subtitle = body.subtitle;
+      if (body?.description) r.description = body.description;
+      if (body?.categoryIds && body.categoryIds.length > 0) r.keywords = body.categoryIds;
+    });
+  }
   await ctx.datasetStore.addVersion(
     record,
     undefined,
     blobs,
-    req.body?.versionNotes ?? '',
+    body?.versionNotes ?? '',
     ctx.nowMs(),
+    { deleteOldVersions: body?.deleteOldVersions ?? false },
   );
   return {
     ref: `${record.owner}/${record.slug}`,
@@ -225,6 +274,32 @@ const createDatasetVersion: RpcHandler = async (ctx, call) => {
     status: 'Ok',
     invalidTags: [],
   };
+}
+
+const createDatasetVersion: RpcHandler = async (ctx, call) => {
+  const user = requireUser(call.user);
+  const req = parseBody(versionSchema, call.body);
+  const record = ownDataset(findDataset(ctx, user, req), user);
+  return addVersion(ctx, call, user, record, req.body);
+};
+
+/** The form the official CLI uses when dataset-metadata.json has `id_no`. */
+const createDatasetVersionById: RpcHandler = async (ctx, call) => {
+  const user = requireUser(call.user);
+  const req = parseBody(versionByIdSchema, call.body);
+  const found = ctx.datasetStore.byId(req.id ?? 0);
+  if (found === undefined || (found.isPrivate && found.owner !== user)) {
+    throw new HttpError(404, `Dataset with id ${req.id ?? 0} not found.`);
+  }
+  return addVersion(ctx, call, user, ownDataset(found, user), req.body);
+};
+
+/** `kaggle datasets delete`: the dataset and every version's files go. */
+const deleteDataset: RpcHandler = async (ctx, call) => {
+  const user = requireUser(call.user);
+  const record = ownDataset(findDataset(ctx, user, parseBody(refSchema, call.body)), user);
+  await ctx.datasetStore.remove(record);
+  return {};
 };
 
 const getDatasetStatus: RpcHandler = (ctx, call) => {
@@ -279,6 +354,8 @@ export const datasetRpcTable: Record<string, Record<string, RpcHandler>> = {
   'datasets.DatasetApiService': {
     CreateDataset: createDataset,
     CreateDatasetVersion: createDatasetVersion,
+    CreateDatasetVersionById: createDatasetVersionById,
+    DeleteDataset: deleteDataset,
     GetDatasetStatus: getDatasetStatus,
     ListDatasetFiles: listDatasetFiles,
   },

@@ -1,21 +1,48 @@
-// `GET /files/<token>/<path>`: an output file from a signed URL, no credentials. Supports
-// `Range: bytes=N-` (and N-M) so clients can resume, and the `truncate` fault, which
-// promises the full Content-Length and then hangs up halfway.
+// `GET /files/<token>/<path>`: a file from a signed URL (file-scope.ts says which), no
+// credentials. Supports `Range: bytes=N-` (and N-M) so clients can resume, sends the MD5 of
+// the whole file in `X-Goog-Hash` as Cloud Storage does (kagglehub checks downloads against
+// it), and applies the `truncate` fault, which promises the full Content-Length and then
+// hangs up halfway.
 
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolveInside } from '../util/safe-path.js';
+import { resolveAddress, type ScopeSources } from './file-scope.js';
 import { HttpError, drained } from './http-util.js';
-import type { KernelStore } from './kernel-store.js';
 import { verifyFileToken } from './signed-url.js';
 import type { ServerStats } from './stats.js';
 
-export interface FileRequestContext {
-  store: KernelStore;
+export interface FileRequestContext extends ScopeSources {
+  dataDir: string;
   stats: ServerStats;
   nowMs: () => number;
   truncate: boolean;
+}
+
+/**
+ * MD5s of files served, by path, size and time: output and dataset files do not change. Files
+ * over MD5_MAX_BYTES go without one (as composite Cloud Storage objects do): reading them
+ * whole before the first byte would stall the download past clients' read timeouts.
+ */
+const MD5_MAX_BYTES = 512 * 1024 * 1024;
+const md5s = new Map<string, Promise<string>>();
+const MD5S_KEPT = 256;
+
+function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
+  const key = `${path}\0${size}\0${mtimeMs}`;
+  let digest = md5s.get(key);
+  if (digest === undefined) {
+    digest = (async () => {
+      const hash = createHash('md5');
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return hash.digest('base64');
+    })();
+    digest.catch(() => md5s.delete(key));
+    if (md5s.size >= MD5S_KEPT) md5s.delete(md5s.keys().next().value ?? '');
+    md5s.set(key, digest);
+  }
+  return digest;
 }
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
@@ -56,22 +83,12 @@ export async function serveFile(
     const why = verified.reason === 'expired' ? 'has expired' : 'has an invalid signature';
     throw new HttpError(
       403,
-      `This download URL ${why}; list the kernel's output again for a fresh one.`,
+      `This download URL ${why}; ask the API for the file again for a fresh one.`,
     );
   }
-  const { owner, slug, version } = verified.address;
-  const kernel = ctx.store.get(owner, slug);
-  if (kernel === undefined || !kernel.versions.some((v) => v.number === version)) {
-    throw new HttpError(404, `Kernel ${owner}/${slug} version ${version} no longer exists.`);
-  }
-  let absolute: string;
-  try {
-    absolute = resolveInside(ctx.store.workingDir(kernel, version), path);
-  } catch {
-    throw new HttpError(400, 'File path escapes the output folder.');
-  }
+  const absolute = await resolveAddress(ctx, ctx.dataDir, verified.address);
   const stat = await lstat(absolute).catch(() => undefined);
-  if (stat === undefined || !stat.isFile()) throw new HttpError(404, `No output file ${path}.`);
+  if (stat === undefined || !stat.isFile()) throw new HttpError(404, `No file ${path}.`);
 
   const size = stat.size;
   const range = parseRange(req.headers.range, size);
@@ -89,6 +106,9 @@ export async function serveFile(
     'Accept-Ranges': 'bytes',
     'Last-Modified': stat.mtime.toUTCString(),
   };
+  if (size <= MD5_MAX_BYTES) {
+    headers['X-Goog-Hash'] = `md5=${await md5Of(absolute, size, stat.mtimeMs)}`;
+  }
   if (range !== undefined) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
   res.writeHead(range === undefined ? 200 : 206, headers);
   if (req.method === 'HEAD' || length === 0) {

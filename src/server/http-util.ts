@@ -18,6 +18,14 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * What a handler returns to answer with a 302 to `location`: the download RPCs answer so, as
+ * Kaggle's do, and clients follow it to the signed file URL.
+ */
+export class Redirect {
+  constructor(readonly location: string) {}
+}
+
 export function sendJson(
   res: ServerResponse,
   status: number,

@@ -104,7 +104,10 @@ export const listKernelSessionOutput: RpcHandler = async (ctx, call) => {
     url: signFileUrl(
       call.origin,
       ctx.store.secret,
-      { owner: kernel.owner, slug: kernel.slug, version: version.number, path: f.path },
+      {
+        scope: { kind: 'kernel', owner: kernel.owner, slug: kernel.slug, version: version.number },
+        path: f.path,
+      },
       expires,
     ),
     fileName: f.path,

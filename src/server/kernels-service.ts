@@ -1,11 +1,12 @@
-// kernels.KernelsApiService methods other than push and output listing, and the RPC table.
+// kernels.KernelsApiService methods other than push, listing and output, and the RPC table.
 
 import { z } from 'zod';
 import type { RpcHandler } from './context.js';
 import { HttpError, parseBody } from './http-util.js';
 import { findReadableKernel, kernelMetadata, pickVersion, requireUser } from './kernel-access.js';
+import { kernelDownloadRpcTable } from './kernel-download.js';
+import { listKernels } from './kernel-list.js';
 import { listKernelFiles, listKernelSessionOutput } from './kernel-output.js';
-import type { KernelRecord } from './kernel-store.js';
 import { quotaStatistics } from './quota.js';
 import { saveKernel } from './save-kernel.js';
 import { introspectToken } from './security-service.js';
@@ -65,60 +66,6 @@ const getKernel: RpcHandler = async (ctx, call) => {
   };
 };
 
-const listSchema = z.object({
-  group: z.string().nullish(),
-  user: z.string().nullish(),
-  search: z.string().nullish(),
-  language: z.string().nullish(),
-  kernelType: z.string().nullish(),
-  sortBy: z.string().nullish(),
-  page: z.number().int().nullish(),
-  pageSize: z.number().int().nullish(),
-  pageToken: z.string().nullish(),
-});
-
-function lastRun(kernel: KernelRecord): string {
-  const latest = kernel.versions.at(-1);
-  return latest?.startedAt ?? latest?.createdAt ?? kernel.createdAt;
-}
-
-/** ListKernels with the filters the CLI sends: group, user, search, language, kernelType. */
-const listKernels: RpcHandler = (ctx, call) => {
-  const user = requireUser(call.user);
-  const req = parseBody(listSchema, call.body);
-  const group = (req.group ?? 'EVERYONE').toUpperCase();
-  const search = (req.search ?? '').toLowerCase();
-  const language = (req.language ?? 'all').toLowerCase();
-  const kernelType = (req.kernelType ?? 'all').toLowerCase();
-  let kernels = ctx.store.all().filter((k) => {
-    // Private kernels are listed to their owner only; PROFILE is the caller's own kernels.
-    if (k.isPrivate && k.owner !== user) return false;
-    if (group === 'PROFILE' && k.owner !== user) return false;
-    if (req.user && k.owner !== req.user) return false;
-    if (search && !`${k.title} ${k.slug}`.toLowerCase().includes(search)) return false;
-    if (language !== 'all' && k.language !== language) return false;
-    if (kernelType !== 'all' && k.kernelType !== kernelType) return false;
-    return true;
-  });
-  const sortBy = (req.sortBy ?? 'HOTNESS').toUpperCase();
-  kernels =
-    sortBy === 'DATE_CREATED'
-      ? kernels.sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-      : sortBy === 'DATE_RUN'
-        ? kernels.sort((a, b) => lastRun(b).localeCompare(lastRun(a)))
-        : kernels.sort((a, b) => b.id - a.id);
-  const size = Math.min(Math.max(req.pageSize ?? 20, 1), 100);
-  // Our page tokens are page numbers; an explicit token wins over `page`.
-  const fromToken = /^\d+$/.test(req.pageToken ?? '') ? Number(req.pageToken) : undefined;
-  const page = Math.max(fromToken ?? req.page ?? 1, 1);
-  const slice = kernels.slice((page - 1) * size, page * size);
-  const more = page * size < kernels.length;
-  return Promise.resolve({
-    kernels: slice.map(kernelMetadata),
-    nextPageToken: more ? String(page + 1) : '',
-  });
-};
-
 const deleteKernel: RpcHandler = async (ctx, call) => {
   const user = requireUser(call.user);
   const body = parseBody(kernelRefSchema, call.body);
@@ -151,6 +98,7 @@ export const rpcTable: Record<string, Record<string, RpcHandler>> = {
     ListKernels: listKernels,
     DeleteKernel: deleteKernel,
     GetAcceleratorQuotaStatistics: getAcceleratorQuotaStatistics,
+    ...kernelDownloadRpcTable['kernels.KernelsApiService'],
   },
   'security.OAuthService': {
     IntrospectToken: introspectToken,

@@ -1,14 +1,15 @@
 // Maps a request line to what answers it. Both `/v1/...` (api.kaggle.com) and `/api/v1/...`
-// (www.kaggle.com, the SDK's non-PROD environments) are accepted.
+// (www.kaggle.com, the SDK's non-PROD environments) are accepted; so are the legacy REST GETs
+// of older clients (rest-routes.ts).
 
 import type { RpcHandler } from './context.js';
-import { datasetRpcTable } from './datasets-service.js';
-import { datasetViewRpcTable } from './dataset-view.js';
-import { rpcTable } from './kernels-service.js';
+import { matchRest } from './rest-routes.js';
+import { allRpcs } from './rpc-tables.js';
 
 export type Route =
   | { kind: 'stats' }
   | { kind: 'rpc'; label: string; handler: RpcHandler }
+  | { kind: 'rest'; label: string; handler: RpcHandler; body: Record<string, unknown> }
   | { kind: 'logs'; label: string; owner: string; slug: string }
   | { kind: 'file'; label: string; token: string; path: string }
   | { kind: 'upload'; label: string; uploadId: string }
@@ -26,7 +27,11 @@ function decode(segment: string): string | undefined {
   }
 }
 
-export function matchRoute(method: string, rawPath: string): Route {
+export function matchRoute(
+  method: string,
+  rawPath: string,
+  query: URLSearchParams = new URLSearchParams(),
+): Route {
   const path = rawPath.startsWith('/api/v1/') ? rawPath.slice('/api'.length) : rawPath;
   const isGet = method === 'GET' || method === 'HEAD';
 
@@ -67,10 +72,7 @@ export function matchRoute(method: string, rawPath: string): Route {
   if (rpc !== null) {
     const service = rpc[1] ?? '';
     const name = rpc[2] ?? '';
-    const handler =
-      rpcTable[service]?.[name] ??
-      datasetRpcTable[service]?.[name] ??
-      datasetViewRpcTable[service]?.[name];
+    const handler = allRpcs[service]?.[name];
     if (handler === undefined) {
       return { kind: 'error', status: 404, message: `Unknown method ${service}/${name}.` };
     }
@@ -83,6 +85,13 @@ export function matchRoute(method: string, rawPath: string): Route {
       };
     }
     return { kind: 'rpc', label: `${service}/${name}`, handler };
+  }
+
+  const rest = matchRest(path, query);
+  if (rest === 'bad') return { kind: 'error', status: 404, message: `Not found: ${rawPath}` };
+  if (rest !== undefined) {
+    if (!isGet) return { kind: 'error', status: 405, message: 'Use GET here.', allow: 'GET' };
+    return { kind: 'rest', ...rest };
   }
 
   return { kind: 'error', status: 404, message: `Not found: ${rawPath}` };

@@ -1,6 +1,10 @@
 // SaveKernel (`kaggle kernels push`): creates a kernel or a new version of it and starts the
 // version on the executor. As on Kaggle, some refusals come back as HTTP 200 with `error` set
-// (session cap, quota, unknown data sources); malformed requests are HTTP errors.
+// (session cap, quota); malformed requests are HTTP errors. Data sources that cannot be found
+// or read do not stop a push, as on Kaggle (kaggle-cli issue #433): the version is made and
+// runs without them, and the answer lists them in invalid*Sources with no `error` (the
+// official CLI prints them, then "successfully pushed"). A session timeout above the maximum
+// is cut to the maximum, as the CLI's help says.
 
 import { z } from 'zod';
 import { slugify } from '../util/slug.js';
@@ -10,7 +14,7 @@ import { chooseAccelerator } from './machine.js';
 import { requireUser } from './kernel-access.js';
 import { isTerminalStatus, type KernelRecord, type VersionRecord } from './kernel-store.js';
 import { nextQuotaRefresh, quotaUsage } from './quota.js';
-import { hasInvalidSources, resolveSources } from './sources.js';
+import { resolveSources } from './sources.js';
 
 const list = z
   .array(z.string())
@@ -159,24 +163,19 @@ export const saveKernel: RpcHandler = async (ctx, call) => {
   checkSource(text, kernelType, ctx.limits.maxSourceBytes);
   const machine = chooseAccelerator(req, existing);
   const maxTimeout = ctx.limits.sessionTimeoutSeconds;
-  const timeout = req.sessionTimeoutSeconds ?? maxTimeout;
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > maxTimeout) {
-    throw new HttpError(
-      400,
-      `sessionTimeoutSeconds must be a whole number from 1 to ${maxTimeout}.`,
-    );
+  const requested = req.sessionTimeoutSeconds ?? maxTimeout;
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new HttpError(400, `sessionTimeoutSeconds must be a whole number of 1 or more.`);
   }
+  const timeout = Math.min(requested, maxTimeout);
 
   const sources = await resolveSources(req, user, {
     store: ctx.store,
     datasets: ctx.datasets,
     seeded: ctx.seeded,
   });
-  if (hasInvalidSources(sources)) {
-    const { inputs: _inputs, ...invalid } = sources;
-    const named = Object.values(invalid).flat().join(', ');
-    return pushError(`Some data sources were not found or are not accessible: ${named}`, invalid);
-  }
+  const { inputs: _inputs, ...invalid } = sources;
+  const attached = (refs: string[], bad: string[]) => refs.filter((r) => !bad.includes(r));
 
   // From here to the insertion nothing awaits, so racing pushes see each other's sessions.
   existing =
@@ -218,10 +217,11 @@ export const saveKernel: RpcHandler = async (ctx, call) => {
     dockerImage: req.dockerImage ?? existing?.dockerImage ?? null,
     dockerImagePinningType: req.dockerImagePinningType ?? existing?.dockerImagePinningType ?? null,
     categoryIds: req.categoryIds,
-    datasetDataSources: req.datasetDataSources,
-    kernelDataSources: req.kernelDataSources,
-    competitionDataSources: req.competitionDataSources,
-    modelDataSources: req.modelDataSources,
+    // What the version really has attached: the sources that were found.
+    datasetDataSources: attached(req.datasetDataSources, invalid.invalidDatasetSources),
+    kernelDataSources: attached(req.kernelDataSources, invalid.invalidKernelSources),
+    competitionDataSources: attached(req.competitionDataSources, invalid.invalidCompetitionSources),
+    modelDataSources: attached(req.modelDataSources, invalid.invalidModelSources),
   } as const;
   const isNew = existing === undefined;
   const kernel: KernelRecord =
@@ -267,10 +267,7 @@ export const saveKernel: RpcHandler = async (ctx, call) => {
     url: `${call.origin}/code/${owner}/${slug}`,
     versionNumber,
     invalidTags: [],
-    invalidDatasetSources: [],
-    invalidCompetitionSources: [],
-    invalidKernelSources: [],
-    invalidModelSources: [],
+    ...invalid,
     kernelId: kernel.id,
   };
 };

@@ -83,4 +83,32 @@ export class SeededSources {
     }
     return undefined;
   }
+
+  /**
+   * The seeded framework folder of `owner/model` that `framework` names, in any of the
+   * spellings clients use: the enum name (`MODEL_FRAMEWORK_PY_TORCH`), the camel case of the
+   * web URLs (`pyTorch`, `tensorFlow2`) or the folder's own name (`pytorch`).
+   */
+  async modelFramework(
+    owner: string,
+    model: string,
+    framework: string,
+  ): Promise<string | undefined> {
+    if (![owner, model].every((p) => SEGMENT.test(p))) return undefined;
+    const wanted = frameworkKey(framework);
+    for (const root of this.roots) {
+      const names = await readdir(join(root, 'models', owner, model)).catch(() => []);
+      const found = names.find((name) => SEGMENT.test(name) && frameworkKey(name) === wanted);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+}
+
+/** `MODEL_FRAMEWORK_PY_TORCH`, `pyTorch`, `PyTorch` and `pytorch` all compare as `pytorch`. */
+export function frameworkKey(name: string): string {
+  return name
+    .replace(/^MODEL_FRAMEWORK_/i, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }

@@ -15,7 +15,7 @@ import { FaultInjector, type FaultKind, type FaultSettings, type RequestClass } 
 import { serveFile } from './file-download.js';
 import { serveUpload } from './blob-upload.js';
 import { DatasetStore } from './dataset-store.js';
-import { HttpError, readJsonBody, sendError, sendJson, sleep } from './http-util.js';
+import { HttpError, Redirect, readJsonBody, sendError, sendJson, sleep } from './http-util.js';
 import { KernelStore, RESTARTED_MESSAGE } from './kernel-store.js';
 import { anonymousMethods } from './kernels-service.js';
 import { serveLogStream } from './log-stream.js';
@@ -50,10 +50,13 @@ export interface ServerHandle {
 
 const RESPONSE_FAULTS: ReadonlySet<FaultKind> = new Set(['429', '500', '503', 'drop', 'slow']);
 
-function requestClass(route: Route & { kind: 'rpc' | 'logs' | 'file' | 'upload' }): RequestClass {
+function requestClass(
+  route: Route & { kind: 'rpc' | 'rest' | 'logs' | 'file' | 'upload' },
+): RequestClass {
   if (route.kind === 'file') return 'file';
   if (route.kind === 'upload') return 'rpc';
   if (route.kind === 'logs') return 'logs';
+  if (route.kind === 'rest') return 'rpc';
   return route.label === 'kernels.KernelsApiService/SaveKernel' ? 'push' : 'rpc';
 }
 
@@ -129,7 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = matchRoute(req.method ?? 'GET', url.pathname);
+    const route = matchRoute(req.method ?? 'GET', url.pathname, url.searchParams);
     if (route.kind === 'stats') return sendJson(res, 200, snapshot());
     if (route.kind === 'error') {
       const headers: Record<string, string> =
@@ -163,7 +166,15 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       return serveFile(
         req,
         res,
-        { store, stats, nowMs, truncate: fault === 'truncate' },
+        {
+          store,
+          datasetStore,
+          seeded: ctx.seeded,
+          dataDir,
+          stats,
+          nowMs,
+          truncate: fault === 'truncate',
+        },
         route.token,
         route.path,
       );
@@ -177,7 +188,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     const user = anonymousMethods.has(route.label)
       ? ctx.auth.authenticate(req.headers.authorization)
       : authenticated(req);
-    const body = await readJsonBody(req, bodyLimit);
+    const body = route.kind === 'rest' ? route.body : await readJsonBody(req, bodyLimit);
     const origin =
       options.publicUrl ?? (req.headers.host ? `http://${req.headers.host}` : boundUrl);
     const result = await route.handler(ctx, {
@@ -188,6 +199,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       requestIndex,
       route: route.label,
     });
+    if (result instanceof Redirect) {
+      res.writeHead(302, { Location: result.location, 'Content-Length': '0' });
+      res.end();
+      return;
+    }
     sendJson(res, 200, result);
   }
 

@@ -1,28 +1,78 @@
-// Output files are downloaded from signed, expiring URLs without credentials, as Kaggle hands
-// out storage URLs: `/files/<token>/<path>`, the token being the file's address and expiry
-// plus an HMAC of them with a per-server secret.
+// Files are downloaded from signed, expiring URLs without credentials, as Kaggle hands out
+// storage URLs: `/files/<token>/<path>`, the token being the file's address and expiry plus an
+// HMAC of them with a per-server secret. An address names a scope (a kernel version's output,
+// a dataset version, a seeded competition or model version) and a path inside it, or the
+// whole scope as one zip.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+const scopeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('kernel'),
+    owner: z.string(),
+    slug: z.string(),
+    version: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('dataset'),
+    owner: z.string(),
+    slug: z.string(),
+    version: z.number().int(),
+  }),
+  z.object({ kind: z.literal('competition'), slug: z.string() }),
+  z.object({
+    kind: z.literal('model'),
+    owner: z.string(),
+    model: z.string(),
+    framework: z.string(),
+    variation: z.string(),
+    version: z.number().int(),
+  }),
+]);
+
+/** What a signed URL gives access to. */
+export type FileScope = z.infer<typeof scopeSchema>;
 
 export interface FileAddress {
-  owner: string;
-  slug: string;
-  version: number;
-  /** POSIX path relative to the version's working folder. */
+  scope: FileScope;
+  /** POSIX path inside the scope's folder; for an archive, the name the zip is served under. */
   path: string;
+  /** The scope's files as one zip (named by `path`), instead of one file. */
+  archive?: boolean | undefined;
 }
 
-interface TokenPayload {
-  o: string;
-  s: string;
-  v: number;
+const payloadSchema = z.object({
+  s: scopeSchema,
+  a: z.literal(1).optional(),
   /** Expiry, seconds since the epoch. */
-  e: number;
+  e: z.number(),
+});
+type TokenPayload = z.infer<typeof payloadSchema>;
+
+/** The scope's fields in a fixed order, so the signature does not depend on key order. */
+function scopeParts(scope: FileScope): (string | number)[] {
+  switch (scope.kind) {
+    case 'kernel':
+    case 'dataset':
+      return [scope.kind, scope.owner, scope.slug, scope.version];
+    case 'competition':
+      return [scope.kind, scope.slug];
+    case 'model':
+      return [
+        scope.kind,
+        scope.owner,
+        scope.model,
+        scope.framework,
+        scope.variation,
+        scope.version,
+      ];
+  }
 }
 
 function signature(secret: string, payload: TokenPayload, path: string): Buffer {
   return createHmac('sha256', secret)
-    .update(JSON.stringify([payload.o, payload.s, payload.v, path, payload.e]))
+    .update(JSON.stringify([scopeParts(payload.s), payload.a ?? 0, path, payload.e]))
     .digest();
 }
 
@@ -38,9 +88,8 @@ export function signFileUrl(
   expiresAtSeconds: number,
 ): string {
   const payload: TokenPayload = {
-    o: address.owner,
-    s: address.slug,
-    v: address.version,
+    s: address.scope,
+    ...(address.archive === true ? { a: 1 as const } : {}),
     e: Math.floor(expiresAtSeconds),
   };
   const token = `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${signature(
@@ -65,25 +114,26 @@ export function verifyFileToken(
   if (payloadPart === undefined || sigPart === undefined || extra !== undefined) {
     return { ok: false, reason: 'malformed' };
   }
-  let payload: TokenPayload;
+  let parsed: unknown;
   try {
-    payload = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8')) as TokenPayload;
+    parsed = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'));
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (
-    typeof payload.o !== 'string' ||
-    typeof payload.s !== 'string' ||
-    typeof payload.v !== 'number' ||
-    typeof payload.e !== 'number'
-  ) {
-    return { ok: false, reason: 'malformed' };
-  }
-  const expected = signature(secret, payload, path);
+  const payload = payloadSchema.safeParse(parsed);
+  if (!payload.success) return { ok: false, reason: 'malformed' };
+  const expected = signature(secret, payload.data, path);
   const given = Buffer.from(sigPart, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'signature' };
   }
-  if (payload.e <= nowSeconds) return { ok: false, reason: 'expired' };
-  return { ok: true, address: { owner: payload.o, slug: payload.s, version: payload.v, path } };
+  if (payload.data.e <= nowSeconds) return { ok: false, reason: 'expired' };
+  return {
+    ok: true,
+    address: {
+      scope: payload.data.s,
+      path,
+      ...(payload.data.a === 1 ? { archive: true } : {}),
+    },
+  };
 }

@@ -1,6 +1,6 @@
 // Data sources named by a push, resolved to files placed under the session's input/ folder,
 // as Kaggle mounts them at /kaggle/input/<slug>/. A ref the server does not know is reported
-// back in the push response (invalidDatasetSources, ...), and nothing is created.
+// back in the push response (invalidDatasetSources, ...), and the version runs without it.
 // Competitions mount at input/<slug>/, models at input/<model>/<framework>/<variation>/<version>/
 // (seeded-sources.ts), as Kaggle mounts them.
 
@@ -113,14 +113,4 @@ export async function resolveSources(
     }
   }
   return resolved;
-}
-
-export function hasInvalidSources(resolved: ResolvedSources): boolean {
-  return (
-    resolved.invalidDatasetSources.length +
-      resolved.invalidKernelSources.length +
-      resolved.invalidCompetitionSources.length +
-      resolved.invalidModelSources.length >
-    0
-  );
 }

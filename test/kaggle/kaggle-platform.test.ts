@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InternalError } from '../../src/errors.js';
+import { InternalError, UsageError } from '../../src/errors.js';
 import { KaggleApiError } from '../../src/kaggle/errors.js';
 import { KaggleApiPlatform } from '../../src/kaggle/kaggle-platform.js';
 import type { KaggleApiPlatformOptions } from '../../src/kaggle/kaggle-platform.js';
@@ -66,10 +66,17 @@ const sseLog =
     res.end(`${events.join('')}data: END_OF_LOG\n\n`);
   };
 
+const datasetsRpc = (method: string) => `POST /v1/datasets.DatasetApiService/${method}`;
+const modelsRpc = (method: string) => `POST /v1/models.ModelApiService/${method}`;
+const competitionsRpc = (method: string) => `POST /v1/competitions.CompetitionApiService/${method}`;
+/** GetDataset of alice/data, at version 4. */
+const aliceData = json({ ref: 'alice/data', currentVersionNumber: 4 });
+
 void test('push: SaveKernel for the authenticated owner with every field; the handle back', async () => {
   const warnings: string[] = [];
   await withPlatform(
     {
+      [datasetsRpc('GetDataset')]: [aliceData, aliceData],
       [kernelsRpc('GetKernel')]: json({ code: 404, message: 'Not found' }, 404),
       [kernelsRpc('SaveKernel')]: json({
         ref: 'alice/kaggle-run-hello',
@@ -114,9 +121,17 @@ void test('push: SaveKernel for the authenticated owner with every field; the ha
 
 void test('push: attached sources and the docker image go in the SaveKernel body as the CLI spells them', async () => {
   const saved = json({ ref: 'alice/kaggle-run-hello', url: 'u', versionNumber: 2 });
+  // The source kernel exists; the pushed one does not yet.
+  const getKernel: Handler = (call, response) =>
+    call.body.includes('"bob"')
+      ? sendJson(response, 200, { metadata: { ref: 'bob/features', currentVersionNumber: 3 } })
+      : sendJson(response, 404, { code: 404, message: 'Not found' });
   await withPlatform(
     {
-      [kernelsRpc('GetKernel')]: json({ code: 404, message: 'Not found' }, 404),
+      [datasetsRpc('GetDataset')]: [aliceData, aliceData],
+      [competitionsRpc('ApiListDataFiles')]: json({ files: [{ name: 'train.csv' }] }),
+      [modelsRpc('ApiGetModelInstance')]: json({ slug: '2b', versionNumber: 1 }),
+      [kernelsRpc('GetKernel')]: getKernel,
       [kernelsRpc('SaveKernel')]: [saved, saved],
     },
     {},
@@ -143,6 +158,74 @@ void test('push: attached sources and the docker image go in the SaveKernel body
       assert.equal(second?.dockerImage, 'gcr.io/kaggle-images/python@sha256:ab');
       assert.equal(second?.dockerImagePinningType, 'original');
       assert.equal(second?.competitionDataSources, undefined, 'empty lists are left out');
+      // Each source was looked up before the push, with the SDK's bodies.
+      assert.deepEqual(
+        server.calls(modelsRpc('ApiGetModelInstance')).map((c) => JSON.parse(c.body) as unknown),
+        [
+          {
+            ownerSlug: 'google',
+            modelSlug: 'gemma',
+            framework: 'MODEL_FRAMEWORK_PY_TORCH',
+            instanceSlug: '2b',
+          },
+        ],
+      );
+      assert.deepEqual(
+        server.calls(competitionsRpc('ApiListDataFiles')).map((c) => c.body),
+        ['{"competitionName":"titanic","pageSize":1}'],
+      );
+    },
+  );
+});
+
+void test('push: a source that does not exist stops the push before any session starts', async () => {
+  await withPlatform(
+    {
+      [datasetsRpc('GetDataset')]: [aliceData, json({ code: 404, message: 'Not found' }, 404)],
+      [modelsRpc('ApiGetModelInstance')]: json({ slug: '2b', versionNumber: 1 }),
+      [kernelsRpc('GetKernel')]: json({ code: 404, message: 'Not found' }, 404),
+    },
+    {},
+    async (platform, server) => {
+      await assert.rejects(
+        platform.push({
+          ...request,
+          datasets: ['alice/data/9', 'alice/typo'],
+          models: ['google/gemma/pytorch/2b/2'],
+        }),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          e.message ===
+            'Kaggle cannot attach datasets alice/data/9, alice/typo; models google/gemma/pytorch/2b/2',
+      );
+      assert.equal(server.calls(kernelsRpc('SaveKernel')).length, 0);
+    },
+  );
+});
+
+void test('push: an accepted push that lists sources it could not attach is an error naming the version', async () => {
+  await withPlatform(
+    {
+      [datasetsRpc('GetDataset')]: aliceData,
+      [kernelsRpc('GetKernel')]: json({ code: 404, message: 'Not found' }, 404),
+      // As Kaggle answers when a source went away between the check and the push: no error.
+      [kernelsRpc('SaveKernel')]: json({
+        ref: 'alice/kaggle-run-hello',
+        url: 'u',
+        versionNumber: 7,
+        invalidDatasetSources: ['alice/data'],
+      }),
+    },
+    {},
+    async (platform) => {
+      await assert.rejects(
+        platform.push(request),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          /cannot attach datasets alice\/data: version 7 of alice\/kaggle-run-hello was pushed and runs without them/.test(
+            e.message,
+          ),
+      );
     },
   );
 });

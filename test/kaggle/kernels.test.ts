@@ -42,7 +42,13 @@ void test('SaveKernel: proto key order, optional false and "" sent, empty lists 
         sessionTimeoutSeconds: 0,
         dockerImage: undefined,
       });
-      assert.deepEqual(saved, { ref: 'me/k', url: 'https://k', versionNumber: 3, kernelId: 42 });
+      assert.deepEqual(saved, {
+        ref: 'me/k',
+        url: 'https://k',
+        versionNumber: 3,
+        kernelId: 42,
+        invalid: { tags: [], datasets: [], competitions: [], kernels: [], models: [] },
+      });
       const raw = server.calls(SAVE)[0]?.body ?? '';
       assert.equal(
         raw,

@@ -6,7 +6,6 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   LIST_INPUT,
-  ME,
   OTHER,
   basic,
   kernelStdout,
@@ -18,44 +17,7 @@ import {
   tempDir,
   waitForEnd,
 } from './helpers.js';
-
-const blobs = { service: 'blobs.BlobApiService' };
-const datasets = { service: 'datasets.DatasetApiService' };
-
-function put(url: string, body: string, headers: Record<string, string> = {}) {
-  return fetch(url, { method: 'PUT', body, headers });
-}
-
-/** StartBlobUpload + one PUT of `content` + CreateDataset, as `account`. */
-async function createDataset(
-  server: { url: string },
-  slug: string,
-  files: Record<string, string>,
-  account: { username: string; key: string } = ME,
-  extra: Record<string, unknown> = {},
-) {
-  const tokens = [];
-  for (const [name, content] of Object.entries(files)) {
-    const started = await rpc(
-      server,
-      'StartBlobUpload',
-      { type: 'DATASET', name, contentLength: Buffer.byteLength(content) },
-      { ...blobs, auth: basic(account) },
-    );
-    assert.equal(started.status, 200);
-    const answer = await put(started.body.createUrl as string, content);
-    assert.equal(answer.status, 200);
-    tokens.push({ token: started.body.token as string });
-  }
-  const created = await rpc(
-    server,
-    'CreateDataset',
-    { ownerSlug: account.username, slug, title: slug, isPrivate: true, files: tokens, ...extra },
-    { ...datasets, auth: basic(account) },
-  );
-  assert.equal(created.status, 200);
-  assert.equal(created.body.status, 'Ok', JSON.stringify(created.body));
-}
+import { blobs, createDataset, datasets, put } from './dataset-helpers.js';
 
 void test('the upload URL speaks the resumable protocol without credentials', async (t) => {
   const server = await startTestServer(t);
@@ -183,18 +145,26 @@ void test('a kernel naming a dataset sees its latest files under input/<slug>/',
   const { pages } = await listAllOutput(server, 'reads-dataset', 20);
   assert.match(pages[0]?.log as string, /"data":"new\\n"/);
 
-  // Unknown datasets and another user's private one are refused in the 200 body.
+  // Unknown datasets and another user's private one do not stop the push, as on Kaggle: the
+  // version runs with what was found and the answer lists the rest, with no error.
   await createDataset(server, 'theirs', { 'b.txt': 'b' }, OTHER);
-  const refused = await rpc(
+  const partial = await rpc(
     server,
     'SaveKernel',
-    scriptPush('bad-sources', 'print(1)', {
+    scriptPush('bad-sources', LIST_INPUT, {
       datasetDataSources: ['me/no-such-data', 'other/theirs', 'me/my-inputs'],
     }),
   );
-  assert.equal(refused.status, 200);
-  assert.deepEqual(refused.body.invalidDatasetSources, ['me/no-such-data', 'other/theirs']);
-  assert.match(refused.body.error as string, /me\/no-such-data/);
+  assert.equal(partial.status, 200);
+  assert.deepEqual(partial.body.invalidDatasetSources, ['me/no-such-data', 'other/theirs']);
+  assert.equal(partial.body.error, undefined);
+  assert.equal(partial.body.versionNumber, 1);
+  assert.deepEqual(await waitForEnd(server, 'bad-sources'), { status: 'COMPLETE' });
+  assert.equal((await kernelStdout(server, 'bad-sources')).trim(), 'my-inputs/data.csv=new');
+  // The kernel's metadata names only what is attached.
+  const pulled = await rpc(server, 'GetKernel', { userName: 'me', kernelSlug: 'bad-sources' });
+  const metadata = pulled.body.metadata as Record<string, unknown>;
+  assert.deepEqual(metadata.datasetDataSources, ['me/my-inputs']);
 });
 
 /** Uploads `content` as blob `name`; its token. */

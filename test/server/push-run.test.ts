@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   basic,
   listAllOutput,
@@ -275,12 +277,23 @@ void test('push validation: title must slugify to the slug, kernelType is immuta
   );
   assert.equal(badShape.status, 400);
   assert.match(badShape.body.message as string, /Unknown machineShape "Abacus"/);
+  // Above the maximum is cut to the maximum (12 h), as the official CLI's help promises.
   const tooLong = await rpc(
     server,
     'SaveKernel',
     scriptPush('long-timeout', 'print(1)', { sessionTimeoutSeconds: 999999 }),
   );
-  assert.equal(tooLong.status, 400);
+  assert.equal(tooLong.status, 200);
+  const stored = JSON.parse(
+    await readFile(join(server.dataDir, 'kernels', 'me', 'long-timeout', 'kernel.json'), 'utf8'),
+  ) as { versions: { timeoutSeconds: number }[] };
+  assert.equal(stored.versions[0]?.timeoutSeconds, 12 * 3600);
+  const zeroTimeout = await rpc(
+    server,
+    'SaveKernel',
+    scriptPush('zero-timeout', 'print(1)', { sessionTimeoutSeconds: 0 }),
+  );
+  assert.equal(zeroTimeout.status, 400);
   const wrongType = await rpc(
     server,
     'SaveKernel',
@@ -300,9 +313,10 @@ void test('push validation: title must slugify to the slug, kernelType is immuta
   assert.equal(sources.status, 200);
   assert.deepEqual(sources.body.invalidDatasetSources, ['me/some-data']);
   assert.deepEqual(sources.body.invalidCompetitionSources, ['titanic']);
-  assert.match(sources.body.error as string, /me\/some-data/);
-  const notCreated = await rpc(server, 'GetKernel', { userName: 'me', kernelSlug: 'with-sources' });
-  assert.equal(notCreated.status, 404);
+  assert.equal(sources.body.error, undefined);
+  const created = await rpc(server, 'GetKernel', { userName: 'me', kernelSlug: 'with-sources' });
+  const attached = created.body.metadata as Record<string, unknown>;
+  assert.deepEqual([attached.datasetDataSources, attached.competitionDataSources], [[], []]);
   assert.equal(ME.username, 'me');
 });
 

@@ -24,7 +24,10 @@ void test('persisted logs use one element per line with leading commas', () => {
 });
 
 void test('signed URLs verify only for their own path, secret and lifetime', () => {
-  const address = { owner: 'me', slug: 'k-slug', version: 3, path: 'dir/a b.txt' };
+  const address = {
+    scope: { kind: 'kernel' as const, owner: 'me', slug: 'k-slug', version: 3 },
+    path: 'dir/a b.txt',
+  };
   const url = signFileUrl('http://127.0.0.1:1', 'secret', address, 1000);
   assert.match(url, /^http:\/\/127\.0\.0\.1:1\/files\/[^/]+\/dir\/a%20b\.txt$/);
   const token = url.split('/')[4]!;
@@ -44,6 +47,16 @@ void test('signed URLs verify only for their own path, secret and lifetime', () 
   assert.deepEqual(verifyFileToken('secret', 'garbage', 'x', 0), {
     ok: false,
     reason: 'malformed',
+  });
+  // The same path in another scope, or as an archive, is another URL.
+  const dataset = { ...address, scope: { ...address.scope, kind: 'dataset' as const } };
+  const other = signFileUrl('http://h', 'secret', dataset, 1000).split('/')[4]!;
+  assert.notEqual(other, token);
+  const archive = signFileUrl('http://h', 'secret', { ...address, archive: true }, 1000);
+  const archiveToken = archive.split('/')[4]!;
+  assert.deepEqual(verifyFileToken('secret', archiveToken, 'dir/a b.txt', 0), {
+    ok: true,
+    address: { ...address, archive: true },
   });
 });
 
