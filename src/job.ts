@@ -7,8 +7,8 @@ import type { BatchSpec } from './config/batch-schema.js';
 
 export type { CodeMode } from './config/shipping-schema.js';
 
-export type ParamValue = string | number | boolean | null;
-export type Params = Record<string, ParamValue>;
+export type { ParamValue, Params } from './config/param-value.js';
+import type { Params } from './config/param-value.js';
 
 export type PlatformName = 'local' | 'kaggle';
 

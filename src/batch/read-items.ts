@@ -195,10 +195,10 @@ function nameItems(raw: RawItem[], idField: string | undefined, report: Report):
         );
         return;
       }
-      if (typeof value === 'boolean') {
+      if (typeof value !== 'string' && typeof value !== 'number') {
         report(
           item.line,
-          `the id field ${JSON.stringify(idField)} is ${value}; ids are strings or numbers`,
+          `the id field ${JSON.stringify(idField)} is ${JSON.stringify(value)}; ids are strings or numbers`,
         );
         return;
       }

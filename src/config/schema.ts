@@ -13,6 +13,7 @@ export { describeValue } from './describe-value.js';
 import { describeValue } from './describe-value.js';
 import { shippingShape } from './shipping-schema.js';
 import { batchSchema } from './batch-schema.js';
+import { isParamValue, type ParamValue } from './param-value.js';
 
 const expect = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
@@ -47,8 +48,8 @@ function stringOrList<S extends z.ZodType<string>, L extends z.ZodType<string[]>
   });
 }
 
-export const paramValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
-  error: expect('a string, number, true/false or null'),
+export const paramValueSchema = z.custom<ParamValue>((value) => isParamValue(value), {
+  error: expect('a string, number, true/false, null, a list or a mapping'),
 });
 // Param names are checked in validate.ts so that a bad name gets its own line and path.
 export const paramMapSchema = z.record(z.string(), paramValueSchema, {
@@ -76,9 +77,7 @@ export const sweepSchema = z.unknown().transform((value, ctx): SweepSpec => {
   return z.NEVER;
 });
 /** `{lr: [0.1, 0.01]}` (a grid) or `[{lr: 0.1}, {lr: 0.01, seed: 2}]` (a list of points). */
-export type SweepSpec =
-  | Record<string, (string | number | boolean | null)[]>
-  | Record<string, string | number | boolean | null>[];
+export type SweepSpec = Record<string, ParamValue[]> | Record<string, ParamValue>[];
 
 export const platformSchema = z.enum(['local', 'kaggle'], {
   error: expect('`local` or `kaggle`'),

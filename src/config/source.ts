@@ -1,6 +1,8 @@
 // A config file once read: its plain data plus a way back from a dot path to a line, so
 // every problem can point at the line to fix.
 
+import { exactFromConfig, plainFromConfig } from './param-value.js';
+
 export type ConfigPath = readonly (string | number)[];
 
 export interface ConfigSource {
@@ -31,4 +33,18 @@ export function toPlain(value: unknown): unknown {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+// The keys whose values are params: their numbers stay exact (a float stays a float).
+const paramKeys = new Set(['params', 'profiles', 'sweep']);
+
+/** Job data read with integers as bigints: exact numbers in params, plain ones elsewhere. */
+export function settleNumbers(data: unknown): unknown {
+  if (!isRecord(data)) return plainFromConfig(data);
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => [
+      key,
+      paramKeys.has(key) ? exactFromConfig(value) : plainFromConfig(value),
+    ]),
+  );
 }

@@ -4,7 +4,7 @@
 
 import { TomlError, parse } from 'smol-toml';
 import { ConfigError } from '../errors.js';
-import { isRecord, toPlain } from './source.js';
+import { isRecord, settleNumbers, toPlain } from './source.js';
 import type { ConfigPath, ConfigSource } from './source.js';
 
 const section = ['tool', 'kaggle-run'];
@@ -12,7 +12,8 @@ const section = ['tool', 'kaggle-run'];
 export function readPyprojectSource(file: string, text: string): ConfigSource {
   let document: unknown;
   try {
-    document = toPlain(parse(text));
+    // Ints as bigints tell `1` from `1.0` and keep every digit (see settleNumbers).
+    document = toPlain(parse(text, { integersAsBigInt: true }));
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
     const message = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
@@ -37,7 +38,7 @@ export function readPyprojectSource(file: string, text: string): ConfigSource {
       { hint: 'write it as a [tool.kaggle-run] section with one `key = value` per line' },
     );
   }
-  return { file, kind: 'pyproject', data, lineOf };
+  return { file, kind: 'pyproject', data: settleNumbers(data), lineOf };
 }
 
 /** Maps each key path under tool.kaggle-run (joined by NUL) to the first line defining it. */

@@ -12,6 +12,7 @@ import type { SpecFile, UserConfig } from './schema.js';
 import { suggestion } from './suggest.js';
 import { dotPath, isRecord } from './source.js';
 import type { ConfigPath, ConfigSource } from './source.js';
+import { isParamValue, paramKind, type ParamValue } from './param-value.js';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
 
@@ -159,16 +160,20 @@ function sweepProblems(
 /** Profiles may add params; when they override one, a typed default keeps its type. */
 function sameScalarType(declared: unknown, value: unknown): boolean {
   if (declared === undefined || declared === null || value === null) return true;
-  if (!isScalar(value)) return true; // the schema already reports it
-  return typeof declared === typeof value;
+  if (!isParamValue(value) || !isParamValue(declared)) return true; // the schema reports it
+  return kindGroup(declared) === kindGroup(value);
 }
 
-function isScalar(value: unknown): boolean {
-  return ['string', 'number', 'boolean'].includes(typeof value);
+/** An int may override a float default and the other way round: both are numbers. */
+function kindGroup(value: ParamValue): string {
+  const kind = paramKind(value);
+  return kind === 'int' || kind === 'float' ? 'number' : kind;
 }
 
 function typeName(value: unknown): string {
-  return typeof value === 'boolean' ? 'a boolean' : `a ${typeof value}`;
+  if (!isParamValue(value)) return `a ${typeof value}`;
+  const group = kindGroup(value);
+  return group === 'boolean' ? 'a boolean' : group === 'map' ? 'a mapping' : `a ${group}`;
 }
 
 async function fileProblems(

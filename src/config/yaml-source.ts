@@ -4,6 +4,7 @@
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node, Pair } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { settleNumbers } from './source.js';
 import type { ConfigPath, ConfigSource } from './source.js';
 
 export interface YamlReadOptions {
@@ -22,6 +23,8 @@ export function readYamlSource(
     keepSourceTokens: true,
     uniqueKeys: true,
     prettyErrors: true,
+    // Ints as bigints tell `1` from `1.0` and keep every digit (see settleNumbers).
+    intAsBigInt: true,
   });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -63,7 +66,8 @@ export function readYamlSource(
     return line;
   };
 
-  return { file, kind: 'yaml', data: doc.toJS({ maxAliasCount: 100 }) as unknown, lineOf };
+  const data = settleNumbers(doc.toJS({ maxAliasCount: 100 }) as unknown);
+  return { file, kind: 'yaml', data, lineOf };
 }
 
 /** The child at one path segment, with the offset of its key (maps) or item (lists). */

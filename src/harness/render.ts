@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exactJson } from '../config/param-value.js';
 import { InternalError, errorMessage } from '../errors.js';
 import { packageRoot, packageVersion } from '../util/package-root.js';
 import type { HarnessSettings } from './settings.js';
@@ -55,7 +56,8 @@ export function renderHarness(settings: HarnessSettings, codeZip?: Uint8Array): 
     throw new InternalError('renderHarness: the code zip was given but the code comes from a file');
   }
   cachedVersion ??= packageVersion();
-  const settingsB64 = Buffer.from(JSON.stringify(settings), 'utf8').toString('base64');
+  // Exact JSON: a float stays a float, big ints keep their digits, nan and inf survive.
+  const settingsB64 = Buffer.from(exactJson(settings), 'utf8').toString('base64');
   const codeB64 = codeZip === undefined ? '' : base64Of(codeZip);
   return (
     `# kaggle-run harness ${cachedVersion}, generated; do not edit\n` +

@@ -4,6 +4,7 @@
 
 import type { BatchMode } from '../config/batch-schema.js';
 import { accelerators, type Accelerator } from '../accelerator.js';
+import { isIdentifier } from '../config/params.js';
 import { UsageError } from '../errors.js';
 import type { Job, Params } from '../job.js';
 
@@ -94,10 +95,7 @@ const pythonKeywords = new Set(
 
 /** Whether `name` can be a Python variable (what the notebook's injected cell assigns). */
 export function isPythonIdentifier(name: string): boolean {
-  return (
-    /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name) &&
-    !pythonKeywords.has(name)
-  );
+  return isIdentifier(name) && !pythonKeywords.has(name);
 }
 
 function checkJob(job: Job): void {

@@ -30,6 +30,7 @@ import { checkNotebookTakesParams } from './check-notebook.js';
 import { shipRun } from '../ship/ship-run.js';
 import { pushWhenFree } from './push-when-free.js';
 import type { RunRecord } from './record.js';
+import { plainParams } from '../config/param-value.js';
 
 export interface RunOptions extends JobOverrides {
   /** The project folder (or any folder inside it); default the current folder. */
@@ -152,7 +153,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     status: 'queued',
     step: 'created',
     exitCode: null,
-    params: job.params,
+    params: plainParams(job.params),
     profile: job.profile ?? null,
     accelerator: job.accelerator,
     acceleratorSeen: null,

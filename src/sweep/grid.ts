@@ -4,6 +4,7 @@
 // Kaggle kernel, so re-running a point adds a version to the same kernel.
 
 import type { SweepSpec } from '../config/schema.js';
+import { exactJson, paramText } from '../config/param-value.js';
 import { coerceParam, parseParamFlag } from '../config/params.js';
 import { UsageError } from '../errors.js';
 import type { ParamValue, Params } from '../job.js';
@@ -76,12 +77,12 @@ function sortedEntries(point: Params): [string, ParamValue][] {
 
 /** A stable short hash of the point's sorted values (`lr: 1` and `lr: "1"` differ). */
 export function pointKey(point: Params): string {
-  return sha256Hex(JSON.stringify(sortedEntries(point))).slice(0, 8);
+  return sha256Hex(exactJson(sortedEntries(point))).slice(0, 8);
 }
 
 /** `lr=0.1,seed=1`, in the point's own key order (as the grid was written). */
 export function pointLabel(point: Params): string {
-  const parts = Object.entries(point).map(([k, v]) => `${k}=${v === null ? 'null' : String(v)}`);
+  const parts = Object.entries(point).map(([k, v]) => `${k}=${paramText(v)}`);
   return parts.length > 0 ? parts.join(',') : 'base';
 }
 

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { Params } from '../job.js';
 import type { RunStore } from '../store/run-store.js';
 import type { PointStatus, SweepRecord } from './sweep-store.js';
+import { paramText } from '../config/param-value.js';
 
 export interface SweepRow {
   index: number;
@@ -133,7 +134,10 @@ export function rowsToCsv(rows: SweepRow[]): string {
     lines.push(
       [
         r.index,
-        ...params.map((p) => r.params[p]),
+        ...params.map((p) => {
+          const value = r.params[p];
+          return value === undefined || value === null ? null : paramText(value);
+        }),
         r.status,
         r.durationSeconds === null ? null : r.durationSeconds.toFixed(3),
         r.acceleratorSeen,

@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
+import {
+  ExactNumber,
+  exactJson,
+  floatParam,
+  paramKind,
+  paramText,
+  plainParams,
+  type ParamValue,
+} from '../../src/config/param-value.js';
 import { argTemplateRefs, coerceParam, parseParamFlag } from '../../src/config/params.js';
 import { closestMatch, editDistance, suggestion } from '../../src/config/suggest.js';
 import { UsageError } from '../../src/errors.js';
@@ -89,4 +99,73 @@ void test('did-you-mean: edits, swaps, prefixes, spelling styles', () => {
   assert.equal(closestMatch('gpu_type', keys), undefined);
   assert.equal(suggestion('nmae', keys), '; did you mean `name`?');
   assert.match(suggestion('zzz', keys), /; known keys: name, entry, /);
+});
+
+/** What Python's json module reads: the exact text of a value. */
+const py = (value: unknown) => exactJson(value);
+
+void test('coerceParam keeps exact types: ints of any size, floats stay floats, nan and inf', () => {
+  const float = 0.1; // a float default
+  const int = 3; // an int default
+  for (const [raw, declared, text] of [
+    ['1', float, '1.0'],
+    ['-0', float, '-0.0'],
+    ['1e-300', float, '1e-300'],
+    ['1e400', float, 'Infinity'],
+    ['nan', float, 'NaN'],
+    ['-inf', float, '-Infinity'],
+    ['Infinity', int, 'Infinity'],
+    ['2.5', int, '2.5'],
+    ['9007199254740993', int, '9007199254740993'],
+    ['12345678901234567890', undefined, '12345678901234567890'],
+    ['1.0', undefined, '1.0'],
+    ['1e5', undefined, '100000.0'],
+    ['nan', null, 'NaN'],
+    ['True', undefined, 'true'],
+    ['False', undefined, 'false'],
+    ['None', undefined, 'null'],
+    ['[1, 2.0, "x", null]', [0], '[1,2.0,"x",null]'],
+    ['{a: {b: [1e400]}}', { a: 1 }, '{"a":{"b":[Infinity]}}'],
+    ['[1, 2]', undefined, '"[1, 2]"'], // undeclared: a string, as papermill's -p has it
+  ] as const) {
+    assert.equal(py(coerceParam(raw, declared as ParamValue | undefined)), text, raw);
+  }
+  assert.throws(
+    () => coerceParam('{a: 1}', [1], 'dims'),
+    (error: unknown) =>
+      error instanceof UsageError && /param `dims` must be a list/.test(error.message),
+  );
+});
+
+void test('exact values: Python reads back what was written, records get plain JSON', () => {
+  const values = {
+    big: ExactNumber.int(2n ** 53n + 1n),
+    one: floatParam(1),
+    half: floatParam(0.5),
+    nan: floatParam(NaN),
+    huge: 1e21,
+    nested: { list: [floatParam(2), null, 'é'] },
+  };
+  const text = exactJson(values);
+  assert.equal(
+    text,
+    '{"big":9007199254740993,"one":1.0,"half":0.5,"nan":NaN,"huge":1000000000000000000000,"nested":{"list":[2.0,null,"é"]}}',
+  );
+  const program =
+    'import json,sys; v = json.loads(sys.stdin.read()); ' +
+    'print(repr(v["big"]), type(v["one"]).__name__, repr(v["nan"]), repr(v["nested"]))';
+  const out = execFileSync('python3', ['-c', program], { input: text, encoding: 'utf8' });
+  assert.equal(out, "9007199254740993 float nan {'list': [2.0, None, 'é']}\n");
+  assert.deepEqual(plainParams(values), {
+    big: '9007199254740993',
+    one: 1,
+    half: 0.5,
+    nan: 'nan',
+    huge: 1e21,
+    nested: { list: [2, null, 'é'] },
+  });
+  assert.equal(paramText(floatParam(1)), '1.0');
+  assert.equal(paramText(floatParam(-Infinity)), '-inf');
+  assert.equal(paramKind(floatParam(3)), 'float');
+  assert.equal(paramKind(3), 'int');
 });

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Params } from '../../src/job.js';
+import { savedByNbformat as savedNotebook, type CellSpec } from '../helpers/notebook.js';
 import { baseSettings, makeZip, notebookPython, runHarness } from './helpers.js';
 
 interface Cell {
@@ -30,31 +30,8 @@ function notebook(cells: { source: string; tags?: string[]; markdown?: boolean }
   });
 }
 
-/**
- * A notebook as Jupyter saves it: written by nbformat itself (sources as lists of lines),
- * so the tests see exactly what users' files hold.
- */
-function savedByNbformat(
-  cells: { source: string; tags?: string[]; markdown?: boolean }[],
-  metadata: Record<string, unknown> = {
-    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-  },
-): string {
-  const program = [
-    'import json, sys, nbformat',
-    'from nbformat import v4',
-    'spec = json.loads(sys.stdin.read())',
-    'nb = v4.new_notebook(metadata=spec["metadata"])',
-    'for c in spec["cells"]:',
-    '    meta = {"tags": c["tags"]} if c.get("tags") else {}',
-    '    make = v4.new_markdown_cell if c.get("markdown") else v4.new_code_cell',
-    '    nb.cells.append(make(c["source"], metadata=meta))',
-    'sys.stdout.write(nbformat.writes(nb))',
-  ].join('\n');
-  return execFileSync(python!, ['-c', program], {
-    input: JSON.stringify({ cells, metadata }),
-    encoding: 'utf8',
-  });
+function savedByNbformat(cells: CellSpec[]): string {
+  return savedNotebook(python!, cells);
 }
 
 const text = (source: string | string[]) => (Array.isArray(source) ? source.join('') : source);

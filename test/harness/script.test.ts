@@ -133,8 +133,9 @@ void test('params reach argv, env and the params file exactly; manifest lists ou
   assert.ok(existsSync(join(run.working, 'kaggle-run-params.json')));
 });
 
-void test('numbers reach argv as JavaScript writes them', async (t) => {
+void test('numbers reach argv as JavaScript writes them, whole numbers as ints', async (t) => {
   const params: Params = { a: 0.000001, b: 1e-7, c: 1e21, d: 42, e: -2.5, f: 123456789012 };
+  // 1e21 is a whole number, so an int in Python: its digits, not JavaScript's 1e+21.
   const zip = await makeZip({
     'train.py': 'import sys\nprint("ARGV=" + "|".join(sys.argv[1:]))\n',
   });
@@ -144,9 +145,14 @@ void test('numbers reach argv as JavaScript writes them', async (t) => {
     { zip },
   );
   assert.equal(run.code, 0, run.stderr);
-  const expected = Object.values(params)
-    .map((v) => String(v))
-    .join('|');
+  const expected = [
+    '0.000001',
+    '1e-7',
+    '1000000000000000000000',
+    '42',
+    '-2.5',
+    '123456789012',
+  ].join('|');
   assert.ok(run.stdout.includes(`\nARGV=${expected}\n`), run.stdout);
 });
 

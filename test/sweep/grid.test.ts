@@ -102,11 +102,12 @@ void test('a bad sweep is reported with paths and lines, every problem at once',
       'entry: train.py',
       'params:',
       '  lr: 0.1',
+      '  depth: [1, 2]',
       'sweep:',
       '  lr: ["fast"]',
       '  2bad: [1]',
       '  seed: []',
-      '  depth: [[1, 2]]',
+      '  depth: [{a: 1}]',
       '',
     ].join('\n'),
   );
@@ -114,10 +115,13 @@ void test('a bad sweep is reported with paths and lines, every problem at once',
     assert.ok(error instanceof ConfigError);
     const byPath = Object.fromEntries(error.problems.map((p) => [p.path, p]));
     assert.match(byPath['sweep.lr.0']?.message ?? '', /is a string but `params.lr` is a number/);
-    assert.equal(byPath['sweep.lr.0']?.line, 5);
+    assert.equal(byPath['sweep.lr.0']?.line, 6);
     assert.match(byPath['sweep.2bad']?.message ?? '', /not a valid param name/);
     assert.match(byPath['sweep.seed']?.message ?? '', /at least one value/);
-    assert.match(byPath['sweep.depth.0']?.message ?? '', /must be a string, number/);
+    assert.match(
+      byPath['sweep.depth.0']?.message ?? '',
+      /is a mapping but `params.depth` is a list/,
+    );
     return true;
   });
   const list = await project(

@@ -9,6 +9,7 @@ import type { SweepRow } from '../../sweep/sweep-table.js';
 import { reportError } from '../exit.js';
 import type { CliIo } from '../io.js';
 import { formatDuration } from '../output-mode.js';
+import { paramText } from '../../config/param-value.js';
 
 function table(rows: SweepRow[]): string {
   const { params, metrics } = rowColumns(rows);
@@ -24,7 +25,10 @@ function table(rows: SweepRow[]): string {
   const body = rows.map((r) => [
     r.best ? '*' : '',
     String(r.index),
-    ...params.map((p) => (r.params[p] === undefined ? '' : String(r.params[p]))),
+    ...params.map((p) => {
+      const value = r.params[p];
+      return value === undefined ? '' : paramText(value);
+    }),
     r.status,
     r.durationSeconds === null ? '' : formatDuration(r.durationSeconds),
     r.acceleratorSeen ?? '',

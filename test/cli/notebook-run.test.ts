@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { RunRecord } from '../../src/run/record.js';
+import { notebookPython, runCli } from '../helpers/cli.js';
+import { savedByNbformat } from '../helpers/notebook.js';
+import { tempDir } from '../helpers/temp.js';
+
+const python = await notebookPython();
+const skip = python === undefined ? 'no python with nbclient + ipykernel here' : false;
+
+// Every kind of value, as YAML writes it, and what Python must see (repr of type and value).
+const spec = `
+params:
+  big: 12345678901234567890
+  past53: 9007199254740993
+  lr: 0.1
+  one: 1.0
+  nz: -0.0
+  tiny: 1e-300
+  huge: 1e400
+  nan: .nan
+  ninf: -.inf
+  dims: [64, 128.0]
+  cfg: {depth: 2, act: relu, inner: {x: [1.5, null]}}
+  none: null
+  flag: true
+  héllo: wörld
+`;
+const flags = ['-p', 'lr=1', '-p', 'flag=False', '-p', 'none=None', '-p', 'dims=[1, 2.5]'];
+const expected = [
+  'big: int 12345678901234567890',
+  'past53: int 9007199254740993',
+  'lr: float 1.0',
+  'one: float 1.0',
+  'nz: float -0.0',
+  'tiny: float 1e-300',
+  'huge: float inf',
+  'nan: float nan',
+  'ninf: float -inf',
+  'dims: list [1, 2.5]',
+  "cfg: dict {'depth': 2, 'act': 'relu', 'inner': {'x': [1.5, None]}}",
+  'none: NoneType None',
+  'flag: bool False',
+  "héllo: str 'wörld'",
+].join('\n');
+const names = expected.split('\n').map((line) => line.split(':')[0]!);
+const report = (read: string) =>
+  [
+    'import json, os',
+    read,
+    `lines = ["%s: %s %r" % (k, type(v).__name__, v) for k, v in values]`,
+    'open("seen.txt", "w", encoding="utf-8").write("\\n".join(lines))',
+  ].join('\n');
+
+void test(
+  'params keep their exact type and value, in a notebook and in a script',
+  { skip },
+  async (t) => {
+    const dir = await tempDir(t);
+    const nb = savedByNbformat(python!, [
+      { source: 'big = 0\nlr = 0.5', tags: ['parameters'] },
+      { source: report(`values = [(k, globals()[k]) for k in ${JSON.stringify(names)}]`) },
+    ]);
+    await writeFile(join(dir, 'nb.ipynb'), nb);
+    await writeFile(
+      join(dir, 'train.py'),
+      report(
+        `env = json.loads(os.environ["KAGGLE_RUN_PARAMS"])\nvalues = [(k, env[k]) for k in ${JSON.stringify(names)}]`,
+      ),
+    );
+    await writeFile(join(dir, 'kaggle-run.yaml'), `entry: nb.ipynb\n${spec}`);
+    const env = { KAGGLE_RUN_PYTHON: python! };
+    for (const entry of ['nb.ipynb', 'train.py']) {
+      const result = await runCli(['run', dir, '--json', '--entry', entry, ...flags], { env });
+      assert.equal(result.code, 0, result.stderr);
+      const record = JSON.parse(result.stdout) as RunRecord;
+      assert.equal(await readFile(join(record.outputDir, 'seen.txt'), 'utf8'), expected, entry);
+      // The record is plain JSON: what no JSON number holds exactly is written as text.
+      assert.equal(record.params.big, '12345678901234567890');
+      assert.equal(record.params.nan, 'nan');
+      assert.equal(record.params.lr, 1);
+    }
+  },
+);
