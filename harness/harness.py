@@ -2306,6 +2306,7 @@ def write_manifest(working, state, started_at, started):
         "startedAt": started_at,
         "endedAt": iso_now(),
         "durationSeconds": round(time.monotonic() - started, 3),
+        "programSeconds": state.get("programSeconds"),
         "pythonVersion": platform.python_version(),
         "acceleratorAsked": state["acceleratorAsked"],
         "acceleratorSeen": state["acceleratorSeen"],
@@ -2374,19 +2375,25 @@ def run_steps(state, input_dir, working, started):
     install_requirements(settings, working, deadline, state)
 
     state["step"] = "program"
-    if settings.get("batch") is not None:
-        run_batch(settings, input_dir, working, deadline, state)
-        return
-    params_path = os.path.join(working, PARAMS_FILE)
-    write_atomic(
-        params_path,
-        (json.dumps(settings["params"], indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-    )
-    env = program_env(settings, input_dir, working, params_path)
-    if settings["kind"] == "notebook":
-        run_notebook(settings, env, working, deadline, state)
-    else:
-        run_script(settings, argv, dict(os.environ, **env), working, deadline, state)
+    program_started = time.monotonic()
+    try:
+        if settings.get("batch") is not None:
+            run_batch(settings, input_dir, working, deadline, state)
+            return
+        params_path = os.path.join(working, PARAMS_FILE)
+        write_atomic(
+            params_path,
+            (json.dumps(settings["params"], indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        )
+        env = program_env(settings, input_dir, working, params_path)
+        if settings["kind"] == "notebook":
+            run_notebook(settings, env, working, deadline, state)
+        else:
+            run_script(settings, argv, dict(os.environ, **env), working, deadline, state)
+    finally:
+        # The program's own time (all items of a batch), apart from the harness's: a host
+        # tells its model's seconds from the session's overhead.
+        state["programSeconds"] = round(time.monotonic() - program_started, 3)
 
 
 def main():

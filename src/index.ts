@@ -4,8 +4,18 @@
 //   for await (const event of runJob({ dir: '.', platform: 'kaggle', params: ['lr=0.01'] })) { ... }
 
 export { runJob, type RunOptions } from './run/run-job.js';
+export { run, type RunCallOptions } from './run/run.js';
+export { attachRun, type AttachOptions } from './run/attach-run.js';
+export { exitCodeForRecord } from './run/exit-code.js';
 export type { RunEvent, ExcludedFile } from './run/events.js';
-export type { RunRecord, RunStatus, RunStep, OutputRecord, ShippingRecord } from './run/record.js';
+export type {
+  RunRecord,
+  RunStatus,
+  RunStep,
+  RunTimings,
+  OutputRecord,
+  ShippingRecord,
+} from './run/record.js';
 export { runSweep, resumeSweep, type SweepOptions, type ResumeOptions } from './sweep/run-sweep.js';
 export type { SweepEvent, SweepResult } from './sweep/events.js';
 export { resolveJob, type JobOverrides } from './config/resolve.js';

@@ -24,6 +24,8 @@ export interface Manifest {
   startedAt: string;
   endedAt: string;
   durationSeconds: number;
+  /** The program's own seconds (every item of a batch); null when it never started. */
+  programSeconds?: number | null | undefined;
   pythonVersion: string;
   acceleratorAsked: string;
   acceleratorSeen: { kind: 'gpu' | 'tpu' | 'none'; names: string[]; count: number };

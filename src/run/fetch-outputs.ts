@@ -88,7 +88,21 @@ async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promis
   await Promise.all(workers);
 }
 
+/** What a fetch will bring: the manifest (when there is one) and the files chosen. */
+export interface FetchPlan {
+  manifest: Manifest | undefined;
+  wanted: { remote: RemoteFile; expected: ManifestFile | undefined }[];
+  warnings: string[];
+  /** Bytes the chosen files should have (the manifest's sizes, else the listing's). */
+  bytes: number;
+}
+
 export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> {
+  return downloadPlanned(options, await planFetch(options));
+}
+
+/** Lists the outputs, reads and checks the manifest, and picks the files the globs select. */
+export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
   const warnings: string[] = [];
   const listing = await options.platform.listOutputs(options.handle, options.signal);
   const byPath = new Map(listing.map((f) => [f.path, f]));
@@ -135,6 +149,16 @@ export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> 
     }));
   }
 
+  const bytes = wanted.reduce((sum, w) => sum + (w.expected?.size ?? w.remote.size ?? 0), 0);
+  return { manifest, wanted, warnings, bytes };
+}
+
+/** Downloads the planned files, each verified against the manifest, into the output folder. */
+export async function downloadPlanned(
+  options: FetchOptions,
+  plan: FetchPlan,
+): Promise<FetchResult> {
+  const { manifest, wanted, warnings } = plan;
   const outputs: OutputRecord[] = [];
   await inBatches(wanted, options.concurrency ?? 4, async ({ remote, expected }) => {
     const dest = resolveInside(options.outputDir, remote.path);

@@ -10,11 +10,12 @@ import {
 } from '../platform/platform.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunEvent } from './events.js';
-import { fetchOutputs, manifestPathFor } from './fetch-outputs.js';
+import { downloadPlanned, manifestPathFor, planFetch } from './fetch-outputs.js';
 import { finalStatus } from './final-status.js';
 import { LogWriter } from './log-writer.js';
 import { abortableSleep } from './push-when-free.js';
 import type { RunRecord } from './record.js';
+import { runTimings } from './timings.js';
 
 export interface FinishContext {
   platform: Platform;
@@ -47,7 +48,11 @@ async function* watchToEnd(ctx: FinishContext): AsyncGenerator<RunEvent, RemoteS
   for (let check = 0; ; check++) {
     for await (const event of platform.watch(handle, signal)) {
       if (event.type === 'log') {
-        if (event.text.includes(startLine)) sawNonce = true;
+        if (event.text.includes(startLine)) {
+          sawNonce = true;
+          // Replayed lines (a re-attach) say nothing of when the session began.
+          if (skip === 0) record.sessionStartedAt ??= new Date().toISOString();
+        }
         if (skip > 0) {
           skip -= 1;
           continue;
@@ -111,11 +116,12 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     );
   }
 
+  const endSeenAt = Date.now();
   await checkStillLatest(platform, handle, signal);
 
   record.step = 'fetching';
   await store.save(record);
-  const fetched = await fetchOutputs({
+  const fetchOptions = {
     platform,
     handle,
     outputDir: record.outputDir,
@@ -123,7 +129,10 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     globs: record.outputGlobs,
     nonce: record.nonce,
     signal,
-  });
+  };
+  const plan = await planFetch(fetchOptions);
+  yield { type: 'fetching', files: plan.wanted.length, bytes: plan.bytes };
+  const fetched = await downloadPlanned(fetchOptions, plan);
   for (const message of fetched.warnings) {
     record.warnings.push(message);
     yield { type: 'warning', message };
@@ -137,6 +146,7 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     error: final.error,
     acceleratorSeen: fetched.manifest?.acceleratorSeen ?? null,
     pythonVersion: fetched.manifest?.pythonVersion ?? null,
+    timings: runTimings(record, fetched.manifest, endSeenAt, Date.now()),
     endedAt: new Date().toISOString(),
     step: 'done',
   });

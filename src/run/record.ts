@@ -65,11 +65,29 @@ export interface RunRecord {
   shipping?: ShippingRecord | null | undefined;
   /** Kaggle's docker image setting the kernel was pushed with; null: Kaggle's default. */
   image?: string | null | undefined;
+  /** When the harness's start line (this run's nonce) reached this machine: the session began. */
+  sessionStartedAt?: string | null | undefined;
+  /** Where the time went; set when the run finished (null before, or never watched). */
+  timings?: RunTimings | null | undefined;
   /** Why the run ended badly, when it did: who is to blame and what was said. */
   error: {
     kind: 'program' | 'platform' | 'timeout' | 'usage' | 'interrupted';
     message: string;
   } | null;
+}
+
+/** A finished run's phases, in seconds; null where that phase was not seen. */
+export interface RunTimings {
+  /** From the push to the session's start (the harness's start line arriving). */
+  queueSeconds: number | null;
+  /** The harness's own work in the session: accelerator check, unpacking, requirements, manifest. */
+  startSeconds: number | null;
+  /** The program's own seconds (every item of a batch), as the harness measured them. */
+  programSeconds: number | null;
+  /** From the platform's end status to the last output verified on this machine. */
+  fetchSeconds: number | null;
+  /** From the push to the end of the fetch. */
+  totalSeconds: number | null;
 }
 
 /** What `shipping` says in run.json and `run --json`. */

@@ -35,7 +35,7 @@ import { plainParams } from '../config/param-value.js';
 export interface RunOptions extends JobOverrides {
   /** The project folder (or any folder inside it); default the current folder. */
   dir?: string;
-  /** Where outputs land; default `.kaggle-run/runs/<runId>/outputs`. */
+  /** Where outputs land (`{runId}` is replaced by the run's id); default `.kaggle-run/runs/<runId>/outputs`. */
   outputDir?: string;
   env?: NodeJS.ProcessEnv;
   /** Aborting detaches: the local run is stopped, a Kaggle run goes on. */
@@ -119,7 +119,9 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   await checkNotebookTakesParams(job);
   const store = new RunStore(job.root, env);
   const runId = newRunId(slugify(job.name));
-  const outputDir = resolve(options.outputDir ?? join(store.runDir(runId), 'outputs'));
+  const outputDir = resolve(
+    options.outputDir?.replaceAll('{runId}', runId) ?? join(store.runDir(runId), 'outputs'),
+  );
   const platformWarnings: string[] = [];
   if (
     options.detach === true &&

@@ -111,7 +111,11 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
   }
   const store = new RunStore(job.root, options.env);
   const sweepId = newRunId(`${slugify(job.name)}-${batch === undefined ? 'sweep' : 'batch'}`);
-  const outputDir = options.outputDir === undefined ? null : resolve(options.outputDir);
+  // `{runId}` in --output-dir names the sweep (or batch) here: one folder for all its points.
+  const outputDir =
+    options.outputDir === undefined
+      ? null
+      : resolve(options.outputDir.replaceAll('{runId}', sweepId));
   const record: SweepRecord = {
     schemaVersion: 1,
     sweepId,

@@ -1,0 +1,51 @@
+// The one-call form beside runJob: `await run({ dir, platform: 'kaggle', params: { lr: 0.01 } })`
+// resolves with the finished run record (whatever its status) and throws the typed errors
+// runJob throws. Params are values, not `key=value` strings: no parsing, no coercion.
+
+import { UsageError } from '../errors.js';
+import type { Params } from '../job.js';
+import type { RunEvent } from './events.js';
+import type { RunRecord } from './record.js';
+import { runJob, type RunOptions } from './run-job.js';
+
+export interface RunCallOptions extends Omit<RunOptions, 'params' | 'pointParams'> {
+  /** Parameter values as the program gets them, over the job's `params` and the profile. */
+  params?: Params;
+  /** `-p KEY=VALUE` strings, coerced as on the command line (applied before `params`). */
+  paramFlags?: string[];
+  /** Called with every event (log lines, status changes, outputs) as the run goes. */
+  onEvent?: (event: RunEvent) => void;
+}
+
+function checkParams(params: Params): Params {
+  for (const [key, value] of Object.entries(params)) {
+    const ok =
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) {
+      throw new UsageError(
+        `param ${key}: ${typeof value === 'number' ? String(value) : typeof value} is not a param value`,
+        {
+          hint: 'params are strings, finite numbers, booleans or null (encode nested data as a JSON string)',
+        },
+      );
+    }
+  }
+  return params;
+}
+
+export async function run(options: RunCallOptions = {}): Promise<RunRecord> {
+  const { params, paramFlags, onEvent, ...rest } = options;
+  const events = runJob({
+    ...rest,
+    ...(paramFlags === undefined ? {} : { params: paramFlags }),
+    ...(params === undefined ? {} : { pointParams: checkParams(params) }),
+  });
+  for (;;) {
+    const next = await events.next();
+    if (next.done === true) return next.value;
+    onEvent?.(next.value);
+  }
+}
