@@ -66,3 +66,7 @@ export {
   CredentialsError,
   PlatformUnreachableError,
 } from './kaggle/errors.js';
+// The Kaggle API clients (kernels, datasets, models, competitions), for hosts that call the
+// API (or a kaggle-run server) directly.
+export { connectKaggle } from './kaggle/client.js';
+export type { KaggleClient, KaggleClientOptions } from './kaggle/client.js';

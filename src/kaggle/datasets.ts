@@ -1,6 +1,6 @@
 // datasets.DatasetApiService: create a dataset or a new version from uploaded blobs, wait for
 // it to be READY, list its files; with the exact bodies of the official CLI 2.2.3
-// (protocol.md 3.11-3.13). Reads are retried; creates never are (a lost answer would make a
+// (protocol.md 3.11-3.13). Listing, metadata, downloads and deletes are in dataset-reads.ts. Reads are retried; creates never are (a lost answer would make a
 // second dataset version).
 
 import { PlatformError } from '../errors.js';
@@ -12,6 +12,22 @@ import { parseDatabundleVersionStatus } from './enums.js';
 import { KaggleApiError } from './errors.js';
 import type { KaggleHttp } from './http.js';
 import type { SleepFn } from './retry.js';
+import type {
+  DatasetMetadata,
+  DatasetSettings,
+  DatasetSummary,
+  DownloadDatasetOptions,
+  ListDatasetsOptions,
+} from './dataset-reads.js';
+import {
+  deleteDataset,
+  downloadDataset,
+  getDatasetFilesSummary,
+  getDatasetMetadata,
+  listDatasets,
+  listTreeDatasetFiles,
+  updateDatasetMetadata,
+} from './dataset-reads.js';
 import type { JsonObject } from './wire.js';
 import { WireReader, wireBody } from './wire.js';
 
@@ -127,6 +143,22 @@ function directoryBody(dir: DatasetDirectory): JsonObject {
   );
 }
 
+/** ApiCreateDatasetVersionRequestBody, shared by both ways of naming the dataset. */
+function versionBody(request: CreateDatasetVersionRequest): JsonObject {
+  return wireBody(
+    {
+      versionNotes: request.versionNotes,
+      deleteOldVersions: request.deleteOldVersions,
+      files: request.files.map(fileBody),
+      subtitle: request.subtitle,
+      description: request.description,
+      categoryIds: request.categoryIds,
+      directories: request.directories?.map(directoryBody),
+    },
+    ['versionNotes', 'subtitle', 'description'],
+  );
+}
+
 export class DatasetsApi {
   constructor(readonly http: KaggleHttp) {}
 
@@ -176,21 +208,65 @@ export class DatasetsApi {
     request: CreateDatasetVersionRequest,
     signal?: AbortSignal,
   ): Promise<CreateDatasetResult> {
-    const inner = wireBody(
-      {
-        versionNotes: request.versionNotes,
-        deleteOldVersions: request.deleteOldVersions,
-        files: request.files.map(fileBody),
-        subtitle: request.subtitle,
-        description: request.description,
-        categoryIds: request.categoryIds,
-        directories: request.directories?.map(directoryBody),
-      },
-      ['versionNotes', 'subtitle', 'description'],
-    );
-    const body = { ownerSlug: owner, datasetSlug: slug, body: inner };
+    const body = { ownerSlug: owner, datasetSlug: slug, body: versionBody(request) };
     const r = await this.call('CreateDatasetVersion', body, false, signal);
     return this.created('CreateDatasetVersion', r);
+  }
+
+  /** The form the official CLI sends when dataset-metadata.json has `id_no`. */
+  async createDatasetVersionById(
+    id: number,
+    request: CreateDatasetVersionRequest,
+    signal?: AbortSignal,
+  ): Promise<CreateDatasetResult> {
+    const r = await this.call(
+      'CreateDatasetVersionById',
+      { id, body: versionBody(request) },
+      false,
+      signal,
+    );
+    return this.created('CreateDatasetVersionById', r);
+  }
+
+  listDatasets(options?: ListDatasetsOptions): Promise<DatasetSummary[]> {
+    return listDatasets(this.http, options);
+  }
+
+  getDatasetMetadata(owner: string, slug: string, signal?: AbortSignal): Promise<DatasetMetadata> {
+    return getDatasetMetadata(this.http, owner, slug, signal);
+  }
+
+  updateDatasetMetadata(
+    owner: string,
+    slug: string,
+    settings: DatasetSettings,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return updateDatasetMetadata(this.http, owner, slug, settings, signal);
+  }
+
+  downloadDataset(owner: string, slug: string, destDir: string, options?: DownloadDatasetOptions) {
+    return downloadDataset(this.http, owner, slug, destDir, options);
+  }
+
+  deleteDataset(owner: string, slug: string, signal?: AbortSignal): Promise<void> {
+    return deleteDataset(this.http, owner, slug, signal);
+  }
+
+  listTreeDatasetFiles(
+    owner: string,
+    slug: string,
+    options?: Parameters<typeof listTreeDatasetFiles>[3],
+  ) {
+    return listTreeDatasetFiles(this.http, owner, slug, options);
+  }
+
+  getDatasetFilesSummary(
+    owner: string,
+    slug: string,
+    options?: Parameters<typeof getDatasetFilesSummary>[3],
+  ) {
+    return getDatasetFilesSummary(this.http, owner, slug, options);
   }
 
   /** Success is `status` "ok" in any case; an `error` is Kaggle refusing, named as it says. */

@@ -33,6 +33,18 @@ export { KaggleHttp } from './http.js';
 export type { FetchLike, HttpOptions } from './http.js';
 export { KernelsApi, acceleratorFields } from './kernels.js';
 export type {
+  DatasetGroup,
+  DatasetMetadata,
+  DatasetSettings,
+  DatasetSort,
+  DatasetSummary,
+  DownloadDatasetOptions,
+  ListDatasetsOptions,
+} from './dataset-reads.js';
+export { ModelsApi, frameworkEnum } from './models.js';
+export type { ModelVariation } from './models.js';
+export { CompetitionsApi } from './competitions.js';
+export type {
   AcceleratorQuota,
   KernelMetadata,
   ListKernelsOptions,

@@ -2,8 +2,8 @@
 // making (test/fixtures/official-cli-requests.jsonl, copied from shared/kaggle) is replayed
 // through our client, driven with the captured inputs, against a recording server mounted
 // under /api (the CLI's LOCALHOST layout). Method, path, body keys (in order) and values, and
-// the headers that matter must be the same. Dataset downloads are not implemented by this
-// client; they are listed by name so a new capture can never be skipped silently.
+// the headers that matter must be the same. A capture the client does not issue would have to
+// be listed by name in `notImplemented`, so a new one can never be skipped silently.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,14 +35,12 @@ const captured: Captured[] = readFileSync(
   .filter((line) => line.trim() !== '')
   .map((line) => JSON.parse(line) as Captured);
 
-const notImplemented = new Set([
-  'POST /api/v1/datasets.DatasetApiService/GetDatasetMetadata',
-  'POST /api/v1/datasets.DatasetApiService/DownloadDataset',
-  'GET /files/dataset.zip',
-]);
+const notImplemented = new Set<string>([]);
 const keyOf = (c: Captured) => `${c.method} ${c.raw_path}`;
 const expected = captured.filter((c) => !notImplemented.has(keyOf(c)));
-const isDatasetCall = (c: Captured) => /datasets\.|blobs\.|^\/upload\//.test(c.raw_path);
+// The dataset zip is the file a DownloadDataset redirected to.
+const isDatasetCall = (c: Captured) =>
+  /datasets\.|blobs\.|^\/upload\/|^\/files\/dataset\.zip$/.test(c.raw_path);
 const kernelCalls = expected.filter((c) => !isDatasetCall(c));
 const datasetCalls = expected.filter(isDatasetCall);
 
@@ -58,7 +56,7 @@ const kernels = (m: string) => `POST /api/v1/kernels.KernelsApiService/${m}`;
 
 void test('the capture holds what this test expects', () => {
   assert.equal(captured.length, 22);
-  assert.equal(expected.length, 19);
+  assert.equal(expected.length, 22);
   assert.equal(kernelCalls.length, 13);
 });
 
@@ -160,6 +158,11 @@ void test('every captured dataset request is issued identically by our client', 
     'PUT /upload/data.csv': (_r, res) => void res.writeHead(200).end('{}'),
     [datasets('CreateDataset')]: json({ ref: 'me/my-dataset-x', url: 'https://d', status: 'ok' }),
     [datasets('ListDatasetFiles')]: json({ datasetFiles: [] }),
+    // `kaggle datasets download`: the license from the metadata, then a redirect to the file.
+    [datasets('GetDatasetMetadata')]: json({ info: { licenses: [{ name: 'CC0-1.0' }] } }),
+    [datasets('DownloadDataset')]: (_r, res) =>
+      void res.writeHead(302, { Location: `${uploadBase}/files/dataset.zip` }).end(),
+    'GET /files/dataset.zip': (_r, res) => void res.writeHead(200).end('zip bytes'),
   });
   uploadBase = server.url;
   try {
@@ -182,6 +185,8 @@ void test('every captured dataset request is issued identically by our client', 
     await api.createDataset(Object.fromEntries(Object.entries(create).reverse()) as never);
     assert.equal(await api.getDatasetStatus('me', 'my-dataset-x'), 'READY');
     await api.listDatasetFiles('me', 'my-dataset-x');
+    await api.getDatasetMetadata('me', 'my-dataset-x');
+    await api.downloadDataset('me', 'my-dataset-x', join(home, 'download'));
 
     assert.equal(server.requests.length, datasetCalls.length);
     datasetCalls.forEach((want, i) => compare(want, server.requests[i]));
