@@ -8,6 +8,8 @@ import { acceleratorNames } from '../accelerator.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { yamlNames } from './find-project-file.js';
+import { ExactNumber, exactJson, type ParamValue } from './param-value.js';
+import { readNotebook } from './read-notebook.js';
 import { slugify } from '../util/slug.js';
 
 const preferredEntries = ['main.py', 'train.py', 'run.py', 'app.py'];
@@ -32,11 +34,19 @@ export async function initProject(
   }
   const entry = detectEntry(files);
   const path = join(root, 'kaggle-run.yaml');
+  const notebookParams =
+    entry?.endsWith('.ipynb') === true
+      ? await readNotebook(join(root, entry), entry).then(
+          (facts) => facts.parameters,
+          () => undefined, // a notebook the run will refuse: `run` says why
+        )
+      : undefined;
   const text = starterSpec({
     name: slugify(basename(root)) === '' ? 'my-job' : basename(root),
     entry,
     candidates: files.filter(isEntryFile),
     requirements: files.includes('requirements.txt'),
+    notebookParams,
   });
   await writeFileAtomic(path, text);
   return { path, entry };
@@ -67,6 +77,42 @@ interface StarterValues {
   entry: string | undefined;
   candidates: string[];
   requirements: boolean;
+  /** What the entry notebook's `parameters` cell assigns. */
+  notebookParams?: { name: string; value?: ParamValue }[] | undefined;
+}
+
+/** A param value as YAML reads it back exactly (a whole float keeps its `.0`). */
+function yamlValue(value: ParamValue): string {
+  if (value instanceof ExactNumber) {
+    const special: Record<string, string> = { NaN: '.nan', Infinity: '.inf', '-Infinity': '-.inf' };
+    return special[value.jsonText] ?? value.jsonText;
+  }
+  return typeof value === 'object' && value !== null
+    ? exactJson(value)
+    : stringify(value).trimEnd();
+}
+
+function paramsLines(values: StarterValues): string[] {
+  const found = values.notebookParams ?? [];
+  if (found.length === 0) {
+    return [
+      '# Params with their defaults; override with -p KEY=VALUE (e.g. -p lr=0.01).',
+      '# Scripts get them as ${name} in args; notebooks in their `parameters` cell.',
+      '# params:',
+      '#   lr: 0.001',
+      '#   epochs: 10',
+    ];
+  }
+  return [
+    `# The parameters cell of ${values.entry ?? 'the notebook'} defines these params (their defaults`,
+    '# there); -p KEY=VALUE overrides one for a run. Uncomment to set other defaults here.',
+    '# params:',
+    ...found.map((p) =>
+      p.value === undefined
+        ? `#   ${p.name}:   # set in the notebook by code, not a plain value`
+        : `#   ${p.name}: ${yamlValue(p.value)}`,
+    ),
+  ];
 }
 
 /** A YAML scalar, quoted only when YAML needs it. */
@@ -100,11 +146,7 @@ export function starterSpec(values: StarterValues): string {
     '# pip requirements: a file next to this one, or a list of requirement lines.',
     ...requirementsLines,
     '',
-    '# Params with their defaults; override with -p KEY=VALUE (e.g. -p lr=0.01).',
-    '# Scripts get them as ${name} in args; notebooks in their `parameters` cell.',
-    '# params:',
-    '#   lr: 0.001',
-    '#   epochs: 10',
+    ...paramsLines(values),
     '',
     '# Script arguments.',
     '# args: ["--lr", "${lr}", "--epochs", "${epochs}"]',

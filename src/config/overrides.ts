@@ -4,7 +4,7 @@
 import type { Accelerator } from '../accelerator.js';
 import { acceleratorNames, parseAccelerator } from '../accelerator.js';
 import { UsageError } from '../errors.js';
-import type { Params, PlatformName } from '../job.js';
+import type { ParamValue, Params, PlatformName } from '../job.js';
 import { coerceParam, parseParamFlag } from './params.js';
 import { slugify } from '../util/slug.js';
 import { suggestion } from './suggest.js';
@@ -69,6 +69,8 @@ export interface ParamSources {
   profiles: Record<string, Params>;
   /** The config file, for messages. */
   file: string | undefined;
+  /** What a notebook's `parameters` cell assigns: declared too, its defaults typing -p. */
+  notebook?: { name: string; value?: ParamValue }[] | undefined;
 }
 
 /** defaults < profile < -p flags; the warnings flag -p names declared nowhere (typos). */
@@ -96,9 +98,11 @@ export function mergeParams(
     }
     Object.assign(params, values);
   }
+  const fromNotebook = new Map((sources.notebook ?? []).map((p) => [p.name, p.value]));
   const known = new Set([
     ...Object.keys(sources.defaults),
     ...profileNames.flatMap((name) => Object.keys(sources.profiles[name] ?? {})),
+    ...fromNotebook.keys(),
   ]);
   for (const raw of flags) {
     const { key, value } = parseParamFlag(raw);
@@ -108,7 +112,8 @@ export function mergeParams(
         `-p ${key}: \`${key}\` is not declared in \`params\`${sources.file ? ` of ${sources.file}` : ''}; passing it anyway${hint}`,
       );
     }
-    params[key] = coerceParam(value, Object.hasOwn(params, key) ? params[key] : undefined, key);
+    const declared = Object.hasOwn(params, key) ? params[key] : fromNotebook.get(key);
+    params[key] = coerceParam(value, declared, key);
   }
   return params;
 }

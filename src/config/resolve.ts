@@ -2,7 +2,7 @@
 // flag > environment > project file (found walking up) > user config > default.
 
 import { stat } from 'node:fs/promises';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { readEnv } from '../env.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Job } from '../job.js';
@@ -23,6 +23,7 @@ import { loadUserConfig } from './user-config.js';
 import { resolveShipping } from './resolve-shipping.js';
 import { resolveBatch } from './batch-schema.js';
 import { entryProblem } from './validate.js';
+import { readNotebook } from './read-notebook.js';
 
 export type { JobOverrides } from './overrides.js';
 
@@ -62,8 +63,19 @@ export async function resolveJob(
 
   const entry = await resolveEntry(root, start, spec.entry, overrides.entry, found?.path);
   const kind = entry.toLowerCase().endsWith('.ipynb') ? 'notebook' : 'script';
+  // A notebook's parameters cell declares params too (and types their -p values). A bad
+  // notebook is refused when it is about to run (checkNotebook), not here.
+  const notebook =
+    kind === 'notebook'
+      ? await readNotebook(join(root, entry), entry).catch(() => undefined)
+      : undefined;
   const params = mergeParams(
-    { defaults: spec.params ?? {}, profiles: spec.profiles ?? {}, file: found?.path },
+    {
+      defaults: spec.params ?? {},
+      profiles: spec.profiles ?? {},
+      file: found?.path,
+      notebook: notebook?.parameters,
+    },
     overrides.profile,
     overrides.params ?? [],
     warnings,

@@ -1,40 +1,38 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readNotebook } from '../config/read-notebook.js';
 import { UsageError } from '../errors.js';
 import type { Job } from '../job.js';
 
-interface NotebookCell {
-  cell_type?: unknown;
-  metadata?: { tags?: unknown };
-}
-
 /**
- * A notebook job with params needs a cell tagged `parameters` to inject them after. The
- * harness checks too, but finding out here costs no Kaggle session and writes no run.
+ * A notebook job is checked before anything is packed: the file must be a Python nbformat 4
+ * notebook, and params need a cell tagged `parameters` to be injected after. The harness
+ * checks too, but finding out here costs no Kaggle session and writes no run. Returns the
+ * warnings papermill would give: a param the notebook's parameters cell does not define.
  */
-export async function checkNotebookTakesParams(job: Job): Promise<void> {
-  if (job.kind !== 'notebook' || Object.keys(job.params).length === 0) return;
-  const path = join(job.root, job.entry);
-  let cells: NotebookCell[];
-  try {
-    const notebook = JSON.parse(await readFile(path, 'utf8')) as { cells?: unknown };
-    if (!Array.isArray(notebook.cells)) throw new Error('it has no cells list');
-    cells = notebook.cells as NotebookCell[];
-  } catch (error) {
-    throw new UsageError(`${job.entry} is not a readable notebook: ${(error as Error).message}`);
+export async function checkNotebook(job: Job): Promise<string[]> {
+  if (job.kind !== 'notebook') return [];
+  const facts = await readNotebook(join(job.root, job.entry), job.entry);
+  const warnings: string[] = [];
+  if (facts.language === undefined) {
+    warnings.push(`${job.entry} names no kernel language; it runs as Python`);
   }
-  const tagged = cells.some(
-    (cell) =>
-      cell.cell_type === 'code' &&
-      Array.isArray(cell.metadata?.tags) &&
-      cell.metadata.tags.includes('parameters'),
-  );
-  if (!tagged) {
+  const names = Object.keys(job.params);
+  if (names.length === 0) return warnings;
+  if (!facts.hasParametersCell) {
     throw new UsageError(
-      `${job.entry} has no code cell tagged 'parameters', so the params (${Object.keys(job.params).join(', ')}) have nowhere to go`,
+      `${job.entry} has no code cell tagged 'parameters', so the params (${names.join(', ')}) have nowhere to go`,
       {
         hint: "tag the cell holding the defaults with 'parameters' (Jupyter: View > Cell Toolbar > Tags), or remove the params",
       },
     );
   }
+  const defined = new Set(facts.parameters.map((p) => p.name));
+  const unknown = names.filter((name) => !defined.has(name));
+  if (unknown.length > 0) {
+    // papermill's own words for it: "Passed unknown parameter: x".
+    warnings.push(
+      `passed unknown parameter${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `\`${n}\``).join(', ')}: the parameters cell of ${job.entry} does not define ${unknown.length === 1 ? 'it' : 'them'} (it is injected anyway)`,
+    );
+  }
+  return warnings;
 }

@@ -26,7 +26,7 @@ import { recordFailure } from './record-failure.js';
 import { attachRun, findRunInFlight } from './attach-run.js';
 import { lockRun } from '../store/run-lock.js';
 import { leaseKernel, type KernelLease } from '../store/kernel-lease.js';
-import { checkNotebookTakesParams } from './check-notebook.js';
+import { checkNotebook } from './check-notebook.js';
 import { shipRun } from '../ship/ship-run.js';
 import { pushWhenFree } from './push-when-free.js';
 import type { RunRecord } from './record.js';
@@ -116,7 +116,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   const env = options.env ?? process.env;
   const { job, warnings } = await resolveJob(resolve(options.dir ?? '.'), options, env);
   if (options.pointParams !== undefined) job.params = { ...job.params, ...options.pointParams };
-  await checkNotebookTakesParams(job);
+  warnings.push(...(await checkNotebook(job)));
   const store = new RunStore(job.root, env);
   const runId = newRunId(slugify(job.name));
   const outputDir = resolve(

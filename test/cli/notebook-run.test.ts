@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunRecord } from '../../src/run/record.js';
@@ -82,5 +82,74 @@ void test(
       assert.equal(record.params.nan, 'nan');
       assert.equal(record.params.lr, 1);
     }
+  },
+);
+
+void test('bad notebooks: exit 2 before anything is packed or run, nothing written', async (t) => {
+  const cell = {
+    cell_type: 'code',
+    metadata: {},
+    source: 'open("ran", "w")',
+    outputs: [],
+    execution_count: null,
+  };
+  const params = { ...cell, metadata: { tags: ['parameters'] }, source: 'x = 1' };
+  const nb = (extra: object) =>
+    JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell], ...extra });
+  for (const [text, why] of [
+    ['{"cells": [', /nb\.ipynb is not valid JSON/],
+    [JSON.stringify({ nbformat: 3, nbformat_minor: 0, worksheets: [] }), /nbformat 3/],
+    [nb({ cells: [] }), /has no cells/],
+    [nb({ cells: [params, params, cell] }), /has 2 cells tagged 'parameters'/],
+    [
+      nb({ metadata: { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } } }),
+      /runs on the r kernel \(R\)/,
+    ],
+  ] as const) {
+    const dir = await tempDir(t);
+    await writeFile(join(dir, 'nb.ipynb'), text);
+    await writeFile(join(dir, 'kaggle-run.yaml'), 'entry: nb.ipynb\n');
+    const result = await runCli(['run', dir]);
+    assert.equal(result.code, 2, `${String(why)}: ${result.stderr}`);
+    assert.match(result.stderr, why);
+    assert.deepEqual(await readdir(dir), ['kaggle-run.yaml', 'nb.ipynb'], String(why));
+  }
+});
+
+void test(
+  'the parameters cell declares params; one it does not define is warned about',
+  { skip },
+  async (t) => {
+    const dir = await tempDir(t);
+    await writeFile(
+      join(dir, 'nb.ipynb'),
+      savedByNbformat(python!, [
+        { source: 'lr = 0.5\nepochs = 2', tags: ['parameters'] },
+        { source: 'open("seen.txt", "w").write(repr((lr, epochs)))' },
+      ]),
+    );
+    await writeFile(join(dir, 'kaggle-run.yaml'), 'entry: nb.ipynb\n');
+    const env = { KAGGLE_RUN_PYTHON: python! };
+    // lr and epochs come from the notebook: declared, and lr=1 is a float as its default is.
+    const ok = await runCli(['run', dir, '--json', '-p', 'lr=1', '-p', 'epochs=4'], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stderr, /not declared|unknown parameter/);
+    const record = JSON.parse(ok.stdout) as RunRecord;
+    assert.equal(await readFile(join(record.outputDir, 'seen.txt'), 'utf8'), '(1.0, 4)');
+    const typo = await runCli(['run', dir, '--json', '-p', 'lrr=1'], { env });
+    assert.equal(typo.code, 0, typo.stderr);
+    assert.match(
+      typo.stderr,
+      /passed unknown parameter `lrr`: the parameters cell of nb\.ipynb does not define it/,
+    );
+    assert.match(typo.stderr, /did you mean `lr`/);
+
+    const init = await tempDir(t);
+    await writeFile(join(init, 'nb.ipynb'), await readFile(join(dir, 'nb.ipynb'), 'utf8'));
+    assert.equal((await runCli(['init', init])).code, 0);
+    const starter = await readFile(join(init, 'kaggle-run.yaml'), 'utf8');
+    assert.match(starter, /The parameters cell of nb\.ipynb defines these params/);
+    assert.match(starter, /^# {3}lr: 0\.5$/m);
+    assert.match(starter, /^# {3}epochs: 2$/m);
   },
 );
