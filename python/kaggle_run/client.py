@@ -243,9 +243,15 @@ def run(
     return _drive(events(project, **options), on_event, quiet, check)
 
 
-def _json_command(cli, cwd, env, args, what, wait_timeout=None):
+def _json_command(cli, cwd, env, args, what, wait_timeout=None, on_stderr=None):
     proc = CliProcess(find_cli(cli, cwd), args, cwd=cwd, env=dict(env or {}), wait_timeout=wait_timeout)
-    stdout = "".join(line for stream, line in proc.messages() if stream == "stdout")
+    stdout = []
+    for stream, line in proc.messages():
+        if stream == "stdout":
+            stdout.append(line)
+        elif on_stderr is not None:
+            on_stderr(line)
+    stdout = "".join(stdout)
     code = proc.finish()
     doc = read_document(stdout, what, proc.stderr_text())
     if is_error_document(doc):
@@ -327,11 +333,13 @@ def run_batch(
     env: Optional[Mapping[str, str]] = None,
     wait_timeout: Optional[float] = None,
     check: bool = True,
+    quiet: bool = False,
     **options: Any,
 ) -> BatchResult:
     """Runs the job's batch (``file``: a .jsonl/.csv of items, over ``batch.file``) and
     returns every item's end. ``mode="loop"`` hands each session's items to one run of the
-    program. A batch with failed or missing items raises unless ``check=False``."""
+    program. A batch with failed or missing items raises unless ``check=False``. The
+    sessions' logs (each line prefixed with its chunk) go to stderr unless ``quiet``."""
     args = run_args(project, **options)
     if file is not None:
         args += ["--batch", os.fspath(file)]
@@ -341,7 +349,9 @@ def run_batch(
         args += ["--batch-mode", mode]
     if max_parallel is not None:
         args += ["--max-parallel", str(max_parallel)]
-    doc, code, stderr = _json_command(cli, cwd, env, args + ["--json"], "the batch", wait_timeout)
+    doc, code, stderr = _json_command(
+        cli, cwd, env, args + ["--json"], "the batch", wait_timeout, None if quiet else _show_stderr
+    )
     result = BatchResult.from_json(doc)
     if check and code != 0:
         bad = [i for i in result.items if i.status != "ok"]

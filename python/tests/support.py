@@ -20,6 +20,20 @@ USER = {"KAGGLE_USERNAME": "me", "KAGGLE_KEY": "me-key-0123"}
 PYTHON = sys.executable
 SERVER_START_TIMEOUT = 60
 
+
+def _notebook_python():
+    """Kernels that run notebooks need nbclient: Debian's python3 has it, pyenv's may not."""
+    for candidate in (sys.executable, "/usr/bin/python3"):
+        probe = subprocess.run(
+            [candidate, "-c", "import nbclient, ipykernel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if probe.returncode == 0:
+            return candidate
+    return sys.executable
+
+
+NOTEBOOK_PYTHON = _notebook_python()
+
 if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)
 
@@ -57,6 +71,16 @@ def write_project(case, files):
     return root
 
 
+def host_env(home, server=None):
+    """The environment of an example host program: the client importable, the CLI named."""
+    env = dict(os.environ)
+    env.update(client_env(home))
+    env.update(PYTHONPATH=PYTHON_DIR, KAGGLE_RUN_CLI=BIN)
+    if server is not None:
+        env["KAGGLE_RUN_ENDPOINT"] = server.url
+    return env
+
+
 def client_env(home):
     """The environment of a CLI the tests start: credentials for the server, no user config."""
     env = dict(USER)
@@ -76,12 +100,12 @@ def client_env(home):
 class Server:
     """`kaggle-run server` as a child process, on a free loopback port."""
 
-    def __init__(self, *extra):
+    def __init__(self, *extra, python=PYTHON):
         self.data_dir = tempfile.mkdtemp(prefix="kaggle-run-py-server-")
         env = dict(os.environ)
         env.update(client_env(self.data_dir))
         self.proc = subprocess.Popen(
-            CLI + ["server", "--port", "0", "--data-dir", self.data_dir, "--python", PYTHON] + list(extra),
+            CLI + ["server", "--port", "0", "--data-dir", self.data_dir, "--python", python] + list(extra),
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -107,6 +131,13 @@ class Server:
         ]
         for reader in self.readers:
             reader.start()
+
+    def stats(self):
+        import json
+        import urllib.request
+
+        with urllib.request.urlopen(self.url + "/_stats", timeout=30) as response:
+            return json.loads(response.read().decode("utf-8"))
 
     def close(self):
         if self.proc.poll() is None:
