@@ -5,6 +5,7 @@
 
 import { basename } from 'node:path';
 import type { DatasetFile, DatasetUploadFile, DatasetsApi } from '../kaggle/datasets.js';
+import { withRetry } from '../kaggle/retry.js';
 
 export interface ShipFile {
   /** Path inside the dataset, POSIX; a `/` makes folders. */
@@ -41,6 +42,23 @@ export interface ShippedDataset {
 
 /** Uploads in flight at once: enough to fill a link, few enough not to thrash a small disk. */
 const UPLOAD_PARALLELISM = 4;
+/** CreateDataset / CreateDatasetVersion calls at most, each after checking the last did not land. */
+const CREATE_ATTEMPTS = 4;
+
+/** After a failed create: `landed` when the latest version is this content, else whether the dataset exists. */
+async function landed(
+  datasets: DatasetsApi,
+  request: EnsureDatasetRequest,
+  signal: AbortSignal | undefined,
+): Promise<'landed' | boolean> {
+  const info = await datasets.getDataset(request.owner, request.slug, signal);
+  if (info === undefined) return false;
+  const files = await datasets.listDatasetFiles(request.owner, request.slug, {
+    signal,
+    pageSize: 200,
+  });
+  return request.unchanged({ version: info.currentVersionNumber, files }) ? 'landed' : true;
+}
 
 export async function ensureDataset(
   datasets: DatasetsApi,
@@ -78,28 +96,40 @@ export async function ensureDataset(
   await Promise.all(Array.from({ length: UPLOAD_PARALLELISM }, worker));
   const { files, directories } = layout(tokens);
 
-  if (info === undefined) {
-    await datasets.createDataset(
-      {
-        ownerSlug: owner,
-        slug,
-        title: request.title,
-        licenseName: 'unknown',
-        isPrivate: true,
-        files,
-        directories,
-        description: request.notes,
-      },
-      signal,
-    );
-  } else {
-    await datasets.createDatasetVersion(
-      owner,
-      slug,
-      { versionNotes: request.notes, files, directories },
-      signal,
-    );
-  }
+  // A create is not idempotent, so it is never retried blindly: after a failure whose outcome
+  // is unknown (5xx, a dropped connection), the dataset is read again; if its latest version
+  // already holds this content the create landed, else it is made again (a version, when the
+  // first create did make the dataset).
+  await withRetry(
+    `create ${ref}`,
+    async (attempt) => {
+      const exists = attempt === 1 ? info !== undefined : await landed(datasets, request, signal);
+      if (exists === 'landed') return;
+      if (!exists) {
+        await datasets.createDataset(
+          {
+            ownerSlug: owner,
+            slug,
+            title: request.title,
+            licenseName: 'unknown',
+            isPrivate: true,
+            files,
+            directories,
+            description: request.notes,
+          },
+          signal,
+        );
+      } else {
+        await datasets.createDatasetVersion(
+          owner,
+          slug,
+          { versionNotes: request.notes, files, directories },
+          signal,
+        );
+      }
+    },
+    { maxAttempts: CREATE_ATTEMPTS, signal },
+  );
   await waitReady(datasets, request, options);
   const after = await datasets.getDataset(owner, slug, signal);
   return { ref, version: after?.currentVersionNumber ?? null, uploaded: true, bytesUploaded };
