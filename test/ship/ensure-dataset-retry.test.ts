@@ -1,7 +1,7 @@
 // A create that fails with an unknown outcome (a 503, a dropped connection) is not repeated
 // blindly: the dataset is read again, and the create is made again only when it did not land.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,7 +47,7 @@ function fakeDatasets(failures: ('landed' | 'lost')[]) {
   return { api: api as unknown as DatasetsApi, calls };
 }
 
-async function ship(t: import('node:test').TestContext, failures: ('landed' | 'lost')[]) {
+async function ship(t: TestContext, failures: ('landed' | 'lost')[]) {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'a.txt'), 'hello');
   const { api, calls } = fakeDatasets(failures);
