@@ -112,6 +112,34 @@ export class KernelsApi {
     }
   }
 
+  /**
+   * DownloadKernelOutput (kagglehub's notebook_output_download): the signed URL of one output
+   * file of a finished version, or of its whole output as a zip when `filePath` is not given.
+   */
+  downloadOutputUrl(
+    owner: string,
+    slug: string,
+    options: {
+      filePath?: string | undefined;
+      version?: number | undefined;
+      signal?: AbortSignal | undefined;
+    } = {},
+  ): Promise<string> {
+    const body = wireBody(
+      {
+        ownerSlug: owner,
+        kernelSlug: slug,
+        filePath: options.filePath,
+        versionNumber: options.version,
+      },
+      ['filePath', 'versionNumber'],
+    );
+    return this.http.rpcRedirect(service, 'DownloadKernelOutput', body, {
+      idempotent: true,
+      signal: options.signal,
+    });
+  }
+
   /** Streams one output file to `dest`: the absolute URL as given, never with Authorization. */
   downloadFile(url: string, dest: string, signal?: AbortSignal): Promise<DownloadResult> {
     return downloadToFile(this.http, url, dest, signal);
