@@ -41,20 +41,96 @@ export function parsePersistedLog(text: string): LogEntry[] {
   }
   const entries: LogEntry[] = [];
   for (const raw of text.split('\n')) {
-    const line = raw
-      .trim()
-      .replace(/^\[/, '')
-      .replace(/^,/, '')
-      .replace(/\]$/, '')
-      .replace(/,$/, '')
-      .trim();
-    if (!line.startsWith('{')) continue;
-    try {
-      const entry = logEntryFromJson(JSON.parse(line));
-      if (entry) entries.push(entry);
-    } catch {
-      // a damaged element: skip it, keep the rest
-    }
+    const entry = persistedLogLine(raw);
+    if (entry) entries.push(entry);
   }
   return entries.length > 0 ? entries : [plainTextEntry(text)];
+}
+
+/** One line of the production layout (`[{...}`, `,{...}`, `]`): its element, if it holds one. */
+export function persistedLogLine(raw: string): LogEntry | undefined {
+  const line = raw
+    .trim()
+    .replace(/^\[/, '')
+    .replace(/^,/, '')
+    .replace(/\]$/, '')
+    .replace(/,$/, '')
+    .trim();
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return logEntryFromJson(JSON.parse(line));
+  } catch {
+    return undefined; // a damaged element: skip it, keep the rest
+  }
+}
+
+/**
+ * Reads a persisted log as it arrives, in batches, for logs too big to hold as one text
+ * (a million lines is ~90 MB). The production layout has one element per line, so memory
+ * stays at one chunk; a log in another layout (all on one line) is kept whole up to
+ * `maxChars` and parsed at the end as parsePersistedLog does, or refused past it.
+ */
+export class PersistedLogReader {
+  private rest: string[] = [];
+  private restChars = 0;
+  private other: string[] = [];
+  private otherChars = 0;
+  private sawElement = false;
+
+  constructor(
+    private readonly maxChars: number,
+    private readonly tooLong: (why: string) => Error = (why) => new Error(why),
+  ) {}
+
+  /** The elements completed by this chunk of text. */
+  feed(chunk: string): LogEntry[] {
+    const out: LogEntry[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      const piece = chunk.slice(start, nl);
+      start = nl + 1;
+      this.line(this.takeRest(piece), out);
+    }
+    if (start < chunk.length) {
+      this.rest.push(chunk.slice(start));
+      this.restChars += chunk.length - start;
+      this.guard();
+    }
+    return out;
+  }
+
+  /** The end of the body: the last line, or the whole log when it was not line by line. */
+  end(): LogEntry[] {
+    const out: LogEntry[] = [];
+    this.line(this.takeRest(''), out);
+    if (this.sawElement) return out;
+    const text = this.other.join('\n');
+    return text.trim() === '' ? out : [...out, ...parsePersistedLog(text)];
+  }
+
+  private takeRest(tail: string): string {
+    const text = this.rest.length === 0 ? tail : this.rest.join('') + tail;
+    this.rest = [];
+    this.restChars = 0;
+    return text;
+  }
+
+  private line(raw: string, out: LogEntry[]): void {
+    const entry = persistedLogLine(raw);
+    if (entry !== undefined) {
+      this.sawElement = true;
+      out.push(entry);
+      return;
+    }
+    if (this.sawElement || raw.trim() === '') return;
+    this.other.push(raw);
+    this.otherChars += raw.length;
+    this.guard();
+  }
+
+  private guard(): void {
+    if (this.restChars + this.otherChars > this.maxChars) {
+      throw this.tooLong(`a persisted log line longer than ${this.maxChars} characters`);
+    }
+  }
 }

@@ -5,12 +5,20 @@
 // reconnect, so we reconnect (bounded, 1 s apart) and skip the events already seen.
 
 import { apiPathUrl } from './endpoint.js';
-import { isRetryableError } from './errors.js';
 import type { KaggleHttp } from './http.js';
 import type { LogEntry } from './log-entry.js';
-import { logEntryFromJson, parsePersistedLog, plainTextEntry } from './log-entry.js';
+import {
+  PersistedLogReader,
+  logEntryFromJson,
+  parsePersistedLog,
+  plainTextEntry,
+} from './log-entry.js';
+import { bodyReader } from './response.js';
 import type { SleepFn } from './retry.js';
 import { ssePayloads } from './sse.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http.js';
+import { KaggleApiError, isRetryableError } from './errors.js';
+import { displayUrl } from './redact.js';
 
 export { parsePersistedLog };
 export type { LogEntry };
@@ -38,7 +46,7 @@ export interface LogStreamResult {
 }
 
 function payloadEntry(data: string): LogEntry | 'end' {
-  if (data.trim() === END_OF_LOG) return 'end';
+  if (data.length < END_OF_LOG.length + 8 && data.trim() === END_OF_LOG) return 'end';
   try {
     return logEntryFromJson(JSON.parse(data)) ?? plainTextEntry(data);
   } catch {
@@ -78,20 +86,25 @@ export async function* streamKernelLog(
         signal,
       });
       if (!/text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
-        const entries = parsePersistedLog(await http.readText(response, 'log stream', url));
-        for (const entry of entries.slice(seen)) yield entry;
-        return { endOfLog: true, persisted: true, seen: Math.max(seen, entries.length) };
+        // The session ended: its persisted log, read as it arrives (it can be big).
+        let count = 0;
+        for await (const batch of persistedEntries(response, url)) {
+          for (const entry of batch) if (count++ >= seen) yield entry;
+        }
+        return { endOfLog: true, persisted: true, seen: Math.max(seen, count) };
       }
       let index = 0; // events on this connection
-      for await (const data of ssePayloads(response)) {
-        const item = payloadEntry(data);
-        if (item === 'end')
-          return { endOfLog: true, persisted: false, seen: Math.max(seen, index) };
-        index++;
-        if (index > seen) {
-          seen = index;
-          progressed = true;
-          yield item;
+      for await (const batch of ssePayloads(response)) {
+        for (const data of batch) {
+          const item = payloadEntry(data);
+          if (item === 'end')
+            return { endOfLog: true, persisted: false, seen: Math.max(seen, index) };
+          index++;
+          if (index > seen) {
+            seen = index;
+            progressed = true;
+            yield item;
+          }
         }
       }
       // The stream closed without END_OF_LOG: a dropped connection, so reconnect.
@@ -113,5 +126,29 @@ export async function* streamKernelLog(
       return { endOfLog: false, persisted: false, seen };
     }
     await sleep(options.reconnectDelayMs ?? 1000, signal);
+  }
+}
+
+/** A persisted log body's entries, a chunk's worth at a time; the body is released at the end. */
+async function* persistedEntries(
+  response: Response,
+  url: string,
+): AsyncGenerator<LogEntry[], void, undefined> {
+  if (!response.body) return;
+  const reader = bodyReader(response.body);
+  const log = new PersistedLogReader(DEFAULT_MAX_BODY_BYTES, (why) =>
+    KaggleApiError.invalidResponse('log stream', why, displayUrl(url)),
+  );
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      const entries = log.feed(decoder.decode(chunk.value, { stream: true }));
+      if (entries.length > 0) yield entries;
+    }
+    yield [...log.feed(decoder.decode()), ...log.end()];
+  } finally {
+    void reader.cancel().catch(() => undefined);
   }
 }

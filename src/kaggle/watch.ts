@@ -44,7 +44,7 @@ export interface WatchOptions {
    * PlatformUnreachableError; default 10 min.
    */
   outageLimitMs?: number | undefined;
-  /** Bound on reading the rest of the log once the run ended. */
+  /** How long reading the rest of the log once the run ended may go without progress. */
   finalLogTimeoutMs?: number | undefined;
 }
 
@@ -101,6 +101,8 @@ export async function* watchKernel(
   const channel = new AsyncChannel<WatchEvent>(LOG_BACKLOG);
   const started = now();
   let logSeen = 0;
+  /** The log pump waits for the reader: the log is not stalled, we are. */
+  let waitingForRoom = false;
   let endOfLog = false;
   let endOfLogAt: number | undefined;
   let wake = new AbortController();
@@ -111,7 +113,11 @@ export async function* watchKernel(
       if (r.done) return r.value;
       logSeen++;
       channel.push({ type: 'log', stream: r.value.stream, text: r.value.data });
-      if (channel.size >= LOG_BACKLOG) await channel.room();
+      if (channel.size >= LOG_BACKLOG) {
+        waitingForRoom = true;
+        await channel.room();
+        waitingForRoom = false;
+      }
     }
   };
 
@@ -196,14 +202,33 @@ export async function* watchKernel(
       logStop.abort();
       await logTask;
       if (!endOfLog) {
-        const drain = AbortSignal.any([
-          stop.signal,
-          AbortSignal.timeout(options.finalLogTimeoutMs ?? 15_000),
-        ]);
+        // The live stream fell behind (or never got going): the rest comes from the platform's
+        // persisted log. However long that takes while it moves; given up once it stalls.
+        const stalled = new AbortController();
+        const drain = AbortSignal.any([stop.signal, stalled.signal]);
+        const idleMs = options.finalLogTimeoutMs ?? 15_000;
+        let lastSeen = -1;
+        const watchdog = setInterval(() => {
+          if (logSeen === lastSeen && !waitingForRoom) stalled.abort(new Error('log stalled'));
+          lastSeen = logSeen;
+        }, idleMs);
+        const before = logSeen;
         try {
-          await pump(options.streamLog({ skip: logSeen, signal: drain, maxReconnects: 0 }));
+          const result = await pump(
+            options.streamLog({ skip: logSeen, signal: drain, maxReconnects: 0 }),
+          );
+          if (!result.endOfLog) throw new Error('the log ended early');
         } catch {
-          // the run is over; a log we cannot read must not hide its status
+          // The run is over: a log we cannot read must not hide its status; say what is missing.
+          if (!stop.signal.aborted) {
+            channel.push({
+              type: 'status',
+              status: 'unknown',
+              message: `the rest of the log could not be read after ${logSeen - before} more lines; the run's log may miss its end`,
+            });
+          }
+        } finally {
+          clearInterval(watchdog);
         }
       }
       channel.push({ type: 'status', ...final });

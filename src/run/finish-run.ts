@@ -58,7 +58,8 @@ async function* watchToEnd(ctx: FinishContext): AsyncGenerator<RunEvent, RemoteS
           continue;
         }
         const text = ctx.mask === undefined ? event.text : ctx.mask(event.text);
-        await log.add(event.stream, text);
+        const writing = log.add(event.stream, text);
+        if (writing !== undefined) await writing;
         yield { ...event, text };
         continue;
       }

@@ -1,7 +1,7 @@
 import type { LogLine, RunStore } from '../store/run-store.js';
 
 const FLUSH_EVERY_MS = 500;
-const FLUSH_EVERY_LINES = 200;
+const FLUSH_EVERY_LINES = 5000;
 
 /** Buffers log lines into the run store: a write per line would dominate chatty programs. */
 export class LogWriter {
@@ -13,11 +13,14 @@ export class LogWriter {
     private readonly runId: string,
   ) {}
 
-  async add(stream: LogLine['stream'], text: string): Promise<void> {
-    this.pending.push({ stream, at: Date.now(), text });
-    if (this.pending.length >= FLUSH_EVERY_LINES || Date.now() - this.lastFlush >= FLUSH_EVERY_MS) {
-      await this.flush();
+  /** Returns a promise only when it writes (awaiting every line would cost a tick each). */
+  add(stream: LogLine['stream'], text: string): Promise<void> | undefined {
+    const now = Date.now();
+    this.pending.push({ stream, at: now, text });
+    if (this.pending.length >= FLUSH_EVERY_LINES || now - this.lastFlush >= FLUSH_EVERY_MS) {
+      return this.flush();
     }
+    return undefined;
   }
 
   async flush(): Promise<void> {

@@ -2,14 +2,20 @@ import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../output-mode.js';
+import { LogBatch } from './log-batch.js';
 import type { RunRenderer } from './renderer.js';
 import { shippedLine, summaryLines } from './summary.js';
 
 /** Plain lines for CI logs and pipes: the program's output as it is, ours prefixed. */
 export class PlainRunRenderer implements RunRenderer {
-  constructor(private readonly io: CliIo) {}
+  private readonly log: LogBatch;
+
+  constructor(private readonly io: CliIo) {
+    this.log = new LogBatch((stream, text) => (stream === 'stderr' ? io.stderr : io.stdout)(text));
+  }
 
   private say(text: string): void {
+    this.log.flush();
     this.io.stderr(`[kaggle-run] ${text}\n`);
   }
 
@@ -50,7 +56,7 @@ export class PlainRunRenderer implements RunRenderer {
         this.say(`status: ${event.status}${event.message ? ` (${event.message})` : ''}`);
         break;
       case 'log':
-        (event.stream === 'stderr' ? this.io.stderr : this.io.stdout)(event.text);
+        this.log.add(event.stream, event.text);
         break;
       case 'fetching':
         this.say(`fetching ${event.files} files, ${formatBytes(event.bytes)}`);
@@ -69,5 +75,7 @@ export class PlainRunRenderer implements RunRenderer {
     for (const line of details) this.say(line);
   }
 
-  close(): void {}
+  close(): void {
+    this.log.flush();
+  }
 }

@@ -3,16 +3,47 @@ import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
 import type { CliIo } from '../io.js';
 import { colors, formatBytes } from '../output-mode.js';
+import { LogBatch, type Stream } from './log-batch.js';
 import type { RunRenderer } from './renderer.js';
 import { shippedLine, summaryLines } from './summary.js';
+import { fitForTerminal } from './terminal-fit.js';
 
-/** A live terminal: a spinner while nothing is printing, the log coloured by stream. */
+/** How often the live log is redrawn, and the most lines one redraw shows. */
+const REDRAW_MS = 100;
+const MAX_LINES_PER_REDRAW = 200;
+
+/**
+ * A live terminal: a spinner while nothing is printing, the log coloured by stream. The log
+ * is drawn a few times a second: a progress bar's `\r` redraws show as one updating line,
+ * and a program printing faster than anyone reads shows its latest lines with a count of
+ * those left out (the run's log keeps them all).
+ */
 export class TerminalRunRenderer implements RunRenderer {
   private readonly c;
   private spinner: Spinner | undefined;
+  private readonly log: LogBatch;
+  private atLineStart = true;
+  private runId = '';
 
   constructor(private readonly io: CliIo) {
     this.c = colors('terminal', io.env);
+    this.log = new LogBatch((stream, text) => this.draw(stream, text), REDRAW_MS);
+  }
+
+  private draw(stream: Stream, text: string): void {
+    const fitted = fitForTerminal(text, MAX_LINES_PER_REDRAW);
+    if (fitted.dropped > 0) {
+      const where = this.runId === '' ? '' : `: kaggle-run logs ${this.runId}`;
+      this.io.stderr(
+        `${this.atLineStart ? '' : '\n'}${this.c.dim(`... ${fitted.dropped} lines not shown (the run's log has them all${where})`)}\n`,
+      );
+      this.atLineStart = true;
+    }
+    if (fitted.text === '') return;
+    (stream === 'stderr' ? this.io.stderr : this.io.stdout)(
+      stream === 'stderr' ? this.c.red(fitted.text) : fitted.text,
+    );
+    this.atLineStart = fitted.text.endsWith('\n');
   }
 
   private spin(text: string): void {
@@ -27,6 +58,7 @@ export class TerminalRunRenderer implements RunRenderer {
   }
 
   private line(text: string): void {
+    this.log.flush();
     const spinning = this.spinner?.text;
     this.stopSpinner();
     this.io.stderr(`${text}\n`);
@@ -35,8 +67,10 @@ export class TerminalRunRenderer implements RunRenderer {
 
   event(event: RunEvent): void {
     const c = this.c;
+    if (event.type !== 'log') this.log.flush();
     switch (event.type) {
       case 'resolved':
+        this.runId = event.runId;
         this.line(
           `${c.bold('kaggle-run')} ${event.job.entry} ${c.dim(`on ${event.job.platform}, ${event.job.accelerator}, run ${event.runId}`)}`,
         );
@@ -80,9 +114,7 @@ export class TerminalRunRenderer implements RunRenderer {
         break;
       case 'log':
         this.stopSpinner();
-        (event.stream === 'stderr' ? this.io.stderr : this.io.stdout)(
-          event.stream === 'stderr' ? c.red(event.text) : event.text,
-        );
+        this.log.add(event.stream, event.text);
         break;
       case 'fetching':
         this.spin(`fetching ${event.files} files (${formatBytes(event.bytes)})`);
@@ -97,6 +129,7 @@ export class TerminalRunRenderer implements RunRenderer {
   }
 
   finish(record: RunRecord): void {
+    this.log.flush();
     this.stopSpinner();
     const { headline, details } = summaryLines(record);
     const mark = record.status === 'complete' ? this.c.green('✓') : this.c.red('✗');
@@ -105,6 +138,7 @@ export class TerminalRunRenderer implements RunRenderer {
   }
 
   close(): void {
+    this.log.flush();
     this.stopSpinner();
   }
 }

@@ -14,7 +14,7 @@
 
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogEntry } from './log-lines.js';
+import { MAX_LINE_CHARS, type LogEntry } from './log-lines.js';
 
 export const SESSION_DIR = 'session';
 
@@ -31,15 +31,19 @@ for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(s, note)
 `;
 
-/** Writes log lines for \`emit\`; needs \`log\` and \`start\`. */
+/** Writes log lines for \`emit\` (flushed by the follow loop, once per read); needs \`log\` and \`start\`. */
 export const WRAPPER_EMIT = `def emit(name, text):
     if text:
         log.write(json.dumps({'stream_name': name, 'time': time.time() - start, 'data': text}) + '\\n')
-        log.flush()
 `;
 
-/** Copies the kernel \`p\`'s output to the log until it ends, then writes exit.json. */
-export const WRAPPER_FOLLOW = `streams = {p.stdout.fileno(): 'stdout', p.stderr.fileno(): 'stderr'}
+/**
+ * Copies the kernel \`p\`'s output to the log until it ends, then writes exit.json. A line
+ * longer than LIMIT characters goes out in pieces of LIMIT (log-lines.ts has the same rule),
+ * so the text held back stays short and a huge line costs linear time.
+ */
+export const WRAPPER_FOLLOW = `LIMIT = ${MAX_LINE_CHARS}
+streams = {p.stdout.fileno(): 'stdout', p.stderr.fileno(): 'stderr'}
 decoders = dict((fd, codecs.getincrementaldecoder('utf-8')('replace')) for fd in streams)
 pending = dict((fd, '') for fd in streams)
 def flush(fd, final=False):
@@ -51,6 +55,7 @@ while streams:
     if not ready:
         for fd in streams:
             flush(fd)
+        log.flush()
         if p.poll() is not None:
             break
         continue
@@ -66,7 +71,11 @@ while streams:
             for line in text[:cut + 1].splitlines(True):
                 emit(streams[fd], line)
             text = text[cut + 1:]
+        while len(text) >= LIMIT:
+            emit(streams[fd], text[:LIMIT])
+            text = text[LIMIT:]
         pending[fd] = text
+    log.flush()
 for fd in list(streams):
     flush(fd, True)
 rc = p.wait()

@@ -45,6 +45,12 @@ export interface ExecutionOptions {
    * (spare-pool.ts), and keep it filled.
    */
   spares?: SparePool | undefined;
+  /**
+   * False: the log is for one reader that follows it live (the local platform); entries go
+   * once read and a reader that falls behind holds the program's output back, so memory
+   * stays bounded. `log` then holds only what is not read yet. Default true.
+   */
+  keepLog?: boolean | undefined;
 }
 
 export type ExecutionStatus = 'complete' | 'error' | 'timeout' | 'cancelled';
@@ -167,7 +173,7 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return track(child, {
+  return track(child, options.keepLog ?? true, {
     dir,
     inputDir,
     workingDir,
@@ -188,9 +194,10 @@ export interface RunInfo {
   timeoutSeconds: number;
 }
 
-function track(child: ChildProcess, info: RunInfo): Execution {
-  const live = new LiveLog();
+function track(child: ChildProcess, keepLog: boolean, info: RunInfo): Execution {
+  const live = new LiveLog(keepLog);
   const append = (entry: LogEntry) => live.push(entry);
+  const hold = () => live.full();
   let ending: ExecutionStatus | undefined;
   const stop = (why: ExecutionStatus) => {
     ending ??= why;
@@ -198,8 +205,8 @@ function track(child: ChildProcess, info: RunInfo): Execution {
   };
   const timer = setTimeout(() => stop('timeout'), info.timeoutSeconds * 1000);
   const outputs = Promise.all([
-    collectLines(child.stdout!, 'stdout', info.startedAtMs, append),
-    collectLines(child.stderr!, 'stderr', info.startedAtMs, append),
+    collectLines(child.stdout!, 'stdout', info.startedAtMs, append, hold),
+    collectLines(child.stderr!, 'stderr', info.startedAtMs, append, hold),
   ]);
   const done = new Promise<ExecutionResult>((resolveDone) => {
     let spawnError: Error | undefined;
@@ -231,7 +238,9 @@ function track(child: ChildProcess, info: RunInfo): Execution {
     workingDir: info.workingDir,
     inputDir: info.inputDir,
     sandboxed: info.sandboxed,
-    log: live.entries,
+    get log() {
+      return live.entries;
+    },
     follow: (signal) => live.follow(signal),
     done,
     kill: () => stop('cancelled'),

@@ -1,34 +1,64 @@
 import type { LogEntry } from './log-lines.js';
 
+/** Entries a queue-mode log holds for its reader before the program's output is held back. */
+const QUEUE_BOUND = 10_000;
+
 /**
  * A run's log as it grows: readers replay it from the start and then wait for more, until
  * the run is finished. Shared by in-process and file-backed executions.
+ *
+ * In queue mode (`keep: false`, one reader: the local platform's watch) entries are let go
+ * once read, and `full()` tells the producer to hold the program's output back until the
+ * reader caught up, so memory stays bounded however much the program prints.
  */
 export class LiveLog {
-  readonly entries: LogEntry[] = [];
+  private items: LogEntry[] = [];
   private readonly waiters = new Set<() => void>();
+  private roomWaiters: (() => void)[] = [];
   private finished = false;
 
+  constructor(private readonly keep = true) {}
+
+  /** Everything logged so far (in queue mode: what is not read yet). */
+  get entries(): readonly LogEntry[] {
+    return this.items;
+  }
+
   push(entry: LogEntry): void {
-    this.entries.push(entry);
+    this.items.push(entry);
     this.wake();
   }
 
   /** Many entries at once (a spread would overflow the stack for a large batch). */
   pushAll(entries: readonly LogEntry[]): void {
-    for (const entry of entries) this.entries.push(entry);
+    for (const entry of entries) this.items.push(entry);
     if (entries.length > 0) this.wake();
+  }
+
+  /** Queue mode: undefined while there is room, else a promise of room. */
+  full(): Promise<void> | undefined {
+    if (this.keep || this.finished || this.items.length < QUEUE_BOUND) return undefined;
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   finish(): void {
     this.finished = true;
     this.wake();
+    this.freeRoom();
   }
 
   async *follow(signal?: AbortSignal): AsyncIterable<LogEntry> {
     let index = 0;
     for (;;) {
-      while (index < this.entries.length) yield this.entries[index++]!;
+      if (!this.keep && this.items.length > 0) {
+        // Queue mode: take the whole backlog and let the producer go on meanwhile.
+        const batch = this.items;
+        this.items = [];
+        this.freeRoom();
+        for (const entry of batch) yield entry;
+        continue;
+      }
+      while (index < this.items.length) yield this.items[index++]!;
       if (this.finished || signal?.aborted) return;
       await new Promise<void>((resolve) => {
         // The listener goes when the wait ends: a long log must not pile them up on one signal.
@@ -45,5 +75,11 @@ export class LiveLog {
   private wake(): void {
     for (const w of this.waiters) w();
     this.waiters.clear();
+  }
+
+  private freeRoom(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
   }
 }

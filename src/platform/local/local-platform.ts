@@ -48,6 +48,8 @@ export class LocalPlatform implements Platform {
       timeoutSeconds: request.timeoutSeconds + HARNESS_GRACE_SECONDS,
       python: this.options.python,
       sandbox: this.options.sandbox,
+      // One reader (watch): a program printing faster than it is shown waits, memory bounded.
+      keepLog: false,
     });
     this.executions.set(request.runId, execution);
     return { platform: 'local', kernel: request.runId, version: 1, nonce: request.nonce };

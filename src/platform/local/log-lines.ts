@@ -1,5 +1,8 @@
 // Turns a child's output stream into log entries of whole lines. A line without its newline
 // (a prompt, a progress bar) is emitted after a short pause so it is not held back forever.
+// Linear in the output however long its lines: each chunk is scanned once, and a line longer
+// than MAX_LINE_CHARS is emitted in pieces of that size (joined, they are the line's exact
+// text), so a program printing one 50 MB line costs no more than one printing short ones.
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
@@ -12,39 +15,74 @@ export interface LogEntry {
 }
 
 const PARTIAL_LINE_FLUSH_MS = 200;
+/** The longest entry: a longer line is split into pieces (the same rule as the server's). */
+export const MAX_LINE_CHARS = 64 * 1024;
 
+/**
+ * Emits `stream`'s lines until it closes. `hold`, asked after each chunk, returns a promise
+ * while the reader is behind: the stream is paused until it settles.
+ */
 export function collectLines(
   stream: Readable,
   name: LogEntry['stream_name'],
   startedAtMs: number,
   emit: (entry: LogEntry) => void,
+  hold?: () => Promise<void> | undefined,
 ): Promise<void> {
   const decoder = new StringDecoder('utf8');
-  let pending = '';
+  let pending: string[] = [];
+  let pendingChars = 0;
   let timer: NodeJS.Timeout | undefined;
   const push = (data: string) =>
     emit({ stream_name: name, time: (Date.now() - startedAtMs) / 1000, data });
+  const takePending = (tail: string): string => {
+    const text = pending.length === 0 ? tail : pending.join('') + tail;
+    pending = [];
+    pendingChars = 0;
+    return text;
+  };
+  /** Adds text without a newline; emits full pieces of a line that grew too long. */
+  const keep = (text: string) => {
+    let rest = text;
+    while (pendingChars + rest.length >= MAX_LINE_CHARS) {
+      const room = MAX_LINE_CHARS - pendingChars;
+      push(takePending(rest.slice(0, room)));
+      rest = rest.slice(room);
+    }
+    if (rest !== '') {
+      pending.push(rest);
+      pendingChars += rest.length;
+    }
+  };
   const flushPartial = () => {
     timer = undefined;
-    if (pending !== '') {
-      push(pending);
-      pending = '';
-    }
+    if (pendingChars > 0) push(takePending(''));
   };
   return new Promise((resolve) => {
     stream.on('data', (chunk: Buffer) => {
-      pending += decoder.write(chunk);
-      const cut = pending.lastIndexOf('\n');
-      if (cut >= 0) {
-        for (const line of pending.slice(0, cut + 1).split(/(?<=\n)/)) push(line);
-        pending = pending.slice(cut + 1);
+      const text = decoder.write(chunk);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        const line = text.slice(start, nl + 1);
+        start = nl + 1;
+        if (pendingChars + line.length > MAX_LINE_CHARS) {
+          keep(line.slice(0, -1));
+          push(takePending('\n'));
+        } else push(takePending(line));
       }
+      if (start < text.length) keep(text.slice(start));
       if (timer !== undefined) clearTimeout(timer);
-      if (pending !== '') timer = setTimeout(flushPartial, PARTIAL_LINE_FLUSH_MS);
+      if (pendingChars > 0) timer = setTimeout(flushPartial, PARTIAL_LINE_FLUSH_MS);
+      const wait = hold?.();
+      if (wait !== undefined) {
+        stream.pause();
+        void wait.then(() => stream.resume());
+      }
     });
     stream.on('close', () => {
       if (timer !== undefined) clearTimeout(timer);
-      pending += decoder.end();
+      const rest = decoder.end();
+      if (rest !== '') keep(rest);
       flushPartial();
       resolve();
     });

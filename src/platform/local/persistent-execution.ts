@@ -236,7 +236,9 @@ function follow(
     workingDir: info.workingDir,
     inputDir: info.inputDir,
     sandboxed: info.sandboxed,
-    log: live.entries,
+    get log() {
+      return live.entries;
+    },
     follow: (signal) => live.follow(signal),
     done,
     kill: () => stop('cancelled'),

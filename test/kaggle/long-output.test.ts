@@ -1,0 +1,153 @@
+// The pieces a chatty program's output goes through, one by one: each linear in its input
+// (bounds loose enough for a loaded machine, far below what the quadratic versions took),
+// each keeping every byte of ordinary output.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { AsyncChannel } from '../../src/kaggle/async-channel.js';
+import { MAX_LINE_CHARS, SseParser } from '../../src/kaggle/sse.js';
+import { PersistedLogReader, parsePersistedLog } from '../../src/kaggle/log-entry.js';
+import { collectLines, type LogEntry } from '../../src/platform/local/log-lines.js';
+import { startExecution } from '../../src/platform/local/executor.js';
+import { formatPersistedLog } from '../../src/server/log-format.js';
+import { fitForTerminal } from '../../src/cli/render/terminal-fit.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** Milliseconds to drain `n` queued items, checking their order. */
+async function drainMs(n: number): Promise<number> {
+  const channel = new AsyncChannel<number>();
+  for (let i = 0; i < n; i++) channel.push(i);
+  channel.close();
+  const started = performance.now();
+  let next = 0;
+  let misplaced = 0;
+  for await (const item of channel) if (item !== next++) misplaced++;
+  assert.equal(next, n);
+  assert.equal(misplaced, 0);
+  return performance.now() - started;
+}
+
+void test('AsyncChannel drains its backlog in linear time, in order', async () => {
+  const small = await drainMs(20_000);
+  const large = await drainMs(200_000);
+  // Ten times the items: about ten times the time (shift() took over 500 times as long).
+  assert.ok(large < Math.max(small, 20) * 40, `20,000: ${small} ms, 200,000: ${large} ms`);
+});
+
+void test('AsyncChannel with a capacity makes room() wait until the reader took items', async () => {
+  const channel = new AsyncChannel<number>(2);
+  channel.push(1);
+  channel.push(2);
+  let roomy = false;
+  const room = channel.room().then(() => (roomy = true));
+  await Promise.resolve();
+  assert.equal(roomy, false);
+  const reader = channel[Symbol.asyncIterator]();
+  assert.deepEqual(await reader.next(), { value: 1, done: false });
+  await room;
+  assert.equal(roomy, true);
+});
+
+void test('SseParser: a 32 MB line costs linear time and is left out with a notice; short events around it pass', () => {
+  const parser = new SseParser();
+  const chunk = 'x'.repeat(64 * 1024);
+  const out: string[] = [...parser.feed('data: before\n\ndata: ')];
+  const started = performance.now();
+  for (let i = 0; i < 512; i++) out.push(...parser.feed(chunk));
+  out.push(...parser.feed('\n\ndata: after\n\n'), ...parser.flush());
+  assert.ok(performance.now() - started < 5000, `${performance.now() - started} ms`);
+  assert.equal(out.length, 3);
+  assert.equal(out[0], 'before');
+  assert.match(out[1]!, /left out .*over the 8 MiB limit/);
+  assert.equal(out[2], 'after');
+});
+
+void test('SseParser: a line split across many chunks under the limit comes out whole', () => {
+  const parser = new SseParser();
+  const text = `data: ${'y'.repeat(MAX_LINE_CHARS - 100)}`;
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += 1000) out.push(...parser.feed(text.slice(i, i + 1000)));
+  assert.equal(out.length, 0);
+  out.push(...parser.feed('\r\n\r\n'));
+  assert.deepEqual(out, [text.slice('data: '.length)]);
+});
+
+void test('collectLines: one 50 MB line in linear time, split into pieces that join back', async () => {
+  const stream = new PassThrough();
+  const entries: LogEntry[] = [];
+  const done = collectLines(stream, 'stdout', Date.now(), (e) => entries.push(e));
+  const started = performance.now();
+  const block = Buffer.alloc(64 * 1024, 'z');
+  for (let i = 0; i < 800; i++) stream.write(block);
+  stream.end('\nshort\n');
+  await done;
+  assert.ok(performance.now() - started < 10_000, `${performance.now() - started} ms`);
+  assert.ok(entries.every((e) => e.data.length <= MAX_LINE_CHARS));
+  const text = entries.map((e) => e.data).join('');
+  assert.equal(text.length, 800 * 64 * 1024 + 7);
+  assert.ok(text.endsWith('z\nshort\n'));
+  assert.equal(entries.at(-1)!.data, 'short\n');
+});
+
+void test('a program printing one 20 MB line runs locally in linear time, every byte kept', async (t) => {
+  const dir = await tempDir(t);
+  const started = performance.now();
+  const execution = await startExecution({
+    dir,
+    sandbox: 'none',
+    kind: 'script',
+    inputs: [],
+    accelerator: 'none',
+    timeoutSeconds: 300,
+    keepLog: false,
+    source: 'import sys\nsys.stdout.write("w" * (20 * 1024 * 1024) + "\\n")\n',
+  });
+  let chars = 0;
+  let pieces = 0;
+  for await (const entry of execution.follow()) {
+    chars += entry.data.length;
+    pieces++;
+  }
+  assert.equal((await execution.done).status, 'complete');
+  assert.equal(chars, 20 * 1024 * 1024 + 1);
+  assert.ok(pieces >= 20 * 16, `${pieces} pieces`);
+  // The quadratic version took minutes for 50 MB; this is seconds even on a busy machine.
+  assert.ok(performance.now() - started < 60_000, `${performance.now() - started} ms`);
+});
+
+void test('PersistedLogReader reads the production layout chunk by chunk, like parsePersistedLog', () => {
+  const entries = Array.from({ length: 1000 }, (_, i) => ({
+    stream_name: i % 3 === 0 ? ('stderr' as const) : ('stdout' as const),
+    time: i / 10,
+    data: `line ${i}\n`,
+  }));
+  const text = formatPersistedLog(entries);
+  const reader = new PersistedLogReader(1024);
+  const out = [];
+  for (let i = 0; i < text.length; i += 777) out.push(...reader.feed(text.slice(i, i + 777)));
+  out.push(...reader.end());
+  assert.deepEqual(out, parsePersistedLog(text));
+  assert.equal(out.length, 1000);
+  // The compact layout (one line) is parsed whole at the end, within the limit.
+  const compact = new PersistedLogReader(1 << 20);
+  const compactText = JSON.stringify(entries.slice(0, 3));
+  assert.deepEqual(
+    [...compact.feed(compactText), ...compact.end()],
+    parsePersistedLog(compactText),
+  );
+  // Past the limit it is refused rather than held.
+  const tiny = new PersistedLogReader(100);
+  assert.throws(() => tiny.feed(compactText), /longer than 100 characters/);
+});
+
+void test('fitForTerminal keeps the last frame of a \\r-redrawn line and the last lines of a burst', () => {
+  const bar = Array.from({ length: 1000 }, (_, i) => `\r${i}%|###|`).join('');
+  assert.deepEqual(fitForTerminal(`${bar}\n`, 10), { text: '\r999%|###|\n', dropped: 0 });
+  assert.deepEqual(fitForTerminal('a\r\nb\n', 10), { text: 'a\r\nb\n', dropped: 0 });
+  const burst = Array.from({ length: 500 }, (_, i) => `line ${i}\n`).join('');
+  const fitted = fitForTerminal(burst, 200);
+  assert.equal(fitted.dropped, 300);
+  assert.equal(fitted.text, Array.from({ length: 200 }, (_, i) => `line ${i + 300}\n`).join(''));
+  assert.deepEqual(fitForTerminal('partial\r50%', 5), { text: '\r50%', dropped: 0 });
+});
