@@ -19,6 +19,8 @@ export type {
 export { runSweep, resumeSweep, type SweepOptions, type ResumeOptions } from './sweep/run-sweep.js';
 export type { SweepEvent, SweepResult } from './sweep/events.js';
 export { resolveJob, type JobOverrides } from './config/resolve.js';
+// A param value a JavaScript number would misstate (1.0 as a float, nan, inf, big ints).
+export { ExactNumber } from './config/param-value.js';
 export type {
   Job,
   Params,

@@ -2,6 +2,7 @@
 // resolves with the finished run record (whatever its status) and throws the typed errors
 // runJob throws. Params are values, not `key=value` strings: no parsing, no coercion.
 
+import { isParamValue } from '../config/param-value.js';
 import { UsageError } from '../errors.js';
 import type { Params } from '../job.js';
 import type { RunEvent } from './events.js';
@@ -19,16 +20,11 @@ export interface RunCallOptions extends Omit<RunOptions, 'params' | 'pointParams
 
 function checkParams(params: Params): Params {
   for (const [key, value] of Object.entries(params)) {
-    const ok =
-      value === null ||
-      typeof value === 'string' ||
-      typeof value === 'boolean' ||
-      (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) {
+    if (!isParamValue(value)) {
       throw new UsageError(
         `param ${key}: ${typeof value === 'number' ? String(value) : typeof value} is not a param value`,
         {
-          hint: 'params are strings, finite numbers, booleans or null (encode nested data as a JSON string)',
+          hint: 'params are strings, finite numbers (ExactNumber for nan, inf, 1.0 or big ints), booleans, null, and lists or maps of them',
         },
       );
     }
