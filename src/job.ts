@@ -73,8 +73,10 @@ export interface GitShipping {
 
 export interface DataMapping {
   slug: string;
-  /** Relative to the job root, POSIX separators. */
+  /** Relative to the job root, POSIX separators; absolute for a `--data` flag's path. */
   path: string;
+  /** May be absent or empty: then nothing is attached (the spec's `optional: true`). */
+  optional?: boolean | undefined;
 }
 
 export type ImagePin = { pinning: 'original' | 'latest' } | { image: string };

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../config/duration.js';
 import type { JobOverrides } from '../config/overrides.js';
 import { UsageError } from '../errors.js';
+import { parseOutputFileFlags } from '../run/output-files.js';
 import { BATCH_MODES, isBatchMode, type BatchMode } from '../config/batch-schema.js';
 
 /** The job-shaping flags `run` takes, as commander hands them over. */
@@ -22,14 +23,35 @@ export interface JobFlags {
   outputDir?: string | undefined;
   new?: true | undefined;
   queueTimeout?: string | undefined;
+  outputFile: string[];
+  data: string[];
 }
 
 /** The run options every run takes from its flags (a single run and each sweep point). */
 export function runOptionsFromFlags(
   opts: JobFlags,
   cwd: string,
-): { outputDir?: string; forceNew?: true; queueTimeoutSeconds?: number } {
+): {
+  outputDir?: string;
+  forceNew?: true;
+  queueTimeoutSeconds?: number;
+  outputFiles?: Record<string, string>;
+  data?: string[];
+} {
+  const outputFiles = Object.entries(parseOutputFileFlags(opts.outputFile)).map(
+    ([remote, local]) => [remote, resolve(cwd, local)] as const,
+  );
   return {
+    ...(outputFiles.length === 0 ? {} : { outputFiles: Object.fromEntries(outputFiles) }),
+    // Paths named on the command line are taken from the current folder.
+    ...(opts.data.length === 0
+      ? {}
+      : {
+          data: opts.data.map((flag) => {
+            const eq = flag.indexOf('=');
+            return eq < 0 ? flag : `${flag.slice(0, eq)}=${resolve(cwd, flag.slice(eq + 1))}`;
+          }),
+        }),
     ...(opts.outputDir === undefined ? {} : { outputDir: resolve(cwd, opts.outputDir) }),
     ...(opts.new === true ? { forceNew: true as const } : {}),
     ...(opts.queueTimeout === undefined

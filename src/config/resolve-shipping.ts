@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { DataMapping, Job } from '../job.js';
 import { slugify } from '../util/slug.js';
 import type { SpecFile } from './schema.js';
-import { codeModes } from './shipping-schema.js';
+import { codeModes, dataSlugPattern } from './shipping-schema.js';
 import type { CodeMode } from './shipping-schema.js';
 
 export interface ShippingOverrides {
@@ -16,6 +16,12 @@ export interface ShippingOverrides {
   code?: string;
   /** `--git-commit`. */
   gitCommit?: boolean;
+  /**
+   * `--data SLUG=PATH` (repeatable): data attached for this run only, over the spec's entry
+   * of the same slug. PATH is relative to the project root unless absolute, and may lie
+   * outside the project (it was named on purpose).
+   */
+  data?: string[];
 }
 
 type Shipping = Pick<
@@ -63,7 +69,10 @@ export async function resolveShipping(
       tokenSecret: spec.git?.token_secret,
       commit: overrides.gitCommit === true,
     },
-    data: await resolveData(root, name, spec.data),
+    data: mergeFlagData(
+      await resolveData(root, name, spec.data),
+      await flagData(root, overrides.data),
+    ),
     competitions: spec.competitions ?? [],
     models: spec.models ?? [],
     kernels: spec.kernels ?? [],
@@ -95,12 +104,16 @@ async function resolveData(
   data: SpecFile['data'],
 ): Promise<DataMapping[]> {
   if (data === undefined) return [];
-  const entries: [string, string][] = Array.isArray(data)
-    ? data.map((path) => [defaultDataSlug(name, path), path])
-    : Object.entries(data);
+  const entries: [string, string, boolean][] = Array.isArray(data)
+    ? data.map((path) => [defaultDataSlug(name, path), path, false])
+    : Object.entries(data).map(([slug, entry]) =>
+        typeof entry === 'string'
+          ? [slug, entry, false]
+          : [slug, entry.path, entry.optional === true],
+      );
   const mappings: DataMapping[] = [];
   const seen = new Map<string, string>();
-  for (const [slug, path] of entries) {
+  for (const [slug, path, optional] of entries) {
     const other = seen.get(slug);
     if (other !== undefined) {
       throw new UsageError(`data: ${other} and ${path} both ship as dataset ${slug}`, {
@@ -108,9 +121,55 @@ async function resolveData(
       });
     }
     seen.set(slug, path);
-    mappings.push({ slug, path: await existingPath(root, path, `data.${slug}`, 'any') });
+    mappings.push(
+      optional
+        ? { slug, path: insidePath(root, path, `data.${slug}`), optional: true }
+        : { slug, path: await existingPath(root, path, `data.${slug}`, 'any') },
+    );
   }
   return mappings;
+}
+
+/** `--data SLUG=PATH` flags, each checked: a dataset slug, a path that exists. */
+async function flagData(root: string, flags: string[] | undefined): Promise<DataMapping[]> {
+  const mappings: DataMapping[] = [];
+  for (const flag of flags ?? []) {
+    const eq = flag.indexOf('=');
+    const slug = eq < 0 ? '' : flag.slice(0, eq).trim();
+    const path = eq < 0 ? '' : flag.slice(eq + 1);
+    if (!dataSlugPattern.test(slug) || path.trim() === '') {
+      throw new UsageError(`--data ${JSON.stringify(flag)}: expected SLUG=PATH`, {
+        hint: 'SLUG: 3 to 50 lower-case letters, digits and - (the folder under /kaggle/input/), e.g. --data voice-ref=refs/ryan.wav',
+      });
+    }
+    const full = resolve(root, path);
+    if ((await stat(full).catch(() => undefined)) === undefined) {
+      throw new UsageError(`--data ${slug}: path not found: ${full}`, {
+        hint: 'a relative path is taken from the current folder',
+      });
+    }
+    mappings.push({ slug, path: full });
+  }
+  return mappings;
+}
+
+/** The spec's data, each slug a flag names replaced by the flag's path (this run only). */
+function mergeFlagData(spec: DataMapping[], flags: DataMapping[]): DataMapping[] {
+  const bySlug = new Map(spec.map((m) => [m.slug, m]));
+  for (const flag of flags) bySlug.set(flag.slug, flag);
+  return [...bySlug.values()];
+}
+
+/** The path relative to root (POSIX), after checking it is inside the project. */
+function insidePath(root: string, path: string, where: string): string {
+  const full = resolve(root, path);
+  const rel = relative(root, full);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new UsageError(`${where}: ${path} is not inside the project ${root}`, {
+      hint: 'ship files from inside the project folder',
+    });
+  }
+  return rel.split(sep).join('/');
 }
 
 /** The path relative to root (POSIX), after checking it exists inside the project. */
@@ -120,18 +179,13 @@ async function existingPath(
   where: string,
   kind: 'file' | 'any',
 ): Promise<string> {
-  const full = resolve(root, path);
-  const rel = relative(root, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UsageError(`${where}: ${path} is not inside the project ${root}`, {
-      hint: 'ship files from inside the project folder',
-    });
-  }
+  const rel = insidePath(root, path, where);
+  const full = resolve(root, rel);
   const info = await stat(full).catch(() => undefined);
   if (info === undefined || (kind === 'file' && !info.isFile())) {
     throw new UsageError(`${where}: ${kind === 'file' ? 'file' : 'path'} not found: ${full}`, {
       hint: `the path is relative to the project root ${root}`,
     });
   }
-  return rel.split(sep).join('/');
+  return rel;
 }

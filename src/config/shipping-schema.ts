@@ -47,11 +47,30 @@ const dataPath = z
   .string({ error: expect('a path to a file or folder') })
   .refine((s) => s.trim() !== '', { error: 'must not be empty' });
 
-/** `data: {voice-ref: refs/ryan.wav}` or `data: [refs/ryan.wav]` (slug from the name). */
+/** `{path: refs/, optional: true}`: a folder that may be absent or empty (nothing attached then). */
+const dataEntry = z.union(
+  [
+    dataPath,
+    z.strictObject(
+      { path: dataPath, optional: z.boolean().optional() },
+      {
+        error: expect('a path, or a mapping with `path` and `optional`'),
+      },
+    ),
+  ],
+  { error: expect('a path, or a mapping with `path` and `optional`') },
+);
+
+/**
+ * `data: {voice-ref: refs/ryan.wav}`, `data: {refs: {path: refs/, optional: true}}` or
+ * `data: [refs/ryan.wav]` (slug from the name).
+ */
+export { slugPattern as dataSlugPattern };
+
 export const dataSchema = z.union(
   [
     z.array(dataPath, { error: expect('a list of paths') }),
-    z.record(dataSlug('each key'), dataPath, { error: expect('a mapping of slugs to paths') }),
+    z.record(dataSlug('each key'), dataEntry, { error: expect('a mapping of slugs to paths') }),
   ],
   { error: expect('a mapping of dataset slugs to local paths, or a list of local paths') },
 );

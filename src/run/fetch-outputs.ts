@@ -21,8 +21,10 @@ export interface FetchOptions {
   outputDir: string;
   /** Where the run's manifest copy is kept. */
   manifestPath: string;
-  /** Output globs; empty = every file in the manifest. */
+  /** Output globs; empty (and no `files`) = every file in the manifest. */
   globs: string[];
+  /** Exact paths fetched besides the globs' files (`--output-file`). */
+  files?: string[] | undefined;
   nonce: string;
   concurrency?: number;
   signal?: AbortSignal | undefined;
@@ -40,12 +42,13 @@ export interface FetchResult {
 export function selectByGlobs(
   files: ManifestFile[],
   globs: string[],
+  exact: readonly string[] = [],
 ): { selected: ManifestFile[]; unmatched: string[] } {
-  if (globs.length === 0) return { selected: files, unmatched: [] };
+  if (globs.length === 0 && exact.length === 0) return { selected: files, unmatched: [] };
   const matchers = globs.map((g) => ({ glob: g, match: picomatch(g, { dot: true }) }));
   const used = new Set<string>();
   const selected = files.filter((f) => {
-    let hit = false;
+    let hit = exact.includes(f.path);
     for (const m of matchers) {
       if (m.match(f.path)) {
         used.add(m.glob);
@@ -127,7 +130,7 @@ export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
         },
       );
     }
-    const { selected, unmatched } = selectByGlobs(manifest.files, options.globs);
+    const { selected, unmatched } = selectByGlobs(manifest.files, options.globs, options.files);
     for (const glob of unmatched)
       warnings.push(`output glob ${JSON.stringify(glob)} matched no file`);
     wanted = selected.map((file) => ({
@@ -143,7 +146,7 @@ export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
       );
     }
     const files = listing.map((f) => ({ path: f.path, size: f.size ?? 0, sha256: '' }));
-    wanted = selectByGlobs(files, options.globs).selected.map((f) => ({
+    wanted = selectByGlobs(files, options.globs, options.files).selected.map((f) => ({
       remote: byPath.get(f.path)!,
       expected: undefined,
     }));

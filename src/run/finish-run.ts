@@ -16,6 +16,7 @@ import { LogWriter } from './log-writer.js';
 import { abortableSleep } from './push-when-free.js';
 import type { RunRecord } from './record.js';
 import { runTimings } from './timings.js';
+import { placeOutputFiles, type OutputFile } from './output-files.js';
 
 export interface FinishContext {
   platform: Platform;
@@ -105,6 +106,23 @@ async function checkStillLatest(
   }
 }
 
+/** A run that did not bring back a file asked for with --output-file failed (exit 1). */
+function withOutputFiles(
+  final: ReturnType<typeof finalStatus>,
+  missing: OutputFile[],
+): ReturnType<typeof finalStatus> {
+  if (missing.length === 0 || final.status !== 'complete') return final;
+  const names = missing.map((f) => `${f.path} (for ${f.dest})`).join(', ');
+  return {
+    ...final,
+    status: 'error',
+    error: {
+      kind: 'program',
+      message: `the program wrote no ${names}, asked for with --output-file`,
+    },
+  };
+}
+
 export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, RunRecord> {
   const { platform, handle, record, store, signal } = ctx;
   record.step = 'watching';
@@ -128,6 +146,7 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     outputDir: record.outputDir,
     manifestPath: manifestPathFor(store.runDir(record.runId)),
     globs: record.outputGlobs,
+    files: record.outputFiles?.map((f) => f.path),
     nonce: record.nonce,
     signal,
   };
@@ -139,7 +158,10 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     yield { type: 'warning', message };
   }
   for (const file of fetched.outputs) yield { type: 'output', file };
-  const final = finalStatus(remote, fetched.manifest);
+  const final = withOutputFiles(
+    finalStatus(remote, fetched.manifest),
+    await placeOutputFiles(record, fetched.outputs),
+  );
   Object.assign(record, {
     outputs: fetched.outputs,
     status: final.status,

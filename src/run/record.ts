@@ -58,6 +58,8 @@ export interface RunRecord {
   /** The job's output globs (empty = all), kept so `attach` fetches the same files. */
   outputGlobs: string[];
   outputs: OutputRecord[];
+  /** `--output-file REMOTE=LOCAL`: outputs also copied to an exact local path. */
+  outputFiles?: { path: string; dest: string }[] | undefined;
   warnings: string[];
   /** The sweep or batch this run is a point of. */
   sweepId?: string | undefined;

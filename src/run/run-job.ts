@@ -30,6 +30,7 @@ import { checkNotebook } from './check-notebook.js';
 import { shipRun } from '../ship/ship-run.js';
 import { pushWhenFree } from './push-when-free.js';
 import type { RunRecord } from './record.js';
+import { checkOutputFiles } from './output-files.js';
 import { plainParams } from '../config/param-value.js';
 
 export interface RunOptions extends JobOverrides {
@@ -64,6 +65,11 @@ export interface RunOptions extends JobOverrides {
   beforePush?: (signal?: AbortSignal) => Promise<void>;
   /** The sweep or batch this run belongs to (kept in its record). */
   sweepId?: string;
+  /**
+   * Outputs also copied to an exact local path, `{REMOTE: LOCAL}` (LOCAL relative to the
+   * current folder); a run that does not bring one back fails (exit 1).
+   */
+  outputFiles?: Record<string, string>;
   /** A batch chunk: the harness runs the entry once per item (see HarnessSettings.batch). */
   batchItems?: BatchItem[];
   /** How the harness runs a chunk's items (default per-item). */
@@ -119,6 +125,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   warnings.push(...(await checkNotebook(job)));
   const store = new RunStore(job.root, env);
   const runId = newRunId(slugify(job.name));
+  const outputFiles =
+    options.outputFiles === undefined ? [] : checkOutputFiles(options.outputFiles, process.cwd());
   const outputDir = resolve(
     options.outputDir?.replaceAll('{runId}', runId) ?? join(store.runDir(runId), 'outputs'),
   );
@@ -167,6 +175,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     outputDir,
     outputGlobs: job.outputs,
     outputs: [],
+    ...(outputFiles.length === 0 ? {} : { outputFiles }),
     warnings: [...warnings],
     ...(options.sweepId === undefined ? {} : { sweepId: options.sweepId }),
     shipping: null,

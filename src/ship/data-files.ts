@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { secretReason } from '../pack/secrets.js';
 import { listRegularFiles } from '../platform/local/list-files.js';
@@ -24,13 +24,31 @@ export interface DataFiles {
   excluded: { path: string; reason: string }[];
 }
 
+/**
+ * The files of an entry the spec marks optional, or undefined when it is absent or holds no
+ * file (then nothing is attached and the program finds no `input/<slug>/`).
+ */
+export async function collectOptionalDataFiles(
+  root: string,
+  mapping: { path: string; optional?: boolean | undefined },
+  cached: readonly CachedFile[] = [],
+): Promise<DataFiles | undefined> {
+  if (mapping.optional === true) {
+    const full = resolve(root, mapping.path);
+    const info = await stat(full).catch(() => undefined);
+    if (info === undefined) return undefined;
+    if (info.isDirectory() && (await listRegularFiles(full)).length === 0) return undefined;
+  }
+  return collectDataFiles(root, mapping.path, cached);
+}
+
 /** A file ships under its own name; a folder's files under their paths inside it. */
 export async function collectDataFiles(
   root: string,
   path: string,
   cached: readonly CachedFile[] = [],
 ): Promise<DataFiles> {
-  const full = join(root, path);
+  const full = resolve(root, path);
   const info = await stat(full);
   const listed = info.isDirectory()
     ? await listRegularFiles(full)

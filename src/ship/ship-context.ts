@@ -79,6 +79,14 @@ export function notShipped(left: { path: string; reason: string }): RunEvent {
   return { type: 'warning', message: `not shipped: ${left.path} (${left.reason})` };
 }
 
+/** An optional `data:` entry that is absent or empty: said, and nothing attached. */
+export function optionalDataSkipped(mapping: { slug: string; path: string }): RunEvent {
+  return {
+    type: 'warning',
+    message: `data ${mapping.slug}: ${mapping.path} is absent or empty; it is optional, so nothing is attached`,
+  };
+}
+
 /** The chosen variables as JSON, readable by this user only, in the run's folder. */
 export async function writeEnvJson(ctx: ShipRunContext, maskValues: string[]): Promise<string> {
   if (ctx.job.envFile === undefined) {

@@ -3,13 +3,14 @@
 
 import type { RunEvent } from '../run/events.js';
 import type { ShippingRecord } from '../run/record.js';
-import { collectDataFiles } from './data-files.js';
+import { collectOptionalDataFiles } from './data-files.js';
 import type { ShipRunContext, Shipment } from './ship-context.js';
 import {
   LOCAL_CODE_TARGET,
   LOCAL_ENV_TARGET,
   emptyRecord,
   notShipped,
+  optionalDataSkipped,
   writeEnvJson,
 } from './ship-context.js';
 
@@ -30,7 +31,12 @@ export async function* shipLocal(ctx: ShipRunContext): AsyncGenerator<RunEvent, 
   const inputs = [{ localPath: ctx.pack.zipPath, target: LOCAL_CODE_TARGET }];
   const shipping: ShippingRecord = emptyRecord('local');
   for (const mapping of job.data) {
-    const { files, excluded } = await collectDataFiles(job.root, mapping.path);
+    const data = await collectOptionalDataFiles(job.root, mapping);
+    if (data === undefined) {
+      yield optionalDataSkipped(mapping);
+      continue;
+    }
+    const { files, excluded } = data;
     for (const left of excluded) yield notShipped(left);
     inputs.push(
       ...files.map((f) => ({ localPath: f.localPath, target: `${mapping.slug}/${f.name}` })),

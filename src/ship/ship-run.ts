@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import type { DatasetAccess } from '../platform/platform.js';
 import type { RunEvent } from '../run/events.js';
 import { sha256File } from '../util/hash.js';
-import { collectDataFiles, contentHashOf } from './data-files.js';
+import { collectOptionalDataFiles, contentHashOf } from './data-files.js';
 import { shipCode } from './ship-code.js';
 import { shipContent } from './ship-content.js';
 import type { ShipRunContext, Shipment } from './ship-context.js';
@@ -20,6 +20,7 @@ import {
   derivedSlug,
   emptyRecord,
   notShipped,
+  optionalDataSkipped,
   pinned,
   shippedEvent,
   writeEnvJson,
@@ -83,7 +84,11 @@ async function* shipToKaggle(
   if (access !== undefined) {
     for (const mapping of job.data) {
       const key = ShippingCache.key(access.endpoint, `${access.owner}/${mapping.slug}`);
-      const data = await collectDataFiles(job.root, mapping.path, cache.get(key)?.files ?? []);
+      const data = await collectOptionalDataFiles(job.root, mapping, cache.get(key)?.files ?? []);
+      if (data === undefined) {
+        yield optionalDataSkipped(mapping);
+        continue;
+      }
       for (const left of data.excluded) yield notShipped(left);
       const shipped = await shipContent(
         access,

@@ -42,6 +42,18 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       collect,
       [] as string[],
     )
+    .option(
+      '--output-file <remote=local>',
+      'copy output REMOTE to the exact path LOCAL; the run fails without it (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--data <slug=path>',
+      'attach a local file or folder as input/SLUG for this run only (repeatable)',
+      collect,
+      [] as string[],
+    )
     .option('--output-dir <dir>', 'where outputs land (default .kaggle-run/runs/<run>/outputs)')
     .option('--new', 'push even when an identical run is still in flight (default: attach to it)')
     .option(

@@ -121,6 +121,12 @@ export async function runSweepCommand(
         },
       );
     }
+    if (opts.outputFile.length > 0) {
+      throw new UsageError(
+        "--output-file puts one run's file at one path, and a sweep or batch has many runs",
+        { hint: 'use --output-dir (each point or item gets a folder of its own)' },
+      );
+    }
     const maxParallel = parseWhole(opts.maxParallel, '--max-parallel');
     const maxHours = parseHours(opts.maxHours);
     await drive(
