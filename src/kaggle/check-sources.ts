@@ -5,6 +5,7 @@
 // (ApiListDataFiles) are each looked up once; a lookup that fails for another reason than
 // "not found / not allowed" fails the push, as the push itself would.
 
+import { UsageError } from '../errors.js';
 import type { KaggleClient } from './client.js';
 import { KaggleApiError } from './errors.js';
 import type { InvalidSources } from './errors.js';
@@ -95,4 +96,27 @@ export async function findInvalidSources(
     if (!(await client.competitions.readable(name, signal))) invalid.competitions.push(name);
   }
   return invalid;
+}
+
+/**
+ * Sources Kaggle cannot find are the job's mistake (exit 2), each one named. When the push had
+ * been accepted all the same, the error says which version runs without them.
+ */
+export function invalidSourcesError(
+  invalid: InvalidSources,
+  pushed?: { kernel: string; version: number | null },
+): UsageError | undefined {
+  const { tags: _tags, ...sources } = invalid;
+  const bad = Object.entries(sources).filter(([, refs]) => refs.length > 0);
+  if (bad.length === 0) return undefined;
+  const named = bad.map(([what, refs]) => `${what} ${refs.join(', ')}`).join('; ');
+  const version = pushed?.version === null ? 'a new version' : `version ${pushed?.version}`;
+  return new UsageError(
+    pushed === undefined
+      ? `Kaggle cannot attach ${named}`
+      : `Kaggle cannot attach ${named}: ${version} of ${pushed.kernel} was pushed and runs without them`,
+    {
+      hint: 'check each name and version on Kaggle (and that your account can read it: private sources, competition rules accepted)',
+    },
+  );
 }

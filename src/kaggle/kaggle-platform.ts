@@ -1,11 +1,10 @@
 // The `kaggle` platform: the Platform interface over Kaggle's public API (or a kaggle-run
 // server behind --endpoint). Thin on purpose: the client modules do the work.
 
-import { InternalError, PlatformError, UsageError } from '../errors.js';
+import { InternalError, PlatformError } from '../errors.js';
 import type { ImagePin } from '../job.js';
 import { KaggleApiError, PushRejectedError } from './errors.js';
-import type { InvalidSources } from './errors.js';
-import { findInvalidSources } from './check-sources.js';
+import { findInvalidSources, invalidSourcesError } from './check-sources.js';
 import type {
   DatasetAccess,
   Platform,
@@ -245,29 +244,6 @@ function imageFields(image: ImagePin | undefined) {
   return 'pinning' in image
     ? { dockerImagePinningType: image.pinning }
     : { dockerImage: image.image, dockerImagePinningType: 'original' as const };
-}
-
-/**
- * Sources Kaggle cannot find are the job's mistake (exit 2), each one named. When the push had
- * been accepted all the same, the error says which version runs without them.
- */
-function invalidSourcesError(
-  invalid: InvalidSources,
-  pushed?: { kernel: string; version: number | null },
-): UsageError | undefined {
-  const { tags: _tags, ...sources } = invalid;
-  const bad = Object.entries(sources).filter(([, refs]) => refs.length > 0);
-  if (bad.length === 0) return undefined;
-  const named = bad.map(([what, refs]) => `${what} ${refs.join(', ')}`).join('; ');
-  const version = pushed?.version === null ? 'a new version' : `version ${pushed?.version}`;
-  return new UsageError(
-    pushed === undefined
-      ? `Kaggle cannot attach ${named}`
-      : `Kaggle cannot attach ${named}: ${version} of ${pushed.kernel} was pushed and runs without them`,
-    {
-      hint: 'check each name and version on Kaggle (and that your account can read it: private sources, competition rules accepted)',
-    },
-  );
 }
 
 function handleKey(handle: RunHandle): string {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { KaggleApiPlatform } from '../kaggle/kaggle-platform.js';
 import { applyAccelerator, readKernelFolder, refOf } from '../kaggle/kernel-metadata.js';
+import { findInvalidSources, invalidSourcesError } from '../kaggle/check-sources.js';
 import { pushKernel } from '../kaggle/safe-push.js';
 import { isTerminal, type RemoteStatus, type RunHandle } from '../platform/platform.js';
 import { fetchOutputs } from '../run/fetch-outputs.js';
@@ -51,7 +52,34 @@ export async function* pushKernelFolder(
   );
   if (options.timeoutSeconds !== undefined) request.sessionTimeoutSeconds = options.timeoutSeconds;
   for (const message of warnings.splice(0)) yield { type: 'warning', message };
+  // Kaggle would take the push and run it without a source it cannot find: a typo stops here.
+  const missing = invalidSourcesError(
+    await findInvalidSources(
+      client,
+      {
+        datasets: request.datasetDataSources ?? [],
+        kernels: request.kernelDataSources ?? [],
+        competitions: request.competitionDataSources ?? [],
+        models: request.modelDataSources ?? [],
+      },
+      options.signal,
+    ),
+  );
+  if (missing !== undefined) throw missing;
   const pushed = await pushKernel(client.kernels, ref, request, { signal: options.signal });
+  // As the official CLI prints them: the version runs, without what Kaggle could not add.
+  const { tags, ...sources } = pushed.invalid;
+  for (const [what, refs] of Object.entries(sources)) {
+    if (refs.length > 0) {
+      yield {
+        type: 'warning',
+        message: `Kaggle did not attach ${what} ${refs.join(', ')}: version ${pushed.versionNumber ?? '?'} runs without them`,
+      };
+    }
+  }
+  if (tags.length > 0) {
+    yield { type: 'warning', message: `Kaggle did not add the tags ${tags.join(', ')}` };
+  }
   const handle: RunHandle = {
     platform: 'kaggle',
     kernel: `${ref.owner}/${ref.slug}`,

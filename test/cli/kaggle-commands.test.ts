@@ -51,6 +51,29 @@ void test('push KERNEL_DIR: a plain script kernel is pushed, waited on, and its 
   assert.match(await readFile(join(dir, 'output', 'plain-script.log'), 'utf8'), /^cwd /m);
 });
 
+void test('push KERNEL_DIR naming a source that does not exist: exit 2 before any push', async (t) => {
+  const server = await startTestServer(t);
+  const dir = await kernelFolder(
+    t,
+    {
+      id: 'me/typo-sources',
+      title: 'Typo Sources',
+      code_file: 'script.py',
+      language: 'python',
+      kernel_type: 'script',
+      dataset_sources: ['me/no-such-data'],
+      competition_sources: ['no-such-comp'],
+    },
+    'print(1)\n',
+  );
+  const result = await runCli(['push', dir, '--endpoint', server.url], {
+    env: await kaggleEnv(t),
+  });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /cannot attach datasets me\/no-such-data; competitions no-such-comp/);
+  assert.equal(server.stats().requests['kernels.KernelsApiService/SaveKernel'], undefined);
+});
+
 void test('push KERNEL_DIR with bad metadata: exit 2, every problem listed', async (t) => {
   const dir = await kernelFolder(
     t,
