@@ -10,7 +10,7 @@ import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './err
 import type { InvalidSources } from './errors.js';
 import type { KernelsApi, SaveKernelRequest } from './kernels.js';
 import type { KernelRef } from './kernel-ref.js';
-import { backoffDelayMs } from './retry.js';
+import { DEFAULT_MAX_ATTEMPTS, backoffDelayMs } from './retry.js';
 
 export interface PushResult {
   ref: string;
@@ -34,7 +34,11 @@ const NOTHING_INVALID: InvalidSources = {
 
 export interface SafePushOptions {
   signal?: AbortSignal | undefined;
-  /** SaveKernel calls at most (default 3). Re-pushes report to the client's onRetry. */
+  /**
+   * SaveKernel calls at most (default: as many as a read gets, since a re-push is only made
+   * once GetKernel has shown that the previous one did not land). Re-pushes report to the
+   * client's onRetry.
+   */
   maxAttempts?: number | undefined;
 }
 
@@ -72,7 +76,7 @@ export async function pushKernel(
   options: SafePushOptions = {},
 ): Promise<PushResult> {
   const { signal } = options;
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   const before = await currentVersion(kernels, ref, signal);
   const http = kernels.http;
   for (let attempt = 1; ; attempt++) {
