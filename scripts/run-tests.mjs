@@ -47,7 +47,15 @@ if (!pythonOnly) {
     const concurrency = process.env.TEST_CONCURRENCY ?? '2';
     const result = spawnSync(
       process.execPath,
-      ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+      [
+        '--test',
+        `--test-concurrency=${concurrency}`,
+        // A test that hangs (a handle left open after a failure) fails instead of holding
+        // the run until CI's own limit.
+        `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? '900000'}`,
+        '--test-reporter=spec',
+        ...files,
+      ],
       { stdio: 'inherit' },
     );
     if (result.status !== 0) failed = true;
