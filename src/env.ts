@@ -7,6 +7,8 @@ export const envVars = {
   KAGGLE_RUN_ENDPOINT: 'Kaggle API base URL, e.g. a `kaggle-run server` (same as --endpoint).',
   KAGGLE_RUN_OUTAGE_LIMIT:
     'Seconds a watch waits out an unreachable Kaggle API before giving up (default 600).',
+  KAGGLE_RUN_WAIT_MARGIN:
+    'Seconds a run is waited for past its job timeout (queueing, start-up, the end of the log) before kaggle-run gives up (default 3600).',
   KAGGLE_RUN_DATASET_READY_TIMEOUT:
     'Seconds to wait for an uploaded dataset version to be READY before pushing (default 600).',
   KAGGLE_RUN_PYTHON: 'Python interpreter the local platform runs the harness with.',

@@ -88,6 +88,29 @@ export class InterruptedError extends KaggleRunError {
   readonly exitCode = ExitCode.interrupted;
 }
 
+/**
+ * This machine could not hold what kaggle-run had to write (disk full, quota): neither the
+ * program's fault nor the platform's, but it stops the work like a platform failure does.
+ */
+export class DiskFullError extends KaggleRunError {
+  readonly exitCode = ExitCode.platform;
+}
+
+const diskFullCodes = new Set(['ENOSPC', 'EDQUOT']);
+
+/** A DiskFullError for a write that failed for lack of space, else undefined. */
+export function diskFullError(error: unknown, what?: string): DiskFullError | undefined {
+  if (error instanceof DiskFullError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !diskFullCodes.has(code)) return undefined;
+  const path = (error as { path?: unknown }).path;
+  const where = what ?? (typeof path === 'string' ? path : 'a file');
+  return new DiskFullError(`no space left on this machine while writing ${where} (${code})`, {
+    cause: error,
+    hint: 'free some disk space (old runs live in .kaggle-run/runs/, or KAGGLE_RUN_HOME), then run the command again',
+  });
+}
+
 /** A bug in kaggle-run itself. */
 export class InternalError extends KaggleRunError {
   readonly exitCode = ExitCode.platform;

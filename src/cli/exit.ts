@@ -1,4 +1,11 @@
-import { ConfigError, KaggleRunError, errorMessage, exitCodeOf, runIdOf } from '../errors.js';
+import {
+  ConfigError,
+  KaggleRunError,
+  diskFullError,
+  errorMessage,
+  exitCodeOf,
+  runIdOf,
+} from '../errors.js';
 import type { CliIo } from './io.js';
 import { eventLine } from './render/event-line.js';
 
@@ -27,11 +34,13 @@ export function errorFields(error: unknown): Record<string, unknown> {
  * ended when the caller knows it (from the run's events) and the error does not say.
  */
 export function reportError(
-  error: unknown,
+  thrown: unknown,
   io: CliIo,
   format: ErrorFormat | boolean,
   runId?: string | null,
 ): number {
+  // A full disk shows as what it is, whichever step it broke.
+  const error = diskFullError(thrown) ?? thrown;
   const code = exitCodeOf(error);
   const as: ErrorFormat = format === true ? 'json' : format === false ? 'text' : format;
   const run = runIdOf(error) ?? runId ?? null;

@@ -1,10 +1,10 @@
 // Reads and validates the project file found by find-project-file.ts.
 
-import { readFile } from 'node:fs/promises';
 import { ConfigError, UsageError, errorMessage } from '../errors.js';
 import type { ProjectFile } from './find-project-file.js';
 import type { SpecFile } from './schema.js';
 import type { ConfigSource } from './source.js';
+import { readConfigFile } from './read-config-file.js';
 import { readPyprojectSource } from './toml-source.js';
 import { validateSpec } from './validate.js';
 import type { SpecCheckOptions } from './validate.js';
@@ -13,8 +13,9 @@ import { readYamlSource } from './yaml-source.js';
 export async function readProjectSource(found: ProjectFile): Promise<ConfigSource> {
   let text: string;
   try {
-    text = await readFile(found.path, 'utf8');
+    text = await readConfigFile(found.path);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new UsageError(`cannot read ${found.path}: ${errorMessage(error)}`, { cause: error });
   }
   return found.kind === 'yaml'

@@ -1,7 +1,7 @@
 // The user config: machine-wide defaults that sit below the project file in precedence.
 // Only keys that describe the machine or the user belong here, not the job.
 
-import { readFile } from 'node:fs/promises';
+import { readConfigFile } from './read-config-file.js';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { readEnv } from '../env.js';
@@ -27,8 +27,9 @@ export async function loadUserConfig(
   const file = userConfigPath(env);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readConfigFile(file);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { config: {}, file: undefined };
     throw new UsageError(`cannot read the user config ${file}: ${errorMessage(error)}`, {
       hint: 'fix or remove that file (it only holds defaults)',

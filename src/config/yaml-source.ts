@@ -1,8 +1,11 @@
 // Reads a YAML config keeping source positions, so problems found later (by the schema or
-// the file checks) can name the line they are on.
+// the file checks) can name the line they are on. Duplicate keys are found here in one pass
+// (the yaml library's own check compares each key with every earlier one: 40,000 params
+// took minutes), and aliases that expand without bound (an alias bomb) are refused.
 
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Node, Pair } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import type { ConfigProblem } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import { settleNumbers } from './source.js';
 import type { ConfigPath, ConfigSource } from './source.js';
@@ -21,7 +24,7 @@ export function readYamlSource(
   const doc = parseDocument(text, {
     lineCounter,
     keepSourceTokens: true,
-    uniqueKeys: true,
+    uniqueKeys: false,
     prettyErrors: true,
     // Ints as bigints tell `1` from `1.0` and keep every digit (see settleNumbers).
     intAsBigInt: true,
@@ -39,6 +42,10 @@ export function readYamlSource(
   }
   const lineAt = (offset: number | undefined): number | undefined =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  const duplicates = duplicateKeys(doc, file, lineAt);
+  if (duplicates.length > 0) {
+    throw new ConfigError(duplicates, { hint: 'keep one of each key (the later one is not used)' });
+  }
 
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) {
@@ -66,8 +73,51 @@ export function readYamlSource(
     return line;
   };
 
-  const data = settleNumbers(doc.toJS({ maxAliasCount: 100 }) as unknown);
-  return { file, kind: 'yaml', data, lineOf };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml throws a ReferenceError when aliases would expand past the count.
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new ConfigError(
+      [{ path: '', file, message: 'its aliases (*name) expand too much to be read' }],
+      {
+        hint: `write the values out, or use fewer aliases (at most ${MAX_ALIAS_COUNT} expansions)`,
+      },
+    );
+  }
+  return { file, kind: 'yaml', data: settleNumbers(data), lineOf };
+}
+
+/** How many times aliases may be expanded in one file: plenty for real specs, not for a bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/** Every key that appears twice in one mapping, each named at its second line. */
+function duplicateKeys(
+  doc: Document,
+  file: string,
+  lineAt: (offset: number | undefined) => number | undefined,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) {
+          problems.push({
+            path: '',
+            file,
+            line: lineAt(pair.key.range?.[0]),
+            message: `Map keys must be unique; ${JSON.stringify(key)} is repeated`,
+          });
+        }
+        seen.add(key);
+      }
+    },
+  });
+  return problems;
 }
 
 /** The child at one path segment, with the offset of its key (maps) or item (lists). */

@@ -3,6 +3,7 @@
 // Built-in fetch; fetch, sleep, now and random are injectable for tests.
 
 import { packageVersion } from '../util/package-root.js';
+import { diskFullError } from '../errors.js';
 import { rpcUrl } from './endpoint.js';
 import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './errors.js';
 import { displayUrl, redact } from './redact.js';
@@ -261,6 +262,9 @@ export class KaggleHttp {
     ) {
       return error;
     }
+    // A full local disk is not the network's fault, whatever stage it broke.
+    const disk = diskFullError(error);
+    if (disk !== undefined) return disk;
     if (callerSignal?.aborted) {
       const reason: unknown = callerSignal.reason;
       return reason instanceof Error ? reason : new Error(String(reason));

@@ -212,7 +212,7 @@ export class KaggleApiPlatform implements Platform {
     const cached = this.urls.get(handleKey(handle))?.get(file.path);
     if (cached !== undefined) {
       try {
-        await client.kernels.downloadFile(cached, dest, signal);
+        await client.kernels.downloadFile(cached, dest, signal, { maxBytes: file.maxBytes });
         return;
       } catch (error) {
         // Signed URLs expire (storage answers 400/403/404/410): a fresh listing has new ones.
@@ -235,7 +235,7 @@ export class KaggleApiPlatform implements Platform {
         },
       );
     }
-    await client.kernels.downloadFile(url, dest, signal);
+    await client.kernels.downloadFile(url, dest, signal, { maxBytes: file.maxBytes });
   }
 }
 

@@ -3,7 +3,7 @@
 // SaveKernel and DeleteKernel never are (see safe-push.ts for the push's unknown outcomes).
 
 import { downloadToFile } from './download.js';
-import type { DownloadResult } from './download.js';
+import type { DownloadLimits, DownloadResult } from './download.js';
 import { parseKernelStatus } from './enums.js';
 import { KaggleApiError, pushRejection } from './errors.js';
 import type { KaggleHttp } from './http.js';
@@ -27,6 +27,13 @@ const service = 'kernels.KernelsApiService';
 
 /** Guards pagination against a server that hands back the same token forever. */
 const MAX_PAGES = 10_000;
+/**
+ * Bounds on a whole output listing, kept in memory while the outputs are fetched: far above
+ * what a Kaggle session can write (its working folder holds 20 GiB, shown as at most a few
+ * thousand files), far below what would exhaust this process.
+ */
+export const MAX_LISTED_FILES = 200_000;
+export const MAX_LISTING_CHARS = 64 * 1024 * 1024;
 
 export class KernelsApi {
   constructor(readonly http: KaggleHttp) {}
@@ -90,14 +97,24 @@ export class KernelsApi {
     let log: string | undefined;
     let pageToken: string | undefined;
     const seen = new Set<string>();
+    let chars = 0;
     for (let page = 1; ; page++) {
       const body = wireBody(
         { userName: owner, kernelSlug: slug, pageSize: options.pageSize ?? 20, pageToken },
         ['pageToken'],
       );
       const r = await this.call('ListKernelSessionOutput', body, true, options.signal);
-      for (const f of r.objects('files'))
-        files.push({ fileName: f.str('fileName'), url: f.str('url') });
+      for (const f of r.objects('files')) {
+        const file = { fileName: f.str('fileName'), url: f.str('url') };
+        chars += file.fileName.length + file.url.length;
+        if (files.length >= MAX_LISTED_FILES || chars > MAX_LISTING_CHARS) {
+          throw KaggleApiError.invalidResponse(
+            'ListKernelSessionOutput',
+            `the output listing is larger than ${MAX_LISTED_FILES} files or ${MAX_LISTING_CHARS / 1024 ** 2} MiB of names and URLs`,
+          );
+        }
+        files.push(file);
+      }
       if (page === 1) log = r.optStr('log') || undefined;
       const next = r.optStr('nextPageToken');
       if (!next) return { files, log };
@@ -141,8 +158,13 @@ export class KernelsApi {
   }
 
   /** Streams one output file to `dest`: the absolute URL as given, never with Authorization. */
-  downloadFile(url: string, dest: string, signal?: AbortSignal): Promise<DownloadResult> {
-    return downloadToFile(this.http, url, dest, signal);
+  downloadFile(
+    url: string,
+    dest: string,
+    signal?: AbortSignal,
+    limits?: DownloadLimits,
+  ): Promise<DownloadResult> {
+    return downloadToFile(this.http, url, dest, signal, limits);
   }
 
   async getKernel(

@@ -1,9 +1,9 @@
 // The answer side of an API call: bodies read with a size cap, error answers turned into
 // KaggleApiErrors from either body shape (legacy `{code, message}` or the Google-style
-// `{error: {code, message, status}}`), and `code >= 400` inside a 200 treated as an error,
-// as the official SDK does (protocol.md 1.3).
+// `{error: {code, message, status}}`), and `code >= 400` or an `{error: {...}}` envelope
+// inside a 200 treated as an error, as the official SDK does (protocol.md 1.3).
 
-import { KaggleApiError } from './errors.js';
+import { KaggleApiError, KaggleTimeoutError } from './errors.js';
 import { displayUrl } from './redact.js';
 import { parseRetryAfter } from './retry.js';
 import type { JsonObject } from './wire.js';
@@ -22,12 +22,45 @@ export function bodyReader(body: ReadableStream): ReadableStreamDefaultReader<Ui
   return body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
 }
 
+/** How long a body may send nothing before the read fails (a stalled or trickling server). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/**
+ * The next chunk of a body, or a KaggleTimeoutError when none arrives within `idleMs`: a
+ * connection that stays open but sends nothing would otherwise hold a read forever. The
+ * body is cancelled on timeout, which closes the connection.
+ */
+export async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number,
+  operation: string,
+  url: string,
+): Promise<Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new KaggleTimeoutError(
+        `Kaggle API ${operation} sent nothing for ${Math.round(idleMs / 1000)} s (${displayUrl(url)})`,
+        { operation },
+      );
+      reject(error); // first, so the race settles on it and not on the cancelled read
+      reader.cancel(error).catch(() => undefined);
+    }, idleMs);
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Reads a whole body as text, refusing more than `max` bytes. */
 export async function readBodyText(
   response: Response,
   max: number,
   operation: string,
   url: string,
+  idleMs: number = DEFAULT_IDLE_TIMEOUT_MS,
 ): Promise<string> {
   const tooBig = () =>
     KaggleApiError.invalidResponse(operation, `body larger than ${max} bytes`, displayUrl(url));
@@ -41,7 +74,7 @@ export async function readBodyText(
   let total = 0;
   const reader = bodyReader(response.body);
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readWithin(reader, idleMs, operation, url);
     if (done) break;
     total += value.byteLength;
     if (total > max) {
@@ -73,6 +106,13 @@ export function parseRpcBody(
   }
   if (typeof json.code === 'number' && json.code >= 400) {
     throw apiErrorFromResponse(response, text, context, json);
+  }
+  // A Google-style envelope is an error whatever the HTTP status said; a string `error` is
+  // a field of some answers (SaveKernel's rejection), read by the caller.
+  if (isJsonObject(json.error)) {
+    const inner = json.error;
+    const code = typeof inner.code === 'number' && inner.code >= 400 ? inner.code : 500;
+    throw apiErrorFromResponse(response, text, context, { ...json, error: { ...inner, code } });
   }
   return json;
 }

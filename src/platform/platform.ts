@@ -65,6 +65,8 @@ export interface RemoteFile {
   /** POSIX path relative to the kernel's working folder, exactly as the platform names it. */
   path: string;
   size?: number | undefined;
+  /** The most bytes a download of it may bring (the manifest's size); more is refused. */
+  maxBytes?: number | undefined;
 }
 
 export interface Platform {

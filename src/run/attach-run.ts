@@ -148,6 +148,7 @@ async function* attachRecord(
       store,
       signal: options.signal,
       skipLogEvents,
+      env,
     });
   } catch (error) {
     throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });

@@ -1,18 +1,45 @@
 // Brings a finished run's outputs home: read the manifest, keep the files the job's globs
 // select, download each to a temp file, check size and sha256, then rename into place.
-// A file that fails its check is never left where the user would take it for good.
+// A file that fails its check is never left where the user would take it for good. The
+// manifest comes the same way (capped, temp file, checked, renamed). Names the platform
+// chose are refused when they are no plain relative path (output-name.ts), without losing
+// the good files; one file that fails does not stop the others, and the verified ones are
+// kept on the error so the record still lists them.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { PlatformError, RunLostError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js';
 import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
 import { sha256File } from '../util/hash.js';
+import { printable } from '../util/printable.js';
 import { resolveInside } from '../util/safe-path.js';
 import type { OutputRecord } from './record.js';
-import { parseManifest } from './parse-manifest.js';
+import { badOutputName } from './output-name.js';
+import { MAX_MANIFEST_BYTES, parseManifest } from './parse-manifest.js';
+
+/** Temp files of a download in progress: `<dest>.kaggle-run-<8 hex>.partial`. */
+const PARTIAL_SUFFIX = /\.kaggle-run-[0-9a-f]{8}\.partial$/;
+
+/** Some outputs could not be fetched; `outputs` are the ones that were, verified. */
+export class OutputsFetchError extends PlatformError {
+  constructor(
+    readonly failures: { path: string; error: unknown }[],
+    readonly outputs: OutputRecord[],
+  ) {
+    const first = failures[0]!;
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+    super(`${first.error instanceof Error ? first.error.message : String(first.error)}${more}`, {
+      cause: first.error,
+      hint:
+        first.error instanceof PlatformError && first.error.hint !== undefined
+          ? first.error.hint
+          : undefined,
+    });
+  }
+}
 
 export interface FetchOptions {
   platform: Platform;
@@ -69,7 +96,12 @@ async function downloadVerified(
   await mkdir(dirname(dest), { recursive: true });
   const temp = `${dest}.kaggle-run-${randomBytes(4).toString('hex')}.partial`;
   try {
-    await options.platform.download(options.handle, remote, temp, options.signal);
+    await options.platform.download(
+      options.handle,
+      { ...remote, ...(expected === undefined ? {} : { maxBytes: expected.size }) },
+      temp,
+      options.signal,
+    );
     const got = await sha256File(temp);
     if (expected !== undefined && (got.size !== expected.size || got.sha256 !== expected.sha256)) {
       throw new PlatformError(
@@ -83,12 +115,63 @@ async function downloadVerified(
   }
 }
 
-async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
+/** Runs `work` over `items`, `limit` at a time, to the end; the items that failed come back. */
+async function inBatches<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<{ item: T; error: unknown }[]> {
+  const failed: { item: T; error: unknown }[] = [];
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length && signal?.aborted !== true) {
+      const item = items[next++]!;
+      await work(item).catch((error: unknown) => failed.push({ item, error }));
+    }
   });
   await Promise.all(workers);
+  return failed;
+}
+
+/** The manifest, fetched like an output: capped, to a temp file, checked, then renamed. */
+async function fetchManifest(options: FetchOptions, remote: RemoteFile): Promise<Manifest> {
+  await mkdir(dirname(options.manifestPath), { recursive: true });
+  const temp = `${options.manifestPath}.kaggle-run-${randomBytes(4).toString('hex')}.partial`;
+  try {
+    await options.platform.download(
+      options.handle,
+      { ...remote, maxBytes: MAX_MANIFEST_BYTES },
+      temp,
+      options.signal,
+    );
+    const manifest = parseManifest(await readFile(temp, 'utf8'));
+    if (manifest.nonce !== options.nonce) {
+      throw new RunLostError(
+        `the outputs of ${options.handle.kernel} belong to another run (manifest nonce differs): a later version of the kernel, pushed by another client, replaced this run's, and Kaggle keeps only the latest version's outputs; refusing to take them for this run`,
+        {
+          hint: 'run it again; concurrent runs of one job from one project get kernels of their own',
+        },
+      );
+    }
+    await rename(temp, options.manifestPath);
+    return manifest;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Removes the temp files a killed fetch left in `dir` (they never became outputs). */
+async function removeStalePartials(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir, { recursive: true });
+  } catch {
+    return; // no folder yet: nothing left behind
+  }
+  await Promise.all(
+    names.filter((n) => PARTIAL_SUFFIX.test(n)).map((n) => rm(join(dir, n), { force: true })),
+  );
 }
 
 /** What a fetch will bring: the manifest (when there is one) and the files chosen. */
@@ -114,22 +197,7 @@ export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
   let wanted: { remote: RemoteFile; expected: ManifestFile | undefined }[];
 
   if (manifestRemote !== undefined) {
-    await mkdir(dirname(options.manifestPath), { recursive: true });
-    await options.platform.download(
-      options.handle,
-      manifestRemote,
-      options.manifestPath,
-      options.signal,
-    );
-    manifest = parseManifest(await readFile(options.manifestPath, 'utf8'));
-    if (manifest.nonce !== options.nonce) {
-      throw new RunLostError(
-        `the outputs of ${options.handle.kernel} belong to another run (manifest nonce differs): a later version of the kernel, pushed by another client, replaced this run's, and Kaggle keeps only the latest version's outputs; refusing to take them for this run`,
-        {
-          hint: 'run it again; concurrent runs of one job from one project get kernels of their own',
-        },
-      );
-    }
+    manifest = await fetchManifest(options, manifestRemote);
     const { selected, unmatched } = selectByGlobs(manifest.files, options.globs, options.files);
     for (const glob of unmatched)
       warnings.push(`output glob ${JSON.stringify(glob)} matched no file`);
@@ -152,6 +220,14 @@ export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
     }));
   }
 
+  wanted = wanted.filter(({ remote }) => {
+    const why = badOutputName(remote.path);
+    if (why !== undefined) {
+      warnings.push(`output ${printable(JSON.stringify(remote.path))} refused: ${why}`);
+    }
+    return why === undefined;
+  });
+
   const bytes = wanted.reduce((sum, w) => sum + (w.expected?.size ?? w.remote.size ?? 0), 0);
   return { manifest, wanted, warnings, bytes };
 }
@@ -163,14 +239,27 @@ export async function downloadPlanned(
 ): Promise<FetchResult> {
   const { manifest, wanted, warnings } = plan;
   const outputs: OutputRecord[] = [];
-  await inBatches(wanted, options.concurrency ?? 4, async ({ remote, expected }) => {
-    const dest = resolveInside(options.outputDir, remote.path);
-    const record = await downloadVerified(options, remote, expected, dest);
-    const output = { path: record.path, size: record.size, sha256: record.sha256 };
-    outputs.push(output);
-    options.onFile?.(output);
-  });
+  const failed = await inBatches(
+    wanted,
+    options.concurrency ?? 4,
+    async ({ remote, expected }) => {
+      const dest = resolveInside(options.outputDir, remote.path);
+      const record = await downloadVerified(options, remote, expected, dest);
+      const output = { path: record.path, size: record.size, sha256: record.sha256 };
+      outputs.push(output);
+      options.onFile?.(output);
+    },
+    options.signal,
+  );
+  options.signal?.throwIfAborted();
   outputs.sort((a, b) => (a.path < b.path ? -1 : 1));
+  if (failed.length > 0) {
+    throw new OutputsFetchError(
+      failed.map(({ item, error }) => ({ path: item.remote.path, error })),
+      outputs,
+    );
+  }
+  await removeStalePartials(options.outputDir);
   return { manifest, outputs, warnings };
 }
 

@@ -1,7 +1,9 @@
 // The second half of a run, shared by `run` and `attach`: watch the kernel to its end
 // (streaming the log into the store), fetch and verify the outputs, write the final record.
 
-import { PlatformError, InterruptedError, RunLostError } from '../errors.js';
+import { readSecondsEnv } from '../env.js';
+import { PlatformError, InterruptedError, RunLostError, RunTimeoutError } from '../errors.js';
+import { maxTimeoutSeconds } from '../config/duration.js';
 import {
   isTerminal,
   type Platform,
@@ -10,7 +12,7 @@ import {
 } from '../platform/platform.js';
 import type { RunStore } from '../store/run-store.js';
 import type { RunEvent } from './events.js';
-import { downloadPlanned, manifestPathFor, planFetch } from './fetch-outputs.js';
+import { OutputsFetchError, downloadPlanned, manifestPathFor, planFetch } from './fetch-outputs.js';
 import { finalStatus } from './final-status.js';
 import { LogWriter } from './log-writer.js';
 import { abortableSleep } from './push-when-free.js';
@@ -31,6 +33,34 @@ export interface FinishContext {
   /** How often a terminal status that cannot be this run's is re-checked. */
   staleChecks?: number;
   staleDelayMs?: number;
+  /** Read for KAGGLE_RUN_WAIT_MARGIN. */
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** Past the job's timeout, how long a run is still waited for: queueing, start-up, the log's end. */
+export const DEFAULT_WAIT_MARGIN_SECONDS = 3600;
+
+/**
+ * Every run is waited for at most its job timeout plus a margin, counted from when this
+ * process starts watching: a platform whose status stays RUNNING forever does not hold the
+ * user forever. A Kaggle run may go on past it; `attach` picks it up.
+ */
+function waitDeadline(
+  record: RunRecord,
+  env: NodeJS.ProcessEnv,
+): { signal: AbortSignal; seconds: number; margin: number; clear: () => void } {
+  const margin = readSecondsEnv(
+    'KAGGLE_RUN_WAIT_MARGIN',
+    DEFAULT_WAIT_MARGIN_SECONDS,
+    { allowZero: true, example: '3600' },
+    env,
+  );
+  const seconds = (record.timeoutSeconds ?? maxTimeoutSeconds) + margin;
+  // A timer of our own, not AbortSignal.timeout: that one does not keep the process alive,
+  // and a watch that only awaits the platform must still reach its deadline.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('deadline')), seconds * 1000);
+  return { signal: controller.signal, seconds, margin, clear: () => clearTimeout(timer) };
 }
 
 /**
@@ -39,7 +69,9 @@ export interface FinishContext {
  * terminal status before the harness's start line (which carries this run's nonce) showed
  * in the log is checked again rather than taken for this run's end.
  */
-async function* watchToEnd(ctx: FinishContext): AsyncGenerator<RunEvent, RemoteStatus> {
+async function* watchToEnd(
+  ctx: FinishContext & { interrupt: AbortSignal | undefined },
+): AsyncGenerator<RunEvent, RemoteStatus> {
   const { platform, handle, record, store, signal } = ctx;
   const log = new LogWriter(store, record.runId);
   const startLine = `start nonce=${record.nonce}`;
@@ -71,7 +103,8 @@ async function* watchToEnd(ctx: FinishContext): AsyncGenerator<RunEvent, RemoteS
       yield event;
     }
     await log.flush();
-    if (signal?.aborted) throw new InterruptedError('interrupted');
+    if (ctx.interrupt?.aborted) throw new InterruptedError('interrupted');
+    signal?.throwIfAborted();
     if (!isTerminal(remote) || sawNonce || check >= (ctx.staleChecks ?? 3)) return remote;
     yield {
       type: 'status',
@@ -128,7 +161,26 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
   record.step = 'watching';
   record.error = null;
   await store.save(record);
-  const remote = yield* watchToEnd(ctx);
+  const deadline = waitDeadline(record, ctx.env ?? process.env);
+  let remote: RemoteStatus;
+  try {
+    remote = yield* watchToEnd({
+      ...ctx,
+      signal: signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]),
+      interrupt: signal,
+    });
+  } catch (error) {
+    if (!deadline.signal.aborted || signal?.aborted === true) throw error;
+    throw new RunTimeoutError(
+      `run ${record.runId} did not end within its timeout plus a ${deadline.margin} s margin (${deadline.seconds} s); stopped waiting for it`,
+      {
+        cause: error,
+        hint: `if it still runs on the platform, \`kaggle-run attach ${record.runId}\` waits for it again (KAGGLE_RUN_WAIT_MARGIN sets the margin)`,
+      },
+    );
+  } finally {
+    deadline.clear();
+  }
   if (!isTerminal(remote)) {
     throw new PlatformError(
       `the platform stopped reporting before the run ended (last status: ${remote})`,
@@ -152,7 +204,14 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
   };
   const plan = await planFetch(fetchOptions);
   yield { type: 'fetching', files: plan.wanted.length, bytes: plan.bytes };
-  const fetched = await downloadPlanned(fetchOptions, plan);
+  const fetched = await downloadPlanned(fetchOptions, plan).catch(async (error: unknown) => {
+    // The files that did arrive, verified, stay on the record while the rest is retried.
+    if (error instanceof OutputsFetchError) {
+      record.outputs = error.outputs;
+      await store.save(record);
+    }
+    throw error;
+  });
   for (const message of fetched.warnings) {
     record.warnings.push(message);
     yield { type: 'warning', message };

@@ -3,6 +3,7 @@ import {
   KaggleRunError,
   PlatformError,
   RunLostError,
+  RunTimeoutError,
   UsageError,
   errorMessage,
   withRunId,
@@ -41,15 +42,23 @@ async function failureFor(
 ): Promise<KaggleRunError> {
   const { record, store, platform, handle } = ctx;
   const interrupted = error instanceof InterruptedError || ctx.signal?.aborted === true;
-  if (interrupted && handle !== undefined) await platform.cancel?.(handle);
+  const timedOut = !interrupted && error instanceof RunTimeoutError;
+  if ((interrupted || timedOut) && handle !== undefined) await platform.cancel?.(handle);
   record.error = {
-    kind: interrupted ? 'interrupted' : error instanceof UsageError ? 'usage' : 'platform',
+    kind: interrupted
+      ? 'interrupted'
+      : timedOut
+        ? 'timeout'
+        : error instanceof UsageError
+          ? 'usage'
+          : 'platform',
     message: errorMessage(error),
   };
   const lost = error instanceof RunLostError;
   const goesOn = handle !== undefined && platform.name !== 'local' && !lost;
-  if (!goesOn && !interrupted) {
-    record.status = 'error';
+  if (!goesOn) {
+    // Nothing goes on anywhere: the record ends here, with a status that says how.
+    record.status = interrupted ? 'cancelled' : timedOut ? 'timeout' : 'error';
     record.endedAt = new Date().toISOString();
   }
   // Nothing is left to attach to: `attach` shows the finished record instead of retrying.

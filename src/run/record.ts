@@ -39,6 +39,8 @@ export interface RunRecord {
   kernel: string | null;
   kernelUrl: string | null;
   version: number | null;
+  /** The job's timeout: how long the run may take on the platform (absent in old records). */
+  timeoutSeconds?: number | undefined;
   /** The kernel's version just before this run's push (null: no kernel yet). */
   versionBeforePush?: number | null | undefined;
   nonce: string;

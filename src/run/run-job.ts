@@ -166,6 +166,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     params: plainParams(job.params),
     profile: job.profile ?? null,
     accelerator: job.accelerator,
+    timeoutSeconds: job.timeoutSeconds,
     acceleratorSeen: null,
     pythonVersion: null,
     codeHash: null,
@@ -349,6 +350,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       store,
       signal: options.signal,
       mask: maskerFor(shipment.maskValues),
+      env,
     });
   } catch (error) {
     throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });

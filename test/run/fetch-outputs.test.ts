@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fetchOutputs, selectByGlobs } from '../../src/run/fetch-outputs.js';
+import { OutputsFetchError, fetchOutputs, selectByGlobs } from '../../src/run/fetch-outputs.js';
 import type { Platform, RemoteFile, RunHandle } from '../../src/platform/platform.js';
 import { MANIFEST_FILE, type Manifest } from '../../src/manifest.js';
 import { sha256Hex } from '../../src/util/hash.js';
@@ -136,25 +136,116 @@ void test('outputs of another run (nonce differs) are refused', async (t) => {
   );
 });
 
-void test('hostile output names never write outside the output folder', async (t) => {
-  for (const evil of ['../escape.txt', '/etc/evil', 'a/../../escape.txt', 'C:/evil']) {
-    const remote = await remoteWith(t, { 'ok.txt': 'ok' }, [
-      { path: evil, size: 2, sha256: sha256Hex('ok') },
-    ]);
-    const out = join(await tempDir(t), 'out');
-    await assert.rejects(
-      fetchOutputs({
-        platform: folderPlatform(remote),
-        handle,
-        outputDir: out,
-        manifestPath: join(out, 'm.json'),
-        globs: [],
-        nonce: 'nonce-1',
-      }),
-      /escapes the output folder/,
+void test('hostile output names are refused, named escaped, and the good outputs still come', async (t) => {
+  const evil = [
+    '../escape.txt',
+    '/etc/evil',
+    'a/../../escape.txt',
+    'C:/evil',
+    '.',
+    '..',
+    'a//b',
+    'dir/',
+    '\x1b]0;owned\x07title.txt',
+    'line\rrewrite.txt',
+    'bell\x07.txt',
+  ];
+  const remote = await remoteWith(t, { 'ok.txt': 'ok', 'sub/good.txt': 'fine' }, [
+    { path: 'ok.txt', size: 2, sha256: sha256Hex('ok') },
+    ...evil.map((path) => ({ path, size: 2, sha256: sha256Hex('ok') })),
+    { path: 'sub/good.txt', size: 4, sha256: sha256Hex('fine') },
+  ]);
+  const out = join(await tempDir(t), 'out');
+  const got = await fetchOutputs({
+    platform: folderPlatform(remote),
+    handle,
+    outputDir: out,
+    manifestPath: join(out, 'm.json'),
+    globs: [],
+    nonce: 'nonce-1',
+  });
+  assert.deepEqual(
+    got.outputs.map((o) => o.path),
+    ['ok.txt', 'sub/good.txt'],
+  );
+  assert.equal(await readFile(join(out, 'ok.txt'), 'utf8'), 'ok');
+  assert.equal(existsSync(join(out, '..', 'escape.txt')), false);
+  assert.equal(got.warnings.length, evil.length);
+  for (const warning of got.warnings) {
+    assert.match(warning, /^output ".*" refused: /);
+    assert.ok(
+      [...warning].every((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f),
+      `no raw control character reaches the terminal: ${JSON.stringify(warning)}`,
     );
-    assert.equal(existsSync(join(out, '..', 'escape.txt')), false);
   }
+  assert.ok(got.warnings.some((w) => w.includes('\\u001b]0;owned\\u0007title.txt')));
+});
+
+void test('a failing output does not lose the verified ones, which the error carries', async (t) => {
+  const remote = await remoteWith(t, { 'a.txt': 'aaa', 'b.bin': 'bbb', 'c.txt': 'ccc' });
+  const out = await tempDir(t);
+  await assert.rejects(
+    fetchOutputs({
+      platform: folderPlatform(remote, new Set(['b.bin'])),
+      handle,
+      outputDir: out,
+      manifestPath: join(out, '..m.json'),
+      globs: [],
+      nonce: 'nonce-1',
+      concurrency: 1,
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof OutputsFetchError);
+      assert.match(e.message, /b\.bin does not match the manifest/);
+      assert.deepEqual(
+        e.outputs.map((o) => o.path),
+        ['a.txt', 'c.txt'],
+      );
+      return true;
+    },
+  );
+  assert.equal(await readFile(join(out, 'c.txt'), 'utf8'), 'ccc');
+});
+
+void test('temp files a killed fetch left behind are gone once a fetch completes', async (t) => {
+  const remote = await remoteWith(t, { 'res/a.txt': 'a' });
+  const out = await tempDir(t);
+  await mkdir(join(out, 'res'), { recursive: true });
+  await writeFile(join(out, 'res', 'a.txt.kaggle-run-0badf00d.partial'), 'half');
+  await writeFile(join(out, 'big.bin.kaggle-run-12345678.partial'), 'half');
+  await writeFile(join(out, 'mine.partial'), 'not ours');
+  await fetchOutputs({
+    platform: folderPlatform(remote),
+    handle,
+    outputDir: out,
+    manifestPath: join(out, '..m.json'),
+    globs: [],
+    nonce: 'nonce-1',
+  });
+  assert.deepEqual((await readdir(out, { recursive: true })).sort(), [
+    '..m.json',
+    'mine.partial',
+    'res',
+    'res/a.txt',
+  ]);
+});
+
+void test('a manifest of another run is never left as the run manifest', async (t) => {
+  const remote = await remoteWith(t, { 'a.txt': 'a' }, undefined, 'other-nonce');
+  const out = await tempDir(t);
+  const manifestPath = join(out, 'manifest.json');
+  await assert.rejects(
+    fetchOutputs({
+      platform: folderPlatform(remote),
+      handle,
+      outputDir: join(out, 'outputs'),
+      manifestPath,
+      globs: [],
+      nonce: 'nonce-1',
+    }),
+    /belong to another run/,
+  );
+  assert.deepEqual(await readdir(out), []);
 });
 
 void test('selectByGlobs keeps dotfiles and reports unused globs', () => {

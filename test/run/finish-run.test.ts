@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RunTimeoutError } from '../../src/errors.js';
 import { finishRun } from '../../src/run/finish-run.js';
 import type { RunRecord } from '../../src/run/record.js';
 import type { Platform, RunHandle, WatchEvent } from '../../src/platform/platform.js';
@@ -116,3 +117,78 @@ void test("a terminal status before this run's log began is re-checked, not take
     [`[kaggle-run] start nonce=${nonce} run=r\n`, 'this run\n'],
   );
 });
+
+/** A platform whose run says RUNNING forever, as a stuck (or hostile) status would. */
+function stuckPlatform(): Platform {
+  return {
+    name: 'kaggle',
+    push: () => Promise.reject(new Error('unused')),
+    async *watch(_handle: RunHandle, signal?: AbortSignal): AsyncIterable<WatchEvent> {
+      yield { type: 'status', status: 'running' };
+      await new Promise((_resolve, reject) => {
+        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      });
+    },
+    status: () => Promise.resolve({ status: 'running' as const }),
+    listOutputs: () => Promise.resolve([]),
+    download: () => Promise.reject(new Error('unused')),
+  };
+}
+
+void test(
+  'a run whose status never ends is given up at its timeout plus the margin',
+  { timeout: 60_000 },
+  async (t) => {
+    const root = await tempDir(t);
+    const store = new RunStore(root, {});
+    const record = {
+      schemaVersion: 1,
+      runId: 'stuck',
+      job: 'j',
+      projectRoot: root,
+      entry: 'a.py',
+      platform: 'kaggle',
+      endpoint: null,
+      kernel: 'me/k',
+      kernelUrl: null,
+      version: 2,
+      nonce: 'n',
+      status: 'queued',
+      step: 'pushed',
+      exitCode: null,
+      params: {},
+      profile: null,
+      accelerator: 'none',
+      timeoutSeconds: 1,
+      acceleratorSeen: null,
+      pythonVersion: null,
+      codeHash: 'h',
+      createdAt: '',
+      startedAt: '',
+      endedAt: null,
+      outputDir: join(root, 'out'),
+      outputGlobs: [],
+      outputs: [],
+      warnings: [],
+      error: null,
+    } satisfies RunRecord;
+    await store.create(record);
+    const started = Date.now();
+    await assert.rejects(
+      (async () => {
+        for await (const _event of finishRun({
+          platform: stuckPlatform(),
+          handle: { platform: 'kaggle', kernel: 'me/k', version: 2, nonce: 'n' },
+          record,
+          store,
+          env: { KAGGLE_RUN_WAIT_MARGIN: '1' },
+        }));
+      })(),
+      (e: unknown) =>
+        e instanceof RunTimeoutError &&
+        /within its timeout plus a 1 s margin \(2 s\)/.test(e.message),
+    );
+    const took = Date.now() - started;
+    assert.ok(took >= 1_900 && took < 30_000, `gave up after ${took} ms`);
+  },
+);

@@ -1,3 +1,4 @@
+import { printable } from '../../util/printable.js';
 import type { Command } from '@commander-js/extra-typings';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -48,7 +49,7 @@ export function registerOutputs(program: Command, io: CliIo): void {
         return;
       }
       for (const file of selected)
-        io.stdout(`${file.path}\t${formatBytes(file.size)}\t${file.sha256}\n`);
+        io.stdout(`${printable(file.path)}\t${formatBytes(file.size)}\t${file.sha256}\n`);
       if (opts.dest !== undefined)
         io.stderr(`copied ${selected.length} file(s) to ${resolve(io.cwd, opts.dest)}\n`);
     });

@@ -1,3 +1,4 @@
+import { printable } from '../../util/printable.js';
 import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
 import type { CliIo } from '../io.js';
@@ -62,7 +63,9 @@ export class PlainRunRenderer implements RunRenderer {
         this.say(`fetching ${event.files} files, ${formatBytes(event.bytes)}`);
         break;
       case 'output':
-        this.say(`output ${event.file.path} (${formatBytes(event.file.size)}, verified)`);
+        this.say(
+          `output ${printable(event.file.path)} (${formatBytes(event.file.size)}, verified)`,
+        );
         break;
       case 'done':
         break;

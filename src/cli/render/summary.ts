@@ -1,3 +1,4 @@
+import { printable } from '../../util/printable.js';
 import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
 import { formatBytes, formatDuration } from '../output-mode.js';
@@ -24,7 +25,7 @@ export function summaryLines(record: RunRecord): { headline: string; details: st
   if (record.outputs.length > 0) {
     details.push(`${record.outputs.length} output file(s) in ${record.outputDir}:`);
     for (const o of record.outputs.slice(0, 20))
-      details.push(`  ${o.path}  ${formatBytes(o.size)}`);
+      details.push(`  ${printable(o.path)}  ${formatBytes(o.size)}`);
     if (record.outputs.length > 20) details.push(`  ... and ${record.outputs.length - 20} more`);
   }
   return { headline, details };

@@ -1,3 +1,4 @@
+import { printable } from '../../util/printable.js';
 import yoctoSpinner, { type Spinner } from 'yocto-spinner';
 import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
@@ -120,7 +121,9 @@ export class TerminalRunRenderer implements RunRenderer {
         this.spin(`fetching ${event.files} files (${formatBytes(event.bytes)})`);
         break;
       case 'output':
-        this.line(c.dim(`  ${c.green('✓')} ${event.file.path} ${formatBytes(event.file.size)}`));
+        this.line(
+          c.dim(`  ${c.green('✓')} ${printable(event.file.path)} ${formatBytes(event.file.size)}`),
+        );
         break;
       case 'done':
         this.stopSpinner();
