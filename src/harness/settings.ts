@@ -4,6 +4,7 @@
 
 import type { BatchMode } from '../config/batch-schema.js';
 import { accelerators, type Accelerator } from '../accelerator.js';
+import { maxTimeoutSeconds } from '../config/duration.js';
 import { isIdentifier } from '../config/params.js';
 import { UsageError } from '../errors.js';
 import type { Job, Params } from '../job.js';
@@ -71,6 +72,27 @@ export interface HarnessSettings {
    * working folder as the kernel's output; they would be stored and listed there).
    */
   dropUnchangedCode: boolean;
+}
+
+/**
+ * Seconds a Kaggle session outlives the harness's own deadline: after the deadline the
+ * harness stops the program (TIMEOUT_GRACE, 5 s), hashes the outputs into its manifest, and
+ * the platform saves the working folder. Were the session timeout the job's timeout, the
+ * platform would kill the session first and the run would end without a manifest.
+ */
+export const SESSION_MARGIN_SECONDS = 120;
+
+/** The harness's deadline: the job's timeout, kept the margin short of the 12 h cap. */
+export function harnessTimeoutSeconds(jobTimeoutSeconds: number): number {
+  return Math.min(jobTimeoutSeconds, maxTimeoutSeconds - SESSION_MARGIN_SECONDS);
+}
+
+/** The session timeout asked of the platform: the harness's deadline plus the margin. */
+export function sessionTimeoutSeconds(jobTimeoutSeconds: number): number {
+  return Math.min(
+    harnessTimeoutSeconds(jobTimeoutSeconds) + SESSION_MARGIN_SECONDS,
+    maxTimeoutSeconds,
+  );
 }
 
 export function acceleratorKindOf(accelerator: Accelerator): AcceleratorKind {
@@ -154,7 +176,9 @@ export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings
           : { packages: [...requirements.packages] },
     code: opts.code,
     timeoutSeconds:
-      Number.isFinite(job.timeoutSeconds) && job.timeoutSeconds > 0 ? job.timeoutSeconds : null,
+      Number.isFinite(job.timeoutSeconds) && job.timeoutSeconds > 0
+        ? harnessTimeoutSeconds(job.timeoutSeconds)
+        : null,
     secrets: [...job.secrets],
     envFile: opts.envFile ?? null,
     batch: opts.batch ?? null,

@@ -23,6 +23,7 @@ import { outageLimitFromEnv, rideOutage } from './outage.js';
 import { defaultSleep } from './retry.js';
 import { currentVersion, pushKernel } from './safe-push.js';
 import { checkStatus, watchKernel } from './watch.js';
+import { sessionTimeoutSeconds } from '../harness/settings.js';
 
 export { pollIntervalMs } from './poll-cadence.js';
 
@@ -103,7 +104,8 @@ export class KaggleApiPlatform implements Platform {
         enableInternet: request.internet,
         ...acceleratorFields(request.accelerator),
         ...imageFields(request.image),
-        sessionTimeoutSeconds: request.timeoutSeconds,
+        // Past the harness's own deadline, so a timed-out run still writes its manifest.
+        sessionTimeoutSeconds: sessionTimeoutSeconds(request.timeoutSeconds),
       },
       { signal },
     ).catch((error: unknown) => {
