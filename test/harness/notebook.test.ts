@@ -262,3 +262,57 @@ void test(
     assert.ok(written.startsWith('{\n "cells": [\n'), written.slice(0, 40));
   },
 );
+
+void test(
+  'notebook: sys.exit(0), sys.exit() and SystemExit(None) end it successfully; metadata and progress',
+  { skip },
+  async (t) => {
+    for (const exit of [
+      'import sys\nsys.exit(0)',
+      'import sys\nsys.exit()',
+      'raise SystemExit(None)',
+    ]) {
+      const zip = await makeZip({
+        'a.ipynb': savedByNbformat([
+          { source: 'x = 1', tags: ['parameters'] },
+          { source: 'open("before.txt", "w").write("ok")' },
+          { source: exit },
+          { source: 'open("after.txt", "w").write("never")' },
+        ]),
+      });
+      const settings = baseSettings({ entry: 'a.ipynb', kind: 'notebook', params: { x: 2 } });
+      const run = await runHarness(t, settings, { zip, python: python! });
+      assert.equal(run.code, 0, exit + run.stderr);
+      assert.equal(run.manifest?.exitCode, 0);
+      assert.equal(existsSync(join(run.working, 'before.txt')), true);
+      assert.equal(existsSync(join(run.working, 'after.txt')), false);
+      assert.match(run.stdout, /the notebook ended with SystemExit/);
+      // Progress: cell i/N with its first line, then its time.
+      assert.match(
+        run.stdout,
+        /\[kaggle-run\] cell 3\/5: open\("before\.txt", "w"\)\.write\("ok"\)\n/,
+      );
+      assert.match(run.stdout, /\[kaggle-run\] cell 3\/5 took \d+\.\d s\n/);
+      const executed = JSON.parse(
+        await readFile(join(run.working, 'a.executed.ipynb'), 'utf8'),
+      ) as {
+        metadata: { papermill?: { parameters?: unknown }; kaggle_run?: Record<string, unknown> };
+      };
+      assert.deepEqual(executed.metadata.papermill?.parameters, { x: 2 });
+      assert.equal(executed.metadata.kaggle_run?.run_id, 'run-1');
+      assert.equal(executed.metadata.kaggle_run?.status, 'complete');
+    }
+    const zip = await makeZip({
+      'b.ipynb': savedByNbformat([{ source: 'import sys\nsys.exit(3)' }]),
+    });
+    const run = await runHarness(t, baseSettings({ entry: 'b.ipynb', kind: 'notebook' }), {
+      zip,
+      python: python!,
+    });
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(
+      run.stderr,
+      /cell 1 \(code cell 1\/1, In \[1\]\): import sys failed: SystemExit: 3/,
+    );
+  },
+);
