@@ -511,62 +511,104 @@ def run_streaming(cmd, env, cwd, deadline):
 # accelerator
 
 
+# One tiny real operation on the device, in a child process: importing torch here would cost
+# memory and could hang on a broken driver, and the child sees the same CUDA_VISIBLE_DEVICES
+# the program will see. A GPU that is visible but cannot run this torch's kernels (a P100
+# with a torch built without sm_60) fails here in seconds instead of deep in the program.
 TORCH_PROBE = (
-    "import json, torch\n"
-    "n = torch.cuda.device_count() if torch.cuda.is_available() else 0\n"
-    "print(json.dumps([torch.cuda.get_device_name(i) for i in range(n)]))\n"
+    "import json\n"
+    "out = {'framework': 'torch', 'names': [], 'ok': False, 'why': '', 'archs': []}\n"
+    "try:\n"
+    "    import torch\n"
+    "    n = torch.cuda.device_count() if torch.cuda.is_available() else 0\n"
+    "    out['names'] = [torch.cuda.get_device_name(i) for i in range(n)]\n"
+    "    if n == 0:\n"
+    "        out['why'] = 'torch sees no CUDA device'\n"
+    "    else:\n"
+    "        out['capability'] = 'sm_%d%d' % tuple(torch.cuda.get_device_capability(0))\n"
+    "        out['archs'] = [str(a) for a in torch.cuda.get_arch_list()]\n"
+    "        x = torch.ones(4, device='cuda')\n"
+    "        out['ok'] = float((x + x).sum().item()) == 8.0\n"
+    "        if not out['ok']:\n"
+    "            out['why'] = 'a sum on the GPU gave a wrong result'\n"
+    "except Exception as error:\n"
+    "    out['why'] = ('%s: %s' % (type(error).__name__, error)).strip()[:600]\n"
+    "print(json.dumps(out))\n"
+)
+
+JAX_PROBE = (
+    "import json, sys\n"
+    "out = {'framework': 'jax', 'names': [], 'ok': False, 'why': '', 'archs': []}\n"
+    "try:\n"
+    "    import jax, jax.numpy as jnp\n"
+    "    devices = [d for d in jax.devices() if d.platform == sys.argv[1]]\n"
+    "    out['names'] = [str(getattr(d, 'device_kind', d)) for d in devices]\n"
+    "    if not devices:\n"
+    "        out['why'] = 'jax sees no %s device' % sys.argv[1].upper()\n"
+    "    else:\n"
+    "        x = jax.device_put(jnp.ones(4), devices[0])\n"
+    "        out['ok'] = float((x + x).sum()) == 8.0\n"
+    "        if not out['ok']:\n"
+    "            out['why'] = 'a sum on the device gave a wrong result'\n"
+    "except Exception as error:\n"
+    "    out['why'] = ('%s: %s' % (type(error).__name__, error)).strip()[:600]\n"
+    "print(json.dumps(out))\n"
 )
 
 
-def detect_gpus(use_torch):
-    """Returns (names, why none were seen)."""
+def nvidia_smi_gpus():
+    """Returns (names, why none were seen) from nvidia-smi alone: no framework is imported."""
     reasons = []
     smi = shutil.which("nvidia-smi")
     if smi is None:
-        reasons.append("nvidia-smi not found")
-    else:
-        try:
-            done = subprocess.run(
-                [smi, "--query-gpu=name", "--format=csv,noheader"],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                timeout=15,
-            )
-            text = done.stdout.decode("utf-8", "replace")
-            names = [line.strip() for line in text.splitlines() if line.strip()]
-            if done.returncode == 0 and names:
-                return names, ""
-            first = names[0] if names else "no output"
-            reasons.append("nvidia-smi exited with code %d (%s)" % (done.returncode, first[:200]))
-        except subprocess.TimeoutExpired:
-            reasons.append("nvidia-smi did not answer within 15 s")
-        except OSError as error:
-            reasons.append("nvidia-smi could not run: %s" % error)
-    if not use_torch:
-        return [], "; ".join(reasons)
-    if importlib.util.find_spec("torch") is None:
-        reasons.append("torch is not installed")
-        return [], "; ".join(reasons)
-    # In a child process: importing torch here would cost memory and could hang on a broken
-    # driver, and it sees the same CUDA_VISIBLE_DEVICES the program will see.
+        return [], "nvidia-smi not found"
     try:
         done = subprocess.run(
-            [sys.executable, "-c", TORCH_PROBE],
+            [smi, "--query-gpu=name", "--format=csv,noheader"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=90,
+            stderr=subprocess.STDOUT,
+            timeout=15,
         )
-        names = json.loads(done.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
-        if names:
-            return [str(n) for n in names], ""
-        reasons.append("torch sees no CUDA device")
+        text = done.stdout.decode("utf-8", "replace")
+        names = [line.strip() for line in text.splitlines() if line.strip()]
+        if done.returncode == 0 and names:
+            return names, ""
+        first = names[0] if names else "no output"
+        reasons.append("nvidia-smi exited with code %d (%s)" % (done.returncode, first[:200]))
     except subprocess.TimeoutExpired:
-        reasons.append("torch did not answer within 90 s")
-    except (OSError, ValueError, IndexError):
-        reasons.append("torch could not be asked about CUDA devices")
+        reasons.append("nvidia-smi did not answer within 15 s")
+    except OSError as error:
+        reasons.append("nvidia-smi could not run: %s" % error)
     return [], "; ".join(reasons)
+
+
+def device_probe(kind):
+    """Runs one tiny operation on the device with torch (GPU) or jax (GPU, TPU), whichever is
+    installed. None when neither is; else {framework, names, ok, why, capability?, archs}."""
+    if kind == "gpu" and importlib.util.find_spec("torch") is not None:
+        args = [sys.executable, "-c", TORCH_PROBE]
+        framework = "torch"
+    elif importlib.util.find_spec("jax") is not None:
+        args = [sys.executable, "-c", JAX_PROBE, kind]
+        framework = "jax"
+    else:
+        return None
+    try:
+        done = subprocess.run(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            timeout=120,
+        )
+        result = json.loads(done.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+        if isinstance(result, dict):
+            return result
+    except subprocess.TimeoutExpired:
+        return {"framework": framework, "names": [], "ok": False, "archs": [],
+                "why": "%s did not answer within 120 s" % framework}
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"framework": framework, "names": [], "ok": False, "archs": [],
+            "why": "%s could not be asked about its devices" % framework}
 
 
 def detect_tpu(look_at_devices):
@@ -596,11 +638,48 @@ def detect_tpu(look_at_devices):
     return [name] * count, count, ""
 
 
+def unusable_message(asked, seen_names, probe):
+    """What to say when the device is there but the framework cannot run on it."""
+    device = ", ".join(sorted(set(seen_names))) or "the device"
+    capability = probe.get("capability")
+    archs = probe.get("archs") or []
+    built = ""
+    if capability and archs:
+        built = " (the GPU is %s; this torch has kernels for %s)" % (capability, ", ".join(archs))
+    return (
+        "asked for %s and got %s, but %s cannot run on it: %s%s. Ask for another accelerator "
+        "(e.g. --accelerator t4x2 or l4), or pin an image or install a %s build that supports "
+        "this device (`image:`, `requirements`)"
+        % (asked, device, probe["framework"], probe.get("why") or "a test operation failed",
+           built, probe["framework"])
+    )
+
+
 def check_accelerator(settings, state):
     asked = settings["accelerator"]
     kind = settings["acceleratorKind"]
-    gpus, gpu_reason = detect_gpus(use_torch=kind == "gpu")
+    strict = settings["strictAccelerator"]
+    # A simulator (kaggle-run server) runs Kaggle's strict settings on a machine that may
+    # lack the accelerator; it says so here rather than by editing the pushed settings.
+    override = os.environ.get("KAGGLE_RUN_ACCELERATOR_CHECK", "").strip().lower()
+    if override in ("warn", "strict"):
+        strict = override == "strict"
+    # `warn` from a simulator: machine shapes are emulated on this machine, so what nvidia-smi
+    # does not show is not looked for with torch (an import of seconds per session).
+    emulated = override == "warn"
+    gpus, gpu_reason = nvidia_smi_gpus()
     tpus, tpu_count, tpu_reason = detect_tpu(look_at_devices=kind == "tpu")
+    probe = None
+    if kind == "gpu" and (gpus or not emulated):
+        probe = device_probe("gpu")
+        if not gpus and probe is not None and probe.get("names"):
+            gpus = [str(n) for n in probe["names"]]
+        elif not gpus:
+            gpu_reason = "; ".join(
+                r for r in (gpu_reason, "torch is not installed" if probe is None else probe["why"]) if r
+            )
+    elif kind == "tpu" and tpu_count:
+        probe = device_probe("tpu")
     if gpus and not (kind == "tpu" and tpu_count):
         state["acceleratorSeen"] = {"kind": "gpu", "names": gpus, "count": len(gpus)}
     elif tpu_count:
@@ -610,20 +689,22 @@ def check_accelerator(settings, state):
         "%s x%d (%s)" % (seen["kind"], seen["count"], ", ".join(sorted(set(seen["names"]))))
     )
     OUT.line("accelerator: asked %s, seen %s" % (asked, described))
+    label = kind.upper()
     missing = None
     if kind == "gpu" and not gpus:
         missing = gpu_reason
     elif kind == "tpu" and not tpu_count:
         missing = tpu_reason
     if missing is None:
+        if probe is not None and not probe.get("ok") and seen["kind"] == kind:
+            message = unusable_message(asked, seen["names"], probe)
+            # The framework saw the device and failed on it: the program would fail later,
+            # obscurely. Not seeing it at all (a CPU-only build, CUDA_VISIBLE_DEVICES) is
+            # only worth a warning: the program may not need the framework on the device.
+            if strict and probe.get("names"):
+                raise SetupError("accelerator", message)
+            OUT.line("warning: %s" % message, "stderr")
         return
-    label = kind.upper()
-    strict = settings["strictAccelerator"]
-    # A simulator (kaggle-run server) runs Kaggle's strict settings on a machine that may
-    # lack the accelerator; it says so here rather than by editing the pushed settings.
-    override = os.environ.get("KAGGLE_RUN_ACCELERATOR_CHECK", "").strip().lower()
-    if override in ("warn", "strict"):
-        strict = override == "strict"
     if strict:
         raise SetupError(
             "accelerator",
@@ -703,14 +784,96 @@ def locate_input(input_dir, rel_path, step, what, dataset):
     return found[0]
 
 
-def find_file(root, basename, depth):
+def find_file(root, basename, depth, folders=False):
+    """Files (or folders) named basename at most depth levels below root."""
     found = []
     for folder, dirs, names in os.walk(root):
         if folder[len(root):].count(os.sep) >= depth:
             dirs[:] = []
-        if basename in names:
+        if basename in (dirs if folders else names):
             found.append(os.path.join(folder, basename))
     return sorted(found)
+
+
+def extracted_folder(input_dir, rel_path):
+    """The folder Kaggle extracted the zip input_dir/rel_path into, in either input layout
+    (datasets/<owner>/<slug>/<name>/ or <slug>/<name>/), or None."""
+    if not rel_path.endswith(".zip"):
+        return None
+    where = os.path.join(input_dir, rel_path[: -len(".zip")])
+    if os.path.isdir(where):
+        return where
+    found = find_file(input_dir, posixpath.basename(rel_path[: -len(".zip")]), 5, folders=True)
+    return found[0] if len(found) == 1 else None
+
+
+# Where Kaggle mounts each kind of source now, and how many folder levels name one source.
+INPUT_KINDS = {"datasets": 2, "competitions": 1, "models": 5, "notebooks": 2}
+
+
+def folders_at(root, depth):
+    """The relative parts of every folder exactly depth levels below root."""
+    if depth == 0:
+        return [[]]
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if os.path.isdir(os.path.join(root, name)):
+            found.extend([name] + rest for rest in folders_at(os.path.join(root, name), depth - 1))
+    return found
+
+
+def scan_inputs(input_dir):
+    """Each attached source's names -> its folder, read from the folders mounted: the current
+    layout (datasets/<owner>/<slug>, competitions/<slug>, models/<owner>/<model>/<framework>/
+    <variation>/<version>, notebooks/<owner>/<slug>) and the older flat one (<slug>). Datasets
+    and notebooks are also named by their bare slug; a name two folders share names neither,
+    and a flat folder never takes a name from a current one."""
+    names = {}
+
+    def add(name, folder, current):
+        if name not in names:
+            names[name] = folder
+        elif current and names[name] not in (folder, None):
+            names[name] = None
+
+    try:
+        top = sorted(os.listdir(input_dir))
+    except OSError:
+        return {}
+    for kind in (k for k in top if k in INPUT_KINDS):
+        for parts in folders_at(os.path.join(input_dir, kind), INPUT_KINDS[kind]):
+            folder = os.path.join(input_dir, kind, *parts)
+            add("/".join(parts), folder, True)
+            if kind in ("datasets", "notebooks"):
+                add(parts[-1], folder, True)
+    for name in top:
+        if name not in INPUT_KINDS and os.path.isdir(os.path.join(input_dir, name)):
+            add(name, os.path.join(input_dir, name), False)
+    return dict((k, v) for k, v in names.items() if v is not None)
+
+
+def inputs_env(input_dir):
+    """KAGGLE_RUN_INPUTS and KAGGLE_RUN_INPUTS_FILE: as the platform set them (kaggle-run
+    server, the local platform), else read from the folders Kaggle mounted."""
+    if os.environ.get("KAGGLE_RUN_INPUTS", "").strip():
+        env = {"KAGGLE_RUN_INPUTS": os.environ["KAGGLE_RUN_INPUTS"]}
+        if os.environ.get("KAGGLE_RUN_INPUTS_FILE", "").strip():
+            env["KAGGLE_RUN_INPUTS_FILE"] = os.environ["KAGGLE_RUN_INPUTS_FILE"]
+            return env
+    text = os.environ.get("KAGGLE_RUN_INPUTS", "").strip() or json.dumps(
+        scan_inputs(input_dir), indent=2, sort_keys=True
+    )
+    folder = os.environ.get("KAGGLE_RUN_TEMP_DIR", "").strip() or tempfile.gettempdir()
+    path = os.path.join(folder, "kaggle-run-inputs.json")
+    try:
+        write_atomic(path, (text + "\n").encode("utf-8"))
+    except OSError:
+        return {"KAGGLE_RUN_INPUTS": text}
+    return {"KAGGLE_RUN_INPUTS": text, "KAGGLE_RUN_INPUTS_FILE": path}
 
 
 def inside(root, path):
@@ -724,9 +887,9 @@ def unpack(settings, code_b64, input_dir, working, deadline=None):
         return clone_code(settings, working, deadline)
     if code["mode"] == "file":
         where = os.path.join(input_dir, code["path"])
-        folder = where[: -len(".zip")] if where.endswith(".zip") else None
-        if not os.path.isfile(where) and folder is not None and os.path.isdir(folder):
-            # Kaggle may extract a zip uploaded to a dataset into a folder of the same name.
+        folder = extracted_folder(input_dir, code["path"]) if not os.path.isfile(where) else None
+        if folder is not None:
+            # Kaggle extracts a zip uploaded to a dataset into a folder of the same name.
             OUT.line("code folder found at %s (the code zip, extracted)" % folder)
             return copy_code(folder, working, settings["entry"], folder)
     archive, where = open_code_archive(settings, code_b64, input_dir)
@@ -1030,6 +1193,8 @@ def clone_error(shown, commit, ref, token_secret, output):
 # environment. Every value is masked in what the harness prints.
 SECRET_VALUES = {}
 PROGRAM_VARS = {}
+# KAGGLE_RUN_INPUTS and its file, for the program (inputs_env).
+INPUTS_ENV = {}
 SECRETS_HOWTO = (
     "attach it on Kaggle: open the notebook in the kernel editor, Add-ons > Secrets, add a "
     "secret named %s and tick it for this notebook"
@@ -1183,6 +1348,7 @@ def program_env(settings, input_dir, working, params_path):
         "KAGGLE_RUN_WORKING_DIR": working,
         "PYTHONUNBUFFERED": "1",
     }
+    env.update(INPUTS_ENV)
     for name, value in PROGRAM_VARS.items():
         env.setdefault(name, value)  # the secrets and the env file; ours win on a clash
     if settings["acceleratorKind"] == "none":
@@ -2364,6 +2530,7 @@ def run_steps(state, input_dir, working, started):
 
     state["step"] = "accelerator"
     check_accelerator(settings, state)
+    INPUTS_ENV.update(inputs_env(input_dir))
     # Before the code: a git clone may need a token from the secrets.
     state["step"] = "env-file"
     PROGRAM_VARS.update(load_env_file(settings, input_dir))

@@ -4,6 +4,7 @@
 import type { Accelerator } from './accelerator.js';
 import type { CodeMode } from './config/shipping-schema.js';
 import type { BatchSpec } from './config/batch-schema.js';
+import type { InputLayout } from './platform/input-layout.js';
 
 export type { CodeMode } from './config/shipping-schema.js';
 
@@ -38,6 +39,8 @@ export interface Job {
   /** Kaggle dataset refs attached as inputs ("owner/slug" or "owner/slug/version"). */
   datasets: string[];
   internet: boolean;
+  /** Local platform: where attached inputs appear under the input folder. */
+  inputLayout: InputLayout;
   private: boolean;
   platform: PlatformName;
   /** Kaggle API base override (--endpoint / KAGGLE_RUN_ENDPOINT). */
@@ -48,7 +51,7 @@ export interface Job {
   code: CodeMode;
   /** For `code: git`: the remote the kernel clones, the secret with a token for it. */
   git: GitShipping;
-  /** Local files or folders shipped as private datasets, mounted at input/<slug>/. */
+  /** Local files or folders shipped as private datasets (input-layout.ts says where they appear). */
   data: DataMapping[];
   /** Kaggle sources attached by name, as the push request spells them. */
   competitions: string[];

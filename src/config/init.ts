@@ -177,7 +177,7 @@ export function starterSpec(values: StarterValues): string {
     '# code: auto',
     '',
     '# Local files or folders shipped as private datasets (only when they change),',
-    '# mounted at /kaggle/input/<slug>/.',
+    '# mounted at /kaggle/input/datasets/<you>/<slug>/.',
     '# data:',
     '#   voice-ref: refs/voice.wav',
     '',

@@ -103,6 +103,7 @@ export async function resolveJob(
     timeoutSeconds: resolveTimeout(overrides.timeout, spec.timeout),
     datasets: spec.datasets ?? [],
     internet: spec.internet ?? user.internet ?? true,
+    inputLayout: spec.input_layout ?? 'current',
     private: spec.private ?? user.private ?? true,
     platform: resolvePlatform(overrides, env, spec, user),
     endpoint: resolveEndpoint(overrides, env, user),

@@ -14,6 +14,7 @@ import { describeValue } from './describe-value.js';
 import { shippingShape } from './shipping-schema.js';
 import { batchSchema } from './batch-schema.js';
 import { isParamValue, type ParamValue } from './param-value.js';
+import { INPUT_LAYOUTS } from '../platform/input-layout.js';
 
 const expect = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
@@ -148,6 +149,8 @@ export const specShape = {
   timeout: timeoutSchema.optional(),
   datasets: z.array(datasetSchema, { error: expect('a list of dataset references') }).optional(),
   internet: flag.optional(),
+  /** Local platform: where `data:` appears under /kaggle/input (input-layout.ts). */
+  input_layout: z.enum(INPUT_LAYOUTS, { error: expect('one of current, legacy, both') }).optional(),
   private: flag.optional(),
   platform: platformSchema.optional(),
   python: text().optional(),

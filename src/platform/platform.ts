@@ -25,6 +25,8 @@ export interface PushRequest {
   source: string;
   /** Local files placed under the kernel's input folder (`target` is relative to it). */
   inputs: { localPath: string; target: string }[];
+  /** Local platform: each attached input's names -> its folder under the input folder. */
+  inputMap?: Record<string, string> | undefined;
   accelerator: Accelerator;
   timeoutSeconds: number;
   internet: boolean;

@@ -3,6 +3,7 @@
 // The record is written before the push and after every step, so a killed process leaves a
 // run that can be understood (and, on Kaggle, re-attached).
 
+import { kaggleAcceleratorNote } from '../accelerator.js';
 import type { BatchMode } from '../config/batch-schema.js';
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -238,6 +239,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     }
 
     const local = platform.name === 'local';
+    const shapeNote = local ? undefined : kaggleAcceleratorNote(job.accelerator);
+    if (shapeNote !== undefined) yield warn(shapeNote);
     if (local && !(await sandboxAvailable(env))) {
       const hits = await mentionsKagglePaths(job.root, pack.files);
       if (hits.length > 0) {
@@ -298,6 +301,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       title: slug,
       source: shipment.source,
       inputs: shipment.inputs,
+      inputMap: shipment.inputMap,
       accelerator: job.accelerator,
       timeoutSeconds: job.timeoutSeconds,
       internet: job.internet,

@@ -66,7 +66,7 @@ async function receive(
       }
       await file.write(buf, 0, buf.length, upload.received);
       upload.received += buf.length;
-      deps.stats.bytesUploaded += buf.length;
+      deps.stats.countUploaded(upload.owner, buf.length);
       if (allowance !== undefined) {
         allowance -= buf.length;
         if (allowance <= 0) {

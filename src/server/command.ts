@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { SECRET_NAME, accountsFromEnv, loadAccounts, type Account } from './auth.js';
 import { parseFaultSpec } from './faults.js';
 import type { ServerOptions } from './options.js';
+import { INPUT_LAYOUTS, parseInputLayout } from '../platform/input-layout.js';
 import { startServer } from './server.js';
 
 /** The flags as commander hands them over (strings), or already as numbers. */
@@ -34,6 +35,10 @@ export interface ServerCommandOptions {
   seedDir?: string | undefined;
   /** --secret NAME=VALUE (repeatable): a user secret of the first account. */
   secret?: string[] | undefined;
+  /** --input-layout current|legacy|both: where attached sources appear (default current). */
+  inputLayout?: string | undefined;
+  /** --trusted-user: several accounts may share a server without bubblewrap. */
+  trustedUser?: boolean | undefined;
 }
 
 export interface ServerCommandIo {
@@ -118,6 +123,13 @@ export async function serverOptionsFromFlags(
     'use seconds >= 0',
   );
   if (flags.faults !== undefined) parseFaultSpec(flags.faults); // fail early on a bad spec
+  const inputLayout =
+    flags.inputLayout === undefined ? undefined : parseInputLayout(flags.inputLayout);
+  if (inputLayout === null) {
+    throw new UsageError(
+      `invalid --input-layout ${JSON.stringify(flags.inputLayout)}: use ${INPUT_LAYOUTS.join(', ')}`,
+    );
+  }
   return {
     port,
     dataDir: flags.dataDir,
@@ -131,6 +143,9 @@ export async function serverOptionsFromFlags(
     python: flags.python,
     datasetReadyDelayMs: readyDelay === undefined ? undefined : Math.round(readyDelay * 1000),
     seedDir: flags.seedDir,
+    accountsFile: flags.accounts,
+    trustedUser: flags.trustedUser === true,
+    inputLayout,
   };
 }
 

@@ -1,5 +1,6 @@
 // What every RPC handler gets: the server's parts and the call at hand.
 
+import type { InputLayout } from '../platform/input-layout.js';
 import type { Authenticator } from './auth.js';
 import type { DatasetStore } from './dataset-store.js';
 import type { FaultInjector, FaultKind } from './faults.js';
@@ -20,6 +21,8 @@ export interface ServiceContext {
   datasetStore: DatasetStore;
   /** Competitions and models seeded as folders (data folder, --seed-dir). */
   seeded: SeededSources;
+  /** Where attached sources appear under a session's input folder. */
+  inputLayout: InputLayout;
   faults: FaultInjector;
   stats: ServerStats;
   nowMs: () => number;

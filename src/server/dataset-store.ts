@@ -1,8 +1,9 @@
 // The server's datasets and the blob uploads that feed them, kept in the data folder:
 //
 //   <data>/datasets/<owner>/<slug>/dataset.json   metadata and every version's file list
-//   <data>/datasets/<owner>/<slug>/<N>/<path>     version N's files, as uploaded (a zip stays a zip),
-//                                                 at their folder path (CreateDataset `directories`)
+//   <data>/datasets/<owner>/<slug>/<N>/<path>     version N's files at their folder path
+//                                                 (CreateDataset `directories`); a zip or tar
+//                                                 archive unpacked into <name>/ (dataset-archives.ts)
 //   <data>/uploads/<upload id>.part               a blob's bytes while (and after) it arrives
 //
 // Blob upload sessions live in memory only: after a restart their URLs answer 404, which a
@@ -10,8 +11,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { archiveStem, unpackArchive } from './dataset-archives.js';
 import type { DatasetRegistry } from './sources.js';
 
 export interface DatasetColumnRecord {
@@ -289,12 +291,37 @@ export class DatasetStore implements DatasetRegistry {
     const number = (record.versions.at(-1)?.number ?? 0) + 1;
     const dir = this.versionDir(record, number);
     await mkdir(dir, { recursive: true });
-    for (const { blob, path } of files) {
+    const stored: DatasetFileRecord[] = [];
+    for (const f of files) {
+      const { blob, path } = f;
       const target = join(dir, ...path.split('/'));
       await mkdir(dirname(target), { recursive: true });
       await rename(blob.partPath, target);
       this.uploads.delete(blob.uploadId);
       this.byToken.delete(blob.token);
+      const stem = archiveStem(posix.basename(path));
+      if (stem === undefined) {
+        stored.push({
+          name: path,
+          size: blob.contentLength,
+          ...(f.description ? { description: f.description } : {}),
+          ...(f.columns && f.columns.length > 0 ? { columns: f.columns } : {}),
+        });
+        continue;
+      }
+      // As Kaggle: the archive's files take its place, in a folder named after it.
+      const folder = posix.join(posix.dirname(path), stem);
+      try {
+        const unpacked = await unpackArchive(
+          target,
+          posix.basename(path),
+          join(dir, ...folder.split('/')),
+        );
+        for (const u of unpacked) stored.push({ name: posix.join(folder, u.path), size: u.size });
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
     }
     const old = options.deleteOldVersions === true ? record.versions : [];
     record.versions = [
@@ -304,12 +331,7 @@ export class DatasetStore implements DatasetRegistry {
         createdAt: now,
         createdAtMs: nowMs,
         versionNotes,
-        files: files.map((f) => ({
-          name: f.path,
-          size: f.blob.contentLength,
-          ...(f.description ? { description: f.description } : {}),
-          ...(f.columns && f.columns.length > 0 ? { columns: f.columns } : {}),
-        })),
+        files: stored,
       },
     ];
     this.datasets.set(`${record.owner}/${record.slug}`, record);

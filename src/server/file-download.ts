@@ -87,6 +87,9 @@ export async function serveFile(
     );
   }
   const absolute = await resolveAddress(ctx, ctx.dataDir, verified.address);
+  // Whose figures the bytes count in (/_stats): the owner of the kernel, dataset or model.
+  const scope = verified.address.scope;
+  const owner = 'owner' in scope ? scope.owner : undefined;
   const stat = await lstat(absolute).catch(() => undefined);
   if (stat === undefined || !stat.isFile()) throw new HttpError(404, `No file ${path}.`);
 
@@ -122,7 +125,7 @@ export async function serveFile(
     const stream = createReadStream(absolute, { start, end: start + sendLength - 1 });
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
-      ctx.stats.bytesServed += buf.length;
+      ctx.stats.countServed(owner, buf.length);
       if (!res.write(buf)) {
         if (res.destroyed) {
           stream.destroy();

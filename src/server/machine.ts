@@ -37,8 +37,10 @@ export function chooseAccelerator(
   return {
     accelerator,
     quotaKind,
-    enableGpu,
-    enableTpu,
+    // What the machine is, not what the booleans said: a TPU shape pushed with a stale
+    // enable_gpu (the official CLI sends the metadata's as it is) is no GPU kernel.
+    enableGpu: info.gpu,
+    enableTpu: info.tpu,
     machineShape: info.machineShape ?? null,
     storedShape: shape === '' ? null : shape,
   };

@@ -2,6 +2,7 @@
 // (command.ts); tests pass them directly to startServer.
 
 import type { startExecution } from '../platform/local/executor.js';
+import type { InputLayout } from '../platform/input-layout.js';
 import type { Account } from './auth.js';
 import type { FaultSettings } from './faults.js';
 
@@ -48,6 +49,16 @@ export interface ServerOptions {
   python?: string | undefined;
   /** Sandbox mode for kernels (see the executor); default `auto`. */
   sandbox?: 'auto' | 'bwrap' | 'none' | undefined;
+  /**
+   * Every account belongs to one trusted person: without bubblewrap a session can read the
+   * whole data folder (other accounts' kernels, datasets, secrets), so serving more than one
+   * account then needs this. Default false.
+   */
+  trustedUser?: boolean | undefined;
+  /** Where attached sources appear under the session's input folder; default `current`. */
+  inputLayout?: InputLayout | undefined;
+  /** The file the accounts came from, hidden from sessions as the data folder is. */
+  accountsFile?: string | undefined;
   /** Origin used in absolute URLs; default the request's Host, else http://HOST:PORT. */
   publicUrl?: string | undefined;
   /** Clock in milliseconds (URL expiry, quota windows); tests move it forward. */

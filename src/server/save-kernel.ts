@@ -173,8 +173,9 @@ export const saveKernel: RpcHandler = async (ctx, call) => {
     store: ctx.store,
     datasets: ctx.datasets,
     seeded: ctx.seeded,
+    layout: ctx.inputLayout,
   });
-  const { inputs: _inputs, ...invalid } = sources;
+  const { inputs: _inputs, inputMap: _map, ...invalid } = sources;
   const attached = (refs: string[], bad: string[]) => refs.filter((r) => !bad.includes(r));
 
   // From here to the insertion nothing awaits, so racing pushes see each other's sessions.
@@ -258,6 +259,7 @@ export const saveKernel: RpcHandler = async (ctx, call) => {
     version,
     source: text,
     inputs: sources.inputs,
+    inputMap: sources.inputMap,
     // The account's user secrets, for kaggle_secrets in the session (session-secrets.ts).
     secrets: ctx.auth.secretsOf(user),
     queueDelayMs,

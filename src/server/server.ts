@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError, errorMessage } from '../errors.js';
 import { startExecution } from '../platform/local/executor.js';
+import { sandboxAvailable } from '../platform/local/sandbox.js';
 import { Authenticator, accountsFromEnv } from './auth.js';
 import type { ServiceContext } from './context.js';
 import { FaultInjector, type FaultKind, type FaultSettings, type RequestClass } from './faults.js';
@@ -60,6 +61,24 @@ function requestClass(
   return route.label === 'kernels.KernelsApiService/SaveKernel' ? 'push' : 'rpc';
 }
 
+/**
+ * Without bubblewrap a session runs with the server's own rights: it can read the data
+ * folder, so every account could read every other's private kernels, datasets and secrets.
+ */
+async function refuseSharedWithoutSandbox(options: ServerOptions, accounts: number) {
+  if (accounts < 2 || options.trustedUser === true) return;
+  const mode = options.sandbox ?? 'auto';
+  if (mode === 'bwrap' || (mode === 'auto' && (await sandboxAvailable(options.env)))) return;
+  const why =
+    mode === 'none' ? 'sessions run without bubblewrap here' : 'bubblewrap is not usable here';
+  throw new UsageError(
+    `kaggle-run server will not serve ${accounts} accounts: ${why}, so a kernel of one account could read the others' private kernels, datasets, secrets and keys from the data folder`,
+    {
+      hint: 'Install bubblewrap (apt-get install bubblewrap), serve one account, or pass --trusted-user when every account belongs to one trusted person.',
+    },
+  );
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kaggle-run-server-'))));
   await mkdir(dataDir, { recursive: true });
@@ -69,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       hint: 'Pass --accounts FILE, or set KAGGLE_USERNAME and KAGGLE_KEY.',
     });
   }
+  await refuseSharedWithoutSandbox(options, accounts.length);
   const { store, warnings, unfinished } = await KernelStore.open(dataDir);
   const limits = resolveLimits(options);
   const nowMs = options.now ?? Date.now;
@@ -86,6 +106,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     startExecution: options.startExecution ?? startExecution,
     python: options.python,
     sandbox: options.sandbox,
+    hidden: [options.accountsFile, options.seedDir]
+      .filter((p) => p !== undefined)
+      .map((p) => resolve(p)),
   });
   // Finds the real interpreter behind python3 (a pyenv shim) before the first push needs it.
   if (options.startExecution === undefined) runner.warm();
@@ -108,6 +131,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       dataDir,
       options.seedDir === undefined ? undefined : resolve(options.seedDir),
     ),
+    inputLayout: options.inputLayout ?? 'current',
     faults,
     stats,
     nowMs,
@@ -133,14 +157,30 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = matchRoute(req.method ?? 'GET', url.pathname, url.searchParams);
-    if (route.kind === 'stats') return sendJson(res, 200, snapshot());
+    if (route.kind === 'stats') {
+      // Only an account's own figures: how busy another account is is not its business.
+      const user = authenticated(req);
+      const counts = runner.counts(user);
+      return sendJson(
+        res,
+        200,
+        stats.snapshotFor(user, {
+          faultSeed: faults.seed,
+          sessionsRunning: counts.running,
+          sessionsQueued: counts.queued,
+        }),
+      );
+    }
     if (route.kind === 'error') {
       const headers: Record<string, string> =
         route.allow === undefined ? {} : { Allow: route.allow };
       return sendError(res, new HttpError(route.status, route.message, headers));
     }
 
-    const requestIndex = stats.countRequest(route.label);
+    const requestIndex = stats.countRequest(
+      route.label,
+      ctx.auth.authenticate(req.headers.authorization),
+    );
     const fault = faults.draw(requestClass(route));
     if (fault !== undefined && (RESPONSE_FAULTS.has(fault) || fault === 'truncate')) {
       stats.countFault(requestIndex, route.label, fault);

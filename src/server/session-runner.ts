@@ -47,6 +47,8 @@ export interface SessionStart {
   version: VersionRecord;
   source: string;
   inputs: { localPath: string; target: string }[];
+  /** Each attached source and its folder under input/ (KAGGLE_RUN_INPUTS). */
+  inputMap?: Readonly<Record<string, string>> | undefined;
   /** Extra time the version stays QUEUED (the `queue` fault). */
   queueDelayMs: number;
   /** The account's user secrets, for kaggle_secrets in the session (none: an empty module). */
@@ -58,6 +60,11 @@ export interface SessionRunnerDeps {
   startExecution: typeof startExecution;
   python?: string | undefined;
   sandbox?: 'auto' | 'bwrap' | 'none' | undefined;
+  /**
+   * What no session may see: the data folder (every account's kernels, datasets and the
+   * URL-signing key), the accounts file, the seed folder.
+   */
+  hidden?: readonly string[] | undefined;
 }
 
 function terminalState(
@@ -150,10 +157,12 @@ export class SessionRunner {
     return session?.kernel === kernel ? session : undefined;
   }
 
-  counts(): { running: number; queued: number } {
+  /** Sessions running and queued: all of them, or those of `owner`'s kernels. */
+  counts(owner?: string): { running: number; queued: number } {
     let running = 0;
     let queued = 0;
     for (const session of this.live.values()) {
+      if (owner !== undefined && session.kernel.owner !== owner) continue;
       if (session.version.status === 'RUNNING') running++;
       else if (session.version.status === 'QUEUED') queued++;
     }
@@ -169,8 +178,11 @@ export class SessionRunner {
       if (cancelled()) return undefined;
       const interpreter = await python;
       if (cancelled()) return undefined;
+      const versionDir = store.versionDir(kernel, version.number);
+      // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
+      const secretsFolder = await writeSessionSecrets(versionDir, request.secrets ?? {});
       const started = await this.deps.startExecution({
-        dir: store.versionDir(kernel, version.number),
+        dir: versionDir,
         source: request.source,
         kind: kernel.kernelType,
         inputs: request.inputs,
@@ -178,17 +190,16 @@ export class SessionRunner {
         timeoutSeconds: version.timeoutSeconds,
         python: interpreter?.executable ?? this.deps.python,
         sandbox: this.deps.sandbox,
+        internet: kernel.enableInternet,
+        inputMap: request.inputMap,
+        hidden: [store.dataDir, ...(this.deps.hidden ?? [])],
+        pythonPath: [secretsFolder],
+        announceFallback: true,
         // Output goes to files, so the session outlives this server (see adopt()).
         persistent: true,
         spares: this.spares,
         env: {
           ...interpreter?.env,
-          // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
-          ...(await writeSessionSecrets(
-            store.versionDir(kernel, version.number),
-            request.secrets ?? {},
-            interpreter?.env,
-          )),
           // As in a Kaggle batch session ("Save & Run All").
           KAGGLE_KERNEL_RUN_TYPE: 'Batch',
           // The server emulates every machine shape on this machine's hardware: the harness

@@ -3,27 +3,29 @@
 //   from kaggle_secrets import UserSecretsClient
 //   UserSecretsClient().get_secret("HF_TOKEN")
 //
-// Each session gets <version>/secrets/ (mode 0700) holding a generated kaggle_secrets.py and
-// secrets.json (mode 0600) with its account's secrets; the folder goes first on PYTHONPATH.
+// Each session gets <version>/src/kaggle-run-secrets/ (mode 0700) holding a generated
+// kaggle_secrets.py and secrets.json (mode 0600) with its account's secrets; the folder goes
+// first on PYTHONPATH. It lies in the session's source folder, which a sandboxed session sees
+// (read-only, at /kaggle/src) while the rest of the data folder stays out of its sight.
 // The values are never in the kernel source, the environment or a log, and the folder is
 // removed once the session ended. Unlike Kaggle, every secret of the account is available:
 // there is no per-notebook attach step.
 
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
-import { readEnv } from '../env.js';
+import { join } from 'node:path';
 
-export const SECRETS_FOLDER = 'secrets';
+export const SECRETS_FOLDER = 'src/kaggle-run-secrets';
 
 /**
- * Python >= 3.8, standard library only; `%FILE%` becomes the JSON-quoted path of the values
- * file. The error classes and messages follow Kaggle's kaggle_secrets / kaggle_web_client.
+ * Python >= 3.8, standard library only. The error classes and messages follow Kaggle's kaggle_secrets / kaggle_web_client.
  */
 const MODULE_SOURCE = `"""Kaggle's kaggle_secrets, as served by kaggle-run server (generated per session)."""
 
 import json as _json
+import os as _os
 
-_SECRETS_FILE = %FILE%
+# Beside this module: the same file inside bubblewrap (/kaggle/src/...) and outside it.
+_SECRETS_FILE = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "secrets.json")
 
 
 class CredentialError(Exception):
@@ -60,14 +62,12 @@ class UserSecretsClient:
 
 /**
  * Writes the session's kaggle_secrets module and values under `versionDir`; returns the
- * variables that put it on the session's PYTHONPATH (in front of the one it would have had:
- * the launcher's, else this process's).
+ * folder to put first on the session's PYTHONPATH.
  */
 export async function writeSessionSecrets(
   versionDir: string,
   secrets: Readonly<Record<string, string>>,
-  launcherEnv?: Readonly<Record<string, string>>,
-): Promise<Record<string, string>> {
+): Promise<string> {
   const folder = join(versionDir, SECRETS_FOLDER);
   await mkdir(folder, { recursive: true, mode: 0o700 });
   await chmod(folder, 0o700);
@@ -76,12 +76,8 @@ export async function writeSessionSecrets(
   await writeFile(valuesFile, '', { mode: 0o600 });
   await chmod(valuesFile, 0o600);
   await writeFile(valuesFile, JSON.stringify(secrets));
-  await writeFile(
-    join(folder, 'kaggle_secrets.py'),
-    MODULE_SOURCE.replace('%FILE%', JSON.stringify(valuesFile)),
-  );
-  const inherited = launcherEnv?.PYTHONPATH ?? readEnv('PYTHONPATH');
-  return { PYTHONPATH: inherited === undefined ? folder : `${folder}${delimiter}${inherited}` };
+  await writeFile(join(folder, 'kaggle_secrets.py'), MODULE_SOURCE);
+  return folder;
 }
 
 /** Removes a session's secrets once it ended; never fails (nothing may be there). */

@@ -1,9 +1,15 @@
-// Data sources named by a push, resolved to files placed under the session's input/ folder,
-// as Kaggle mounts them at /kaggle/input/<slug>/. A ref the server does not know is reported
-// back in the push response (invalidDatasetSources, ...), and the version runs without it.
-// Competitions mount at input/<slug>/, models at input/<model>/<framework>/<variation>/<version>/
-// (seeded-sources.ts), as Kaggle mounts them.
+// Data sources named by a push, resolved to files placed under the session's input/ folder
+// where Kaggle mounts them (input-layout.ts: datasets/<owner>/<slug>/, competitions/<slug>/,
+// models/..., notebooks/<owner>/<slug>/, or the older flat form). A ref the server does not
+// know is reported back in the push response (invalidDatasetSources, ...), and the version
+// runs without it. Competitions and models are seeded folders (seeded-sources.ts).
 
+import {
+  inputMap,
+  sourceFolders,
+  type InputLayout,
+  type InputSource,
+} from '../platform/input-layout.js';
 import { listRegularFiles } from '../platform/local/list-files.js';
 import type { KernelStore } from './kernel-store.js';
 import { parseModelRef, type SeededSources } from './seeded-sources.js';
@@ -44,6 +50,8 @@ export interface SourceRequest {
 
 export interface ResolvedSources {
   inputs: { localPath: string; target: string }[];
+  /** Each source's names -> its folder under input/ (KAGGLE_RUN_INPUTS). */
+  inputMap: Record<string, string>;
   invalidDatasetSources: string[];
   invalidKernelSources: string[];
   invalidCompetitionSources: string[];
@@ -59,18 +67,32 @@ function parseRef(ref: string): { owner: string; slug: string; version?: number 
   return /^\d+$/.test(version) ? { owner, slug, version: Number(version) } : undefined;
 }
 
-async function filesOf(folder: string, target: string) {
+async function filesOf(folder: string, targets: readonly string[]) {
   const files = await listRegularFiles(folder).catch(() => []);
-  return files.map((f) => ({ localPath: f.absolute, target: `${target}/${f.path}` }));
+  return targets.flatMap((target) =>
+    files.map((f) => ({ localPath: f.absolute, target: `${target}/${f.path}` })),
+  );
 }
 
 export async function resolveSources(
   request: SourceRequest,
   user: string,
-  deps: { store: KernelStore; datasets: DatasetRegistry; seeded?: SeededSources | undefined },
+  deps: {
+    store: KernelStore;
+    datasets: DatasetRegistry;
+    seeded?: SeededSources | undefined;
+    layout?: InputLayout | undefined;
+  },
 ): Promise<ResolvedSources> {
+  const layout = deps.layout ?? 'current';
+  const attached: { source: InputSource; refs: string[] }[] = [];
+  const place = async (folder: string, source: InputSource, ref: string) => {
+    attached.push({ source, refs: [ref] });
+    resolved.inputs.push(...(await filesOf(folder, sourceFolders(source, layout))));
+  };
   const resolved: ResolvedSources = {
     inputs: [],
+    inputMap: {},
     invalidDatasetSources: [],
     invalidKernelSources: [],
     invalidCompetitionSources: [],
@@ -80,7 +102,7 @@ export async function resolveSources(
     const parsed = parseRef(ref);
     const folder = parsed && deps.datasets.lookup(parsed.owner, parsed.slug, parsed.version, user);
     if (parsed === undefined || folder === undefined) resolved.invalidDatasetSources.push(ref);
-    else resolved.inputs.push(...(await filesOf(folder, parsed.slug)));
+    else await place(folder, { kind: 'dataset', owner: parsed.owner, slug: parsed.slug }, ref);
   }
   for (const ref of request.kernelDataSources) {
     const parsed = parseRef(ref);
@@ -95,22 +117,23 @@ export async function resolveSources(
     if (kernel === undefined || version === undefined) resolved.invalidKernelSources.push(ref);
     else {
       const folder = deps.store.workingDir(kernel, version.number);
-      resolved.inputs.push(...(await filesOf(folder, kernel.slug)));
+      await place(folder, { kind: 'notebook', owner: kernel.owner, slug: kernel.slug }, ref);
     }
   }
   for (const slug of request.competitionDataSources) {
     const folder = await deps.seeded?.competition(slug);
     if (folder === undefined) resolved.invalidCompetitionSources.push(slug);
-    else resolved.inputs.push(...(await filesOf(folder, slug)));
+    else await place(folder, { kind: 'competition', slug }, slug);
   }
   for (const ref of request.modelDataSources) {
     const parsed = parseModelRef(ref);
     const found = parsed && (await deps.seeded?.model(parsed));
     if (parsed === undefined || found === undefined) resolved.invalidModelSources.push(ref);
     else {
-      const target = `${parsed.model}/${parsed.framework}/${parsed.variation}/${found.version}`;
-      resolved.inputs.push(...(await filesOf(found.folder, target)));
+      const source = { kind: 'model' as const, ...parsed, version: found.version };
+      await place(found.folder, source, ref);
     }
   }
+  resolved.inputMap = inputMap(attached, layout);
   return resolved;
 }

@@ -79,8 +79,13 @@ export async function* shipCode(
       title: slug,
       files: [{ name, localPath: pack.zipPath, size: pack.zipBytes }],
       notes: `kaggle-run code sha256:${pack.codeHash}`,
+      // Kaggle unpacks an uploaded zip into a folder of its name: that folder counts too.
       unchanged: (latest) =>
-        latest.files.some((f) => f.name === name && f.totalBytes === pack.zipBytes),
+        latest.files.some(
+          (f) =>
+            (f.name === name && f.totalBytes === pack.zipBytes) ||
+            f.name.startsWith(`${name.slice(0, -'.zip'.length)}/`),
+        ),
     },
     options,
   );

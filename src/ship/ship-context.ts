@@ -16,9 +16,11 @@ import { readEnvFile } from './env-file.js';
 
 /** Kaggle's kernel source limit is about 1 MiB; inline code must fit under it. */
 export const INLINE_SOURCE_LIMIT = 1024 * 1024;
-/** Where the local platform puts the code zip, relative to the input folder. */
-export const LOCAL_CODE_TARGET = 'kaggle-run-code/code.zip';
-export const LOCAL_ENV_TARGET = 'kaggle-run-env/env.json';
+/** The datasets (and files in them) the local platform puts the code zip and env values in. */
+export const LOCAL_CODE_SLUG = 'kaggle-run-code';
+export const LOCAL_CODE_FILE = 'code.zip';
+export const LOCAL_ENV_SLUG = 'kaggle-run-env';
+export const LOCAL_ENV_FILE = 'env.json';
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
 /** As in the harness: shorter values would mask ordinary words in the log. */
 const MASK_MIN_LENGTH = 4;
@@ -41,6 +43,8 @@ export interface Shipment {
   source: string;
   /** Files the local platform copies into the input folder. */
   inputs: { localPath: string; target: string }[];
+  /** Local platform: the `data:` inputs' names -> their folders (KAGGLE_RUN_INPUTS). */
+  inputMap?: Record<string, string> | undefined;
   /** Dataset refs to attach: the job's own and the shipped ones (pinned to their version). */
   datasets: string[];
   shipping: ShippingRecord;

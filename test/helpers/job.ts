@@ -20,6 +20,7 @@ export function testJob(overrides: Partial<Job> = {}): Job {
     timeoutSeconds: 600,
     datasets: [],
     internet: true,
+    inputLayout: 'current',
     private: true,
     platform: 'kaggle',
     endpoint: undefined,

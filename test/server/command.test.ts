@@ -46,7 +46,11 @@ void test('runServerCommand prints the listening line first and serves until sto
     body: '{}',
   });
   assert.equal(quota.status, 200);
-  const stats = (await (await fetch(`${url}/_stats`)).json()) as { faultSeed: number };
+  const stats = (await (
+    await fetch(`${url}/_stats`, {
+      headers: { Authorization: basic({ username: 'alice', key: 'alice-key' }) },
+    })
+  ).json()) as { faultSeed: number };
   assert.equal(stats.faultSeed, 3);
   stop.abort();
   await running;

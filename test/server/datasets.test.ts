@@ -1,5 +1,6 @@
 // The server's dataset side with raw HTTP: the resumable upload protocol, auth, persistence
-// across a restart, nested directories, and datasets mounted under input/<slug>/ for kernels
+// across a restart, nested directories, and datasets mounted under
+// input/datasets/<owner>/<slug>/ for kernels
 // that name them (READY versions only).
 
 import { test, type TestContext } from 'node:test';
@@ -110,7 +111,7 @@ void test('datasets survive a restart and stay private to their owner', async (t
   assert.equal(notOwner.status, 404);
 });
 
-void test('a kernel naming a dataset sees its latest files under input/<slug>/', async (t) => {
+void test('a kernel naming a dataset sees its latest files under input/datasets/<owner>/<slug>/', async (t) => {
   const server = await startTestServer(t, { datasetReadyDelayMs: 0 });
   await createDataset(server, 'my-inputs', { 'data.csv': 'old\n' });
   // The second version replaces the first: the kernel must see this one.
@@ -137,7 +138,7 @@ void test('a kernel naming a dataset sees its latest files under input/<slug>/',
     server,
     scriptPush(
       'reads-dataset',
-      "import os\nprint(open(os.path.join(os.environ['KAGGLE_RUN_INPUT_DIR'], 'my-inputs', 'data.csv')).read().strip())",
+      "import os\nprint(open(os.path.join(os.environ['KAGGLE_RUN_INPUT_DIR'], 'datasets', 'me', 'my-inputs', 'data.csv')).read().strip())",
       { datasetDataSources: ['me/my-inputs'] },
     ),
   );
@@ -160,7 +161,10 @@ void test('a kernel naming a dataset sees its latest files under input/<slug>/',
   assert.equal(partial.body.error, undefined);
   assert.equal(partial.body.versionNumber, 1);
   assert.deepEqual(await waitForEnd(server, 'bad-sources'), { status: 'COMPLETE' });
-  assert.equal((await kernelStdout(server, 'bad-sources')).trim(), 'my-inputs/data.csv=new');
+  assert.equal(
+    (await kernelStdout(server, 'bad-sources')).trim(),
+    'datasets/me/my-inputs/data.csv=new',
+  );
   // The kernel's metadata names only what is attached.
   const pulled = await rpc(server, 'GetKernel', { userName: 'me', kernelSlug: 'bad-sources' });
   const metadata = pulled.body.metadata as Record<string, unknown>;
@@ -244,13 +248,13 @@ void test('directories place files at their folder paths, listed and mounted the
     scriptPush('lists-nested', LIST_INPUT, { datasetDataSources: ['me/nested/1', 'me/nested'] }),
   );
   assert.deepEqual(await waitForEnd(server, 'lists-nested'), { status: 'COMPLETE' });
-  // Both versions mount at input/nested/, as two versions of one dataset do on Kaggle.
+  // Both versions mount at one folder, as two versions of one dataset do on Kaggle.
   assert.deepEqual((await kernelStdout(server, 'lists-nested')).trim().split('\n'), [
-    'nested/other/a.txt=other a',
-    'nested/sub/a.txt=a',
-    'nested/sub/dir/b.csv=b',
-    'nested/top.txt=top',
-    'nested/v2/deep/c.txt=c',
+    'datasets/me/nested/other/a.txt=other a',
+    'datasets/me/nested/sub/a.txt=a',
+    'datasets/me/nested/sub/dir/b.csv=b',
+    'datasets/me/nested/top.txt=top',
+    'datasets/me/nested/v2/deep/c.txt=c',
   ]);
 
   const refusals: [unknown, RegExp][] = [
@@ -336,7 +340,10 @@ void test('kernels attach only READY versions: the previous one while the newest
   // Without a version: the newest READY one, i.e. stale data.
   assert.equal((await attach('stale-read', 'me/slow-data')).body.error, undefined);
   assert.deepEqual(await waitForEnd(server, 'stale-read'), { status: 'COMPLETE' });
-  assert.equal((await kernelStdout(server, 'stale-read')).trim(), 'slow-data/v.txt=one');
+  assert.equal(
+    (await kernelStdout(server, 'stale-read')).trim(),
+    'datasets/me/slow-data/v.txt=one',
+  );
   // Naming the processing version is refused; naming the READY one works.
   const pinned = await attach('pinned-early', 'me/slow-data/2');
   assert.deepEqual(pinned.body.invalidDatasetSources, ['me/slow-data/2']);
@@ -354,6 +361,6 @@ void test('kernels attach only READY versions: the previous one while the newest
   assert.equal((await attach('fresh-pinned', 'me/slow-data/2')).body.error, undefined);
   for (const slug of ['fresh-read', 'fresh-pinned']) {
     assert.deepEqual(await waitForEnd(server, slug), { status: 'COMPLETE' });
-    assert.equal((await kernelStdout(server, slug)).trim(), 'slow-data/v.txt=two');
+    assert.equal((await kernelStdout(server, slug)).trim(), 'datasets/me/slow-data/v.txt=two');
   }
 });

@@ -67,8 +67,12 @@ void test('injected faults repeat with a fixed seed over HTTP and are counted in
     });
     const seen = await scriptedRequests(server);
     // /_stats is never faulted, whatever the rate.
-    const statsResponse = await fetch(`${server.url}/_stats`);
+    const statsResponse = await fetch(`${server.url}/_stats`, {
+      headers: { Authorization: basic(ME) },
+    });
     assert.equal(statsResponse.status, 200);
+    // Without an account there is nothing to see.
+    assert.equal((await fetch(`${server.url}/_stats`)).status, 401);
     runs.push({ seen, stats: server.stats() });
   }
   const [a, b] = runs;

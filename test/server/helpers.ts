@@ -52,6 +52,8 @@ export async function startTestServer(
     accounts: [ME, OTHER, TOKEN_USER],
     python: PYTHON,
     sandbox: 'none',
+    // Several accounts without bubblewrap: the tests are the one trusted user.
+    trustedUser: true,
     ...options,
     dataDir,
   });
@@ -122,13 +124,16 @@ export async function waitForEnd(
   server: { url: string },
   slug: string,
   owner = 'me',
+  auth?: string,
 ): Promise<{ status: string; failureMessage?: string }> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const result = await rpc(server, 'GetKernelSessionStatus', {
-      userName: owner,
-      kernelSlug: slug,
-    });
+    const result = await rpc(
+      server,
+      'GetKernelSessionStatus',
+      { userName: owner, kernelSlug: slug },
+      auth === undefined ? {} : { auth },
+    );
     const status = result.body.status as string | undefined;
     if (result.status === 200 && status !== undefined && TERMINAL.has(status)) {
       return result.body as { status: string; failureMessage?: string };

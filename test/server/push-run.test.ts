@@ -320,7 +320,7 @@ void test('push validation: title must slugify to the slug, kernelType is immuta
   assert.equal(ME.username, 'me');
 });
 
-void test('a kernel source mounts another kernel output under input/<slug>/', async (t) => {
+void test('a kernel source mounts another kernel output under input/notebooks/<owner>/<slug>/', async (t) => {
   const server = await startTestServer(t);
   await push(server, scriptPush('producer-kernel', "open('data.txt', 'w').write('42')"));
   await waitForEnd(server, 'producer-kernel');
@@ -328,11 +328,19 @@ void test('a kernel source mounts another kernel output under input/<slug>/', as
     server,
     scriptPush(
       'consumer-kernel',
-      "import os\nprint(open(os.path.join(os.environ['KAGGLE_RUN_INPUT_DIR'], 'producer-kernel', 'data.txt')).read())",
+      [
+        'import json, os',
+        "print(open(os.path.join(os.environ['KAGGLE_RUN_INPUT_DIR'], 'notebooks', 'me', 'producer-kernel', 'data.txt')).read())",
+        "folder = json.loads(os.environ['KAGGLE_RUN_INPUTS'])['me/producer-kernel']",
+        "print(open(os.path.join(folder, 'data.txt')).read())",
+      ].join('\n'),
       { kernelDataSources: ['me/producer-kernel'] },
     ),
   );
   assert.deepEqual(await waitForEnd(server, 'consumer-kernel'), { status: 'COMPLETE' });
   const { pages } = await listAllOutput(server, 'consumer-kernel', 20);
-  assert.match(pages[0]?.log as string, /"data":"42\\n"/);
+  assert.match(
+    pages[0]?.log as string,
+    /"data":"42\\n"\}\n,\{"stream_name":"stdout","time":[0-9.]+,"data":"42\\n"/,
+  );
 });

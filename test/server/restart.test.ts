@@ -20,7 +20,13 @@ import {
 
 void test('a restarted server on the same data folder still knows its kernels and serves outputs', async (t) => {
   const dataDir = await tempDir(t);
-  const options = { dataDir, accounts: [ME, OTHER], python: PYTHON, sandbox: 'none' as const };
+  const options = {
+    dataDir,
+    accounts: [ME, OTHER],
+    python: PYTHON,
+    sandbox: 'none' as const,
+    trustedUser: true,
+  };
   const first = await startServer(options);
   let firstClosed = false;
   onCleanup(t, () => (firstClosed ? undefined : first.close()));

@@ -85,7 +85,7 @@ void test('a session reads its account secrets with kaggle_secrets, and only its
   assert.ok(holding.length > 0);
   for (const file of holding) assert.match(file, /\/kernels\/me\/reads-secrets\/.*log/, file);
   await assert.rejects(
-    stat(join(server.dataDir, 'kernels', 'me', 'reads-secrets', '1', 'secrets')),
+    stat(join(server.dataDir, 'kernels', 'me', 'reads-secrets', '1', 'src', 'kaggle-run-secrets')),
   );
 });
 

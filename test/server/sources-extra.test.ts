@@ -1,5 +1,6 @@
 // Competitions and models seeded as folders (in the data folder and in --seed-dir), mounted
-// where Kaggle mounts them: input/<competition>/ and input/<model>/<framework>/<variation>/<n>/.
+// where Kaggle mounts them: input/competitions/<competition>/ and
+// input/models/<owner>/<model>/<framework>/<variation>/<n>/ (or the older flat form).
 
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -48,10 +49,40 @@ void test('seeded competitions and models are mounted as Kaggle mounts them', as
   );
   assert.deepEqual(await waitForEnd(server, 'sees-sources'), { status: 'COMPLETE' });
   assert.deepEqual((await kernelStdout(server, 'sees-sources')).trim().split('\n'), [
-    'gemma/pytorch/7b/1/weights.bin=gemma v1',
-    'gemma/pytorch/7b/2/config/params.json={}',
-    'gemma/pytorch/7b/2/weights.bin=gemma v2',
-    'titanic/extra/test.csv=test',
+    'competitions/titanic/extra/test.csv=test',
+    'competitions/titanic/train.csv=train',
+    'models/google/gemma/pytorch/7b/1/weights.bin=gemma v1',
+    'models/google/gemma/pytorch/7b/2/config/params.json={}',
+    'models/google/gemma/pytorch/7b/2/weights.bin=gemma v2',
+  ]);
+});
+
+void test('--input-layout legacy mounts the older flat form, both mounts each source twice', async (t) => {
+  const dataDir = await tempDir(t);
+  await seed(dataDir, {
+    'competitions/titanic/train.csv': 'train',
+    'models/google/gemma/pytorch/7b/2/weights.bin': 'gemma',
+  });
+  const sources = {
+    competitionDataSources: ['titanic'],
+    modelDataSources: ['google/gemma/pytorch/7b/2'],
+  };
+  const legacy = await startTestServer(t, { dataDir, inputLayout: 'legacy' });
+  await push(legacy, scriptPush('sees-legacy', LIST_INPUT, sources));
+  assert.deepEqual(await waitForEnd(legacy, 'sees-legacy'), { status: 'COMPLETE' });
+  assert.deepEqual((await kernelStdout(legacy, 'sees-legacy')).trim().split('\n'), [
+    'gemma/pytorch/7b/2/weights.bin=gemma',
+    'titanic/train.csv=train',
+  ]);
+  await legacy.close();
+
+  const both = await startTestServer(t, { dataDir, inputLayout: 'both' });
+  await push(both, scriptPush('sees-both', LIST_INPUT, sources));
+  assert.deepEqual(await waitForEnd(both, 'sees-both'), { status: 'COMPLETE' });
+  assert.deepEqual((await kernelStdout(both, 'sees-both')).trim().split('\n'), [
+    'competitions/titanic/train.csv=train',
+    'gemma/pytorch/7b/2/weights.bin=gemma',
+    'models/google/gemma/pytorch/7b/2/weights.bin=gemma',
     'titanic/train.csv=train',
   ]);
 });
@@ -85,7 +116,10 @@ void test('unknown competitions and models are listed in the push answer, not at
   // Accepted as on Kaggle: no error, and the version runs with the one model that exists.
   assert.equal(refused.body.error, undefined);
   assert.deepEqual(await waitForEnd(server, 'bad-sources'), { status: 'COMPLETE' });
-  assert.equal((await kernelStdout(server, 'bad-sources')).trim(), 'tiny/keras/base/3/w.h5=w');
+  assert.equal(
+    (await kernelStdout(server, 'bad-sources')).trim(),
+    'models/me/tiny/keras/base/3/w.h5=w',
+  );
 
   // A folder copied in while the server runs counts from the next push.
   await seed(dataDir, { 'competitions/late-comp/a.txt': 'late' });
@@ -94,5 +128,8 @@ void test('unknown competitions and models are listed in the push answer, not at
     scriptPush('late-source', LIST_INPUT, { competitionDataSources: ['late-comp'] }),
   );
   assert.deepEqual(await waitForEnd(server, 'late-source'), { status: 'COMPLETE' });
-  assert.equal((await kernelStdout(server, 'late-source')).trim(), 'late-comp/a.txt=late');
+  assert.equal(
+    (await kernelStdout(server, 'late-source')).trim(),
+    'competitions/late-comp/a.txt=late',
+  );
 });

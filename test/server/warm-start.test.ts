@@ -80,7 +80,7 @@ const PROBE = [
   'print("warm", sys._getframe().f_back is not None)',
   'print(os.getcwd() == os.environ["KAGGLE_RUN_WORKING_DIR"], os.environ["KAGGLE_KERNEL_RUN_TYPE"])',
   'import kaggle_secrets',
-  'print(os.path.dirname(kaggle_secrets.__file__) == os.path.join(os.path.dirname(os.getcwd()), "secrets"))',
+  'print(os.path.dirname(kaggle_secrets.__file__) == os.path.join(os.path.dirname(os.getcwd()), "src", "kaggle-run-secrets"))',
   'open("out.txt", "w").write(os.environ["KAGGLE_RUN_WORKING_DIR"])',
 ].join('\n');
 

@@ -81,12 +81,12 @@ for base, _dirs, files in sorted(os.walk(root)):
     for name in sorted(files):
         path = os.path.join(base, name)
         rel = os.path.relpath(path, root)
-        if rel.startswith("kaggle-run-"):
+        if "kaggle-run-" in rel:
             continue
         print("input", rel, open(path, "rb").read()[:40])
 `;
 
-void test('data: a folder and a file become datasets under input/<slug>/, versioned only when they change', async (t) => {
+void test('data: a folder and a file become datasets under input/datasets/<owner>/<slug>/, versioned only when they change', async (t) => {
   const server = await startTestServer(t, { datasetReadyDelayMs: 700 });
   const env = await kaggleEnv(t);
   const dir = await copyExample(t, 'hello');
@@ -101,9 +101,9 @@ void test('data: a folder and a file become datasets under input/<slug>/, versio
   );
 
   const first = await runKaggle(dir, server.url, env);
-  assert.match(first.stderr, /input voice-ref\/voices\/en\/ryan\.txt b'ryan v1'/);
-  assert.match(first.stderr, /input voice-ref\/top\.txt b'top'/);
-  assert.match(first.stderr, /input small-train\/train\.csv b'a,b\\n1,2\\n'/);
+  assert.match(first.stderr, /input datasets\/me\/voice-ref\/voices\/en\/ryan\.txt b'ryan v1'/);
+  assert.match(first.stderr, /input datasets\/me\/voice-ref\/top\.txt b'top'/);
+  assert.match(first.stderr, /input datasets\/me\/small-train\/train\.csv b'a,b\\n1,2\\n'/);
   assert.deepEqual(
     first.record.shipping?.data.map((d) => [d.path, d.dataset, d.version, d.uploaded]),
     [
@@ -122,7 +122,7 @@ void test('data: a folder and a file become datasets under input/<slug>/, versio
   // A new version is READY-gated: the kernel pushed right after it sees the new content.
   await writeFile(join(dir, 'refs', 'voices', 'en', 'ryan.txt'), 'ryan v2');
   const third = await runKaggle(dir, server.url, env);
-  assert.match(third.stderr, /input voice-ref\/voices\/en\/ryan\.txt b'ryan v2'/);
+  assert.match(third.stderr, /input datasets\/me\/voice-ref\/voices\/en\/ryan\.txt b'ryan v2'/);
   assert.doesNotMatch(third.stderr, /ryan v1/);
   assert.deepEqual(
     third.record.shipping?.data.map((d) => [d.dataset, d.version, d.uploaded]),

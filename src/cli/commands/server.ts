@@ -30,6 +30,15 @@ export function registerServer(program: Command, io: CliIo): void {
       'read-only folder of competitions/<slug>/ and models/<owner>/<model>/<framework>/<variation>/<version>/',
     )
     .option(
+      '--input-layout <layout>',
+      'where attached sources appear under /kaggle/input: current (datasets/<owner>/<slug>/, ...), legacy (<slug>/) or both',
+      'current',
+    )
+    .option(
+      '--trusted-user',
+      "serve several accounts although sessions run without bubblewrap (they can read each other's data): all belong to one trusted person",
+    )
+    .option(
       '--secret <name=value>',
       'a Kaggle user secret of the (first) account, for kaggle_secrets in sessions; repeatable',
       (value: string, previous: string[]) => [...previous, value],

@@ -3,15 +3,19 @@
 
 import { LiveLog } from './live-log.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { appendFile, copyFile, link, mkdir, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import type { Accelerator } from '../../accelerator.js';
 import { readEnv } from '../../env.js';
 import { collectLines, type LogEntry } from './log-lines.js';
 import { NOTEBOOK_SOURCE_FILE, notebookRunnerSource } from './notebook-runner.js';
 import { SANDBOX_ROOT, bwrapArgs, sandboxAvailable } from './sandbox.js';
+import { interpreterFolders } from './interpreter-folders.js';
+import { resolveInterpreter } from './python.js';
+import { INPUTS_FILE, fallbackNote } from './session-paths.js';
 import { killTree } from './kill-tree.js';
 import { spawnPersistent } from './persistent-execution.js';
+import { sessionDir } from './detached-run.js';
 import type { SparePool } from './spare-pool.js';
 export { adoptExecution } from './persistent-execution.js';
 
@@ -34,6 +38,23 @@ export interface ExecutionOptions {
   python?: string | undefined;
   /** `auto` uses bubblewrap when it works here. */
   sandbox?: 'auto' | 'bwrap' | 'none' | undefined;
+  /** False: the run gets no network at all inside bubblewrap (default true). */
+  internet?: boolean | undefined;
+  /**
+   * Each attached source and its folder relative to input/, given to the program as
+   * KAGGLE_RUN_INPUTS (JSON, absolute folders as the program sees them) and the same in the
+   * file KAGGLE_RUN_INPUTS_FILE.
+   */
+  inputMap?: Readonly<Record<string, string>> | undefined;
+  /** Host paths the sandboxed run must never see (a server's data folder, accounts file). */
+  hidden?: readonly string[] | undefined;
+  /**
+   * Folders inside the source folder (src/) put first on the program's PYTHONPATH, as the
+   * program sees them (/kaggle/src/... inside bubblewrap).
+   */
+  pythonPath?: readonly string[] | undefined;
+  /** Outside bubblewrap, start the log with a line saying how the session differs (server). */
+  announceFallback?: boolean | undefined;
   env?: Record<string, string> | undefined;
   /**
    * Output goes through a wrapper to files under dir/session/ instead of pipes to this
@@ -104,7 +125,14 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   const inputDir = join(dir, 'input');
   const workingDir = join(dir, 'working');
   const sourceDir = join(dir, 'src');
-  await Promise.all([inputDir, workingDir, sourceDir].map((d) => mkdir(d, { recursive: true })));
+  const tempDir = join(dir, 'temp');
+  const tmpDir = join(dir, 'tmp');
+  const homeDir = join(dir, 'home');
+  await Promise.all(
+    [inputDir, workingDir, sourceDir, tempDir, tmpDir, homeDir].map((d) =>
+      mkdir(d, { recursive: true }),
+    ),
+  );
   for (const input of options.inputs) {
     const target = resolve(inputDir, input.target);
     if (!target.startsWith(inputDir + '/'))
@@ -112,8 +140,10 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
     await placeInput(input.localPath, target);
   }
 
+  const internet = options.internet ?? true;
   const mode = options.sandbox ?? 'auto';
-  const sandboxed = mode === 'bwrap' || (mode === 'auto' && (await sandboxAvailable()));
+  const sandboxed =
+    mode === 'bwrap' || (mode === 'auto' && (await sandboxAvailable(process.env, internet)));
   const seen = (hostPath: string, inside: string) => (sandboxed ? inside : hostPath);
   const scriptName = options.kind === 'notebook' ? '__runner__.py' : '__script__.py';
   if (options.kind === 'notebook') {
@@ -126,22 +156,83 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   } else {
     await writeFile(join(sourceDir, scriptName), options.source);
   }
+  const inputRoot = seen(inputDir, `${SANDBOX_ROOT}/input`);
+  const inputMap = Object.fromEntries(
+    Object.entries(options.inputMap ?? {}).map(([ref, folder]) => [ref, `${inputRoot}/${folder}`]),
+  );
+  await writeFile(join(sourceDir, INPUTS_FILE), JSON.stringify(inputMap, null, 2) + '\n');
 
-  const python = options.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
+  let python = options.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
+  let launcherEnv: Record<string, string> = {};
+  let interpreter: string[] = [];
+  if (sandboxed) {
+    // A launcher (a pyenv shim under the home folder) does not exist inside the sandbox:
+    // start the interpreter it would start, with the variables it would set.
+    const resolved = await resolveInterpreter(python, dir);
+    if (resolved !== undefined) {
+      python = resolved.executable;
+      launcherEnv = resolved.env;
+    }
+    interpreter = await interpreterFolders(python);
+  }
   const script = seen(join(sourceDir, scriptName), `${SANDBOX_ROOT}/src/${scriptName}`);
   const env: NodeJS.ProcessEnv = {
     ...withoutCredentials(process.env),
+    ...launcherEnv,
     ...options.env,
     PYTHONUNBUFFERED: '1',
-    KAGGLE_RUN_INPUT_DIR: seen(inputDir, `${SANDBOX_ROOT}/input`),
+    KAGGLE_RUN_INPUT_DIR: inputRoot,
     KAGGLE_RUN_WORKING_DIR: seen(workingDir, `${SANDBOX_ROOT}/working`),
+    KAGGLE_RUN_TEMP_DIR: seen(tempDir, `${SANDBOX_ROOT}/temp`),
+    KAGGLE_RUN_INPUTS: JSON.stringify(inputMap),
+    KAGGLE_RUN_INPUTS_FILE: seen(
+      join(sourceDir, INPUTS_FILE),
+      `${SANDBOX_ROOT}/src/${INPUTS_FILE}`,
+    ),
+    KAGGLE_RUN_SANDBOX: sandboxed ? 'bwrap' : 'none',
   };
+  if (options.pythonPath !== undefined && options.pythonPath.length > 0) {
+    const inside = options.pythonPath.map((folder) =>
+      sandboxed && folder.startsWith(`${sourceDir}/`)
+        ? `${SANDBOX_ROOT}/src/${folder.slice(sourceDir.length + 1)}`
+        : folder,
+    );
+    const inherited = options.env?.PYTHONPATH ?? launcherEnv.PYTHONPATH ?? readEnv('PYTHONPATH');
+    env.PYTHONPATH = [...inside, ...(inherited === undefined ? [] : [inherited])].join(delimiter);
+  }
+  // Outside the sandbox the program's temporary files at least stay out of the shared /tmp.
+  if (!sandboxed) env.TMPDIR = tmpDir;
   if (options.accelerator === 'none') env.CUDA_VISIBLE_DEVICES = '';
 
   const command = sandboxed ? 'bwrap' : python;
   const args = sandboxed
-    ? [...bwrapArgs({ inputDir, workingDir, sourceDir }), python, '-u', script]
+    ? [
+        ...bwrapArgs({
+          inputDir,
+          workingDir,
+          sourceDir,
+          tempDir,
+          tmpDir,
+          homeDir,
+          internet,
+          interpreter,
+          hidden: options.hidden,
+        }),
+        python,
+        '-u',
+        script,
+      ]
     : ['-u', script];
+  // Only where bubblewrap was wanted but is missing or turned off (not an explicit `none`).
+  if (!sandboxed && mode === 'auto' && options.announceFallback === true) {
+    const data = fallbackNote({ workingDir, inputDir, tempDir, internet });
+    // The wrappers append to this file: the note comes first in the session's log.
+    await mkdir(sessionDir(dir), { recursive: true });
+    await appendFile(
+      join(sessionDir(dir), 'log.jsonl'),
+      JSON.stringify({ stream_name: 'stderr', time: 0, data }) + '\n',
+    );
+  }
   const startedAtMs = Date.now();
   const startedAt = new Date(startedAtMs).toISOString();
   if (options.persistent === true) {

@@ -44,12 +44,14 @@ export class LocalPlatform implements Platform {
       source: request.source,
       kind: 'script',
       inputs: request.inputs,
+      inputMap: request.inputMap,
       accelerator: request.accelerator,
       timeoutSeconds: request.timeoutSeconds + HARNESS_GRACE_SECONDS,
       python: this.options.python,
       sandbox: this.options.sandbox,
       // One reader (watch): a program printing faster than it is shown waits, memory bounded.
       keepLog: false,
+      internet: request.internet,
     });
     this.executions.set(request.runId, execution);
     return { platform: 'local', kernel: request.runId, version: 1, nonce: request.nonce };

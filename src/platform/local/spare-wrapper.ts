@@ -88,11 +88,15 @@ ${WRAPPER_FOLLOW}`;
 
 /** Python >= 3.8, standard library only. argv: the fd to say "ready" on. */
 export const SPARE_BOOT_SOURCE = `
+# Variables naming the session's own folders and inputs: no start-up reads them (tempfile
+# reads TMPDIR only when first asked for a folder, after the session took its env).
+SESSION_VARS = ('KAGGLE_RUN_INPUT_DIR', 'KAGGLE_RUN_WORKING_DIR', 'KAGGLE_RUN_TEMP_DIR',
+                'KAGGLE_RUN_INPUTS', 'KAGGLE_RUN_INPUTS_FILE', 'TMPDIR', 'PYTHONPATH')
 def _kaggle_run_fit(os, sys, env):
     # Where the session's sys.path goes, or None when this start may differ from a cold one.
     mine = os.environ
     for name in set(mine) | set(env):
-        if name not in ('KAGGLE_RUN_INPUT_DIR', 'KAGGLE_RUN_WORKING_DIR', 'PYTHONPATH'):
+        if name not in SESSION_VARS:
             if mine.get(name) != env.get(name):
                 return None
     old = mine.get('PYTHONPATH')
