@@ -102,9 +102,10 @@ for (const internet of [false, true]) {
       report.inputFiles.includes('datasets/me/probe-data/rows.csv'),
       report.inputFiles.join(),
     );
+    // The code zip, unpacked by the server as Kaggle unpacks archives: the harness found it.
     assert.ok(
       report.inputFiles.some((f) =>
-        /^datasets\/me\/kaggle-run-probe-code\/code-[0-9a-f]+\.zip$/.test(f),
+        /^datasets\/me\/kaggle-run-probe-code\/code-[0-9a-f]+\/train\.py$/.test(f),
       ),
       report.inputFiles.join(),
     );
