@@ -31,6 +31,7 @@ import {
   tempDir,
   waitForEnd,
 } from './helpers.js';
+import { createDataset } from './dataset-helpers.js';
 import type { ServerHandle } from '../../src/server/server.js';
 
 async function bwrapOrSkip(t: TestContext, internet: boolean): Promise<boolean> {
@@ -43,7 +44,11 @@ async function bwrapOrSkip(t: TestContext, internet: boolean): Promise<boolean> 
 
 /** A server in bubblewrap with one finished kernel whose folder others must not see. */
 async function sandboxedServer(t: TestContext): Promise<{ server: ServerHandle; other: string }> {
-  const server = await startTestServer(t, { sandbox: 'bwrap', accounts: [ME] });
+  const server = await startTestServer(t, {
+    sandbox: 'bwrap',
+    accounts: [ME],
+    datasetReadyDelayMs: 0,
+  });
   await push(server, scriptPush('other-session', "open('private.txt', 'w').write('mine')"));
   assert.deepEqual(await waitForEnd(server, 'other-session'), { status: 'COMPLETE' });
   const other = join(server.dataDir, 'kernels', 'me', 'other-session', '1', 'working');
@@ -117,9 +122,7 @@ for (const internet of [false, true]) {
   void test(`a plain kernel folder (internet ${internet ? 'on' : 'off'}): sees its dataset at datasets/<owner>/<slug>/ and nothing else`, async (t) => {
     if (!(await bwrapOrSkip(t, internet))) return;
     const { server, other } = await sandboxedServer(t);
-    const data = await tempDir(t);
-    await writeFile(join(data, 'table.csv'), 'x\n1\n');
-    server.datasets.add('me/plain-data', data);
+    await createDataset(server, 'plain-data', { 'table.csv': 'x\n1\n' });
     const port = await listenOnLoopback(t);
     const dir = await tempDir(t);
     await writeFile(
