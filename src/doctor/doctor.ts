@@ -41,7 +41,7 @@ export async function runDoctor(options: {
     checks.push({
       name: 'python',
       ok: true,
-      detail: `${python.command} ${python.version} (${python.executable})`,
+      detail: `${python.command} ${python.version} (${python.executable}): runs scripts${python.hasNotebookSupport ? ' and notebooks' : ''} locally and \`kaggle-run server\` kernels (KAGGLE_RUN_PYTHON, \`python:\` or --python to choose another)`,
       required: true,
     });
     const notebooks = python.hasNotebookSupport

@@ -16,6 +16,14 @@ export async function createPlatform(
       needNotebook: job.kind === 'notebook',
       cwd: job.root,
     });
+    if (job.kind === 'notebook' && job.python === undefined) {
+      const first = await findPython({ explicit: undefined, needNotebook: false, cwd: job.root });
+      if (first.executable !== python.executable) {
+        onWarning(
+          `${first.command} (${first.executable}) has no nbclient/ipykernel; this notebook runs with ${python.command} (${python.executable}), scripts with ${first.command}: set KAGGLE_RUN_PYTHON (or \`python:\`) to use one interpreter for both`,
+        );
+      }
+    }
     // The resolved interpreter, not the command: a version-manager shim costs a process
     // start of its own on every run.
     return new LocalPlatform({ python: python.executable });

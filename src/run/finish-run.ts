@@ -30,6 +30,11 @@ export interface FinishContext {
   skipLogEvents?: number;
   /** Applied to every log line before it is saved or shown (env-file values -> ***). */
   mask?: ((text: string) => string) | undefined;
+  /**
+   * Asked when the program failed, with its stderr: a hint to add to the failure (an import
+   * another interpreter would have found). Local runs only: Kaggle's Python is Kaggle's.
+   */
+  explainFailure?: ((stderr: string) => Promise<string | undefined>) | undefined;
   /** How often a terminal status that cannot be this run's is re-checked. */
   staleChecks?: number;
   staleDelayMs?: number;
@@ -221,6 +226,18 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     finalStatus(remote, fetched.manifest),
     await placeOutputFiles(record, fetched.outputs),
   );
+  if (final.error?.kind === 'program' && ctx.explainFailure !== undefined) {
+    const stderr = (await store.readLog(record.runId))
+      .filter((l) => l.stream === 'stderr')
+      .map((l) => l.text)
+      .join('');
+    const hint = await ctx.explainFailure(stderr).catch(() => undefined);
+    if (hint !== undefined) {
+      final.error = { ...final.error, message: `${final.error.message}; ${hint}` };
+      record.warnings.push(hint);
+      yield { type: 'warning', message: hint };
+    }
+  }
   Object.assign(record, {
     outputs: fetched.outputs,
     status: final.status,

@@ -17,6 +17,8 @@ import type { Job, Params } from '../job.js';
 import { packProject } from '../pack/index.js';
 import { createPlatform } from '../platform/create-platform.js';
 import { sandboxAvailable } from '../platform/local/sandbox.js';
+import { LocalPlatform } from '../platform/local/local-platform.js';
+import { importHint } from './import-hint.js';
 import type { Platform, PushRequest, RunHandle } from '../platform/platform.js';
 import { RunStore } from '../store/run-store.js';
 import { newNonce, newRunId } from '../store/run-id.js';
@@ -355,6 +357,10 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       signal: options.signal,
       mask: maskerFor(shipment.maskValues),
       env,
+      explainFailure:
+        platform instanceof LocalPlatform
+          ? (stderr) => importHint(stderr, platform.python, job.root)
+          : undefined,
     });
   } catch (error) {
     throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });

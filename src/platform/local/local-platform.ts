@@ -37,6 +37,11 @@ export class LocalPlatform implements Platform {
 
   constructor(private readonly options: LocalPlatformOptions) {}
 
+  /** The interpreter the harness and the program run with. */
+  get python(): string {
+    return this.options.python;
+  }
+
   async push(request: PushRequest): Promise<RunHandle> {
     const dir = join(this.options.workRoot ?? tmpdir(), `kaggle-run-${request.runId}`);
     const execution = await startExecution({

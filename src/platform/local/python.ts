@@ -147,3 +147,29 @@ export function resolveInterpreter(
     });
   });
 }
+
+/** The interpreters kaggle-run tries, in order, when none is set (one rule for every kind). */
+export const PYTHON_CANDIDATES: readonly string[] = defaultCandidates;
+
+/**
+ * For a program that failed on `No module named X` under `used`: the first other candidate
+ * that imports X, so the failure can say which interpreter has it.
+ */
+export async function interpreterWithModule(
+  module: string,
+  used: string,
+  cwd?: string,
+): Promise<PythonInfo | undefined> {
+  const usedInfo = await probePython(used, cwd);
+  for (const candidate of [...new Set([...defaultCandidates, used])]) {
+    const info = await probePython(candidate, cwd);
+    if (info === undefined || info.executable === (usedInfo?.executable ?? used)) continue;
+    const ok = await new Promise<boolean>((resolve) => {
+      execFile(candidate, ['-c', `import ${module}`], { timeout: 15_000, cwd }, (error) =>
+        resolve(error === null),
+      );
+    });
+    if (ok) return info;
+  }
+  return undefined;
+}
