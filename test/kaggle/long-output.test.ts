@@ -90,6 +90,30 @@ void test('collectLines: one 50 MB line in linear time, split into pieces that j
   assert.equal(entries.at(-1)!.data, 'short\n');
 });
 
+void test('collectLines: a line half read when the reader holds the stream back stays whole', async () => {
+  const stream = new PassThrough();
+  const entries: LogEntry[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let holds = 0;
+  const hold = () => (holds++ === 0 ? held : undefined);
+  const done = collectLines(stream, 'stdout', Date.now(), (e) => entries.push(e), hold);
+  stream.write('step 1\nstep 2 par');
+  // Held for longer than the pause after which a line without its newline is shown.
+  await new Promise((r) => setTimeout(r, 600));
+  assert.deepEqual(
+    entries.map((e) => e.data),
+    ['step 1\n'],
+  );
+  release();
+  stream.end('t\n');
+  await done;
+  assert.deepEqual(
+    entries.map((e) => e.data),
+    ['step 1\n', 'step 2 part\n'],
+  );
+});
+
 void test('a program printing one 20 MB line runs locally in linear time, every byte kept', async (t) => {
   const dir = await tempDir(t);
   const started = performance.now();

@@ -58,6 +58,11 @@ export function collectLines(
     timer = undefined;
     if (pendingChars > 0) push(takePending(''));
   };
+  const armPartialFlush = () => {
+    if (timer === undefined && pendingChars > 0) {
+      timer = setTimeout(flushPartial, PARTIAL_LINE_FLUSH_MS);
+    }
+  };
   return new Promise((resolve) => {
     stream.on('data', (chunk: Buffer) => {
       const text = decoder.write(chunk);
@@ -72,12 +77,19 @@ export function collectLines(
       }
       if (start < text.length) keep(text.slice(start));
       if (timer !== undefined) clearTimeout(timer);
-      if (pendingChars > 0) timer = setTimeout(flushPartial, PARTIAL_LINE_FLUSH_MS);
+      timer = undefined;
       const wait = hold?.();
-      if (wait !== undefined) {
-        stream.pause();
-        void wait.then(() => stream.resume());
+      if (wait === undefined) {
+        armPartialFlush();
+        return;
       }
+      // While the stream is paused the rest of a pending line waits in the pipe: flushing
+      // the part read so far would cut the line in two, so the pause starts once it resumes.
+      stream.pause();
+      void wait.then(() => {
+        stream.resume();
+        armPartialFlush();
+      });
     });
     stream.on('close', () => {
       if (timer !== undefined) clearTimeout(timer);
