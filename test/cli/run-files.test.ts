@@ -12,11 +12,12 @@ import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { kaggleEnv, startTestServer } from '../server/helpers.js';
 
-const PROGRAM = `import os
-inp = os.environ.get("KAGGLE_RUN_INPUT_DIR", "/kaggle/input")
-ref = os.path.join(inp, "voice-ref", "ryan.wav")
+// Inputs are found through KAGGLE_RUN_INPUTS, whatever the layout of the input folder.
+const PROGRAM = `import json, os
+inputs = json.loads(os.environ.get("KAGGLE_RUN_INPUTS") or "{}")
+ref = os.path.join(inputs.get("voice-ref", "/nonexistent"), "ryan.wav")
 print("ref:", open(ref).read() if os.path.exists(ref) else "none")
-refs = os.path.join(inp, "refs")
+refs = inputs.get("refs", "/nonexistent")
 print("refs:", ",".join(sorted(os.listdir(refs))) if os.path.isdir(refs) else "absent")
 open("speech.wav", "w").write("RIFF" + "x" * 40)
 os.makedirs("cache", exist_ok=True)
