@@ -85,7 +85,7 @@ void test('upload, create, wait READY, list, then a new version', async (t) => {
 
   // A second version with other files replaces the listing, and is not READY at once.
   const a = await randomFile(dir, 'a.csv', 1000);
-  const b = await randomFile(dir, 'b.zip', 2000);
+  const b = await randomFile(dir, 'b.bin', 2000);
   const tokens = [
     { token: (await client.datasets.uploadFile(a.path)).token },
     { token: (await client.datasets.uploadFile(b.path)).token },
@@ -96,8 +96,8 @@ void test('upload, create, wait READY, list, then a new version', async (t) => {
   });
   assert.equal(await client.datasets.getDatasetStatus('me', 'my-data'), 'BLOBS_RECEIVED');
   const v2 = await client.datasets.listDatasetFiles('me', 'my-data', { pageSize: 1 });
-  assert.deepEqual(v2.map((f) => f.name).sort(), ['a.csv', 'b.zip']);
-  assert.ok((await stored(server, 'my-data', 2, 'b.zip')).equals(b.bytes));
+  assert.deepEqual(v2.map((f) => f.name).sort(), ['a.csv', 'b.bin']);
+  assert.ok((await stored(server, 'my-data', 2, 'b.bin')).equals(b.bytes));
   // An empty file is one PUT with no body.
   const empty = await randomFile(dir, 'empty.txt', 0);
   const emptyUpload = await client.datasets.uploadFile(empty.path);

@@ -46,9 +46,10 @@ void test('competitions, models and kernels named in the spec are mounted under 
   });
   assert.equal(result.code, 0, result.stderr);
   assert.equal((JSON.parse(result.stdout) as RunRecord).status, 'complete');
-  assert.match(result.stderr, /input titanic\/train\.csv/);
-  assert.match(result.stderr, /input gemma\/pytorch\/2b\/1\/weights\.bin/);
-  assert.match(result.stderr, /input kaggle-run-hello\/results\/metrics\.json/);
+  // Kaggle's current layout: competitions/<slug>, models/<owner>/..., notebooks/<owner>/...
+  assert.match(result.stderr, /input competitions\/titanic\/train\.csv/);
+  assert.match(result.stderr, /input models\/google\/gemma\/pytorch\/2b\/1\/weights\.bin/);
+  assert.match(result.stderr, /input notebooks\/me\/kaggle-run-hello\/results\/metrics\.json/);
 
   await writeFile(
     join(dir, 'kaggle-run.yaml'),
