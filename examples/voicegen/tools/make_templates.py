@@ -18,7 +18,8 @@ LOAD = '''import os
 import tts
 
 INPUT = os.environ.get("KAGGLE_RUN_INPUT_DIR", "/kaggle/input")
-reference = os.path.join(INPUT, "voice-ref", REFERENCE_AUDIO) if REFERENCE_AUDIO else None
+INPUTS = __import__("json").loads(os.environ.get("KAGGLE_RUN_INPUTS") or "{}")
+reference = os.path.join(INPUTS.get("voice-ref", os.path.join(INPUT, "voice-ref")), REFERENCE_AUDIO) if REFERENCE_AUDIO else None
 model = tts.load_model("{provider}", cache_dir=".")  # the weights cache stays in the session
 print("{provider} model loaded")'''
 
