@@ -1,4 +1,5 @@
-// Reads a batch's inputs file into items: JSON lines (one object a line) or CSV (a header
+// Reads a batch's inputs file into items: JSON lines (one object a line, numbers read
+// exactly as Python's json module reads them: big ints, `1.0`, NaN, Infinity) or CSV (a header
 // row, then one item a row; cells are coerced like -p values, the declared param's type
 // winning). Each item is named by its `id` field, or by its position (0001, 0002, ...).
 // Every problem is reported at once, as file:line, before any session is spent.
@@ -11,6 +12,7 @@ import type { BatchItem } from '../harness/settings.js';
 import { isPythonIdentifier } from '../harness/settings.js';
 import type { ParamValue, Params } from '../job.js';
 import { CsvSyntaxError, parseCsv } from './csv.js';
+import { ExactNumber, parseExactJson } from '../config/param-value.js';
 
 /** More items than this in one batch is almost certainly the wrong file. */
 export const MAX_ITEMS = 100_000;
@@ -91,7 +93,7 @@ function jsonItems(text: string, report: Report): RawItem[] {
     if (source.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(source);
+      value = parseExactJson(source);
     } catch (error) {
       report(line, `not valid JSON: ${errorMessage(error)}`);
       return;
@@ -102,7 +104,11 @@ function jsonItems(text: string, report: Report): RawItem[] {
     }
     const fields: Record<string, ParamValue> = {};
     for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
-      if (field === null || ['string', 'number', 'boolean'].includes(typeof field)) {
+      if (
+        field === null ||
+        field instanceof ExactNumber ||
+        ['string', 'number', 'boolean'].includes(typeof field)
+      ) {
         fields[key] = field as ParamValue;
       } else {
         report(
@@ -195,7 +201,7 @@ function nameItems(raw: RawItem[], idField: string | undefined, report: Report):
         );
         return;
       }
-      if (typeof value !== 'string' && typeof value !== 'number') {
+      if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof ExactNumber)) {
         report(
           item.line,
           `the id field ${JSON.stringify(idField)} is ${JSON.stringify(value)}; ids are strings or numbers`,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { JsonNumber, JsonObject, parseJsonTree, type JsonTree } from '../util/json-tree.js';
 
 // Param values exactly as Python will see them. A JavaScript number cannot tell `1.0` from
 // `1`, holds no integer past 2**53 exactly, and JSON has no nan or inf; params may be any of
@@ -113,7 +114,7 @@ export function plainFromConfig(value: unknown): unknown {
  * JSON as Python's json module reads it back exactly: ExactNumbers as their text (NaN and
  * Infinity are not JSON, but Python reads them), whole plain numbers as integer digits.
  */
-export function exactJson(value: unknown): string {
+export function exactJson(value: unknown, indent?: number): string {
   const raw: string[] = [];
   const tag = randomUUID();
   const text = JSON.stringify(value, function (this: unknown, key: string, plain: unknown) {
@@ -128,12 +129,32 @@ export function exactJson(value: unknown): string {
     if (token === undefined) return plain;
     raw.push(token);
     return `${tag}:${raw.length - 1}`;
-  });
+  }, indent);
   // A placeholder is a string naming a fresh random tag, so no value of the user's matches.
   return text.replace(
     new RegExp(`"${tag}:(\\d+)"`, 'g'),
     (_m, i: string) => raw[Number(i)] ?? 'null',
   );
+}
+
+/**
+ * JSON as Python's json module reads it, into exact values: ints beyond 2**53, whole floats
+ * and `NaN` / `Infinity` / `-Infinity` become ExactNumbers (exactJson writes them back).
+ * Throws JsonSyntaxError.
+ */
+export function parseExactJson(text: string): unknown {
+  return exactFromTree(parseJsonTree(text));
+}
+
+function exactFromTree(tree: JsonTree): unknown {
+  if (tree instanceof JsonNumber) {
+    return tree.isFloat ? floatParam(Number(tree.text)) : intParam(BigInt(tree.text));
+  }
+  if (Array.isArray(tree)) return tree.map(exactFromTree);
+  if (tree instanceof JsonObject) {
+    return Object.fromEntries(tree.entries.map(([k, v]) => [k, exactFromTree(v)]));
+  }
+  return tree;
 }
 
 /** Params as run and sweep records store them: plain JSON (see ExactNumber.toJSON). */

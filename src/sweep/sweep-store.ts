@@ -13,7 +13,8 @@ import type { BatchItem } from '../harness/settings.js';
 import type { Params, PlatformName } from '../job.js';
 import type { RunStatus } from '../run/record.js';
 import type { RunStore } from '../store/run-store.js';
-import { writeJsonAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { exactJson, parseExactJson } from '../config/param-value.js';
 
 /** `pending`: not started yet; `skipped`: not started because of --fail-fast or Ctrl-C. */
 export type PointStatus = RunStatus | 'pending' | 'skipped';
@@ -67,10 +68,14 @@ export class SweepStore {
     return join(this.sweepsDir, sweepId, 'sweep.json');
   }
 
-  /** Writes are chained: concurrent points never race on the same file. */
+  /**
+   * Writes are chained: concurrent points never race on the same file. Params are written
+   * exactly, as KAGGLE_RUN_PARAMS is (big ints as digits, `1.0`, NaN, Infinity), so that a
+   * resumed sweep runs its missing points with the very values it started with.
+   */
   save(record: SweepRecord): Promise<void> {
-    const snapshot = JSON.parse(JSON.stringify(record)) as SweepRecord;
-    this.writing = this.writing.then(() => writeJsonAtomic(this.file(record.sweepId), snapshot));
+    const text = `${exactJson(record, 2)}\n`;
+    this.writing = this.writing.then(() => writeFileAtomic(this.file(record.sweepId), text));
     return this.writing;
   }
 
@@ -78,7 +83,7 @@ export class SweepStore {
     const path = this.file(sweepId);
     let value: Partial<SweepRecord>;
     try {
-      value = JSON.parse(await readFile(path, 'utf8')) as Partial<SweepRecord>;
+      value = parseExactJson(await readFile(path, 'utf8')) as Partial<SweepRecord>;
     } catch (error) {
       throw new UsageError(
         existsSync(path)

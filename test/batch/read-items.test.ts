@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/errors.js';
 import { chunkItems, chunkKernelSlug } from '../../src/batch/plan-batch.js';
 import { parseBatchItems } from '../../src/batch/read-items.js';
 import { parseCsv } from '../../src/batch/csv.js';
+import { ExactNumber, exactJson } from '../../src/config/param-value.js';
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -157,4 +158,24 @@ void test('chunks of K in file order; each chunk a stable kernel slug under 50 c
   const long = chunkKernelSlug('x'.repeat(80), 122);
   assert.ok(long.length <= 50, long);
   assert.ok(long.endsWith('-batch-123'));
+});
+
+void test('JSON lines: numbers as Python reads them (big ints, whole floats, NaN, Infinity)', () => {
+  const text =
+    '{"big": 12345678901234567890, "one": 1.0, "neg": -0.0, "tiny": 1e-300, "n": 3, "x": 0.5}\n' +
+    '{"nan": NaN, "inf": Infinity, "ninf": -Infinity, "huge": 1e400, "edge": 9007199254740993}\n';
+  const [first, second] = parseBatchItems(text, 'in.jsonl');
+  // exactJson is how the items reach the program: the text Python's json.loads reads back.
+  assert.equal(
+    exactJson(first!.params),
+    '{"big":12345678901234567890,"one":1.0,"neg":-0.0,"tiny":1e-300,"n":3,"x":0.5}',
+  );
+  assert.equal(
+    exactJson(second!.params),
+    '{"nan":NaN,"inf":Infinity,"ninf":-Infinity,"huge":Infinity,"edge":9007199254740993}',
+  );
+  assert.ok(first!.params.one instanceof ExactNumber && first!.params.one.kind === 'float');
+  // A big int can name its item, keeping its digits.
+  const named = parseBatchItems('{"k": 12345678901234567890}\n', 'in.jsonl', { idField: 'k' });
+  assert.equal(named[0]?.id, '12345678901234567890');
 });
