@@ -1,5 +1,6 @@
 // kernel-metadata.json as `kaggle kernels push` reads it (protocol.md §5.1), validated by
-// the same rules, every problem reported at once, turned into a SaveKernel request.
+// the same rules, every problem reported at once, turned into a SaveKernel request (a
+// notebook's text normalised as the official CLI normalises it).
 
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -7,6 +8,8 @@ import { ConfigError, type ConfigProblem } from '../errors.js';
 import { parseAccelerator, accelerators } from '../accelerator.js';
 import type { SaveKernelRequest } from './kernel-types.js';
 import type { KernelRef } from './kernel-ref.js';
+import { parseNotebook } from '../config/read-notebook.js';
+import { pushedNotebookText } from './push-notebook.js';
 
 export const KERNEL_METADATA_FILE = 'kernel-metadata.json';
 
@@ -149,6 +152,12 @@ export async function readKernelFolder(dir: string): Promise<KernelFolder> {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ ...p, file })));
+  if (kernelType === 'notebook') {
+    // The checks of a notebook run (nbformat 4, cells, one parameters cell, a Python
+    // kernel) before anything is pushed; then the text as the official CLI sends it.
+    parseNotebook(text, codeFile as string);
+    text = pushedNotebookText(text);
+  }
   request.text = text;
   const [owner, slug] =
     typeof id === 'string' && id.includes('/')

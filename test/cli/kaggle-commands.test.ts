@@ -4,8 +4,28 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ME, kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
+import { ME, PYTHON, kaggleEnv, rpc, startTestServer, tempDir } from '../server/helpers.js';
 import { runCli } from '../helpers/cli.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+interface NbJson {
+  cells: { source: unknown; outputs?: unknown }[];
+}
+
+// The official CLI's kernels_push steps for a notebook, run by Python: the oracle.
+const OFFICIAL_PUSH_TEXT = `
+import json, sys
+body = json.loads(open(sys.argv[1]).read())
+for cell in body["cells"]:
+    if "outputs" in cell and cell["cell_type"] == "code":
+        cell["outputs"] = []
+    if "source" in cell and isinstance(cell["source"], list):
+        cell["source"] = "".join(cell["source"])
+sys.stdout.write(json.dumps(body))
+`;
 
 async function kernelFolder(
   t: Parameters<typeof tempDir>[0],
@@ -98,6 +118,70 @@ void test('push KERNEL_DIR with bad metadata: exit 2, every problem listed', asy
   ]) {
     assert.match(result.stderr, expected);
   }
+});
+
+// Writes a notebook with nbformat itself (sources as lists of lines, as Jupyter saves them),
+// with outputs and execution counts from an earlier run and a kernelspec of `kernel`.
+const NBFORMAT_WRITER = `
+import sys, nbformat
+from nbformat.v4 import new_notebook, new_code_cell, new_markdown_cell, new_output
+kernel = sys.argv[2]
+nb = new_notebook(metadata={"kernelspec": {"name": kernel, "display_name": {"python3": "Python 3", "ir": "R"}[kernel], "language": {"python3": "python", "ir": "R"}[kernel]}, "widgets": {"10": {"b": 1.0}, "2": {"big": 12345678901234567890}}})
+nb.cells = [
+    new_markdown_cell("# Caf\\u00e9 report\\n\\nline two"),
+    new_code_cell("import os\\nos.makedirs('out', exist_ok=True)\\nopen('out/answer.txt', 'w').write('42 \\u2603')\\nprint('ran')", execution_count=7,
+                  outputs=[new_output("stream", name="stdout", text="accuracy=0.99\\n")]),
+]
+nbformat.write(nb, sys.argv[1])
+`;
+
+async function notebookFolder(t: Parameters<typeof tempDir>[0], kernel: string): Promise<string> {
+  const dir = await tempDir(t);
+  await writeFile(
+    join(dir, 'kernel-metadata.json'),
+    JSON.stringify({
+      id: 'me/saved-notebook',
+      title: 'Saved Notebook',
+      code_file: 'report.ipynb',
+      language: 'python',
+      kernel_type: 'notebook',
+      enable_internet: false,
+    }),
+  );
+  await execFileP(PYTHON, ['-c', NBFORMAT_WRITER, join(dir, 'report.ipynb'), kernel]);
+  return dir;
+}
+
+void test('push KERNEL_DIR with a notebook Jupyter saved: sent as the official CLI sends it, and run', async (t) => {
+  const server = await startTestServer(t);
+  const dir = await notebookFolder(t, 'python3');
+  const file = join(dir, 'report.ipynb');
+  assert.ok(Array.isArray((JSON.parse(await readFile(file, 'utf8')) as NbJson).cells[1]!.source));
+  const result = await runCli(['push', dir, '--endpoint', server.url, '--json'], {
+    env: await kaggleEnv(t),
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal((JSON.parse(result.stdout) as { status: string }).status, 'complete');
+  assert.equal(await readFile(join(dir, 'output', 'out', 'answer.txt'), 'utf8'), '42 \u2603');
+  // What the server got is byte for byte what the official CLI's steps make of the file.
+  const official = await execFileP(PYTHON, ['-c', OFFICIAL_PUSH_TEXT, file]);
+  const pulled = await rpc(server, 'GetKernel', { userName: ME.username, kernelSlug: 'saved-notebook' });
+  const source = (pulled.body.blob as { source: string }).source;
+  assert.equal(source, official.stdout);
+  const sent = JSON.parse(source) as NbJson;
+  assert.equal(sent.cells[0]!.source, '# Caf\u00e9 report\n\nline two');
+  assert.deepEqual(sent.cells[1]!.outputs, []);
+  // The file itself is left as it was.
+  assert.match(await readFile(file, 'utf8'), /accuracy=0\.99/);
+});
+
+void test('push KERNEL_DIR with an R notebook: exit 2 naming the kernel, nothing pushed', async (t) => {
+  const server = await startTestServer(t);
+  const dir = await notebookFolder(t, 'ir');
+  const result = await runCli(['push', dir, '--endpoint', server.url], { env: await kaggleEnv(t) });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /report\.ipynb runs on the r kernel \(R\); kaggle-run runs Python notebooks only/);
+  assert.equal(server.stats().requests['kernels.KernelsApiService/SaveKernel'], undefined);
 });
 
 void test('quota reports hours used and left from the server', async (t) => {
