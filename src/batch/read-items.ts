@@ -201,7 +201,11 @@ function nameItems(raw: RawItem[], idField: string | undefined, report: Report):
         );
         return;
       }
-      if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof ExactNumber)) {
+      if (
+        typeof value !== 'string' &&
+        typeof value !== 'number' &&
+        !(value instanceof ExactNumber)
+      ) {
         report(
           item.line,
           `the id field ${JSON.stringify(idField)} is ${JSON.stringify(value)}; ids are strings or numbers`,

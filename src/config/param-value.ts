@@ -117,19 +117,23 @@ export function plainFromConfig(value: unknown): unknown {
 export function exactJson(value: unknown, indent?: number): string {
   const raw: string[] = [];
   const tag = randomUUID();
-  const text = JSON.stringify(value, function (this: unknown, key: string, plain: unknown) {
-    // The holder's own value: JSON.stringify has already applied ExactNumber's toJSON.
-    const v = (this as Record<string, unknown>)[key] ?? plain;
-    let token: string | undefined;
-    if (v instanceof ExactNumber) token = v.jsonText;
-    else if (typeof v === 'number' && !Number.isFinite(v)) token = floatJsonText(v);
-    else if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= 1e21) {
-      token = BigInt(v).toString(); // JSON.stringify would write 1e+21, a float in Python
-    }
-    if (token === undefined) return plain;
-    raw.push(token);
-    return `${tag}:${raw.length - 1}`;
-  }, indent);
+  const text = JSON.stringify(
+    value,
+    function (this: unknown, key: string, plain: unknown) {
+      // The holder's own value: JSON.stringify has already applied ExactNumber's toJSON.
+      const v = (this as Record<string, unknown>)[key] ?? plain;
+      let token: string | undefined;
+      if (v instanceof ExactNumber) token = v.jsonText;
+      else if (typeof v === 'number' && !Number.isFinite(v)) token = floatJsonText(v);
+      else if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= 1e21) {
+        token = BigInt(v).toString(); // JSON.stringify would write 1e+21, a float in Python
+      }
+      if (token === undefined) return plain;
+      raw.push(token);
+      return `${tag}:${raw.length - 1}`;
+    },
+    indent,
+  );
   // A placeholder is a string naming a fresh random tag, so no value of the user's matches.
   return text.replace(
     new RegExp(`"${tag}:(\\d+)"`, 'g'),

@@ -7,7 +7,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseExactJson } from '../../src/config/param-value.js';
+import { paramText, parseExactJson } from '../../src/config/param-value.js';
 import type { SweepRecord } from '../../src/sweep/sweep-store.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
@@ -88,7 +88,7 @@ void test('sweep values keep their type in the record and when attach runs a mis
   const file = join(dir, '.kaggle-run', 'sweeps', sweep.sweepId, 'sweep.json');
   const record = parseExactJson(await readFile(file, 'utf8')) as SweepRecord;
   assert.deepEqual(
-    record.points.map((p) => String(p.params.seed) + ' ' + String(p.params.lr)),
+    record.points.map((p) => `${paramText(p.params.seed!)} ${paramText(p.params.lr!)}`),
     ['12345678901234567890 1.0', '12345678901234567890 nan'],
   );
   await forgetPoint(dir, sweep.sweepId, 1);
@@ -96,7 +96,10 @@ void test('sweep values keep their type in the record and when attach runs a mis
   assert.equal(attached.code, 0, attached.stderr);
   const resumed = parseExactJson(await readFile(file, 'utf8')) as SweepRecord;
   const rerun = resumed.points[1]!;
-  const runJson = await readFile(join(dir, '.kaggle-run', 'runs', rerun.runId!, 'run.json'), 'utf8');
+  const runJson = await readFile(
+    join(dir, '.kaggle-run', 'runs', rerun.runId!, 'run.json'),
+    'utf8',
+  );
   assert.match(runJson, /"outputDir": "([^"]+)"/);
   const outputDir = /"outputDir": "([^"]+)"/.exec(runJson)![1]!;
   assert.equal(

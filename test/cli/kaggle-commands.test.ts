@@ -165,7 +165,10 @@ void test('push KERNEL_DIR with a notebook Jupyter saved: sent as the official C
   assert.equal(await readFile(join(dir, 'output', 'out', 'answer.txt'), 'utf8'), '42 \u2603');
   // What the server got is byte for byte what the official CLI's steps make of the file.
   const official = await execFileP(PYTHON, ['-c', OFFICIAL_PUSH_TEXT, file]);
-  const pulled = await rpc(server, 'GetKernel', { userName: ME.username, kernelSlug: 'saved-notebook' });
+  const pulled = await rpc(server, 'GetKernel', {
+    userName: ME.username,
+    kernelSlug: 'saved-notebook',
+  });
   const source = (pulled.body.blob as { source: string }).source;
   assert.equal(source, official.stdout);
   const sent = JSON.parse(source) as NbJson;
@@ -180,7 +183,10 @@ void test('push KERNEL_DIR with an R notebook: exit 2 naming the kernel, nothing
   const dir = await notebookFolder(t, 'ir');
   const result = await runCli(['push', dir, '--endpoint', server.url], { env: await kaggleEnv(t) });
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /report\.ipynb runs on the r kernel \(R\); kaggle-run runs Python notebooks only/);
+  assert.match(
+    result.stderr,
+    /report\.ipynb runs on the r kernel \(R\); kaggle-run runs Python notebooks only/,
+  );
   assert.equal(server.stats().requests['kernels.KernelsApiService/SaveKernel'], undefined);
 });
 
