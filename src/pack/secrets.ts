@@ -1,5 +1,6 @@
-// Files that never leave the machine, whatever the include/exclude rules say. The check is on
-// names alone (no content sniffing) so it is cheap, predictable and easy to explain.
+// Files that never leave the machine, whatever the include/exclude rules say. This check is
+// on names alone, so it is cheap, predictable and easy to explain; the few credential files
+// that only their content gives away are in secret-content.ts.
 
 /** Credential files known by name, matched case-insensitively at any depth. */
 const credentialFiles = new Set([
@@ -11,6 +12,22 @@ const credentialFiles = new Set([
   '.netrc',
   '.pypirc',
   '.git-credentials',
+  '.pgpass',
+]);
+
+/**
+ * Credential files known by their folder and name (`folder/name`, case-insensitive), at any
+ * depth: a home folder's dotfiles copied or linked into a project.
+ */
+const credentialPaths = new Map([
+  ['.aws/credentials', 'AWS credentials'],
+  ['.huggingface/token', 'Hugging Face token'],
+  ['huggingface/token', 'Hugging Face token'],
+  ['.huggingface/stored_tokens', 'Hugging Face tokens'],
+  ['huggingface/stored_tokens', 'Hugging Face tokens'],
+  ['.streamlit/secrets.toml', 'Streamlit secrets'],
+  ['.docker/config.json', 'Docker registry logins'],
+  ['gcloud/application_default_credentials.json', 'Google Cloud credentials'],
 ]);
 
 /** Folders whose whole content is never packed. */
@@ -39,6 +56,9 @@ export function secretReason(relPath: string): string | undefined {
     if (reason !== undefined) return reason;
   }
   if (credentialFiles.has(name)) return `credential file (${name}) is never packed`;
+  const folder = (parts.at(-2) ?? '').toLowerCase();
+  const known = credentialPaths.get(`${folder}/${name}`);
+  if (known !== undefined) return `${known} (${folder}/${name}) is never packed`;
   // .env, .env.local, .env.production ... and direnv's .envrc, which sets the same secrets.
   if (name === '.env' || name.startsWith('.env.') || name === '.envrc') {
     return `environment file (${name}) is never packed`;

@@ -1,10 +1,11 @@
 import type { Stats } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import { UsageError } from '../errors.js';
 import { gitListFiles, isGitWorkTree } from './git-files.js';
 import { compileGlobs } from './globs.js';
+import { contentSecretReason, environmentSecrets } from './secret-content.js';
 import { secretReason } from './secrets.js';
 import { sortByUtf8 } from './utf8-order.js';
 import { walkAll, walkGitignored } from './walk-files.js';
@@ -100,23 +101,58 @@ function isInside(realRoot: string, target: string): boolean {
   return target.startsWith(realRoot + sep);
 }
 
+function relativePosix(realRoot: string, target: string): string {
+  return relative(realRoot, target).split(sep).join('/');
+}
+
+/** What one pack's classification shares: the root, and what it learnt on the way. */
+interface Context {
+  realRoot: string;
+  skip: ReadonlySet<string>;
+  /** Files the environment places inside the project that hold secrets (HF_HOME/token). */
+  environment: ReadonlyMap<string, string>;
+  /** Each folder's real path, asked once: most files share a folder. */
+  folders: Map<string, Promise<string | undefined>>;
+}
+
+function realFolder(ctx: Context, folder: string): Promise<string | undefined> {
+  let found = ctx.folders.get(folder);
+  if (found === undefined) {
+    found = realpath(join(ctx.realRoot, folder)).catch(() => undefined);
+    ctx.folders.set(folder, found);
+  }
+  return found;
+}
+
+/** Why the file whose bytes are at `abs` (`rel` inside the root) never ships, if it does not. */
+async function secretOf(
+  ctx: Context,
+  rel: string,
+  abs: string,
+  size: number,
+): Promise<string | undefined> {
+  return (
+    secretReason(rel) ?? ctx.environment.get(rel) ?? (await contentSecretReason(rel, abs, size))
+  );
+}
+
 // What a symlink packs as: its target's content when that is a file inside the root.
-async function followLink(realRoot: string, path: string, abs: string): Promise<Outcome> {
+async function followLink(ctx: Context, path: string, abs: string): Promise<Outcome> {
   let target: string;
   try {
     target = await realpath(abs);
   } catch {
     return leftOut(path, 'dangling symlink (its target does not exist)');
   }
-  if (!isInside(realRoot, target)) {
+  if (!isInside(ctx.realRoot, target)) {
     return leftOut(path, 'symlink points outside the project folder');
   }
-  const targetRel = relative(realRoot, target).split(sep).join('/');
-  const secret = secretReason(targetRel);
-  if (secret !== undefined) return leftOut(path, `symlink to ${targetRel}: ${secret}`);
+  const targetRel = relativePosix(ctx.realRoot, target);
   const stats = await stat(target);
   if (stats.isDirectory()) return leftOut(path, 'symlink to a folder is not followed');
   if (!stats.isFile()) return undefined;
+  const secret = await secretOf(ctx, targetRel, target, stats.size);
+  if (secret !== undefined) return leftOut(path, `symlink to ${targetRel}: ${secret}`);
   return entryOf(path, target, stats);
 }
 
@@ -128,30 +164,52 @@ function entryOf(path: string, source: string, stats: Stats): Outcome {
   return { kind: 'file', entry: { path, source, size: stats.size, executable, stamp } };
 }
 
-async function classify(
-  realRoot: string,
-  path: string,
-  skip: ReadonlySet<string>,
-): Promise<Outcome> {
-  const secret = secretReason(path);
-  if (secret !== undefined) return leftOut(path, secret);
-  const abs = join(realRoot, path);
-  if (skip.has(abs)) return undefined;
+/**
+ * Where the folder holding `path` really is, when a symlinked folder on the way leads
+ * elsewhere: `include: [etc/passwd]` with `etc -> /etc` must not reach /etc/passwd.
+ * Undefined when the folder is where its name says.
+ */
+async function detour(ctx: Context, path: string): Promise<string | undefined> {
+  const slash = path.lastIndexOf('/');
+  if (slash < 0) return undefined;
+  const folder = path.slice(0, slash);
+  const real = await realFolder(ctx, folder);
+  const expected = join(ctx.realRoot, folder);
+  return real === undefined || real === expected ? undefined : real;
+}
+
+async function classify(ctx: Context, path: string): Promise<Outcome> {
+  const named = secretReason(path) ?? ctx.environment.get(path);
+  if (named !== undefined) return leftOut(path, named);
+  const abs = join(ctx.realRoot, path);
+  if (ctx.skip.has(abs)) return undefined;
   if (path.includes('\\')) {
     return leftOut(path, 'file name holds a backslash, which zip reads as a folder separator');
+  }
+  const realParent = await detour(ctx, path);
+  if (realParent !== undefined && !isInside(ctx.realRoot, realParent)) {
+    return leftOut(path, 'reached through a symlinked folder that points outside the project');
   }
   let stats: Stats;
   try {
     stats = await lstat(abs);
   } catch (error) {
     // Tracked in git but deleted from disk: nothing to ship, nothing to say.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
   }
-  if (stats.isFile()) return entryOf(path, abs, stats);
-  if (stats.isSymbolicLink()) return followLink(realRoot, path, abs);
+  if (stats.isSymbolicLink()) return followLink(ctx, path, abs);
   if (stats.isDirectory()) return { kind: 'folder', path };
-  return undefined; // sockets, fifos, devices
+  if (!stats.isFile()) return undefined; // sockets, fifos, devices
+  // Through a symlinked folder inside the root: the file is judged by where it really is.
+  const realRel =
+    realParent === undefined ? path : relativePosix(ctx.realRoot, join(realParent, basename(abs)));
+  const secret = await secretOf(ctx, realRel, abs, stats.size);
+  if (secret !== undefined) {
+    return leftOut(path, realRel === path ? secret : `reached as ${realRel}: ${secret}`);
+  }
+  return entryOf(path, abs, stats);
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>) {
@@ -175,6 +233,7 @@ export async function collectFiles(
   root: string,
   rules: SelectRules,
   skip: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Selection> {
   const realRoot = await projectRoot(root);
   const git = await isGitWorkTree(realRoot);
@@ -182,7 +241,13 @@ export async function collectFiles(
   const skipped = new Set(skip.map((p) => resolve(p)));
   // Paths reached through the caller's spelling of root are skipped too.
   for (const p of skip) skipped.add(join(realRoot, relative(resolve(root), resolve(p))));
-  const outcomes = await mapLimit(paths, 64, (p) => classify(realRoot, p, skipped));
+  const ctx: Context = {
+    realRoot,
+    skip: skipped,
+    environment: environmentSecrets(realRoot, env),
+    folders: new Map(),
+  };
+  const outcomes = await mapLimit(paths, 64, (p) => classify(ctx, p));
   const entries: PackEntry[] = [];
   const excluded: ExcludedFile[] = [];
   const folders: string[] = [];

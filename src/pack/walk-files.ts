@@ -1,5 +1,5 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
 /** Folders no walk enters: git's metadata and kaggle-run's own run store. */
@@ -33,6 +33,10 @@ function isIgnored(levels: readonly IgnoreLevel[], relPath: string, isDir: boole
     if (result.unignored) return false;
   }
   return false;
+}
+
+function isInside(realRoot: string, target: string): boolean {
+  return target === realRoot || target.startsWith(realRoot + sep);
 }
 
 function joinRel(dir: string, name: string): string {
@@ -91,7 +95,13 @@ export async function walkAll(root: string, base: string): Promise<string[]> {
     throw error;
   });
   if (stats === undefined) return found;
-  if (stats.isDirectory()) await walk(base);
-  else found.push(base);
+  // A folder reached through a symlinked folder on the way (`etc/ssh` with `etc -> /etc`)
+  // is not walked when it lies outside the root: the base alone goes back, for the caller
+  // to report, rather than every file of a system folder.
+  if (stats.isDirectory() && isInside(await realpath(root), await realpath(join(root, base)))) {
+    await walk(base);
+  } else {
+    found.push(base);
+  }
   return found;
 }

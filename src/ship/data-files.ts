@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { secretReason } from '../pack/secrets.js';
+import { fileSecretReason } from '../pack/secret-content.js';
 import { listRegularFiles } from '../platform/local/list-files.js';
 import { sha256File } from '../util/hash.js';
 import type { CachedFile } from './shipping-cache.js';
@@ -57,12 +57,13 @@ export async function collectDataFiles(
   const files: DataFile[] = [];
   const excluded: DataFiles['excluded'] = [];
   for (const entry of listed) {
-    const reason = secretReason(info.isDirectory() ? `${path}/${entry.path}` : path);
+    const s = await stat(entry.absolute);
+    const rel = info.isDirectory() ? `${path}/${entry.path}` : path;
+    const reason = await fileSecretReason(rel, entry.absolute, s.size);
     if (reason !== undefined) {
       excluded.push({ path: `${path}/${entry.path}`, reason });
       continue;
     }
-    const s = await stat(entry.absolute);
     const hit = known.get(entry.path);
     const sha256 =
       hit !== undefined && hit.size === s.size && hit.mtimeMs === s.mtimeMs

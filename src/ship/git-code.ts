@@ -88,9 +88,13 @@ export async function shipGitCode(
     return result(head, snapshotRef, true, false);
   }
   const snap = await snapshotCommit(head, `kaggle-run snapshot ${runId}`, run);
-  warnings.push(...snap.leftOut.map((item) => `left out of the snapshot: ${item}`));
-  await checkEntry(snap.commit, subdir, job.entry, checked, run);
-  await pushTo(remote, snap.commit, snapshotRef, run);
+  try {
+    warnings.push(...snap.leftOut.map((item) => `left out of the snapshot: ${item}`));
+    await checkEntry(snap.commit, subdir, job.entry, checked, snap.withObjects);
+    await pushTo(remote, snap.commit, snapshotRef, snap.withObjects);
+  } finally {
+    await snap.dispose();
+  }
   return result(snap.commit, snapshotRef, true, dirty);
 }
 

@@ -1,11 +1,12 @@
 // Commits for code mode git. A snapshot is a commit of the working tree as it is, made in a
-// temporary index and pushed to a hidden ref, so the user's branch, index and files are never
-// touched. `--git-commit` is the explicit old way: commit on the current branch and push it.
+// temporary index and object store and pushed to a hidden ref, so the user's branch, index,
+// files and object store are never touched. `--git-commit` is the explicit old way: commit on the current branch and push it.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { PlatformError, UsageError } from '../errors.js';
+import { contentSecretReason, environmentSecrets, mayHoldSecret } from '../pack/secret-content.js';
 import { secretReason } from '../pack/secrets.js';
 import { git, runGit, type GitRunOptions } from './git-run.js';
 
@@ -32,28 +33,77 @@ export interface Snapshot {
   commit: string;
   /** Files left out because they look like secrets, each with why. */
   leftOut: string[];
+  /**
+   * Options for git calls that need the snapshot's objects (checking its tree, pushing it):
+   * they live in a temporary object store, with the repository's own as an alternate.
+   */
+  withObjects: GitRunOptions;
+  /** Removes the temporary index and object store. */
+  dispose: () => Promise<void>;
+}
+
+/** The repository's object folder, absolute, where git keeps it (worktrees share one). */
+async function objectFolder(options: GitRunOptions): Promise<string> {
+  const path = (await git(['rev-parse', '--git-path', 'objects'], options)).trim();
+  return resolve(options.cwd, path);
+}
+
+/** Why a file the snapshot would hold never ships: its name, its content or the environment. */
+async function snapshotSecret(
+  top: string,
+  path: string,
+  environment: ReadonlyMap<string, string>,
+): Promise<string | undefined> {
+  const named = secretReason(path) ?? environment.get(path);
+  if (named !== undefined) return named;
+  if (!mayHoldSecret(path, 0)) return undefined;
+  const abs = join(top, path);
+  const stats = await lstat(abs).catch(() => undefined);
+  if (stats === undefined || !stats.isFile()) return undefined;
+  return contentSecretReason(path, abs, stats.size);
 }
 
 /**
  * Commits the working tree (tracked changes, staged or not, and untracked files no ignore
- * rule covers) on top of `parent`, minus anything that looks like a secret. Only objects are
- * written to the repository; no ref, index or file of the user's changes.
+ * rule covers) on top of `parent`, minus anything that looks like a secret. Nothing is
+ * written to the repository at all: the index and every object the snapshot makes (blobs of
+ * changed files, secrets among them until they are dropped, trees, the commit) go to a
+ * temporary folder that `dispose` removes once the commit is pushed. `options.cwd` is the
+ * repository's top folder.
  */
 export async function snapshotCommit(
   parent: string | undefined,
   message: string,
   options: GitRunOptions,
 ): Promise<Snapshot> {
-  const temp = await mkdtemp(join(tmpdir(), 'kaggle-run-index-'));
+  const userObjects = await objectFolder(options);
+  const temp = await mkdtemp(join(tmpdir(), 'kaggle-run-snapshot-'));
+  const dispose = () => rm(temp, { recursive: true, force: true });
   try {
-    const env = { ...(options.env ?? process.env), GIT_INDEX_FILE: join(temp, 'index') };
-    const withIndex: GitRunOptions = { ...options, env };
+    const objects = join(temp, 'objects');
+    await mkdir(objects);
+    const base = options.env ?? process.env;
+    const inherited = base.GIT_ALTERNATE_OBJECT_DIRECTORIES;
+    const objectEnv = {
+      ...base,
+      GIT_OBJECT_DIRECTORY: objects,
+      GIT_ALTERNATE_OBJECT_DIRECTORIES:
+        inherited === undefined || inherited === ''
+          ? userObjects
+          : `${userObjects}${delimiter}${inherited}`,
+    };
+    const withObjects: GitRunOptions = { ...options, env: objectEnv };
+    const withIndex: GitRunOptions = {
+      ...options,
+      env: { ...objectEnv, GIT_INDEX_FILE: join(temp, 'index') },
+    };
     if (parent !== undefined) await git(['read-tree', parent], withIndex);
     await git(['add', '-A'], { ...withIndex, timeoutMs: 600_000 });
     const leftOut: string[] = [];
     const drop: string[] = [];
+    const environment = environmentSecrets(options.cwd, base);
     for (const path of nulList(await git(['ls-files', '-z'], withIndex))) {
-      const reason = secretReason(path);
+      const reason = await snapshotSecret(options.cwd, path, environment);
       if (reason !== undefined) {
         drop.push(path);
         leftOut.push(`${path}: ${reason}`);
@@ -69,11 +119,12 @@ export async function snapshotCommit(
     const identity = await identityArgs(options);
     const parentArgs = parent === undefined ? [] : ['-p', parent];
     const commit = (
-      await git([...identity, 'commit-tree', tree, ...parentArgs, '-m', message], options)
+      await git([...identity, 'commit-tree', tree, ...parentArgs, '-m', message], withObjects)
     ).trim();
-    return { commit, leftOut };
-  } finally {
-    await rm(temp, { recursive: true, force: true });
+    return { commit, leftOut, withObjects, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
   }
 }
 

@@ -4,6 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -156,6 +157,60 @@ void test('a dirty tree ships a snapshot to a hidden ref and leaves the user sta
     ],
   );
   assert.deepEqual(await userState(repo.work), before);
+});
+
+/** Every file under the repository's object store, with its bytes' length and hash. */
+async function objectStore(work: string): Promise<string[]> {
+  const root = join(work, '.git', 'objects');
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else {
+        const bytes = await readFile(full);
+        found.push(`${relative(root, full)} ${createHash('sha256').update(bytes).digest('hex')}`);
+      }
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
+
+void test('a snapshot writes nothing into the user object store, secrets least of all', async (t) => {
+  const repo = await makeRepo(t);
+  await writeFile(join(repo.proj, 'train.py'), 'print("v2")\n');
+  const secrets = {
+    '.env': 'HF_TOKEN=hf_never_in_objects\n',
+    'kaggle.json': '{"username":"u","key":"never_in_objects"}',
+    'keys/id_rsa': 'PRIVATE never_in_objects',
+    '.npmrc': '//registry.npmjs.org/:_authToken=never_in_objects\n',
+    'sa.json': JSON.stringify({ type: 'service_account', private_key: 'never_in_objects' }),
+  };
+  await writeFiles(repo.proj, { 'new.py': 'NEW = 1\n', ...secrets });
+  const before = await objectStore(repo.work);
+  const shipped = await shipGitCode(job(repo.proj), '20260101-000000-objects-abcd');
+  assert.deepEqual(await objectStore(repo.work), before);
+  // The remote got the snapshot whole, and none of the secrets.
+  const listed = git(repo.bare, 'ls-tree', '-r', '--name-only', shipped.commit).split('\n');
+  assert.deepEqual(listed, [
+    '.gitignore',
+    'proj/model.py',
+    'proj/new.py',
+    'proj/notes.md',
+    'proj/train.py',
+    '',
+  ]);
+  assert.equal(git(repo.bare, 'show', `${shipped.commit}:proj/train.py`), 'print("v2")\n');
+  assert.equal(
+    shipped.warnings.filter((w) => w.startsWith('left out')).length,
+    Object.keys(secrets).length,
+  );
+  // Neither does any object the remote holds carry a secret's bytes.
+  const all = git(repo.bare, 'cat-file', '--batch-all-objects', '--batch');
+  assert.ok(!all.includes('never_in_objects'));
+  // The user's repository does not know the snapshot commit: it was never written there.
+  assert.throws(() => git(repo.work, 'cat-file', '-e', shipped.commit));
 });
 
 void test('committed but unpushed work ships HEAD itself under the hidden ref', async (t) => {
