@@ -78,6 +78,23 @@ export class PlatformError extends KaggleRunError {
  */
 export class RunLostError extends PlatformError {}
 
+/**
+ * The platform refused a push because all the sessions it allows at once are busy: a wait,
+ * not a failure (the runner pushes again when one may have freed). Every platform maps its
+ * own refusal onto this one, so the runner and the sweep scheduler never ask whose it is.
+ */
+export class CapacityError extends PlatformError {
+  /** How many sessions the platform runs at once, as its refusal said. */
+  readonly maxSessions: number;
+  constructor(
+    message: string,
+    options: { maxSessions: number; hint?: string | undefined; cause?: unknown },
+  ) {
+    super(message, options);
+    this.maxSessions = options.maxSessions;
+  }
+}
+
 /** The job ran past its timeout (or a wait ran past its limit). */
 export class RunTimeoutError extends KaggleRunError {
   readonly exitCode = ExitCode.timedOut;

@@ -39,8 +39,9 @@ export type {
   RemoteFile,
   RemoteStatus,
   WatchEvent,
-  DatasetAccess,
 } from './platform/platform.js';
+export type { PlatformCapabilities } from './platform/capabilities.js';
+export type { DatasetAccess } from './ship/ship-context.js';
 export { LocalPlatform } from './platform/local/local-platform.js';
 export { RunStore } from './store/run-store.js';
 export {
@@ -53,6 +54,7 @@ export {
   InterruptedError,
   InternalError,
   RunLostError,
+  CapacityError,
   ExitCode,
   exitCodeOf,
   runIdOf,

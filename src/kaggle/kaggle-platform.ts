@@ -1,12 +1,16 @@
 // The `kaggle` platform: the Platform interface over Kaggle's public API (or a kaggle-run
 // server behind --endpoint). Thin on purpose: the client modules do the work.
 
-import { InternalError, PlatformError } from '../errors.js';
-import type { ImagePin } from '../job.js';
-import { KaggleApiError, PushRejectedError } from './errors.js';
+import { kaggleAcceleratorNote, type Accelerator } from '../accelerator.js';
+import { CapacityError, InternalError, PlatformError } from '../errors.js';
+import type { ImagePin, Job } from '../job.js';
+import { capabilitiesOf } from '../platform/capabilities.js';
+import type { RunEvent } from '../run/events.js';
+import type { DatasetAccess, ShipRunContext, Shipment } from '../ship/ship-context.js';
+import { shipToKaggle } from '../ship/ship-kaggle.js';
+import { KaggleApiError, PushRejectedError, SessionCapError } from './errors.js';
 import { findInvalidSources, invalidSourcesError } from './check-sources.js';
 import type {
-  DatasetAccess,
   Platform,
   PushRequest,
   RemoteFile,
@@ -27,6 +31,9 @@ import { sessionTimeoutSeconds } from '../harness/settings.js';
 
 export { pollIntervalMs } from './poll-cadence.js';
 
+/** A kernel no run pushes to: asking for its version checks the credentials and nothing else. */
+const PREFLIGHT_SLUG = 'kaggle-run-credentials-check';
+
 export interface KaggleApiPlatformOptions extends Omit<KaggleClientOptions, 'signal'> {
   /** Called with each warning meant for the user (file permissions, title/slug mismatch...). */
   onWarning?: ((message: string) => void) | undefined;
@@ -41,6 +48,7 @@ export interface KaggleApiPlatformOptions extends Omit<KaggleClientOptions, 'sig
 
 export class KaggleApiPlatform implements Platform {
   readonly name = 'kaggle' as const;
+  readonly capabilities = capabilitiesOf('kaggle');
   private client: Promise<KaggleClient> | undefined;
   /** Download URLs of the latest listing, per handle (kernel@version). */
   private readonly urls = new Map<string, Map<string, string>>();
@@ -62,7 +70,46 @@ export class KaggleApiPlatform implements Platform {
     return this.client;
   }
 
+  /**
+   * Credentials found (and a token introspected) and the API answering for this user, before
+   * anything is packed: a missing or wrong key and a server that is down stop the run here.
+   */
+  async preflight(signal?: AbortSignal): Promise<void> {
+    const client = await this.connect(signal);
+    await currentVersion(client.kernels, { owner: client.username, slug: PREFLIGHT_SLUG }, signal);
+  }
+
+  notes(job: Job): Promise<string[]> {
+    const note = kaggleAcceleratorNote(job.accelerator);
+    return Promise.resolve(note === undefined ? [] : [note]);
+  }
+
+  ship(ctx: ShipRunContext): AsyncGenerator<RunEvent, Shipment> {
+    return shipToKaggle(ctx, () => this.datasetAccess(ctx.signal));
+  }
+
+  async acceleratorSecondsLeft(accelerator: Accelerator, signal?: AbortSignal): Promise<number> {
+    const client = await this.connect(signal);
+    const stats = await client.kernels.getAcceleratorQuotaStatistics(signal);
+    const quota = accelerator.startsWith('tpu') ? stats.tpu : stats.gpu;
+    return Math.max(0, quota.allowedSeconds - quota.usedSeconds - quota.reservedSeconds);
+  }
+
   async push(request: PushRequest, signal?: AbortSignal): Promise<RunHandle> {
+    try {
+      return await this.pushOnce(request, signal);
+    } catch (error) {
+      // Kaggle's session cap is a wait, as every platform's capacity refusal is.
+      if (!(error instanceof SessionCapError)) throw error;
+      throw new CapacityError(error.message, {
+        maxSessions: error.maxSessions,
+        hint: error.hint,
+        cause: error,
+      });
+    }
+  }
+
+  private async pushOnce(request: PushRequest, signal?: AbortSignal): Promise<RunHandle> {
     if (request.inputs.length > 0) {
       throw new InternalError(
         'the kaggle platform takes no local input files: code and data ship as datasets',

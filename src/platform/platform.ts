@@ -1,9 +1,12 @@
-// The one interface every platform implements. Everything from `push` on goes through it,
-// so the runner does not know whether the kernel runs in a local sandbox or on Kaggle.
+// The one interface every platform implements. Everything from shipping on goes through it,
+// and what differs between platforms is declared in `capabilities`, so the runner never
+// asks whether the kernel runs in a local sandbox or on Kaggle.
 
 import type { Accelerator } from '../accelerator.js';
-import type { ImagePin, PlatformName } from '../job.js';
-import type { DatasetsApi } from '../kaggle/datasets.js';
+import type { ImagePin, Job, PlatformName } from '../job.js';
+import type { RunEvent } from '../run/events.js';
+import type { ShipRunContext, Shipment } from '../ship/ship-context.js';
+import type { PlatformCapabilities } from './capabilities.js';
 
 export type RemoteStatus =
   'queued' | 'running' | 'complete' | 'error' | 'timeout' | 'cancelled' | 'unknown';
@@ -41,14 +44,6 @@ export interface PushRequest {
   image?: ImagePin | undefined;
 }
 
-/** Where a platform keeps datasets: the user who owns them and the API to make them. */
-export interface DatasetAccess {
-  owner: string;
-  datasets: DatasetsApi;
-  /** The API base, to keep shipping caches apart per endpoint. */
-  endpoint: string | undefined;
-}
-
 export interface RunHandle {
   platform: PlatformName;
   /** `owner/slug` on Kaggle; the local run id on the local platform. */
@@ -73,6 +68,19 @@ export interface RemoteFile {
 
 export interface Platform {
   readonly name: PlatformName;
+  readonly capabilities: PlatformCapabilities;
+  /**
+   * Checks what a push will need (credentials, the API answering) before anything is packed
+   * or recorded, so a run that cannot start leaves nothing behind. Optional.
+   */
+  preflight?(signal?: AbortSignal): Promise<void>;
+  /** What the user should know of this job on this platform (warnings), given its packed files. */
+  notes?(job: Job, packedFiles: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]>;
+  /**
+   * Gets the run's code, data and env values to where its kernel finds them (files copied,
+   * datasets uploaded, a commit pinned) and renders the harness that finds them there.
+   */
+  ship(ctx: ShipRunContext): AsyncGenerator<RunEvent, Shipment>;
   push(request: PushRequest, signal?: AbortSignal): Promise<RunHandle>;
   /**
    * Streams log lines and status changes until the run reaches a terminal status, which is
@@ -105,6 +113,11 @@ export interface Platform {
   cancel?(handle: RunHandle): Promise<void>;
   /** Frees what the platform keeps for a finished run (local sandboxes); optional. */
   release?(handle: RunHandle): Promise<void>;
-  /** Datasets for shipping code and data (Kaggle); absent where inputs are local files. */
-  datasetAccess?(signal?: AbortSignal): Promise<DatasetAccess>;
+  /**
+   * A hint for a failed program, given its stderr (an import another interpreter of this
+   * machine would have found); optional.
+   */
+  explainFailure?(stderr: string, root: string): Promise<string | undefined>;
+  /** Accelerator seconds left in the user's quota, where the platform has one; optional. */
+  acceleratorSecondsLeft?(accelerator: Accelerator, signal?: AbortSignal): Promise<number>;
 }

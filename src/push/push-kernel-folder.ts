@@ -4,7 +4,7 @@
 
 import { join, resolve } from 'node:path';
 import { writeFile, mkdir } from 'node:fs/promises';
-import { KaggleApiPlatform } from '../kaggle/kaggle-platform.js';
+import { kagglePlatform } from '../platform/create-platform.js';
 import { applyAccelerator, readKernelFolder, refOf } from '../kaggle/kernel-metadata.js';
 import { findInvalidSources, invalidSourcesError } from '../kaggle/check-sources.js';
 import { pushKernel } from '../kaggle/safe-push.js';
@@ -39,7 +39,7 @@ export async function* pushKernelFolder(
   const dir = resolve(options.dir);
   const folder = await readKernelFolder(dir);
   const warnings: string[] = [];
-  const platform = new KaggleApiPlatform({
+  const platform = await kagglePlatform({
     endpoint: options.endpoint,
     env: options.env,
     onWarning: (m) => warnings.push(m),
@@ -81,7 +81,7 @@ export async function* pushKernelFolder(
     yield { type: 'warning', message: `Kaggle did not add the tags ${tags.join(', ')}` };
   }
   const handle: RunHandle = {
-    platform: 'kaggle',
+    platform: platform.name,
     kernel: `${ref.owner}/${ref.slug}`,
     version: pushed.versionNumber,
     nonce: '',

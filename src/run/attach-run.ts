@@ -4,7 +4,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { KaggleRunError, UsageError, withRunId } from '../errors.js';
-import { KaggleApiPlatform } from '../kaggle/kaggle-platform.js';
+import { platformForRecord } from '../platform/create-platform.js';
 import type { Platform, RunHandle } from '../platform/platform.js';
 import { isSlotOf } from '../store/kernel-lease.js';
 import { lockHolder, lockRun } from '../store/run-lock.js';
@@ -107,14 +107,9 @@ async function* attachRecord(
       { hint: 'start it again with `kaggle-run run`' },
     );
   }
-  if (record.platform === 'local' && options.platformInstance === undefined) {
-    throw new UsageError(
-      `run ${record.runId} ran locally, and local runs end with the process that ran them`,
-      {
-        hint: 'start it again with `kaggle-run run`',
-      },
-    );
-  }
+  // A run that ended with its process cannot be attached to (checked before the lock).
+  const platform =
+    options.platformInstance ?? (await platformForRecord(record, env, 'attached to'));
   const holder = await lockHolder(store.runDir(record.runId));
   if (holder !== undefined) {
     throw new UsageError(`run ${record.runId} is being watched by process ${holder}`, {
@@ -122,9 +117,6 @@ async function* attachRecord(
     });
   }
   const lock = await lockRun(store.runDir(record.runId), record.runId);
-  const platform =
-    options.platformInstance ??
-    new KaggleApiPlatform({ endpoint: record.endpoint ?? undefined, env });
   try {
     if (record.step === 'pushing') await settlePush(record, store, platform, options.signal);
   } catch (error) {

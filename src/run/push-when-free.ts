@@ -1,9 +1,8 @@
-// Kaggle refuses a push while the account's GPU sessions are all busy ("Maximum batch GPU
-// session count of 2 reached."). That is a wait, not a failure: say so, and push again when
-// a session may have freed, until the queue timeout.
+// A platform refuses a push while the account's sessions are all busy (Kaggle: "Maximum
+// batch GPU session count of 2 reached.", mapped onto CapacityError). That is a wait, not a
+// failure: say so, and push again when a session may have freed, until the queue timeout.
 
-import { PlatformError } from '../errors.js';
-import { SessionCapError } from '../kaggle/errors.js';
+import { CapacityError, PlatformError } from '../errors.js';
 import type { Platform, PushRequest, RunHandle } from '../platform/platform.js';
 import type { RunEvent } from './events.js';
 
@@ -13,6 +12,8 @@ export interface WaitOptions {
   queueTimeoutMs: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
+  /** Told of every refusal (a sweep learns the real session cap from it). */
+  onCapacity?: ((error: CapacityError) => void) | undefined;
 }
 
 const FIRST_RETRY_MS = 5_000;
@@ -45,11 +46,12 @@ export async function* pushWhenFree(
     try {
       return await platform.push(request, options.signal);
     } catch (error) {
-      if (!(error instanceof SessionCapError)) throw error;
+      if (!(error instanceof CapacityError)) throw error;
+      options.onCapacity?.(error);
       const waited = now() - start;
       if (waited + delay > options.queueTimeoutMs) {
         throw new PlatformError(
-          `no free Kaggle session after waiting ${Math.round(waited / 1000)}s: ${error.message}`,
+          `no free session after waiting ${Math.round(waited / 1000)}s: ${error.message}`,
           {
             hint: 'raise --queue-timeout, or wait for your running sessions (`kaggle-run runs`) to end',
           },

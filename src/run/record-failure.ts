@@ -55,7 +55,7 @@ async function failureFor(
     message: errorMessage(error),
   };
   const lost = error instanceof RunLostError;
-  const goesOn = handle !== undefined && platform.name !== 'local' && !lost;
+  const goesOn = handle !== undefined && platform.capabilities.outlivesProcess && !lost;
   if (!goesOn) {
     // Nothing goes on anywhere: the record ends here, with a status that says how.
     record.status = interrupted ? 'cancelled' : timedOut ? 'timeout' : 'error';

@@ -3,22 +3,19 @@
 // The record is written before the push and after every step, so a killed process leaves a
 // run that can be understood (and, on Kaggle, re-attached).
 
-import { kaggleAcceleratorNote } from '../accelerator.js';
 import type { BatchMode } from '../config/batch-schema.js';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JobOverrides } from '../config/resolve.js';
 import { resolveJob } from '../config/resolve.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError, errorMessage, type CapacityError } from '../errors.js';
 import { renderHarness, settingsForJob } from '../harness/render.js';
 import type { BatchItem } from '../harness/settings.js';
 import type { Job, Params } from '../job.js';
 import { packProject } from '../pack/index.js';
+import { capabilitiesOf } from '../platform/capabilities.js';
 import { createPlatform } from '../platform/create-platform.js';
-import { sandboxAvailable } from '../platform/local/sandbox.js';
-import { LocalPlatform } from '../platform/local/local-platform.js';
-import { importHint } from './import-hint.js';
 import type { Platform, PushRequest, RunHandle } from '../platform/platform.js';
 import { RunStore } from '../store/run-store.js';
 import { newNonce, newRunId } from '../store/run-id.js';
@@ -61,6 +58,8 @@ export interface RunOptions extends JobOverrides {
    * its waiting points early when one of its own sessions ends); default a plain sleep.
    */
   sessionWait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told when the platform refused a push for its session cap (a sweep learns the cap). */
+  onCapacity?: (error: CapacityError) => void;
   /**
    * Awaited after packing and rendering, just before the push: a sweep holds its points
    * here until a session is free, so the next point is ready the moment one ends.
@@ -111,16 +110,6 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
-async function mentionsKagglePaths(root: string, files: string[]): Promise<string[]> {
-  const hits: string[] = [];
-  for (const file of files) {
-    if (!/\.(py|ipynb)$/.test(file)) continue;
-    const text = await readFile(join(root, file), 'utf8').catch(() => '');
-    if (text.includes('/kaggle/')) hits.push(file);
-  }
-  return hits;
-}
-
 export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent, RunRecord> {
   const env = options.env ?? process.env;
   const { job, warnings } = await resolveJob(resolve(options.dir ?? '.'), options, env);
@@ -134,11 +123,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     options.outputDir?.replaceAll('{runId}', runId) ?? join(store.runDir(runId), 'outputs'),
   );
   const platformWarnings: string[] = [];
-  if (
-    options.detach === true &&
-    job.platform === 'local' &&
-    options.platformInstance === undefined
-  ) {
+  const capabilities = options.platformInstance?.capabilities ?? capabilitiesOf(job.platform);
+  if (options.detach === true && !capabilities.outlivesProcess) {
     throw new UsageError(
       '--detach needs a remote platform: a local run ends with the process that runs it',
       {
@@ -150,6 +136,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     options.platformInstance ??
     (await createPlatform(job, env, (message) => platformWarnings.push(message)));
   if (options.outputDir !== undefined) await ensureWritable(outputDir);
+  // Before the record and the pack: a run that cannot reach its platform leaves nothing.
+  await platform.preflight?.(options.signal);
 
   const record: RunRecord = {
     schemaVersion: 1,
@@ -221,12 +209,20 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     };
     for (const left of pack.excluded) yield warn(`not packed: ${left.path} (${left.reason})`);
 
-    if (platform.name !== 'local' && options.forceNew !== true) {
+    if (capabilities.outlivesProcess && options.forceNew !== true) {
       const twin = await findRunInFlight(store, record, options.kernelSlug ?? kernelSlugFor(job));
       if (twin !== undefined) {
         // This attempt never reached the platform: drop it and follow the twin instead.
         await lock.release();
         await rm(store.runDir(runId), { recursive: true, force: true });
+        if (options.detach === true) {
+          // Detached: nothing to wait for here; the twin goes on and is named instead.
+          yield warn(
+            `an identical run (${twin.runId}: same code, params and accelerator) is still in flight; not pushing again: follow it with \`kaggle-run logs ${twin.runId} -f\` (--new pushes another)`,
+          );
+          yield { type: 'done', record: twin };
+          return twin;
+        }
         yield warn(
           `an identical run (${twin.runId}: same code, params and accelerator) is still in flight; attaching to it instead of pushing again (--new pushes another)`,
         );
@@ -240,23 +236,12 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       }
     }
 
-    const local = platform.name === 'local';
-    const shapeNote = local ? undefined : kaggleAcceleratorNote(job.accelerator);
-    if (shapeNote !== undefined) yield warn(shapeNote);
-    if (local && !(await sandboxAvailable(env))) {
-      const hits = await mentionsKagglePaths(job.root, pack.files);
-      if (hits.length > 0) {
-        yield warn(
-          `${hits.join(', ')} mention /kaggle/ paths, which exist here only inside bubblewrap (not available); use the KAGGLE_RUN_WORKING_DIR and KAGGLE_RUN_INPUT_DIR variables, or install bubblewrap`,
-        );
-      }
-    }
-    const shipment = yield* shipRun({
+    for (const note of (await platform.notes?.(job, pack.files, env)) ?? []) yield warn(note);
+    const shipment = yield* shipRun(platform, {
       job,
       runId,
       runDir: store.runDir(runId),
       pack,
-      platform,
       storeRoot: store.root,
       env,
       signal: options.signal,
@@ -266,8 +251,8 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
             runId,
             nonce: record.nonce,
             code,
-            strictAccelerator: !local,
-            dropUnchangedCode: !local,
+            strictAccelerator: capabilities.strictAcceleratorCheck,
+            dropUnchangedCode: capabilities.savesWorkingFolder,
             envFile,
             batch:
               options.batchItems === undefined
@@ -283,7 +268,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
 
     await options.beforePush?.(options.signal);
     let slug = options.kernelSlug ?? kernelSlugFor(job);
-    if (!local) {
+    if (capabilities.sharedKernels) {
       lease = await leaseKernel(store, slug, record, (candidate) =>
         platform.kernelBusy === undefined
           ? Promise.resolve(false)
@@ -329,6 +314,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
         signal: options.signal,
         queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
         ...(options.sessionWait === undefined ? {} : { sleep: options.sessionWait }),
+        onCapacity: options.onCapacity,
       });
     } finally {
       // Env values stay on disk only until the platform has them (copied or uploaded).
@@ -358,9 +344,9 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
       mask: maskerFor(shipment.maskValues),
       env,
       explainFailure:
-        platform instanceof LocalPlatform
-          ? (stderr) => importHint(stderr, platform.python, job.root)
-          : undefined,
+        platform.explainFailure === undefined
+          ? undefined
+          : (stderr) => platform.explainFailure!(stderr, job.root),
     });
   } catch (error) {
     throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });

@@ -3,12 +3,11 @@
 
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import type { DatasetAccess } from '../platform/platform.js';
 import type { RunEvent } from '../run/events.js';
 import { ensureDataset } from './ensure-dataset.js';
 import type { EnsureDatasetOptions, ShippedDataset } from './ensure-dataset.js';
 import { shipGitCode } from './git-code.js';
-import type { ShipRunContext } from './ship-context.js';
+import type { DatasetAccess, ShipRunContext } from './ship-context.js';
 import { INLINE_SOURCE_LIMIT, derivedSlug, shippedEvent } from './ship-context.js';
 
 interface ShippedCode {

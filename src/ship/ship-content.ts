@@ -3,7 +3,7 @@
 // (someone made another); otherwise left alone, 0 bytes sent. The cache entry is written
 // after the version is READY, so a killed upload is simply done again next time.
 
-import type { DatasetAccess } from '../platform/platform.js';
+import type { DatasetAccess } from './ship-context.js';
 import type { CachedFile } from './shipping-cache.js';
 import { ShippingCache } from './shipping-cache.js';
 import type { EnsureDatasetOptions, ShipFile, ShippedDataset } from './ensure-dataset.js';

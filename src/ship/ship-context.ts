@@ -7,7 +7,7 @@ import { InternalError } from '../errors.js';
 import type { HarnessCode } from '../harness/settings.js';
 import type { Job } from '../job.js';
 import type { PackResult } from '../pack/index.js';
-import type { Platform } from '../platform/platform.js';
+import type { DatasetsApi } from '../kaggle/datasets.js';
 import type { RunEvent } from '../run/events.js';
 import type { ShippingRecord } from '../run/record.js';
 import { slugify } from '../util/slug.js';
@@ -25,13 +25,20 @@ export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
 /** As in the harness: shorter values would mask ordinary words in the log. */
 const MASK_MIN_LENGTH = 4;
 
+/** Where a platform keeps datasets: the user who owns them and the API to make them. */
+export interface DatasetAccess {
+  owner: string;
+  datasets: DatasetsApi;
+  /** The API base, to keep shipping caches apart per endpoint. */
+  endpoint: string | undefined;
+}
+
 export interface ShipRunContext {
   job: Job;
   runId: string;
   /** The run's own folder (for the env file while it is shipped). */
   runDir: string;
   pack: PackResult;
-  platform: Platform;
   storeRoot: string;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;

@@ -1,37 +1,20 @@
 // Gets a run's code, data and env vars to where its kernel will find them, and renders the
-// harness that finds them there. On the local platform they are files copied into the
-// sandbox's input folder (ship-local.ts); on Kaggle the code goes inline in the kernel
-// source, as a private dataset (content-addressed: an unchanged zip is not uploaded again)
-// or as a git commit (ship-code.ts), and each `data:` path and the env file become private
-// datasets, READY before the push.
+// harness that finds them there. What is shared is checked here; the platform owns the rest
+// (Platform.ship): local files copied into the sandbox (ship-local.ts), or Kaggle datasets
+// and commits (ship-kaggle.ts).
 
-import { readSecondsEnv } from '../env.js';
 import { UsageError } from '../errors.js';
-import type { DatasetAccess } from '../platform/platform.js';
+import type { Platform } from '../platform/platform.js';
 import type { RunEvent } from '../run/events.js';
-import { sha256File } from '../util/hash.js';
-import { collectOptionalDataFiles, contentHashOf } from './data-files.js';
-import { shipCode } from './ship-code.js';
-import { shipContent } from './ship-content.js';
 import type { ShipRunContext, Shipment } from './ship-context.js';
-import {
-  DEFAULT_READY_TIMEOUT_SECONDS,
-  INLINE_SOURCE_LIMIT,
-  derivedSlug,
-  emptyRecord,
-  notShipped,
-  optionalDataSkipped,
-  pinned,
-  shippedEvent,
-  writeEnvJson,
-} from './ship-context.js';
-import { shipLocal } from './ship-local.js';
-import { ShippingCache } from './shipping-cache.js';
 
 export { INLINE_SOURCE_LIMIT } from './ship-context.js';
 export type { ShipRunContext, Shipment } from './ship-context.js';
 
-export async function* shipRun(ctx: ShipRunContext): AsyncGenerator<RunEvent, Shipment> {
+export async function* shipRun(
+  platform: Platform,
+  ctx: ShipRunContext,
+): AsyncGenerator<RunEvent, Shipment> {
   const { job } = ctx;
   if (job.envFile !== undefined && !job.private) {
     throw new UsageError(
@@ -39,106 +22,5 @@ export async function* shipRun(ctx: ShipRunContext): AsyncGenerator<RunEvent, Sh
       { hint: 'make the kernel private (private: true), or use Kaggle secrets (`secrets:`)' },
     );
   }
-  if (ctx.platform.name === 'local') return yield* shipLocal(ctx);
-  return yield* shipToKaggle(ctx, lazyAccess(ctx));
-}
-
-/** Connects for datasets only when something has to go in one. */
-function lazyAccess(ctx: ShipRunContext): () => Promise<DatasetAccess> {
-  let access: Promise<DatasetAccess> | undefined;
-  return () => {
-    const platform = ctx.platform;
-    if (platform.datasetAccess === undefined) {
-      throw new UsageError(
-        `the ${platform.name} platform cannot hold datasets, so this job cannot ship`,
-        {
-          hint: 'ship the code inline (code: inline) and drop data: and env_file:',
-        },
-      );
-    }
-    access ??= platform.datasetAccess(ctx.signal);
-    return access;
-  };
-}
-
-async function* shipToKaggle(
-  ctx: ShipRunContext,
-  connect: () => Promise<DatasetAccess>,
-): AsyncGenerator<RunEvent, Shipment> {
-  const { job, signal } = ctx;
-  const access = job.data.length > 0 || job.envFile !== undefined ? await connect() : undefined;
-  const cache = await ShippingCache.open(ctx.storeRoot);
-  const readySeconds = readSecondsEnv(
-    'KAGGLE_RUN_DATASET_READY_TIMEOUT',
-    DEFAULT_READY_TIMEOUT_SECONDS,
-    { allowZero: false, example: '600 (ten minutes)' },
-    ctx.env,
-  );
-  const options = { readyTimeoutMs: readySeconds * 1000, signal };
-  const datasets = [...job.datasets];
-  const shipping = emptyRecord('inline');
-  const cleanup: string[] = [];
-  const maskValues: string[] = [];
-
-  let envFile: { path: string } | undefined;
-  if (access !== undefined) {
-    for (const mapping of job.data) {
-      const key = ShippingCache.key(access.endpoint, `${access.owner}/${mapping.slug}`);
-      const data = await collectOptionalDataFiles(job.root, mapping, cache.get(key)?.files ?? []);
-      if (data === undefined) {
-        yield optionalDataSkipped(mapping);
-        continue;
-      }
-      for (const left of data.excluded) yield notShipped(left);
-      const shipped = await shipContent(
-        access,
-        cache,
-        { slug: mapping.slug, kind: 'data', files: data.files, contentHash: data.contentHash },
-        options,
-      );
-      yield shippedEvent('data', shipped);
-      shipping.bytesUploaded += shipped.bytesUploaded;
-      shipping.data.push({
-        path: mapping.path,
-        dataset: shipped.ref,
-        version: shipped.version,
-        uploaded: shipped.uploaded,
-      });
-      datasets.push(pinned(shipped));
-    }
-    if (job.envFile !== undefined) {
-      const path = await writeEnvJson(ctx, maskValues);
-      cleanup.push(path);
-      const { sha256, size } = await sha256File(path);
-      const file = { name: 'env.json', localPath: path, size, mtimeMs: 0, sha256 };
-      const slug = derivedSlug(job, 'env');
-      const shipped = await shipContent(
-        access,
-        cache,
-        { slug, kind: 'env', files: [file], contentHash: contentHashOf([file]) },
-        options,
-      );
-      yield shippedEvent('env', shipped);
-      shipping.bytesUploaded += shipped.bytesUploaded;
-      datasets.push(pinned(shipped));
-      envFile = { path: `${slug}/env.json` };
-    }
-  }
-
-  const code = yield* shipCode(ctx, connect, envFile, options);
-  shipping.mode = code.mode;
-  shipping.bytesUploaded += code.bytesUploaded;
-  shipping.dataset = code.dataset?.ref ?? null;
-  shipping.datasetVersion = code.dataset?.version ?? null;
-  shipping.commit = code.commit;
-  if (code.dataset !== undefined) datasets.push(pinned(code.dataset));
-  const bytes = Buffer.byteLength(code.source);
-  if (code.mode !== 'inline' && bytes > INLINE_SOURCE_LIMIT) {
-    // The code is elsewhere, so what fills the source is the settings: a batch's items.
-    throw new UsageError(
-      `the kernel source is ${(bytes / 1048576).toFixed(1)} MiB without the code, over Kaggle's ~1 MiB limit: the settings (a batch's items) are too big`,
-      { hint: 'put fewer items in each session (batch.per_session / --per-session)' },
-    );
-  }
-  return { source: code.source, inputs: [], datasets, shipping, cleanup, maskValues };
+  return yield* platform.ship(ctx);
 }

@@ -4,7 +4,7 @@
 
 import type { Accelerator } from '../accelerator.js';
 import { UsageError, errorMessage } from '../errors.js';
-import type { KaggleApiPlatform } from '../kaggle/kaggle-platform.js';
+import type { Platform } from '../platform/platform.js';
 
 export interface BudgetInput {
   points: number;
@@ -38,19 +38,16 @@ export function acceleratorKind(accelerator: Accelerator): 'gpu' | 'tpu' | 'cpu'
  * fits). A quota that cannot be read is a warning too: the sweep still runs.
  */
 export async function quotaWarning(
-  platform: KaggleApiPlatform,
+  platform: Platform,
   accelerator: Accelerator,
   { points, timeoutSeconds }: BudgetInput,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
   const kind = acceleratorKind(accelerator);
-  if (kind === 'cpu') return undefined;
+  if (kind === 'cpu' || platform.acceleratorSecondsLeft === undefined) return undefined;
   let left: number;
   try {
-    const client = await platform.connect(signal);
-    const stats = await client.kernels.getAcceleratorQuotaStatistics(signal);
-    const quota = kind === 'gpu' ? stats.gpu : stats.tpu;
-    left = Math.max(0, quota.allowedSeconds - quota.usedSeconds - quota.reservedSeconds);
+    left = await platform.acceleratorSecondsLeft(accelerator, signal);
   } catch (error) {
     return `could not read the ${kind.toUpperCase()} quota before the sweep (${errorMessage(error)}); going on`;
   }

@@ -12,6 +12,7 @@ import { resolveJob } from '../config/resolve.js';
 import { isRecord } from '../config/source.js';
 import { UsageError } from '../errors.js';
 import type { Job } from '../job.js';
+import { capabilitiesOf } from '../platform/capabilities.js';
 import { newRunId } from '../store/run-id.js';
 import { RunStore } from '../store/run-store.js';
 import { slugify } from '../util/slug.js';
@@ -31,10 +32,9 @@ export async function projectHasSweep(dir: string): Promise<boolean> {
   );
 }
 
-/** 2 for Kaggle GPU/TPU (Kaggle's session cap), 8 for Kaggle CPU; locally 2, or 1 on a GPU. */
+/** The platform's session cap for the job's accelerator (capabilities.ts). */
 export function defaultParallelism(job: Job): number {
-  if (job.platform === 'kaggle') return job.accelerator === 'none' ? 8 : 2;
-  return job.accelerator === 'none' ? 2 : 1;
+  return capabilitiesOf(job.platform).sessionCap(job.accelerator);
 }
 
 export interface PlanOptions {

@@ -11,10 +11,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobOverrides } from '../config/overrides.js';
 import { resolveJob } from '../config/resolve.js';
-import { ExitCode, errorMessage, exitCodeOf } from '../errors.js';
+import { ExitCode, errorMessage, exitCodeOf, type CapacityError } from '../errors.js';
 import type { Job } from '../job.js';
 import { AsyncChannel } from '../kaggle/async-channel.js';
-import type { SessionCapError } from '../kaggle/errors.js';
+import { capabilitiesOf } from '../platform/capabilities.js';
+import { createPlatform } from '../platform/create-platform.js';
 import { isTerminal } from '../platform/platform.js';
 import type { Platform } from '../platform/platform.js';
 import { attachRun } from '../run/attach-run.js';
@@ -27,7 +28,6 @@ import { slugify } from '../util/slug.js';
 import { chunkRan, mergeBatch } from '../batch/merge-items.js';
 import type { BatchItem } from '../harness/settings.js';
 import { quotaWarning } from './budget.js';
-import { capAwarePlatform } from './cap-aware-platform.js';
 import type { SweepEvent, SweepResult } from './events.js';
 import { planSweep } from './plan-sweep.js';
 import { SweepStore } from './sweep-store.js';
@@ -74,7 +74,7 @@ interface Context {
   sweeps: SweepStore;
   store: RunStore;
   job: Job;
-  platform: Platform | undefined;
+  platform: Platform;
   options: CommonOptions & { forceNew?: boolean };
   env: NodeJS.ProcessEnv;
 }
@@ -114,17 +114,13 @@ export async function* runSweep(
   });
   for (const message of plan.warnings) yield { type: 'warning', message };
   const warnings: string[] = [];
-  const platform = await basePlatform(plan.job, env, platformInstance, (m) => warnings.push(m));
-  if (platform !== undefined && 'connect' in platform && plan.job.accelerator !== 'none') {
-    const { KaggleApiPlatform } = await import('../kaggle/kaggle-platform.js');
-    if (platform instanceof KaggleApiPlatform) {
-      const warning = await quotaWarning(platform, plan.job.accelerator, {
-        points: plan.record.points.length,
-        timeoutSeconds: plan.job.timeoutSeconds,
-      });
-      if (warning !== undefined) yield { type: 'warning', message: warning };
-    }
-  }
+  const platform =
+    platformInstance ?? (await createPlatform(plan.job, env, (m) => warnings.push(m)));
+  const warning = await quotaWarning(platform, plan.job.accelerator, {
+    points: plan.record.points.length,
+    timeoutSeconds: plan.job.timeoutSeconds,
+  });
+  if (warning !== undefined) yield { type: 'warning', message: warning };
   for (const message of warnings.splice(0)) yield { type: 'warning', message };
   const sweeps = new SweepStore(plan.store);
   await sweeps.save(plan.record);
@@ -153,21 +149,8 @@ export async function* resumeSweep(
   const { job } = await resolveJob(record.projectRoot, record.overrides, env);
   if (options.maxParallel !== undefined) record.maxParallel = options.maxParallel;
   record.endedAt = null;
-  const platform = await basePlatform(job, env, options.platformInstance, () => undefined);
+  const platform = options.platformInstance ?? (await createPlatform(job, env, () => undefined));
   return yield* execute({ record, sweeps, store, job, platform, options, env }, true);
-}
-
-/** Kaggle: one client for every point. Local: each run makes its own. */
-async function basePlatform(
-  job: Job,
-  env: NodeJS.ProcessEnv,
-  given: Platform | undefined,
-  onWarning: (message: string) => void,
-): Promise<Platform | undefined> {
-  if (given !== undefined) return given;
-  if (job.platform === 'local') return undefined;
-  const { KaggleApiPlatform } = await import('../kaggle/kaggle-platform.js');
-  return new KaggleApiPlatform({ endpoint: job.endpoint, env, onWarning });
 }
 
 /** The same mapping as the CLI's: who is to blame for how the run ended. */
@@ -199,7 +182,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
   let active = 0;
   let stopping = false;
   const queue = [...toRun];
-  const onCap = (error: SessionCapError) => {
+  const onCapacity = (error: CapacityError) => {
     if (error.maxSessions >= slots.limit) return;
     slots.limit = error.maxSessions;
     const cap = slots.limit;
@@ -209,7 +192,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
       message: `the platform runs at most ${cap} session${cap === 1 ? '' : 's'} at once; running ${cap} point${cap === 1 ? '' : 's'} at a time`,
     });
   };
-  const platform = ctx.platform === undefined ? undefined : capAwarePlatform(ctx.platform, onCap);
+  const platform = ctx.platform;
   const save = () =>
     sweeps.save(record).catch((error: unknown) => {
       channel.push({
@@ -227,7 +210,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
       point.runId === null ? undefined : await store.load(point.runId).catch(() => undefined);
     const attach =
       prior !== undefined &&
-      prior.platform !== 'local' &&
+      capabilitiesOf(prior.platform).outlivesProcess &&
       prior.kernel !== null &&
       prior.step !== 'done';
     let release: (() => void) | undefined;
@@ -284,7 +267,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
               run: prior.runId,
               env: ctx.env,
               ...signalOf(signal),
-              ...(platform === undefined ? {} : { platformInstance: platform }),
+              platformInstance: platform,
             }),
           );
           attached = true;
@@ -308,6 +291,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
             sweepId: record.sweepId,
             ...batchRunOptions(ctx.job, point, record.batch?.mode),
             sessionWait: (ms, waitSignal) => slots.waitForFree(ms, waitSignal),
+            onCapacity,
             beforePush: takeSlot,
             ...(record.outputDir === null || record.batch !== undefined
               ? {}
@@ -318,7 +302,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
               ? {}
               : { queueTimeoutSeconds: options.queueTimeoutSeconds }),
             ...(options.forceNew === true ? { forceNew: true } : {}),
-            ...(platform === undefined ? {} : { platformInstance: platform }),
+            platformInstance: platform,
           }),
         );
       }

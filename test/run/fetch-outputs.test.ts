@@ -5,6 +5,7 @@ import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OutputsFetchError, fetchOutputs, selectByGlobs } from '../../src/run/fetch-outputs.js';
 import type { Platform, RemoteFile, RunHandle } from '../../src/platform/platform.js';
+import { capabilitiesOf } from '../../src/platform/capabilities.js';
 import { MANIFEST_FILE, type Manifest } from '../../src/manifest.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { tempDir } from '../helpers/temp.js';
@@ -13,6 +14,10 @@ import { tempDir } from '../helpers/temp.js';
 function folderPlatform(root: string, corrupt: Set<string> = new Set()): Platform {
   return {
     name: 'local',
+    capabilities: capabilitiesOf('local'),
+    ship: () => {
+      throw new Error('unused');
+    },
     push: () => Promise.reject(new Error('unused')),
     watch: () => {
       throw new Error('unused');

@@ -6,6 +6,7 @@ import { RunTimeoutError } from '../../src/errors.js';
 import { finishRun } from '../../src/run/finish-run.js';
 import type { RunRecord } from '../../src/run/record.js';
 import type { Platform, RunHandle, WatchEvent } from '../../src/platform/platform.js';
+import { capabilitiesOf } from '../../src/platform/capabilities.js';
 import { MANIFEST_FILE } from '../../src/manifest.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { tempDir } from '../helpers/temp.js';
@@ -15,6 +16,10 @@ import { tempDir } from '../helpers/temp.js';
 function staleFirstPlatform(remote: string, nonce: string): Platform & { watches: number } {
   const p = {
     name: 'kaggle' as const,
+    capabilities: capabilitiesOf('kaggle'),
+    ship: () => {
+      throw new Error('unused');
+    },
     watches: 0,
     push: () => Promise.reject(new Error('unused')),
     async *watch(): AsyncIterable<WatchEvent> {
@@ -122,6 +127,10 @@ void test("a terminal status before this run's log began is re-checked, not take
 function stuckPlatform(): Platform {
   return {
     name: 'kaggle',
+    capabilities: capabilitiesOf('kaggle'),
+    ship: () => {
+      throw new Error('unused');
+    },
     push: () => Promise.reject(new Error('unused')),
     async *watch(_handle: RunHandle, signal?: AbortSignal): AsyncIterable<WatchEvent> {
       yield { type: 'status', status: 'running' };

@@ -2,12 +2,18 @@
 // out like a Kaggle session.
 
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PlatformError } from '../../errors.js';
+import type { Job } from '../../job.js';
+import type { RunEvent } from '../../run/events.js';
+import { importHint } from '../../run/import-hint.js';
+import type { ShipRunContext, Shipment } from '../../ship/ship-context.js';
+import { shipLocal } from '../../ship/ship-local.js';
 import { resolveInside } from '../../util/safe-path.js';
+import { capabilitiesOf } from '../capabilities.js';
 import type {
   Platform,
   PushRequest,
@@ -18,6 +24,7 @@ import type {
 } from '../platform.js';
 import { startExecution, type Execution } from './executor.js';
 import { listRegularFiles } from './list-files.js';
+import { sandboxAvailable } from './sandbox.js';
 
 export interface LocalPlatformOptions {
   /** Interpreter to run the harness with (see python.ts). */
@@ -33,6 +40,7 @@ const HARNESS_GRACE_SECONDS = 30;
 
 export class LocalPlatform implements Platform {
   readonly name = 'local' as const;
+  readonly capabilities = capabilitiesOf('local');
   private readonly executions = new Map<string, Execution>();
 
   constructor(private readonly options: LocalPlatformOptions) {}
@@ -40,6 +48,30 @@ export class LocalPlatform implements Platform {
   /** The interpreter the harness and the program run with. */
   get python(): string {
     return this.options.python;
+  }
+
+  ship(ctx: ShipRunContext): AsyncGenerator<RunEvent, Shipment> {
+    return shipLocal(ctx);
+  }
+
+  /** `/kaggle/...` paths exist here only inside bubblewrap: say so when there is none. */
+  async notes(job: Job, packedFiles: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+    if (await sandboxAvailable(env)) return [];
+    const hits: string[] = [];
+    for (const file of packedFiles) {
+      if (!/\.(py|ipynb)$/.test(file)) continue;
+      const text = await readFile(join(job.root, file), 'utf8').catch(() => '');
+      if (text.includes('/kaggle/')) hits.push(file);
+    }
+    if (hits.length === 0) return [];
+    return [
+      `${hits.join(', ')} mention /kaggle/ paths, which exist here only inside bubblewrap (not available); use the KAGGLE_RUN_WORKING_DIR and KAGGLE_RUN_INPUT_DIR variables, or install bubblewrap`,
+    ];
+  }
+
+  /** Kaggle's Python is Kaggle's; here another interpreter may have what the program missed. */
+  explainFailure(stderr: string, root: string): Promise<string | undefined> {
+    return importHint(stderr, this.options.python, root);
   }
 
   async push(request: PushRequest): Promise<RunHandle> {
