@@ -4,6 +4,8 @@
 // (END_OF_LOG) ends only once that status is saved, so a client that checks the status the
 // moment the log ends finds the run over instead of polling again later.
 
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { readEnv } from '../env.js';
 import {
@@ -12,7 +14,12 @@ import {
   type ExecutionResult,
   type startExecution,
 } from '../platform/local/executor.js';
-import { resolveInterpreter, type ResolvedInterpreter } from '../platform/local/python.js';
+import {
+  chooseInterpreter,
+  resolveInterpreter,
+  type ResolvedInterpreter,
+} from '../platform/local/python.js';
+import { sessionDir } from '../platform/local/detached-run.js';
 import { SparePool } from '../platform/local/spare-pool.js';
 import { sleep } from './http-util.js';
 import {
@@ -37,6 +44,25 @@ export interface LiveSession {
   cancel(reason: string): void;
   /** Stops following the session and leaves its process running for a later server. */
   detach(): Promise<void>;
+}
+
+interface ChosenInterpreter {
+  /** As chosen (`--python`, KAGGLE_RUN_PYTHON or a candidate such as `python3`). */
+  command: string;
+  /** What it really starts; undefined when it does not run. */
+  resolved: ResolvedInterpreter | undefined;
+  /** For the session's log: the notebook runs under another Python than scripts do. */
+  note?: string;
+}
+
+/** A line at the top of a session's log, before the session writes its own. */
+async function logNote(versionDir: string, data: string): Promise<void> {
+  const dir = sessionDir(versionDir);
+  await mkdir(dir, { recursive: true });
+  await appendFile(
+    join(dir, 'log.jsonl'),
+    JSON.stringify({ stream_name: 'stderr', time: 0, data }) + '\n',
+  );
 }
 
 /** adopt() found no trace of a process: the server stopped before starting it. */
@@ -126,7 +152,7 @@ function followToStatus(execution: Execution, finished: () => Promise<void>): Ex
 
 export class SessionRunner {
   private readonly live = new Map<string, LiveSession>();
-  private interpreter: Promise<ResolvedInterpreter | undefined> | undefined;
+  private readonly interpreters = new Map<'script' | 'notebook', Promise<ChosenInterpreter>>();
   /** Pre-started session processes: a session start then skips the interpreter start-ups. */
   private readonly spares: SparePool;
 
@@ -135,20 +161,43 @@ export class SessionRunner {
   }
 
   /**
-   * The interpreter every session starts, resolved once per server: behind a launcher such as
-   * a pyenv shim each start would cost ~100 ms twice (wrapper and harness). Asked in the data
-   * folder, where the sessions run. Undefined: use the command as given (it may not run; the
-   * session then says so). The server asks at start-up (warm()), off the first push's path.
+   * The interpreter a session of `kind` starts, chosen once per server and kind by the rule
+   * local runs follow (chooseInterpreter): `--python`, else KAGGLE_RUN_PYTHON, else the first
+   * candidate that runs, a notebook falling back to one that has nbclient (`note` says so in
+   * its log). Resolved behind launchers: through a pyenv shim each start would cost ~100 ms
+   * twice (wrapper and harness). Asked in the data folder, where the sessions run. No
+   * interpreter: the command as given (it may not run; the session then says so). The server
+   * asks at start-up (warm()), off the first push's path.
    */
-  private resolvePython(): Promise<ResolvedInterpreter | undefined> {
-    const command = this.deps.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
-    this.interpreter ??= resolveInterpreter(command, this.deps.store.dataDir);
-    return this.interpreter;
+  private resolvePython(kind: KernelRecord['kernelType']): Promise<ChosenInterpreter> {
+    const key = kind === 'notebook' ? 'notebook' : 'script';
+    let chosen = this.interpreters.get(key);
+    if (chosen === undefined) {
+      chosen = this.choosePython(key === 'notebook');
+      this.interpreters.set(key, chosen);
+    }
+    return chosen;
   }
 
-  /** Resolves the interpreter now, so that the first session does not wait for it. */
+  private async choosePython(needNotebook: boolean): Promise<ChosenInterpreter> {
+    const cwd = this.deps.store.dataDir;
+    const explicit = this.deps.python ?? readEnv('KAGGLE_RUN_PYTHON');
+    const choice =
+      explicit === undefined
+        ? await chooseInterpreter({ explicit, needNotebook, cwd }).catch(() => undefined)
+        : undefined;
+    const command = explicit ?? choice?.python.command ?? 'python3';
+    return {
+      command,
+      resolved: await resolveInterpreter(command, cwd),
+      ...(choice?.note === undefined ? {} : { note: choice.note }),
+    };
+  }
+
+  /** Resolves the interpreters now, so that the first session does not wait for them. */
   warm(): void {
-    void this.resolvePython();
+    void this.resolvePython('script');
+    void this.resolvePython('notebook');
   }
 
   /** The live session of a version, while it is queued or running. */
@@ -173,12 +222,14 @@ export class SessionRunner {
     const { kernel, version } = request;
     const { store } = this.deps;
     return this.track(kernel, version, async (abort, cancelled) => {
-      const python = this.resolvePython();
+      const python = this.resolvePython(kernel.kernelType);
       if (request.queueDelayMs > 0) await sleep(request.queueDelayMs, abort);
       if (cancelled()) return undefined;
-      const interpreter = await python;
+      const chosen = await python;
+      const interpreter = chosen.resolved;
       if (cancelled()) return undefined;
       const versionDir = store.versionDir(kernel, version.number);
+      if (chosen.note !== undefined) await logNote(versionDir, `kaggle-run: ${chosen.note}\n`);
       // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
       const secretsFolder = await writeSessionSecrets(versionDir, request.secrets ?? {});
       const started = await this.deps.startExecution({
@@ -188,7 +239,7 @@ export class SessionRunner {
         inputs: request.inputs,
         accelerator: version.accelerator,
         timeoutSeconds: version.timeoutSeconds,
-        python: interpreter?.executable ?? this.deps.python,
+        python: interpreter?.executable ?? chosen.command,
         sandbox: this.deps.sandbox,
         internet: kernel.enableInternet,
         inputMap: request.inputMap,

@@ -90,6 +90,27 @@ export async function findPython(options: {
   });
 }
 
+/**
+ * The one interpreter rule, for local scripts and notebooks and `kaggle-run server` kernels
+ * alike: the explicit one if set, else the first candidate that runs; a notebook (which needs
+ * nbclient and ipykernel) falls back to the first candidate that has them, and `note` then
+ * says that scripts and notebooks run under different Pythons.
+ */
+export async function chooseInterpreter(options: {
+  explicit: string | undefined;
+  needNotebook: boolean;
+  cwd?: string | undefined;
+}): Promise<{ python: PythonInfo; note?: string }> {
+  const python = await findPython(options);
+  if (!options.needNotebook || options.explicit !== undefined) return { python };
+  const first = await findPython({ explicit: undefined, needNotebook: false, cwd: options.cwd });
+  if (first.executable === python.executable) return { python };
+  return {
+    python,
+    note: `${first.command} (${first.executable}) has no nbclient/ipykernel; this notebook runs with ${python.command} (${python.executable}), scripts with ${first.command}: set KAGGLE_RUN_PYTHON (or \`python:\`) to use one interpreter for both`,
+  };
+}
+
 function notebookSupportMissing(info: PythonInfo): UsageError {
   return new UsageError(
     `running a notebook locally needs nbclient and ipykernel, which ${info.command} (${info.executable}) cannot import`,
