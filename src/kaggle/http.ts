@@ -2,10 +2,12 @@
 // bodies, errors classified once (errors.ts), retries for idempotent calls only (retry.ts).
 // Built-in fetch; fetch, sleep, now and random are injectable for tests.
 
+import { Readable } from 'node:stream';
 import { packageVersion } from '../util/package-root.js';
 import { diskFullError } from '../errors.js';
 import { rpcUrl } from './endpoint.js';
 import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './errors.js';
+import { fetchHeaders, getFile, type FileResponse } from './file-get.js';
 import { displayUrl, redact } from './redact.js';
 import type { RetryBudget, RetryInfo, SleepFn } from './retry.js';
 import { DEFAULT_MAX_ATTEMPTS, defaultSleep, withRetry } from './retry.js';
@@ -234,6 +236,49 @@ export class KaggleHttp {
         if (error instanceof KaggleApiError) throw error;
       }
       throw this.httpError(response, text, options.operation, url);
+    });
+  }
+
+  /**
+   * Opens a file download (OpenOptions as for `open`) on pooled keep-alive sockets
+   * (file-get.ts): the time limit covers the wait for the headers; a non-2xx answer throws
+   * the classified error. The body is a Node stream the caller must read or destroy.
+   */
+  openFile(url: string, options: OpenOptions): Promise<FileResponse> {
+    const headers: Record<string, string> = {
+      'User-Agent': this.userAgent,
+      Accept: '*/*',
+      ...options.headers,
+    };
+    return this.retrying(options.operation, options.idempotent, options.signal, async () => {
+      const connect = new AbortController();
+      const timer = setTimeout(
+        () => connect.abort(new Error('timeout')),
+        this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      );
+      const signal = options.signal
+        ? AbortSignal.any([options.signal, connect.signal])
+        : connect.signal;
+      let response: FileResponse;
+      try {
+        response = await getFile(url, { headers, signal });
+      } catch (error) {
+        throw this.transportError(error, options.operation, url, options.signal, connect.signal);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.status >= 200 && response.status < 300) return response;
+      const answer = new Response(Readable.toWeb(response.body) as ReadableStream<Uint8Array>, {
+        status: response.status,
+        headers: fetchHeaders(response.headers),
+      });
+      let text = '';
+      try {
+        text = await this.readText(answer, options.operation, url);
+      } catch (error) {
+        if (error instanceof KaggleApiError) throw error;
+      }
+      throw this.httpError(answer, text, options.operation, url);
     });
   }
 

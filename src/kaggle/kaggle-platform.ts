@@ -11,6 +11,7 @@ import { shipToKaggle } from '../ship/ship-kaggle.js';
 import { KaggleApiError, PushRejectedError, SessionCapError } from './errors.js';
 import { findInvalidSources, invalidSourcesError } from './check-sources.js';
 import type {
+  DownloadedFile,
   Platform,
   PushRequest,
   RemoteFile,
@@ -22,7 +23,7 @@ import type { KaggleClient, KaggleClientOptions } from './client.js';
 import { connectKaggle } from './client.js';
 import { parseKernelRef, slugify } from './kernel-ref.js';
 import type { KernelRef } from './kernel-ref.js';
-import { acceleratorFields } from './kernels.js';
+import { MAX_OUTPUT_PAGE_SIZE, acceleratorFields } from './kernels.js';
 import { outageLimitFromEnv, rideOutage } from './outage.js';
 import { defaultSleep } from './retry.js';
 import { currentVersion, pushKernel } from './safe-push.js';
@@ -238,7 +239,12 @@ export class KaggleApiPlatform implements Platform {
     const ref = parseKernelRef(handle.kernel);
     // A server restart (or a short outage) between the end of the run and this call is waited out.
     const listing = await rideOutage(
-      () => client.kernels.listKernelSessionOutput(ref.owner, ref.slug, { signal }),
+      // Big pages: a 2,000-file output is 10 calls rather than 100.
+      () =>
+        client.kernels.listKernelSessionOutput(ref.owner, ref.slug, {
+          signal,
+          pageSize: MAX_OUTPUT_PAGE_SIZE,
+        }),
       {
         limitMs: this.outageLimitMs(),
         sleep: this.options.sleep ?? defaultSleep,
@@ -256,13 +262,14 @@ export class KaggleApiPlatform implements Platform {
     file: RemoteFile,
     dest: string,
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<DownloadedFile> {
     const client = await this.connect(signal);
+    const limits = { maxBytes: file.maxBytes, madeDir: file.madeDir };
     const cached = this.urls.get(handleKey(handle))?.get(file.path);
     if (cached !== undefined) {
       try {
-        await client.kernels.downloadFile(cached, dest, signal, { maxBytes: file.maxBytes });
-        return;
+        const got = await client.kernels.downloadFile(cached, dest, signal, limits);
+        return { size: got.bytes, sha256: got.sha256 };
       } catch (error) {
         // Signed URLs expire (storage answers 400/403/404/410): a fresh listing has new ones.
         if (
@@ -284,7 +291,8 @@ export class KaggleApiPlatform implements Platform {
         },
       );
     }
-    await client.kernels.downloadFile(url, dest, signal, { maxBytes: file.maxBytes });
+    const got = await client.kernels.downloadFile(url, dest, signal, limits);
+    return { size: got.bytes, sha256: got.sha256 };
   }
 }
 

@@ -25,6 +25,8 @@ export * from './kernel-types.js';
 
 const service = 'kernels.KernelsApiService';
 
+/** The largest output listing page Kaggle hands out (the CLI's documented maximum). */
+export const MAX_OUTPUT_PAGE_SIZE = 200;
 /** Guards pagination against a server that hands back the same token forever. */
 const MAX_PAGES = 10_000;
 /**
@@ -100,7 +102,12 @@ export class KernelsApi {
     let chars = 0;
     for (let page = 1; ; page++) {
       const body = wireBody(
-        { userName: owner, kernelSlug: slug, pageSize: options.pageSize ?? 20, pageToken },
+        {
+          userName: owner,
+          kernelSlug: slug,
+          pageSize: options.pageSize ?? 20,
+          pageToken,
+        },
         ['pageToken'],
       );
       const r = await this.call('ListKernelSessionOutput', body, true, options.signal);

@@ -58,12 +58,20 @@ export type WatchEvent =
   | { type: 'status'; status: RemoteStatus; message?: string | undefined }
   | { type: 'log'; stream: 'stdout' | 'stderr'; text: string };
 
+/** What a download wrote: its size and hex SHA-256. */
+export interface DownloadedFile {
+  size: number;
+  sha256: string;
+}
+
 export interface RemoteFile {
   /** POSIX path relative to the kernel's working folder, exactly as the platform names it. */
   path: string;
   size?: number | undefined;
   /** The most bytes a download of it may bring (the manifest's size); more is refused. */
   maxBytes?: number | undefined;
+  /** `dest`'s folder exists already. */
+  madeDir?: boolean | undefined;
 }
 
 export interface Platform {
@@ -92,8 +100,16 @@ export interface Platform {
     signal?: AbortSignal,
   ): Promise<{ status: RemoteStatus; message?: string | undefined }>;
   listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]>;
-  /** Writes the file's bytes to `dest`, creating or truncating it. */
-  download(handle: RunHandle, file: RemoteFile, dest: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes the file's bytes to `dest`, creating or truncating it. A platform that hashed the
+   * bytes on the way says what it wrote, sparing the caller a second read of the file.
+   */
+  download(
+    handle: RunHandle,
+    file: RemoteFile,
+    dest: string,
+    signal?: AbortSignal,
+  ): Promise<DownloadedFile | void>;
   /**
    * Names the kernel a push will create a version of, and its version now, so a process
    * killed during the push leaves a record that can tell whether the push landed. Optional.

@@ -20,6 +20,12 @@ import type { OutputRecord } from './record.js';
 import { badOutputName } from './output-name.js';
 import { MAX_MANIFEST_BYTES, parseManifest } from './parse-manifest.js';
 
+/**
+ * Downloads in flight: enough to hide each small file's round trip, while one big file
+ * still gets most of the link.
+ */
+const DEFAULT_CONCURRENCY = 16;
+
 /** Temp files of a download in progress: `<dest>.kaggle-run-<8 hex>.partial`. */
 const PARTIAL_SUFFIX = /\.kaggle-run-[0-9a-f]{8}\.partial$/;
 
@@ -87,22 +93,42 @@ export function selectByGlobs(
   return { selected, unmatched: globs.filter((g) => !used.has(g)) };
 }
 
+/** Makes each output folder once per fetch, however many files land in it. */
+function folderMaker(): (dir: string) => Promise<void> {
+  const made = new Map<string, Promise<unknown>>();
+  return async (dir) => {
+    let making = made.get(dir);
+    if (making === undefined) {
+      making = mkdir(dir, { recursive: true });
+      made.set(dir, making);
+      making.catch(() => made.delete(dir));
+    }
+    await making;
+  };
+}
+
 async function downloadVerified(
   options: FetchOptions,
   remote: RemoteFile,
   expected: { size: number; sha256: string } | undefined,
   dest: string,
+  makeFolder: (dir: string) => Promise<void>,
 ): Promise<OutputRecord & { ok: boolean }> {
-  await mkdir(dirname(dest), { recursive: true });
+  await makeFolder(dirname(dest));
   const temp = `${dest}.kaggle-run-${randomBytes(4).toString('hex')}.partial`;
   try {
-    await options.platform.download(
-      options.handle,
-      { ...remote, ...(expected === undefined ? {} : { maxBytes: expected.size }) },
-      temp,
-      options.signal,
-    );
-    const got = await sha256File(temp);
+    const limits = {
+      madeDir: true,
+      ...(expected === undefined ? {} : { maxBytes: expected.size }),
+    };
+    // Platforms that hash as they write save a second read of the file.
+    const got =
+      (await options.platform.download(
+        options.handle,
+        { ...remote, ...limits },
+        temp,
+        options.signal,
+      )) ?? (await sha256File(temp));
     if (expected !== undefined && (got.size !== expected.size || got.sha256 !== expected.sha256)) {
       throw new PlatformError(
         `output ${remote.path} does not match the manifest (got ${got.size} bytes, sha256 ${got.sha256.slice(0, 12)}; expected ${expected.size} bytes, sha256 ${expected.sha256.slice(0, 12)})`,
@@ -110,8 +136,9 @@ async function downloadVerified(
     }
     await rename(temp, dest);
     return { path: remote.path, size: got.size, sha256: got.sha256, ok: true };
-  } finally {
+  } catch (error) {
     await rm(temp, { force: true });
+    throw error;
   }
 }
 
@@ -239,12 +266,13 @@ export async function downloadPlanned(
 ): Promise<FetchResult> {
   const { manifest, wanted, warnings } = plan;
   const outputs: OutputRecord[] = [];
+  const makeFolder = folderMaker();
   const failed = await inBatches(
     wanted,
-    options.concurrency ?? 4,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
     async ({ remote, expected }) => {
       const dest = resolveInside(options.outputDir, remote.path);
-      const record = await downloadVerified(options, remote, expected, dest);
+      const record = await downloadVerified(options, remote, expected, dest, makeFolder);
       const output = { path: record.path, size: record.size, sha256: record.sha256 };
       outputs.push(output);
       options.onFile?.(output);

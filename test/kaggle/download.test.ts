@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KaggleApiError, KaggleConnectionError } from '../../src/kaggle/errors.js';
 import { KaggleHttp } from '../../src/kaggle/http.js';
+import { sha256Hex } from '../../src/util/hash.js';
 import { KernelsApi } from '../../src/kaggle/kernels.js';
 import { recordingSleep, startServer } from './helpers/fake-server.js';
 import type { FakeServer, Handler } from './helpers/fake-server.js';
@@ -81,7 +82,7 @@ void test('downloads stream the absolute URL to disk without Authorization', asy
     async ({ api, files, dir }) => {
       const dest = join(dir, 'out', 'sub', 'dir', 'model.bin');
       const result = await api.downloadFile(`${files.url}/files/sub/dir/model.bin?sig=abc`, dest);
-      assert.deepEqual(result, { bytes: content.length, restarts: 0 });
+      assert.deepEqual(result, { bytes: content.length, restarts: 0, sha256: sha256Hex(content) });
       assert.ok((await readFile(dest)).equals(content));
       const [request] = files.requests;
       assert.equal(request?.headers.authorization, undefined);
@@ -98,6 +99,7 @@ void test('a dropped download resumes with Range where the server allows it', as
       assert.deepEqual(await api.downloadFile(`${files.url}/f`, dest), {
         bytes: content.length,
         restarts: 1,
+        sha256: sha256Hex(content), // hashed across the resume: the whole file's digest
       });
       assert.ok((await readFile(dest)).equals(content));
       assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
@@ -112,8 +114,9 @@ void test('without range support, or when the range is ignored, it starts over',
     async ({ api, files, dir }) => {
       const dest = join(dir, 'f');
       await writeFile(dest, 'old content that is longer than nothing'.repeat(1000)); // truncated on open
-      await api.downloadFile(`${files.url}/f`, dest);
+      const { sha256 } = await api.downloadFile(`${files.url}/f`, dest);
       assert.ok((await readFile(dest)).equals(content));
+      assert.equal(sha256, sha256Hex(content)); // the dropped bytes are not in the digest
       assert.equal(files.requests[1]?.headers.range, undefined);
     },
   );
@@ -121,8 +124,9 @@ void test('without range support, or when the range is ignored, it starts over',
     { 'GET /f': [truncated(true), serveFile(false)] },
     async ({ api, files, dir }) => {
       const dest = join(dir, 'f');
-      await api.downloadFile(`${files.url}/f`, dest);
+      const { sha256 } = await api.downloadFile(`${files.url}/f`, dest);
       assert.ok((await readFile(dest)).equals(content));
+      assert.equal(sha256, sha256Hex(content));
       assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
     },
   );

@@ -1,0 +1,28 @@
+// The client half of bench/fetch-speed: fetches one finished run's outputs (manifest read
+// and checked, every file size- and sha256-verified, renamed into place) in a process of
+// its own, so the parent can read its CPU time apart from the server's.
+//   node dist/bench/fetch-client.js <endpoint> <kernel> <nonce> <outputDir>
+// Credentials come from the environment, as for the CLI.
+
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KaggleApiPlatform } from '../src/kaggle/kaggle-platform.js';
+import { downloadPlanned, planFetch } from '../src/run/fetch-outputs.js';
+
+const [endpoint, kernel, nonce, outputDir] = process.argv.slice(2);
+if (endpoint === undefined || kernel === undefined || nonce === undefined || !outputDir) {
+  throw new Error('usage: fetch-client <endpoint> <kernel> <nonce> <outputDir>');
+}
+const platform = new KaggleApiPlatform({ endpoint, env: process.env });
+const options = {
+  platform,
+  handle: { platform: 'kaggle' as const, kernel, version: null, nonce },
+  outputDir,
+  manifestPath: join(outputDir, '..', 'manifest.json'),
+  globs: [],
+  nonce,
+};
+await rm(outputDir, { recursive: true, force: true });
+const { outputs } = await downloadPlanned(options, await planFetch(options));
+const bytes = outputs.reduce((sum, o) => sum + o.size, 0);
+process.stdout.write(`${JSON.stringify({ files: outputs.length, bytes })}\n`);

@@ -1,0 +1,144 @@
+// Fetch speed: a kernel on `kaggle-run server` writes 1 x 512 MiB and 2,000 x 50 KB
+// outputs; the client fetches them (manifest checked, each file size- and sha256-verified,
+// renamed into place) against `curl` downloading the same signed URLs to disk (one process,
+// connections reused, no checks). Both run as child processes, alternated, so their wall
+// and CPU times (user + system, from /proc) are measured alike and apart from the server's,
+// which runs in this process. Prints medians and ratios; asserts nothing.
+//   node dist/bench/fetch-speed.js
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { connectKaggle } from '../src/kaggle/client.js';
+import { runJob } from '../src/run/run-job.js';
+import { startBenchServer } from './bench-server.js';
+import { median } from './stats.js';
+
+const BIG_MIB = 512;
+const SMALL_FILES = 2000;
+const SMALL_BYTES = 50_000;
+const ROUNDS = 3;
+const TIME_TARGET = 1.1;
+const CPU_TARGET = 2;
+
+const run = promisify(execFile);
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds used by this process's waited-for children so far (cutime + cstime). */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the name start at 3 (state); cutime and cstime are fields 16 and 17.
+  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / TICKS_PER_SECOND;
+}
+
+async function measured(work: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const cpu = childCpuSeconds();
+  const start = performance.now();
+  await work();
+  return { wall: (performance.now() - start) / 1000, cpu: childCpuSeconds() - cpu };
+}
+
+const script = `import os
+os.makedirs("small", exist_ok=True)
+for i in range(${SMALL_FILES}):
+    with open(f"small/f{i:04d}.bin", "wb") as f:
+        f.write(os.urandom(${SMALL_BYTES}))
+with open("big.bin", "wb") as f:
+    for _ in range(${BIG_MIB}):
+        f.write(os.urandom(1 << 20))
+`;
+
+const bench = await startBenchServer({ sandbox: 'none' });
+try {
+  const project = join(bench.root, 'project');
+  await mkdir(project);
+  await writeFile(join(project, 'outputs.py'), script);
+  await writeFile(
+    join(project, 'kaggle-run.yaml'),
+    'name: fetchspeed\nentry: outputs.py\nplatform: kaggle\n',
+  );
+  let kernel = '';
+  let nonce = '';
+  for await (const event of runJob({ dir: project, endpoint: bench.server.url, env: bench.env })) {
+    if (event.type === 'done') {
+      if (event.record.status !== 'complete') throw new Error(`run ${event.record.status}`);
+      kernel = event.record.kernel ?? '';
+      nonce = event.record.nonce;
+    }
+  }
+  const [owner = '', slug = ''] = kernel.split('/');
+  const client = await connectKaggle({ endpoint: bench.server.url, env: bench.env });
+  const listing = await client.kernels.listKernelSessionOutput(owner, slug);
+  const curlDir = join(bench.root, 'curl');
+  const config = join(bench.root, 'curl.cfg');
+  await writeFile(
+    config,
+    listing.files
+      .map(
+        (f) =>
+          `url = ${JSON.stringify(f.url)}\noutput = ${JSON.stringify(join(curlDir, f.fileName))}\n`,
+      )
+      .join(''),
+  );
+  const clientScript = fileURLToPath(new URL('./fetch-client.js', import.meta.url));
+  const outDir = join(bench.root, 'fetched', 'out');
+  const ours: { wall: number; cpu: number }[] = [];
+  const curls: { wall: number; cpu: number }[] = [];
+  let fetched = '';
+  for (let i = 0; i < ROUNDS; i++) {
+    await rm(curlDir, { recursive: true, force: true });
+    curls.push(
+      await measured(() =>
+        run('curl', ['-sSf', '--create-dirs', '-K', config], { maxBuffer: 1 << 20 }),
+      ),
+    );
+    await rm(curlDir, { recursive: true, force: true });
+    ours.push(
+      await measured(async () => {
+        fetched = (
+          await run(
+            process.execPath,
+            [
+              ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fprof'] : []),
+              clientScript,
+              bench.server.url,
+              kernel,
+              nonce,
+              outDir,
+            ],
+            {
+              env: bench.env,
+            },
+          )
+        ).stdout.trim();
+      }),
+    );
+  }
+  const wall = (xs: { wall: number }[]) => median(xs.map((x) => x.wall));
+  const cpu = (xs: { cpu: number }[]) => median(xs.map((x) => x.cpu));
+  const timeRatio = wall(ours) / wall(curls);
+  const cpuRatio = cpu(ours) / cpu(curls);
+  const mibps = (seconds: number) =>
+    ((BIG_MIB * 1048576 + SMALL_FILES * SMALL_BYTES) / 1048576 / seconds).toFixed(0);
+  console.log(
+    `fetch of 1 x ${BIG_MIB} MiB + ${SMALL_FILES} x ${SMALL_BYTES / 1000} KB (${listing.files.length} files, median of ${ROUNDS}, fetched ${fetched}):`,
+  );
+  console.log(
+    `  kaggle-run ${wall(ours).toFixed(2)} s (${mibps(wall(ours))} MiB/s), CPU ${cpu(ours).toFixed(2)} s | curl ${wall(curls).toFixed(2)} s (${mibps(wall(curls))} MiB/s), CPU ${cpu(curls).toFixed(2)} s`,
+  );
+  console.log(
+    `  time ratio ${timeRatio.toFixed(2)} (target <= ${TIME_TARGET}: ${timeRatio <= TIME_TARGET ? 'met' : 'MISSED'}), CPU ratio ${cpuRatio.toFixed(2)} with hashing (target <= ${CPU_TARGET}: ${cpuRatio <= CPU_TARGET ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `  load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (1, 5, 15 min)`,
+  );
+} finally {
+  await bench.close();
+}
