@@ -12,7 +12,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BatchItemResult } from '../../src/batch/merge-items.js';
 import type { SweepRecord } from '../../src/sweep/sweep-store.js';
-import { runCli } from '../helpers/cli.js';
+import { cli, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { BATCH_JOB, TEXTS, checkMerged, type BatchJson } from './helpers.js';
 
@@ -59,7 +59,7 @@ void test('7 items, 3 per session: 3 runs, outputs merged per item, the failing 
   Object.assign(third, { runId: null, status: 'pending', exitCode: null });
   await writeFile(file, JSON.stringify(record));
   await rm(join(outputDir, 'items', 'k7'), { recursive: true });
-  const attached = await runCli(['attach', batch.sweepId, '--json'], { cwd: dir });
+  const attached = await cli(['attach', batch.sweepId, '--json'], { cwd: dir });
   assert.equal(attached.code, 1, attached.stderr);
   const resumed = JSON.parse(attached.stdout) as BatchJson;
   assert.equal(resumed.points[0]?.runId, batch.points[0]?.runId);
@@ -94,17 +94,17 @@ void test('--batch and --per-session over the file; CSV input; --output-dir; the
 
 void test('a batch and a sweep together are refused; a bad inputs line exits 2 with file:line', async (t) => {
   const dir = await batchProject(t, 'batch: {file: inputs.jsonl, per_session: 3}\n');
-  const both = await runCli(['run', dir, '--sweep', 'times=1,2']);
+  const both = await cli(['run', dir, '--sweep', 'times=1,2']);
   assert.equal(both.code, 2, both.stderr);
   assert.match(both.stderr, /batchy has both a batch and a sweep; run one at a time/);
 
   await writeFile(join(dir, 'inputs.jsonl'), '{"text": "a"}\n{"text": [1]}\n');
-  const bad = await runCli(['run', dir]);
+  const bad = await cli(['run', dir]);
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /inputs\.jsonl:2: field "text" is a list/);
   assert.ok(!existsSync(join(dir, '.kaggle-run', 'runs')));
 
-  const perSession = await runCli(['run', dir, '--batch', 'inputs.jsonl', '--per-session', '0']);
+  const perSession = await cli(['run', dir, '--batch', 'inputs.jsonl', '--per-session', '0']);
   assert.equal(perSession.code, 2);
   assert.match(perSession.stderr, /--per-session must be a whole number of at least 1, got "0"/);
 
@@ -112,7 +112,7 @@ void test('a batch and a sweep together are refused; a bad inputs line exits 2 w
     join(dir, 'kaggle-run.yaml'),
     'name: batchy\nentry: job.py\nbatch: {file: inputs.txt, per_session: 0}\n',
   );
-  const schema = await runCli(['run', dir]);
+  const schema = await cli(['run', dir]);
   assert.equal(schema.code, 2);
   assert.match(
     schema.stderr,
@@ -151,7 +151,7 @@ void test('loop mode: one run per session iterates its items; merged as in per-i
   ) as SweepRecord;
   assert.equal(record.batch?.mode, 'loop');
 
-  const bad = await runCli(['run', dir, '--batch-mode', 'each']);
+  const bad = await cli(['run', dir, '--batch-mode', 'each']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--batch-mode must be per-item or loop, got "each"/);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
-import { copyExample, runCli } from '../helpers/cli.js';
+import { cli, copyExample, runCli } from '../helpers/cli.js';
 
 type EventLine = { v: number; type: string } & Record<string, unknown>;
 
@@ -77,12 +77,12 @@ void test('run --events: an error after the run was recorded ends with an error 
   assert.equal(error.exitCode, 2);
   assert.match(error.message, /train\.py is not among the packed files/);
   const shown = JSON.parse(
-    (await runCli(['show', String(last.runId), '--json'], { cwd: dir })).stdout,
+    (await cli(['show', String(last.runId), '--json'], { cwd: dir })).stdout,
   ) as RunRecord;
   assert.equal(shown.status, 'error');
 
   // --json: the same run id in the error document.
-  const json = await runCli(['run', dir, '--json']);
+  const json = await cli(['run', dir, '--json']);
   assert.equal(json.code, 2);
   const doc = JSON.parse(json.stdout) as { runId: string | null; error: { kind: string } };
   assert.match(doc.runId ?? '', /-hello-/);
@@ -91,7 +91,7 @@ void test('run --events: an error after the run was recorded ends with an error 
 
 void test('--events: a usage error before any run is one error line with runId null', async (t) => {
   const dir = await copyExample(t, 'hello');
-  const both = await runCli(['run', dir, '--events', '--json']);
+  const both = await cli(['run', dir, '--events', '--json']);
   assert.equal(both.code, 2);
   const [line, ...rest] = eventLines(both.stdout);
   assert.deepEqual(rest, []);
@@ -99,7 +99,7 @@ void test('--events: a usage error before any run is one error line with runId n
   assert.equal(line!.runId, null);
   assert.match((line!.error as { message: string }).message, /--json and --events/);
 
-  const badProfile = await runCli(['run', dir, '--events', '--profile', 'nope']);
+  const badProfile = await cli(['run', dir, '--events', '--profile', 'nope']);
   assert.equal(badProfile.code, 2);
   const lines = eventLines(badProfile.stdout);
   assert.equal(lines.length, 1);
@@ -112,7 +112,7 @@ void test('attach --events on a finished run: one done line', async (t) => {
   const first = await runCli(['run', dir, '--json']);
   assert.equal(first.code, 0, first.stderr);
   const { runId } = JSON.parse(first.stdout) as RunRecord;
-  const attached = await runCli(['attach', runId, '--events'], { cwd: dir });
+  const attached = await cli(['attach', runId, '--events'], { cwd: dir });
   assert.equal(attached.code, 0, attached.stderr);
   const events = eventLines(attached.stdout);
   assert.deepEqual(

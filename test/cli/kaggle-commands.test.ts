@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ME, PYTHON, kaggleEnv, rpc, startTestServer, tempDir } from '../server/helpers.js';
-import { runCli } from '../helpers/cli.js';
+import { cli, runCli } from '../helpers/cli.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -86,7 +86,7 @@ void test('push KERNEL_DIR naming a source that does not exist: exit 2 before an
     },
     'print(1)\n',
   );
-  const result = await runCli(['push', dir, '--endpoint', server.url], {
+  const result = await cli(['push', dir, '--endpoint', server.url], {
     env: await kaggleEnv(t),
   });
   assert.equal(result.code, 2, result.stderr);
@@ -106,7 +106,7 @@ void test('push KERNEL_DIR with bad metadata: exit 2, every problem listed', asy
     },
     '',
   );
-  const result = await runCli(['push', dir, '--endpoint', 'http://127.0.0.1:9'], {
+  const result = await cli(['push', dir, '--endpoint', 'http://127.0.0.1:9'], {
     env: await kaggleEnv(t),
   });
   assert.equal(result.code, 2, result.stderr);
@@ -181,7 +181,7 @@ void test('push KERNEL_DIR with a notebook Jupyter saved: sent as the official C
 void test('push KERNEL_DIR with an R notebook: exit 2 naming the kernel, nothing pushed', async (t) => {
   const server = await startTestServer(t);
   const dir = await notebookFolder(t, 'ir');
-  const result = await runCli(['push', dir, '--endpoint', server.url], { env: await kaggleEnv(t) });
+  const result = await cli(['push', dir, '--endpoint', server.url], { env: await kaggleEnv(t) });
   assert.equal(result.code, 2, result.stderr);
   assert.match(
     result.stderr,
@@ -192,11 +192,11 @@ void test('push KERNEL_DIR with an R notebook: exit 2 naming the kernel, nothing
 
 void test('quota reports hours used and left from the server', async (t) => {
   const server = await startTestServer(t);
-  const result = await runCli(['quota', '--endpoint', server.url], { env: await kaggleEnv(t) });
+  const result = await cli(['quota', '--endpoint', server.url], { env: await kaggleEnv(t) });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^GPU: 0\.0 h used of 30\.0 h, 30\.0 h left/m);
   assert.match(result.stdout, /^TPU: .* of 20\.0 h/m);
-  const json = await runCli(['quota', '--endpoint', server.url, '--json'], {
+  const json = await cli(['quota', '--endpoint', server.url, '--json'], {
     env: await kaggleEnv(t),
   });
   assert.equal(

@@ -3,7 +3,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunRecord } from '../../src/run/record.js';
-import { notebookPython, runCli } from '../helpers/cli.js';
+import { cli, notebookPython, runCli } from '../helpers/cli.js';
 import { savedByNbformat } from '../helpers/notebook.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -109,7 +109,7 @@ void test('bad notebooks: exit 2 before anything is packed or run, nothing writt
     const dir = await tempDir(t);
     await writeFile(join(dir, 'nb.ipynb'), text);
     await writeFile(join(dir, 'kaggle-run.yaml'), 'entry: nb.ipynb\n');
-    const result = await runCli(['run', dir]);
+    const result = await cli(['run', dir]);
     assert.equal(result.code, 2, `${String(why)}: ${result.stderr}`);
     assert.match(result.stderr, why);
     assert.deepEqual(await readdir(dir), ['kaggle-run.yaml', 'nb.ipynb'], String(why));
@@ -146,7 +146,7 @@ void test(
 
     const init = await tempDir(t);
     await writeFile(join(init, 'nb.ipynb'), await readFile(join(dir, 'nb.ipynb'), 'utf8'));
-    assert.equal((await runCli(['init', init])).code, 0);
+    assert.equal((await cli(['init', init])).code, 0);
     const starter = await readFile(join(init, 'kaggle-run.yaml'), 'utf8');
     assert.match(starter, /The parameters cell of nb\.ipynb defines these params/);
     assert.match(starter, /^# {3}lr: 0\.5$/m);

@@ -7,8 +7,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import { sha256Hex } from '../../src/util/hash.js';
-import { ME, kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
-import { copyExample, runCli } from '../helpers/cli.js';
+import { ME, kaggleEnv, release, startTestServer, tempDir, waitForGo } from '../server/helpers.js';
+import { cli, copyExample, runCli } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 
 void test('run --kaggle --endpoint: pushed, log streamed, outputs verified, record has kernel and version', async (t) => {
   const server = await startTestServer(t);
@@ -44,7 +45,7 @@ void test('run --kaggle --endpoint: pushed, log streamed, outputs verified, reco
   assert.equal(again.code, 0, again.stderr);
   assert.equal((JSON.parse(again.stdout) as RunRecord).version, 2);
 
-  const status = await runCli(['status', 'last', '--json'], { cwd: dir, env });
+  const status = await cli(['status', 'last', '--json'], { cwd: dir, env });
   assert.equal(status.code, 0, status.stderr);
   assert.equal((JSON.parse(status.stdout) as { remoteStatus: string }).remoteStatus, 'COMPLETE');
 });
@@ -56,7 +57,7 @@ void test('a failing program on Kaggle exits 1 and partial outputs come back', a
     join(dir, 'train.py'),
     'import os\nos.makedirs("results", exist_ok=True)\nopen("results/ckpt.txt","w").write("half")\nraise SystemExit(5)\n',
   );
-  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], {
+  const result = await cli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], {
     env: await kaggleEnv(t),
   });
   assert.equal(result.code, 1, result.stderr);
@@ -75,7 +76,7 @@ void test('a source Kaggle cannot attach (reported in a 200 body) exits 2 naming
     join(dir, 'kaggle-run.yaml'),
     (await readFile(join(dir, 'kaggle-run.yaml'), 'utf8')) + 'datasets: ["nobody/no-such-data"]\n',
   );
-  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], {
+  const result = await cli(['run', dir, '--kaggle', '--endpoint', server.url], {
     env: await kaggleEnv(t),
   });
   assert.equal(result.code, 2, result.stderr);
@@ -86,7 +87,7 @@ void test('missing credentials: exit 2 and the message says where to put them', 
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');
   const home = await tempDir(t);
-  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url], {
+  const result = await cli(['run', dir, '--kaggle', '--endpoint', server.url], {
     env: {
       HOME: home,
       KAGGLE_CONFIG_DIR: home,
@@ -103,7 +104,8 @@ void test('the session cap makes a second GPU run wait, then it runs when a sess
   const server = await startTestServer(t, { gpuSessions: 1 });
   const env = await kaggleEnv(t);
   const slow = await copyExample(t, 'hello');
-  await writeFile(join(slow, 'train.py'), 'import time\ntime.sleep(3)\nprint("slow done")\n');
+  // The first run holds the one GPU session until the second has been refused one.
+  await writeFile(join(slow, 'train.py'), waitForGo('', 'print("slow done")'));
   const other = await copyExample(t, 'hello');
   await writeFile(
     join(other, 'kaggle-run.yaml'),
@@ -114,12 +116,20 @@ void test('the session cap makes a second GPU run wait, then it runs when a sess
     'name: slow\nentry: train.py\naccelerator: t4x2\n',
   );
   const first = runCli(['run', slow, '--kaggle', '--endpoint', server.url, '--json'], { env });
-  await new Promise((r) => setTimeout(r, 1500));
-  const second = await runCli(
+  await waitUntil('the first run pushed', () => server.stats().pushes['me/kaggle-run-slow'], {
+    timeoutMs: 60_000,
+  });
+  const secondDone = runCli(
     ['run', other, '--kaggle', '--endpoint', server.url, '--json', '--queue-timeout', '2m'],
     { env },
   );
-  const firstResult = await first;
+  const saves = () => server.stats().requests['kernels.KernelsApiService/SaveKernel'] ?? 0;
+  const pushed = () => Object.values(server.stats().pushes).reduce((a, b) => a + b, 0);
+  await waitUntil('the second run refused a session', () => saves() > pushed(), {
+    timeoutMs: 60_000,
+  });
+  await release(server, 'kaggle-run-slow', 1);
+  const [firstResult, second] = await Promise.all([first, secondDone]);
   assert.equal(firstResult.code, 0, firstResult.stderr);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stderr, /Maximum batch GPU session count of 1 reached/);
@@ -145,7 +155,7 @@ void test('--detach returns after the push; logs -f follows the run from Kaggle 
   const logs = await runCli(['logs', record.runId, '-f'], { cwd: dir, env });
   assert.equal(logs.code, 0, logs.stderr);
   assert.match(logs.stdout, /tick 0\ntick 1\ntick 2\n/);
-  const local = await runCli(['run', dir, '--detach'], { env });
+  const local = await cli(['run', dir, '--detach'], { env });
   assert.equal(local.code, 2);
   assert.match(local.stderr, /--detach needs a remote platform/);
 });
@@ -155,10 +165,9 @@ void test('--code inline over the source limit is refused before any push, namin
   const dir = await copyExample(t, 'hello');
   const { randomBytes } = await import('node:crypto');
   await writeFile(join(dir, 'weights.bin'), randomBytes(1200 * 1024));
-  const result = await runCli(
-    ['run', dir, '--kaggle', '--endpoint', server.url, '--code', 'inline'],
-    { env: await kaggleEnv(t) },
-  );
+  const result = await cli(['run', dir, '--kaggle', '--endpoint', server.url, '--code', 'inline'], {
+    env: await kaggleEnv(t),
+  });
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /over Kaggle's ~1 MiB limit/);
   assert.match(result.stderr, /code: dataset/);

@@ -5,7 +5,7 @@ import { readFile, writeFile, chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import { sha256Hex } from '../../src/util/hash.js';
-import { copyExample, notebookPython, runCli } from '../helpers/cli.js';
+import { cli, copyExample, notebookPython, runCli } from '../helpers/cli.js';
 
 void test('run --json on examples/hello: exit 0, one JSON document, verified outputs, record on disk', async (t) => {
   const dir = await copyExample(t, 'hello');
@@ -61,13 +61,13 @@ void test('run --json on examples/hello: exit 0, one JSON document, verified out
   ) as RunRecord;
   assert.deepEqual(saved, record);
 
-  const shown = await runCli(['show', record.runId, '--json'], { cwd: dir });
+  const shown = await cli(['show', record.runId, '--json'], { cwd: dir });
   assert.deepEqual(JSON.parse(shown.stdout), record);
-  const logs = await runCli(['logs', 'last'], { cwd: dir });
+  const logs = await cli(['logs', 'last'], { cwd: dir });
   assert.match(logs.stdout, /epoch 1\/2 loss=0\.9000/);
-  const runs = await runCli(['runs'], { cwd: dir });
+  const runs = await cli(['runs'], { cwd: dir });
   assert.match(runs.stdout, new RegExp(`${record.runId}\\s+complete\\s+local`));
-  const outputs = await runCli(['outputs', 'last', '--glob', '*/*.csv', '--dest', 'copied'], {
+  const outputs = await cli(['outputs', 'last', '--glob', '*/*.csv', '--dest', 'copied'], {
     cwd: dir,
   });
   assert.equal(outputs.code, 0, outputs.stderr);
@@ -77,7 +77,7 @@ void test('run --json on examples/hello: exit 0, one JSON document, verified out
 
 void test('profile quick and plain output: program log on stdout, summary on stderr', async (t) => {
   const dir = await copyExample(t, 'hello');
-  const result = await runCli(['run', '--profile', 'quick'], { cwd: dir });
+  const result = await cli(['run', '--profile', 'quick'], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^epoch 1\/1 /m);
   assert.doesNotMatch(result.stdout, /epoch 2/);
@@ -91,7 +91,7 @@ void test('a failing program exits 1 and its partial outputs still come back', a
     join(dir, 'train.py'),
     'import os\nos.makedirs("results", exist_ok=True)\nopen("results/checkpoint.txt", "w").write("partial")\nraise SystemExit(3)\n',
   );
-  const result = await runCli(['run', dir, '--json']);
+  const result = await cli(['run', dir, '--json']);
   assert.equal(result.code, 1, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
   assert.equal(record.status, 'error');
@@ -110,7 +110,7 @@ void test('timeout kills the program, exits 4, records timeout', async (t) => {
     join(dir, 'train.py'),
     'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\n',
   );
-  const result = await runCli(['run', dir, '--json', '--timeout', '2s']);
+  const result = await cli(['run', dir, '--json', '--timeout', '2s']);
   assert.equal(result.code, 4, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
   assert.equal(record.status, 'timeout');
@@ -133,20 +133,20 @@ void test('secrets are never packed, and the user is told', async (t) => {
 
 void test('bad input: exit 2 with a clear message and nothing half-written', async (t) => {
   const dir = await copyExample(t, 'hello');
-  const badParam = await runCli(['run', dir, '-p', 'no-equals']);
+  const badParam = await cli(['run', dir, '-p', 'no-equals']);
   assert.equal(badParam.code, 2);
   assert.match(badParam.stderr, /-p/);
-  const badProfile = await runCli(['run', dir, '--profile', 'nope']);
+  const badProfile = await cli(['run', dir, '--profile', 'nope']);
   assert.equal(badProfile.code, 2);
   assert.match(badProfile.stderr, /quick/);
   await writeFile(
     join(dir, 'kaggle-run.yaml'),
     'name: hello\nentry: missing.py\nacceleratr: gpu\n',
   );
-  const badConfig = await runCli(['run', dir]);
+  const badConfig = await cli(['run', dir]);
   assert.equal(badConfig.code, 2);
   assert.match(badConfig.stderr, /did you mean .?accelerator/);
-  const json = await runCli(['run', dir, '--json']);
+  const json = await cli(['run', dir, '--json']);
   assert.equal(json.code, 2);
   assert.equal((JSON.parse(json.stdout) as { error: { exitCode: number } }).error.exitCode, 2);
   assert.equal(existsSync(join(dir, '.kaggle-run', 'runs')), false);
@@ -155,11 +155,11 @@ void test('bad input: exit 2 with a clear message and nothing half-written', asy
   await chmod(readOnly, 0o500);
   if (process.getuid?.() !== 0) {
     await writeFile(join(dir, 'kaggle-run.yaml'), 'name: hello\nentry: train.py\n');
-    const unwritable = await runCli(['run', dir, '--output-dir', join(readOnly, 'out')]);
+    const unwritable = await cli(['run', dir, '--output-dir', join(readOnly, 'out')]);
     assert.equal(unwritable.code, 2);
     assert.match(unwritable.stderr, /not writable/);
   }
-  const noDir = await runCli(['run', join(dir, 'does-not-exist')]);
+  const noDir = await cli(['run', join(dir, 'does-not-exist')]);
   assert.equal(noDir.code, 2);
 });
 
@@ -186,17 +186,17 @@ void test('examples/notebook: parameters injected, executed notebook kept', asyn
 
 void test('--version and --help exit 0; an unknown command exits 2', async () => {
   assert.equal((await runCli(['--version'])).code, 0);
-  const help = await runCli(['--help']);
+  const help = await cli(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /run \[options\] \[dir\]/);
-  assert.equal((await runCli(['frobnicate'])).code, 2);
+  assert.equal((await cli(['frobnicate'])).code, 2);
 });
 
 void test('a notebook without a parameters cell, given params: exit 2 before anything runs', async (t) => {
   const dir = await copyExample(t, 'notebook');
   const path = join(dir, 'analysis.ipynb');
   await writeFile(path, (await readFile(path, 'utf8')).replace('"parameters"', '"other"'));
-  const result = await runCli(['run', dir]);
+  const result = await cli(['run', dir]);
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /no code cell tagged 'parameters'/);
   assert.equal(existsSync(join(dir, '.kaggle-run', 'runs')), false);
@@ -205,12 +205,12 @@ void test('a notebook without a parameters cell, given params: exit 2 before any
 void test('no config and no --entry, or a missing python: exit 2 with what to do', async (t) => {
   const dir = await copyExample(t, 'hello');
   await rm(join(dir, 'kaggle-run.yaml'));
-  const none = await runCli(['run', dir]);
+  const none = await cli(['run', dir]);
   assert.equal(none.code, 2, none.stderr);
   assert.match(none.stderr, /init|--entry/);
-  const withEntry = await runCli(['run', dir, '--entry', 'train.py', '--json']);
+  const withEntry = await cli(['run', dir, '--entry', 'train.py', '--json']);
   assert.equal(withEntry.code, 0, withEntry.stderr);
-  const noPython = await runCli(['run', dir, '--entry', 'train.py'], {
+  const noPython = await cli(['run', dir, '--entry', 'train.py'], {
     env: { KAGGLE_RUN_PYTHON: join(dir, 'no-such-python') },
   });
   assert.equal(noPython.code, 2, noPython.stderr);
@@ -220,11 +220,11 @@ void test('no config and no --entry, or a missing python: exit 2 with what to do
 void test('init writes a starter file that the next run uses', async (t) => {
   const dir = await copyExample(t, 'hello');
   await rm(join(dir, 'kaggle-run.yaml'));
-  const init = await runCli(['init', dir]);
+  const init = await cli(['init', dir]);
   assert.equal(init.code, 0, init.stderr);
   assert.match(init.stdout, /entry: train\.py/);
-  assert.equal((await runCli(['init', dir])).code, 2);
-  const run = await runCli(['run', dir, '--json']);
+  assert.equal((await cli(['init', dir])).code, 2);
+  const run = await cli(['run', dir, '--json']);
   assert.equal(run.code, 0, run.stderr);
   assert.equal((JSON.parse(run.stdout) as RunRecord).entry, 'train.py');
 });
@@ -239,7 +239,7 @@ void test('two kaggle-run processes on one project at once: both runs recorded i
   assert.equal(b.code, 0, b.stderr);
   const ids = [a, b].map((r) => (JSON.parse(r.stdout) as RunRecord).runId);
   assert.notEqual(ids[0], ids[1]);
-  const listed = JSON.parse((await runCli(['runs', '--json'], { cwd: dir })).stdout) as RunRecord[];
+  const listed = JSON.parse((await cli(['runs', '--json'], { cwd: dir })).stdout) as RunRecord[];
   assert.deepEqual(listed.map((r) => r.runId).sort(), [...ids].sort());
   for (const record of listed) {
     assert.equal(record.status, 'complete');

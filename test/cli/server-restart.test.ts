@@ -11,6 +11,7 @@ import { sha256Hex } from '../../src/util/hash.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
 import { copyExample } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 
 void test('a server restarted mid-run: the CLI waits it out and the run completes verified', async (t) => {
   const dataDir = await tempDir(t);
@@ -37,16 +38,14 @@ void test('a server restarted mid-run: the CLI waits it out and the run complete
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  const ticked = new Promise<void>((resolve) => {
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      if (stderr.includes('tick 1')) resolve();
-    });
-  });
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await ticked;
+  await waitUntil('the first ticks', () => stderr.includes('tick 1'), { timeoutMs: 60_000 });
   await first.close({ detachSessions: true });
-  await new Promise((r) => setTimeout(r, 1500));
+  // The server comes back once the CLI has met the outage.
+  await waitUntil('the CLI notices the outage', () => stderr.includes('API unreachable'), {
+    timeoutMs: 60_000,
+  });
   const second = await startTestServer(t, { dataDir, port: first.port });
   const code = await closed;
   assert.equal(code, 0, stderr);

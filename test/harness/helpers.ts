@@ -10,6 +10,7 @@ import { ZipFile } from 'yazl';
 import { renderHarness, type HarnessSettings } from '../../src/harness/render.js';
 import type { Manifest } from '../../src/manifest.js';
 import { tempDir } from '../helpers/temp.js';
+import { scaled } from '../helpers/machine.js';
 
 /** Interpreter for script runs; KAGGLE_RUN_TEST_PYTHON checks another one (e.g. 3.8). */
 export const scriptPython = process.env.KAGGLE_RUN_TEST_PYTHON ?? 'python3';
@@ -151,8 +152,9 @@ export function processGone(pid: number): boolean {
   }
 }
 
+/** Whether `check` came to hold within `ms` (on an idle machine; stretched by its slowness). */
 export async function waitUntil(check: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
+  const end = Date.now() + (await scaled(ms));
   while (!check()) {
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 50));

@@ -11,7 +11,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI entry (bin/kaggle-run.js) as a child process. */
+/** The environment the CLI gets in tests: plain output, no colour, then the test's own. */
+function cliEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  return { ...process.env, CI: 'true', NO_COLOR: '1', ...env };
+}
+
+/**
+ * Runs the real CLI entry (bin/kaggle-run.js) as a child process: for what only a real
+ * process shows (signals, exit on a second Ctrl-C, the entry itself). A test about messages
+ * and exit codes uses `cli` instead, which is the same `main()` without a node start-up.
+ */
 export function runCli(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
@@ -23,7 +32,7 @@ export function runCli(
       [bin, ...args],
       {
         cwd: options.cwd ?? process.cwd(),
-        env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
+        env: cliEnv(options.env),
         timeout: options.timeoutMs ?? 120_000,
         maxBuffer: 64 * 1024 * 1024,
       },
@@ -33,6 +42,28 @@ export function runCli(
       },
     );
   });
+}
+
+/**
+ * Runs the CLI's `main()` in this process with its streams captured: what a user would see
+ * and the exit code the entry would end with, as from `runCli`. The CLI reads its
+ * environment and folder only through the `CliIo` it is given; a local run's program still
+ * gets this process's environment.
+ */
+export async function cli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env: cliEnv(options.env),
+    cwd: options.cwd ?? process.cwd(),
+  });
+  return { code, stdout, stderr };
 }
 
 /**
@@ -73,7 +104,7 @@ export function startCli(
   const bin = join(packageRoot(), 'bin', 'kaggle-run.js');
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
+    env: cliEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);

@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/temp.js';
 import { kernelsRpc, recordingSleep, sendJson, startServer } from './helpers/fake-server.js';
 import type { Handler } from './helpers/fake-server.js';
 import { endlessBody, gzipBomb, stalledBody } from './helpers/hostile.js';
+import { scaled } from '../helpers/machine.js';
 
 function apiFor(base: string): KernelsApi {
   return new KernelsApi(new KaggleHttp({ base, sleep: recordingSleep().sleep }));
@@ -26,6 +27,7 @@ void test(
     const files = await startServer({ 'GET /f': endlessBody });
     t.after(() => files.close());
     const dest = join(await tempDir(t), 'f');
+    const limit = await scaled(20_000); // on an idle machine, stretched by its slowness
     const started = Date.now();
     await assert.rejects(
       apiFor(files.url).downloadFile(`${files.url}/f`, dest, undefined, { maxBytes: 10 }),
@@ -33,7 +35,7 @@ void test(
     );
     // Before the cap this wrote ~80 MB/s until the disk was full.
     assert.ok((await sizeOf(dest)) <= 10, `wrote ${await sizeOf(dest)} bytes`);
-    assert.ok(Date.now() - started < 20_000);
+    assert.ok(Date.now() - started < limit);
     assert.equal(files.requests.length, 1, 'too much data is not retried');
   },
 );
@@ -63,6 +65,7 @@ void test(
     const files = await startServer({ 'GET /f': stalledBody(10, 1000) });
     t.after(() => files.close());
     const dest = join(await tempDir(t), 'f');
+    const limit = await scaled(15_000); // on an idle machine, stretched by its slowness
     const started = Date.now();
     await assert.rejects(
       apiFor(files.url).downloadFile(`${files.url}/f`, dest, undefined, {
@@ -72,7 +75,7 @@ void test(
       (e: unknown) => e instanceof KaggleTimeoutError && /sent nothing for/.test(e.message),
     );
     // Five fruitless attempts of 0.2 s each (the backoff sleeps are instant here).
-    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < limit, `took ${Date.now() - started} ms`);
     assert.equal(files.requests.length, 5);
   },
 );

@@ -9,6 +9,7 @@ import { DEFAULT_OUTAGE_LIMIT_MS, outageLimitFromEnv } from '../../src/kaggle/ou
 import type { RunHandle, WatchEvent } from '../../src/platform/platform.js';
 import { startServer } from '../../src/server/server.js';
 import { ME, onCleanup, PYTHON, push, scriptPush, tempDir } from '../server/helpers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const env = { KAGGLE_USERNAME: ME.username, KAGGLE_KEY: ME.key, KAGGLE_API_TOKEN: '' };
 
@@ -46,10 +47,9 @@ void test('a watch rides out a server restart: terminal status, the whole log, n
 
   // Once the run is under way, the server goes away for about 2 s and comes back.
   const log = join(dataDir, 'kernels', 'me', 'outage-run', '1', 'session', 'log.jsonl');
-  for (let i = 0; i < 200; i++) {
-    if ((await readFile(log, 'utf8').catch(() => '')).includes('line 2')) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil('line 2 in the log', async () =>
+    (await readFile(log, 'utf8').catch(() => '')).includes('line 2'),
+  );
   await first.close({ detachSessions: true });
   await new Promise((r) => setTimeout(r, 2000));
   current = await startServer({ ...options, port: first.port });

@@ -11,6 +11,7 @@ import {
 } from '../../src/platform/local/executor.js';
 import { SparePool } from '../../src/platform/local/spare-pool.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -31,14 +32,6 @@ function pool(t: TestContext, options: { idleSeconds?: number } = {}): SparePool
   const spares = new SparePool({ tag: 'kaggle-run-spare:test', ...options });
   t.after(() => spares.close());
   return spares;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** True once `pid` ended (a zombie has ended too: it only waits to be reaped). */
@@ -65,7 +58,7 @@ async function warmUp(t: TestContext, spares: SparePool, extra: Partial<Executio
     first.log.map((e) => e.data),
     ['warm False\n'],
   );
-  await until('a ready spare', () => spares.readyCount(PYTHON) > 0);
+  await waitUntil('a ready spare', () => spares.readyCount(PYTHON) > 0);
 }
 
 async function transcript(execution: Execution, dir: string): Promise<string> {
@@ -117,7 +110,7 @@ void test('a session started on a spare sees what a cold start sees: env, cwd, a
   assert.match(warm, /stderr: to stderr\n/);
 
   // An error is reported as a cold start reports it: no frame of the boot code.
-  await until('a ready spare', () => spares.readyCount(PYTHON) > 0);
+  await waitUntil('a ready spare', () => spares.readyCount(PYTHON) > 0);
   const failing = 'import sys\n\ndef f():\n    raise ValueError("boom")\n\nf()\n';
   const coldError = await run(false, failing);
   const warmError = await run(true, failing);
@@ -177,7 +170,7 @@ void test('cancelling a warm session kills its whole process group', async (t) =
   execution.kill();
   assert.equal((await execution.done).status, 'cancelled');
   const pid = child;
-  await until('the background child to die', () => gone(pid));
+  await waitUntil('the background child to die', () => gone(pid));
 });
 
 void test('a warm session left running is adopted from its folder and followed to its end', async (t) => {
@@ -217,20 +210,20 @@ void test('a warm session left running is adopted from its folder and followed t
 void test('unused spares end when the pool closes, and after their idle limit', async (t) => {
   const spares = pool(t);
   spares.fill(PYTHON, process.env);
-  await until('two ready spares', () => spares.readyCount(PYTHON) === 2);
+  await waitUntil('two ready spares', () => spares.readyCount(PYTHON) === 2);
   const pids = spares.pids();
   assert.equal(pids.length, 2);
   await spares.close();
-  for (const pid of pids) await until(`spare ${pid} to end`, () => gone(pid));
+  for (const pid of pids) await waitUntil(`spare ${pid} to end`, () => gone(pid));
   spares.fill(PYTHON, process.env);
   assert.deepEqual(spares.pids(), [], 'a closed pool starts no spares');
 
   const idle = pool(t, { idleSeconds: 1 });
   idle.fill(PYTHON, process.env);
-  await until('two idle spares', () => idle.readyCount(PYTHON) === 2);
+  await waitUntil('two idle spares', () => idle.readyCount(PYTHON) === 2);
   const idlePids = idle.pids();
   assert.equal(idlePids.length, 2);
-  for (const pid of idlePids) await until(`idle spare ${pid} to end`, () => gone(pid));
+  for (const pid of idlePids) await waitUntil(`idle spare ${pid} to end`, () => gone(pid));
   // The pool hears of each exit a moment after the process is gone.
-  await until('the pool to drop the ended spares', () => idle.pids().length === 0);
+  await waitUntil('the pool to drop the ended spares', () => idle.pids().length === 0);
 });

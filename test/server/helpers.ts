@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startServer, type ServerHandle } from '../../src/server/server.js';
 import type { ServerOptions } from '../../src/server/options.js';
+import { scaled } from '../helpers/machine.js';
 
 export const PYTHON = '/usr/bin/python3';
 export const ME = { username: 'me', key: 'me-key-0123' };
@@ -119,14 +120,17 @@ export async function push(
 
 const TERMINAL = new Set(['COMPLETE', 'ERROR', 'CANCEL_ACKNOWLEDGED']);
 
-/** Polls GetKernelSessionStatus until a terminal status (fails after 30 s instead of hanging). */
+/**
+ * Polls GetKernelSessionStatus until a terminal status (fails after 30 s on an idle machine,
+ * stretched by its slowness, instead of hanging).
+ */
 export async function waitForEnd(
   server: { url: string },
   slug: string,
   owner = 'me',
   auth?: string,
 ): Promise<{ status: string; failureMessage?: string }> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (await scaled(30_000));
   for (;;) {
     const result = await rpc(
       server,

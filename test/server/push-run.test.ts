@@ -14,6 +14,7 @@ import {
   waitForEnd,
   waitForGo,
 } from './helpers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const WRITES_FILES = `
 import os
@@ -133,7 +134,7 @@ void test('only the latest version status is visible, as on Kaggle', async (t) =
   assert.deepEqual(await waitForEnd(server, 'two-versions'), { status: 'COMPLETE' });
   assert.equal(server.stats().sessionsRunning, 1);
   await release(server, 'two-versions', 1);
-  while (server.stats().sessionsRunning > 0) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil('v1 ended', () => server.stats().sessionsRunning === 0);
   // v1 failed after that, but the status still describes v2.
   assert.deepEqual(await waitForEnd(server, 'two-versions'), { status: 'COMPLETE' });
   const { files } = await listAllOutput(server, 'two-versions', 20);

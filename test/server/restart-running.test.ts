@@ -17,6 +17,7 @@ import {
   waitForEnd,
   waitForGo,
 } from './helpers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** The SSE body of the live log, up to END_OF_LOG. */
 async function sseText(url: string, slug: string): Promise<string> {
@@ -39,14 +40,10 @@ void test('a running session outlives its server; the next one adopts it and fin
   );
   await push(first, scriptPush('long-run', source));
   // Wait until the first line is out, then leave the session running.
-  for (let i = 0; i < 200; i++) {
-    const log = await readFile(
-      join(dataDir, 'kernels', 'me', 'long-run', '1', 'session', 'log.jsonl'),
-      'utf8',
-    ).catch(() => '');
-    if (log.includes('before restart')) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const liveLog = join(dataDir, 'kernels', 'me', 'long-run', '1', 'session', 'log.jsonl');
+  await waitUntil('the first line in the log', async () =>
+    (await readFile(liveLog, 'utf8').catch(() => '')).includes('before restart'),
+  );
   await first.close({ detachSessions: true });
   firstClosed = true;
 
@@ -77,27 +74,24 @@ void test('a session killed while no server watched ends as ERROR that says so',
   onCleanup(t, () => (firstClosed ? undefined : first.close()));
   await push(first, scriptPush('killed-run', waitForGo("print('started')", 'pass')));
   const session = join(dataDir, 'kernels', 'me', 'killed-run', '1', 'session');
-  let pid: number | undefined;
-  for (let i = 0; i < 200 && pid === undefined; i++) {
+  const pid = await waitUntil('the session started', async () => {
     const log = await readFile(join(session, 'log.jsonl'), 'utf8').catch(() => '');
-    if (log.includes('started')) {
-      pid = (JSON.parse(await readFile(join(session, 'wrapper.json'), 'utf8')) as { pid: number })
-        .pid;
-    } else await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.ok(pid !== undefined, 'the session never started');
+    if (!log.includes('started')) return undefined;
+    return (JSON.parse(await readFile(join(session, 'wrapper.json'), 'utf8')) as { pid: number })
+      .pid;
+  });
   await first.close({ detachSessions: true });
   firstClosed = true;
   // Killed from outside, wrapper included: nothing records how it ended.
   process.kill(-pid, 'SIGKILL');
-  for (let i = 0; i < 200; i++) {
+  await waitUntil('the killed wrapper gone', () => {
     try {
       process.kill(pid, 0);
+      return false;
     } catch {
-      break;
+      return true;
     }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  });
 
   const second = await startServer(options);
   onCleanup(t, () => second.close());
@@ -121,10 +115,11 @@ void test('a session that ended while no server ran is finalized from its exit r
   await first.close({ detachSessions: true });
   firstClosed = true;
   await release(first, 'ended-alone', 1);
-  for (let i = 0; i < 400; i++) {
-    if ((await readFile(join(session, 'exit.json'), 'utf8').catch(() => '')) !== '') break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil(
+    'the exit record',
+    async () => (await readFile(join(session, 'exit.json'), 'utf8').catch(() => '')) !== '',
+    { watch: session },
+  );
 
   const second = await startServer(options);
   onCleanup(t, () => second.close());

@@ -21,6 +21,7 @@ import {
   tempDir,
   waitForEnd,
 } from './helpers.js';
+import { scaled } from '../helpers/machine.js';
 
 const VALUE = 'hf-secret-value-8c1f2e';
 
@@ -96,7 +97,7 @@ async function stdoutAs(
 ): Promise<string> {
   const body = { userName: account.username, kernelSlug: 'reads-secrets' };
   const auth = { auth: basic(account) };
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (await scaled(30_000));
   while ((await rpc(server, 'GetKernelSessionStatus', body, auth)).body.status !== 'COMPLETE') {
     if (Date.now() > deadline) throw new Error('the kernel did not complete');
     await new Promise((r) => setTimeout(r, 50));

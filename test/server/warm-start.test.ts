@@ -22,6 +22,7 @@ import {
   waitForGo,
 } from './helpers.js';
 import { startServer } from '../../src/server/server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Pids of the live processes whose command line contains `text` (a spare carries its tag). */
 function processesWith(text: string): number[] {
@@ -66,14 +67,6 @@ function existing(pid: number): boolean {
   }
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`still waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Prints whether it runs on a spare, then what a session must see. */
 const PROBE = [
   'import os, sys',
@@ -93,7 +86,7 @@ void test('sessions after the first start on spares; two quick pushes in a row b
   // The first session started the spares; once their kernels are up, pushes start warm.
   let warm = false;
   for (let i = 0; i < 10 && !warm; i++) {
-    await until('spares', () => processesWith(tag).length > 0);
+    await waitUntil('spares', () => processesWith(tag).length > 0);
     await push(server, scriptPush(`probe-${i}`, PROBE));
     assert.deepEqual(await waitForEnd(server, `probe-${i}`), { status: 'COMPLETE' });
     const out = await kernelStdout(server, `probe-${i}`);
@@ -102,7 +95,7 @@ void test('sessions after the first start on spares; two quick pushes in a row b
   }
   assert.ok(warm, 'no session started on a spare');
 
-  await until('two spares', () => processesWith(tag).length >= 2);
+  await waitUntil('two spares', () => processesWith(tag).length >= 2);
   await Promise.all([
     push(server, scriptPush('quick-a', PROBE)),
     push(server, scriptPush('quick-b', PROBE)),
@@ -115,18 +108,18 @@ void test('sessions after the first start on spares; two quick pushes in a row b
   }
 
   // New spares start a moment after a session does; wait for one with its kernel up.
-  await until('a spare with its kernel', () => childrenOf(processesWith(tag)).length > 0);
+  await waitUntil('a spare with its kernel', () => childrenOf(processesWith(tag)).length > 0);
   const kernels = childrenOf(processesWith(tag));
   await server.close();
-  await until('no spare left after close', () => processesWith(tag).length === 0);
-  await until('no spare kernel left', () => alive(kernels).length === 0);
+  await waitUntil('no spare left after close', () => processesWith(tag).length === 0);
+  await waitUntil('no spare kernel left', () => alive(kernels).length === 0);
 });
 
 void test('a failing session on a spare ends ERROR with its exit code and log', async (t) => {
   const server = await startTestServer(t);
   await push(server, scriptPush('first-run', 'print("hi")'));
   await waitForEnd(server, 'first-run');
-  await until('spares', () => processesWith(`kaggle-run-spare:${server.dataDir}`).length > 0);
+  await waitUntil('spares', () => processesWith(`kaggle-run-spare:${server.dataDir}`).length > 0);
   await push(server, scriptPush('bad-exit', 'import sys\nprint("out")\nsys.exit(5)'));
   assert.deepEqual(await waitForEnd(server, 'bad-exit'), {
     status: 'ERROR',
@@ -160,12 +153,12 @@ void test('a server killed with SIGKILL leaves no spare behind', async (t) => {
   await push(server, scriptPush('one-run', 'print("one")'));
   assert.deepEqual(await waitForEnd(server, 'one-run'), { status: 'COMPLETE' });
   const tag = `kaggle-run-spare:${dataDir}`;
-  await until('spares with their kernels', () => childrenOf(processesWith(tag)).length >= 2);
+  await waitUntil('spares with their kernels', () => childrenOf(processesWith(tag)).length >= 2);
   const spares = processesWith(tag);
   const kernels = childrenOf(spares);
   child.kill('SIGKILL');
-  await until('no spare left after SIGKILL', () => processesWith(tag).length === 0);
-  await until('no spare kernel left', () => alive(kernels).length === 0);
+  await waitUntil('no spare left after SIGKILL', () => processesWith(tag).length === 0);
+  await waitUntil('no spare kernel left', () => alive(kernels).length === 0);
 });
 
 void test('a warm session outlives its server; the next server adopts it and finishes it', async (t) => {
@@ -180,7 +173,7 @@ void test('a warm session outlives its server; the next server adopts it and fin
   // Sessions until one starts warm, left running across the restart.
   let warmSlug: string | undefined;
   for (let i = 0; i < 10 && warmSlug === undefined; i++) {
-    await until('spares', () => childrenOf(processesWith(tag)).length > 0);
+    await waitUntil('spares', () => childrenOf(processesWith(tag)).length > 0);
     const slug = `long-run-${i}`;
     const source = waitForGo(
       'print("warm", sys._getframe().f_back is not None)',
@@ -189,7 +182,7 @@ void test('a warm session outlives its server; the next server adopts it and fin
     await push(first, scriptPush(slug, source));
     const log = join(dataDir, 'kernels', 'me', slug, '1', 'session', 'log.jsonl');
     let text = '';
-    await until('the first line', () => {
+    await waitUntil('the first line', () => {
       try {
         text = readFileSync(log, 'utf8');
       } catch {

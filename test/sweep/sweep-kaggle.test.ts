@@ -16,6 +16,7 @@ import { sha256Hex } from '../../src/util/hash.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
 import { runCli } from '../helpers/cli.js';
+import { scaled } from '../helpers/machine.js';
 
 interface SweepJson {
   sweepId: string;
@@ -161,7 +162,7 @@ void test('SIGKILL the CLI mid-sweep, then `attach SWEEP` finishes only the miss
   const sweepsDir = join(dir, '.kaggle-run', 'sweeps');
   // Kill once at least one point is complete and another has been pushed.
   let record: SweepRecord | undefined;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + (await scaled(60_000));
   for (;;) {
     const { readdir } = await import('node:fs/promises');
     const ids = await readdir(sweepsDir).catch(() => [] as string[]);

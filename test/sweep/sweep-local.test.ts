@@ -10,7 +10,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import type { SweepRow } from '../../src/sweep/sweep-table.js';
-import { runCli } from '../helpers/cli.js';
+import { cli, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 const JOB = [
@@ -52,7 +52,7 @@ void test('one failing point does not stop the others; the sweep exits with its 
   );
   assert.match(result.stderr, /\[kaggle-run\] \[lr=0\.5\] error/);
 
-  const show = await runCli(['sweep', 'show', sweep.sweepId, '--json', '--best', '-loss'], {
+  const show = await cli(['sweep', 'show', sweep.sweepId, '--json', '--best', '-loss'], {
     cwd: dir,
   });
   assert.equal(show.code, 0, show.stderr);
@@ -69,7 +69,7 @@ void test('one failing point does not stop the others; the sweep exits with its 
   assert.equal(rows[0]?.acceleratorSeen, 'none');
   assert.equal(typeof rows[0]?.durationSeconds, 'number');
 
-  const maxAcc = await runCli(['sweep', 'show', 'last-sweep', '--json', '--best', 'acc'], {
+  const maxAcc = await cli(['sweep', 'show', 'last-sweep', '--json', '--best', 'acc'], {
     cwd: dir,
   });
   const accRows = (JSON.parse(maxAcc.stdout) as { points: SweepRow[] }).points;
@@ -78,12 +78,9 @@ void test('one failing point does not stop the others; the sweep exits with its 
     3,
   );
 
-  const csv = await runCli(
-    ['sweep', 'show', sweep.sweepId, '--csv', '--best', 'loss', '--minimize'],
-    {
-      cwd: dir,
-    },
-  );
+  const csv = await cli(['sweep', 'show', sweep.sweepId, '--csv', '--best', 'loss', '--minimize'], {
+    cwd: dir,
+  });
   assert.equal(csv.code, 0, csv.stderr);
   const lines = csv.stdout.trim().split('\n');
   assert.equal(
@@ -93,10 +90,10 @@ void test('one failing point does not stop the others; the sweep exits with its 
   assert.equal(lines.length, 5);
   assert.match(lines[3] ?? '', /^2,0\.3,complete,[\d.]+,none,[^,]+,0\.3,0,true$/);
 
-  const plain = await runCli(['sweep', 'show', sweep.sweepId, '--best', '-loss'], { cwd: dir });
+  const plain = await cli(['sweep', 'show', sweep.sweepId, '--best', '-loss'], { cwd: dir });
   assert.match(plain.stdout, /^\*\s+2\s+0\.3\s+complete/m);
 
-  const unknown = await runCli(['sweep', 'show', sweep.sweepId, '--best', 'f1'], { cwd: dir });
+  const unknown = await cli(['sweep', 'show', sweep.sweepId, '--best', 'f1'], { cwd: dir });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /metrics found: acc, loss|metrics found: loss, acc/);
 });
@@ -115,7 +112,7 @@ void test('--fail-fast starts no more points after one fails', async (t) => {
 
 void test('--sweep flags make a sweep of a job without one; --max-hours refuses before running', async (t) => {
   const dir = await localProject(t, 'params: {lr: 0.1}\ntimeout: 1h\n');
-  const refused = await runCli(['run', dir, '--sweep', 'lr=0.1,0.2,0.3', '--max-hours', '2']);
+  const refused = await cli(['run', dir, '--sweep', 'lr=0.1,0.2,0.3', '--max-hours', '2']);
   assert.equal(refused.code, 2, refused.stderr);
   assert.match(
     refused.stderr,
@@ -123,20 +120,20 @@ void test('--sweep flags make a sweep of a job without one; --max-hours refuses 
   );
   assert.equal((await readdir(join(dir, '.kaggle-run')).catch(() => [])).length, 0);
 
-  const ok = await runCli(['run', dir, '--sweep', 'lr=0.1,0.2', '--max-hours', '2']);
+  const ok = await cli(['run', dir, '--sweep', 'lr=0.1,0.2', '--max-hours', '2']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^\[lr=0\.2\] lr 0\.2$/m);
   assert.match(ok.stderr, /\[kaggle-run\] \[lr=0\.1\] started/);
   assert.match(ok.stderr, /2\/2 points complete/);
 
-  const bad = await runCli(['run', dir, '--sweep', 'lr=0.1,fast']);
+  const bad = await cli(['run', dir, '--sweep', 'lr=0.1,fast']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /must be a number/);
 });
 
 void test('a bad sweep in the file exits 2 with every problem, before anything runs', async (t) => {
   const dir = await localProject(t, 'params: {lr: 0.1}\nsweep:\n  lr: []\n  9x: [1]\n');
-  const result = await runCli(['run', dir, '--json']);
+  const result = await cli(['run', dir, '--json']);
   assert.equal(result.code, 2, result.stderr);
   const error = (
     JSON.parse(result.stdout) as { error: { problems: { path: string; line: number }[] } }
