@@ -37,7 +37,7 @@ export async function waitUntil<T>(
   try {
     for (;;) {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       if (Date.now() > deadline) {
         throw new Error(`still waiting after ${timeoutMs} ms: ${what}`);
       }
