@@ -1,6 +1,8 @@
 // Orchestration overhead of a local run: a no-op job through kaggle-run (in-process
 // `runJob`, and the real CLI as a child process) against the same script run directly by
-// python, all measured in this one process. Target: overhead under 300 ms.
+// python, all measured in this one process, taking turns. Targets: the library's overhead
+// under 300 ms, the CLI's under 150 ms over python (the CLI loads its bundle, and reuses the
+// interpreter probes kept in the user's cache).
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +12,7 @@ import { promisify } from 'node:util';
 import { runJob } from '../src/run/run-job.js';
 import { findPython } from '../src/platform/local/python.js';
 import { packageRoot } from '../src/util/package-root.js';
-import { median, ms, timeIt } from './stats.js';
+import { alternate, loadLine, median, ms } from './stats.js';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
@@ -26,20 +28,25 @@ try {
   await run(python, [join(project, 'noop.py')]);
   for await (const _ of runJob({ dir: project })) void _;
 
-  const direct = median(await timeIt(ROUNDS, () => run(python, [join(project, 'noop.py')])));
-  const library = median(
-    await timeIt(ROUNDS, async () => {
-      for await (const _ of runJob({ dir: project })) void _;
-    }),
-  );
-  const viaCli = median(await timeIt(ROUNDS, () => run(process.execPath, [cli, 'run', project])));
+  await run(process.execPath, [cli, 'run', project]);
 
-  console.log(`no-op job, median of ${ROUNDS} runs each`);
-  console.log(`  python directly            ${ms(direct)}`);
+  const samples = await alternate(ROUNDS, {
+    direct: () => run(python, [join(project, 'noop.py')]),
+    library: async () => {
+      for await (const _ of runJob({ dir: project })) void _;
+    },
+    cli: () => run(process.execPath, [cli, 'run', project]),
+  });
+  const direct = median(samples.direct!);
+  const library = median(samples.library!);
+  const viaCli = median(samples.cli!);
+
+  console.log(`no-op job, median of ${ROUNDS} runs each, ${loadLine()}`);
+  console.log(`  ${python} noop.py directly   ${ms(direct)}`);
   console.log(`  kaggle-run runJob (library) ${ms(library)}  overhead ${ms(library - direct)}`);
   console.log(`  kaggle-run run (CLI)        ${ms(viaCli)}  overhead ${ms(viaCli - direct)}`);
   console.log(
-    `  target: overhead under 300 ms -> library ${library - direct < 300 ? 'met' : 'NOT met'}, CLI ${viaCli - direct < 300 ? 'met' : 'NOT met'}`,
+    `  targets: library under 300 ms ${library - direct < 300 ? 'met' : 'NOT met'}, CLI under 150 ms ${viaCli - direct < 150 ? 'met' : 'NOT met'}`,
   );
 } finally {
   await rm(project, { recursive: true, force: true });

@@ -30,6 +30,8 @@ export const envVars = {
   KAGGLE_KEY: 'Kaggle legacy API key; overrides kaggle.json.',
   NO_COLOR: 'Disables colours in terminal output.',
   XDG_CONFIG_HOME: 'Base of the user config, <it>/kaggle-run/config.yaml (default ~/.config).',
+  XDG_CACHE_HOME:
+    'Base of the user cache, <it>/kaggle-run/interpreters.json: what each Python interpreter said about itself (default ~/.cache).',
   HOME: 'Home folder; locates ~/.config/kaggle-run/config.yaml when XDG_CONFIG_HOME is unset.',
 } as const;
 

@@ -1,29 +1,42 @@
 // The CLI: parse flags, call one core function, render. Errors become exit codes in one
-// place (exit.ts). Only the module of the command being run is loaded: start-up time is
-// part of every run's overhead.
+// place (exit.ts). Only the command being run is registered, and only its actions' modules
+// are loaded: start-up time is part of every run's overhead.
 
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { packageVersion } from '../util/package-root.js';
 import { ExitCode } from '../errors.js';
 import { processIo, type CliIo } from './io.js';
-import { reportError } from './exit.js';
+import { registerAttach } from './commands/attach.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerInit } from './commands/init.js';
+import { registerLogs } from './commands/logs.js';
+import { registerOutputs } from './commands/outputs.js';
+import { registerPush } from './commands/push.js';
+import { registerQuota } from './commands/quota.js';
+import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerServer } from './commands/server.js';
+import { registerShow } from './commands/show.js';
+import { registerStatus } from './commands/status.js';
+import { registerSweep } from './commands/sweep.js';
 
 type Register = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
-const commands: Record<string, () => Promise<Register>> = {
-  run: async () => (await import('./commands/run.js')).registerRun,
-  runs: async () => (await import('./commands/runs.js')).registerRuns,
-  show: async () => (await import('./commands/show.js')).registerShow,
-  logs: async () => (await import('./commands/logs.js')).registerLogs,
-  outputs: async () => (await import('./commands/outputs.js')).registerOutputs,
-  attach: async () => (await import('./commands/attach.js')).registerAttach,
-  status: async () => (await import('./commands/status.js')).registerStatus,
-  init: async () => (await import('./commands/init.js')).registerInit,
-  quota: async () => (await import('./commands/quota.js')).registerQuota,
-  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
-  push: async () => (await import('./commands/push.js')).registerPush,
-  server: async () => (await import('./commands/server.js')).registerServer,
-  sweep: async () => (await import('./commands/sweep.js')).registerSweep,
+// Each command module only declares its flags; what a command does is imported when it runs.
+const commands: Record<string, Register> = {
+  run: registerRun,
+  runs: registerRuns,
+  show: registerShow,
+  logs: registerLogs,
+  outputs: registerOutputs,
+  attach: registerAttach,
+  status: registerStatus,
+  init: registerInit,
+  quota: registerQuota,
+  doctor: registerDoctor,
+  push: registerPush,
+  server: registerServer,
+  sweep: registerSweep,
 };
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -40,8 +53,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run `kaggle-run --help` for usage)');
-  const wanted = argv[0] !== undefined && argv[0] in commands ? [argv[0]] : Object.keys(commands);
-  for (const name of wanted) (await commands[name]!())(program, io, setExit);
+  // `--version` needs no command; `--help` (or a mistyped command) lists them all.
+  const first = argv[0];
+  const wanted =
+    first !== undefined && first in commands
+      ? [first]
+      : first === '--version' || first === '-V'
+        ? []
+        : Object.keys(commands);
+  for (const name of wanted) commands[name]!(program, io, setExit);
 
   const format = argv.includes('--events') ? 'events' : argv.includes('--json') ? 'json' : 'text';
   try {
@@ -51,6 +71,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       // --help and --version end with code 0; anything else is bad usage.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    const { reportError } = await import('./exit.js');
     return reportError(error, io, format);
   }
   return exitCode;

@@ -1,18 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
-import { attachRun } from '../../run/attach-run.js';
 import type { CliIo } from '../io.js';
-
-import { outputMode } from '../output-mode.js';
-import { renderRun } from '../render-run.js';
-import { interruptOnSigint } from '../interrupt.js';
-import { storeForDir } from '../../store/store-for-dir.js';
-import { SweepStore } from '../../sweep/sweep-store.js';
 
 /** A sweep id (or a unique part of one that names no run), or `last-sweep`. */
 async function isSweepRef(dir: string, ref: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   if (ref === 'last') return false;
   if (ref === 'last-sweep') return true;
+  const { storeForDir } = await import('../../store/store-for-dir.js');
+  const { SweepStore } = await import('../../sweep/sweep-store.js');
   const store = await storeForDir(dir, env);
   const sweeps = new SweepStore(store);
   if ((await sweeps.ids()).includes(ref)) return true;
@@ -38,6 +33,13 @@ export function registerAttach(program: Command, io: CliIo, setExit: (code: numb
         await attachSweepCommand(dir, ref, opts, io, setExit);
         return;
       }
+      const [{ attachRun }, { outputMode }, { renderRun }, { interruptOnSigint }] =
+        await Promise.all([
+          import('../../run/attach-run.js'),
+          import('../output-mode.js'),
+          import('../render-run.js'),
+          import('../interrupt.js'),
+        ]);
       const mode = outputMode(opts.json, io.env, opts.events);
       const interrupt = interruptOnSigint(io);
       try {

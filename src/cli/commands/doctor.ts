@@ -1,6 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { runDoctor } from '../../doctor/doctor.js';
-import { ExitCode } from '../../errors.js';
 import type { CliIo } from '../io.js';
 
 export function registerDoctor(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -10,6 +8,8 @@ export function registerDoctor(program: Command, io: CliIo, setExit: (code: numb
     .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
+      const { runDoctor } = await import('../../doctor/doctor.js');
+      const { ExitCode } = await import('../../errors.js');
       const checks = await runDoctor({
         endpoint: opts.endpoint,
         env: io.env,

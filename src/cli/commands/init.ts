@@ -1,6 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
-import { initProject } from '../../config/init.js';
 import type { CliIo } from '../io.js';
 
 export function registerInit(program: Command, io: CliIo): void {
@@ -10,6 +9,7 @@ export function registerInit(program: Command, io: CliIo): void {
     .argument('[dir]', 'project folder')
     .option('--force', 'overwrite an existing kaggle-run.yaml')
     .action(async (dir, opts) => {
+      const { initProject } = await import('../../config/init.js');
       const result = await initProject(resolve(io.cwd, dir ?? '.'), { force: opts.force === true });
       io.stdout(`wrote ${result.path}\n`);
       io.stdout(

@@ -1,9 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { followRun } from '../../run/follow-run.js';
-import { reportError } from '../exit.js';
-import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
-import { storeFor } from '../project.js';
 
 export function registerLogs(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -16,6 +12,13 @@ export function registerLogs(program: Command, io: CliIo, setExit: (code: number
       'keep printing as the log grows, until the run ends (a run nobody watches is attached to: its outputs are fetched)',
     )
     .action(async (ref, opts) => {
+      const [{ followRun }, { reportError }, { interruptOnSigint }, { storeFor }] =
+        await Promise.all([
+          import('../../run/follow-run.js'),
+          import('../exit.js'),
+          import('../interrupt.js'),
+          import('../project.js'),
+        ]);
       const store = await storeFor(opts.dir, io);
       const record = await store.resolve(ref);
       const interrupt = interruptOnSigint(io);

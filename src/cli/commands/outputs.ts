@@ -1,14 +1,7 @@
-import { printable } from '../../util/printable.js';
 import type { Command } from '@commander-js/extra-typings';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
-import { selectByGlobs } from '../../run/fetch-outputs.js';
-import { sha256File } from '../../util/hash.js';
-import { resolveInside } from '../../util/safe-path.js';
 import type { CliIo } from '../io.js';
-import { storeFor } from '../project.js';
-import { formatBytes } from '../output-mode.js';
 
 export function registerOutputs(program: Command, io: CliIo): void {
   program
@@ -25,6 +18,23 @@ export function registerOutputs(program: Command, io: CliIo): void {
     .option('--dest <dir>', 'copy the selected outputs here')
     .option('--json', 'print the selected outputs as JSON')
     .action(async (ref, opts) => {
+      const [
+        { printable },
+        { UsageError },
+        { selectByGlobs },
+        { sha256File },
+        { resolveInside },
+        { storeFor },
+        { formatBytes },
+      ] = await Promise.all([
+        import('../../util/printable.js'),
+        import('../../errors.js'),
+        import('../../run/fetch-outputs.js'),
+        import('../../util/hash.js'),
+        import('../../util/safe-path.js'),
+        import('../project.js'),
+        import('../output-mode.js'),
+      ]);
       const record = await (await storeFor(opts.dir, io)).resolve(ref);
       const { selected, unmatched } = selectByGlobs(record.outputs, opts.glob);
       for (const glob of unmatched)

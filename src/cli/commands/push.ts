@@ -1,14 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
-import { parseDuration } from '../../config/duration.js';
-import { ExitCode } from '../../errors.js';
-import { pushKernelFolder } from '../../push/push-kernel-folder.js';
 import type { CliIo } from '../io.js';
-import { outputMode } from '../output-mode.js';
-import { PlainRunRenderer } from '../render/plain-renderer.js';
-import { JsonRunRenderer } from '../render/json-renderer.js';
-import { EventsRunRenderer } from '../render/events-renderer.js';
-import { eventLine } from '../render/event-line.js';
 
 export function registerPush(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -27,6 +19,25 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
     .option('--json', 'print {kernel, version, url, status, dest, outputs} as JSON')
     .option('--events', 'print each event as a JSON line on stdout, the last one `done`')
     .action(async (dir, opts) => {
+      const [
+        { parseDuration },
+        { ExitCode },
+        { pushKernelFolder },
+        { outputMode },
+        { PlainRunRenderer },
+        { JsonRunRenderer },
+        { EventsRunRenderer },
+        { eventLine },
+      ] = await Promise.all([
+        import('../../config/duration.js'),
+        import('../../errors.js'),
+        import('../../push/push-kernel-folder.js'),
+        import('../output-mode.js'),
+        import('../render/plain-renderer.js'),
+        import('../render/json-renderer.js'),
+        import('../render/events-renderer.js'),
+        import('../render/event-line.js'),
+      ]);
       const mode = outputMode(opts.json, io.env, opts.events);
       const json = mode === 'json';
       const renderer =

@@ -1,5 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { connectKaggle } from '../../kaggle/client.js';
 import type { AcceleratorQuota } from '../../kaggle/kernels.js';
 import type { CliIo } from '../io.js';
 
@@ -19,6 +18,7 @@ export function registerQuota(program: Command, io: CliIo): void {
     .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
     .option('--json', 'print the figures as JSON (seconds)')
     .action(async (opts) => {
+      const { connectKaggle } = await import('../../kaggle/client.js');
       const client = await connectKaggle({ endpoint: opts.endpoint, env: io.env });
       for (const warning of client.warnings) io.stderr(`kaggle-run: warning: ${warning}\n`);
       const quota = await client.kernels.getAcceleratorQuotaStatistics();

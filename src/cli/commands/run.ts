@@ -1,13 +1,6 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
-import { runJob } from '../../run/run-job.js';
-import { jobOverridesFromFlags, runOptionsFromFlags } from '../job-flags.js';
-import { interruptOnSigint } from '../interrupt.js';
 import type { CliIo } from '../io.js';
-
-import { outputMode } from '../output-mode.js';
-import { renderRun } from '../render-run.js';
-import { projectHasSweep } from '../../sweep/plan-sweep.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -82,6 +75,21 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--json', 'print exactly one JSON document (the run record) on stdout')
     .option('--events', 'print each event as a JSON line on stdout (see README: Events)')
     .action(async (dir, opts) => {
+      const [
+        { runJob },
+        { jobOverridesFromFlags, runOptionsFromFlags },
+        { interruptOnSigint },
+        { outputMode },
+        { renderRun },
+        { projectHasSweep },
+      ] = await Promise.all([
+        import('../../run/run-job.js'),
+        import('../job-flags.js'),
+        import('../interrupt.js'),
+        import('../output-mode.js'),
+        import('../render-run.js'),
+        import('../../sweep/plan-sweep.js'),
+      ]);
       const mode = outputMode(opts.json, io.env, opts.events);
       const projectDir = resolve(io.cwd, dir ?? '.');
       if (

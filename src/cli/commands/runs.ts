@@ -1,8 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
-import { storeFor } from '../project.js';
-import { formatDuration } from '../output-mode.js';
-import { runSeconds } from '../render/summary.js';
 
 export function registerRuns(program: Command, io: CliIo): void {
   program
@@ -12,6 +9,11 @@ export function registerRuns(program: Command, io: CliIo): void {
     .option('-n, --limit <n>', 'show at most N runs', '20')
     .option('--json', 'print a JSON array of run records')
     .action(async (opts) => {
+      const [{ storeFor }, { formatDuration }, { runSeconds }] = await Promise.all([
+        import('../project.js'),
+        import('../output-mode.js'),
+        import('../render/summary.js'),
+      ]);
       const store = await storeFor(opts.dir, io);
       const { runs, corrupt } = await store.list();
       for (const bad of corrupt) {

@@ -1,8 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
-import { storeFor } from '../project.js';
-import { summaryLines } from '../render/summary.js';
-import { formatBytes } from '../output-mode.js';
 import type { RunRecord } from '../../run/record.js';
 
 export function registerShow(program: Command, io: CliIo): void {
@@ -13,6 +10,11 @@ export function registerShow(program: Command, io: CliIo): void {
     .option('--dir <dir>', 'project folder (default .)')
     .option('--json', 'print the run record as JSON')
     .action(async (ref, opts) => {
+      const [{ storeFor }, { summaryLines }, { formatBytes }] = await Promise.all([
+        import('../project.js'),
+        import('../render/summary.js'),
+        import('../output-mode.js'),
+      ]);
       const record = await (await storeFor(opts.dir, io)).resolve(ref);
       if (opts.json) {
         io.stdout(`${JSON.stringify(record, null, 2)}\n`);
@@ -36,7 +38,7 @@ export function registerShow(program: Command, io: CliIo): void {
           `${record.accelerator}${record.acceleratorSeen ? ` (seen: ${record.acceleratorSeen.kind}${record.acceleratorSeen.names.length ? ` ${record.acceleratorSeen.names.join(', ')}` : ''})` : ''}`,
         ],
         ['code', record.codeHash ?? '-'],
-        ['shipping', shippingText(record)],
+        ['shipping', shippingText(record, formatBytes)],
         ...(record.image ? [['image', record.image] as [string, string]] : []),
         ['started', record.startedAt ?? '-'],
         ['ended', record.endedAt ?? '-'],
@@ -48,7 +50,7 @@ export function registerShow(program: Command, io: CliIo): void {
 }
 
 /** "dataset me/x-code v3, 0 B uploaded; data me/voice-ref v2" and the like. */
-function shippingText(record: RunRecord): string {
+function shippingText(record: RunRecord, formatBytes: (bytes: number) => string): string {
   const s = record.shipping;
   if (s === null || s === undefined) return '-';
   const where =

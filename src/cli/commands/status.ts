@@ -1,7 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { runStatus } from '../../run/run-status.js';
 import type { CliIo } from '../io.js';
-import { storeFor } from '../project.js';
 
 export function registerStatus(program: Command, io: CliIo): void {
   program
@@ -11,6 +9,10 @@ export function registerStatus(program: Command, io: CliIo): void {
     .option('--dir <dir>', 'project folder (default .)')
     .option('--json', 'print {runId, kernel, status, remoteStatus, message, next} as JSON')
     .action(async (ref, opts) => {
+      const [{ runStatus }, { storeFor }] = await Promise.all([
+        import('../../run/run-status.js'),
+        import('../project.js'),
+      ]);
       const store = await storeFor(opts.dir, io);
       const { record, remoteStatus, message, next } = await runStatus(
         store,

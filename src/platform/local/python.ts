@@ -4,6 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { UsageError } from '../../errors.js';
+import { cachedProbe } from './probe-cache.js';
 
 export interface PythonInfo {
   /** The command as given (kept as given so shims and venvs behave as the user expects). */
@@ -27,35 +28,66 @@ const probes = new Map<string, Promise<PythonInfo | undefined>>();
 
 /**
  * Asks an interpreter what it is. Run in the project folder, so version managers (pyenv's
- * `.python-version`) choose as they would for the user there.
+ * `.python-version`) choose as they would for the user there. The answer is kept in the
+ * user's cache (probe-cache.ts); `fresh` asks again regardless, for an answer that may have
+ * changed since (a package installed).
  */
-export function probePython(command: string, cwd?: string): Promise<PythonInfo | undefined> {
+export function probePython(
+  command: string,
+  cwd?: string,
+  fresh = false,
+): Promise<PythonInfo | undefined> {
   const key = `${command}\0${cwd ?? ''}`;
-  let probe = probes.get(key);
+  let probe = fresh ? undefined : probes.get(key);
   if (probe === undefined) {
-    probe = new Promise((resolve) => {
-      execFile(command, ['-c', probeScript], { timeout: 15_000, cwd }, (error, stdout) => {
-        if (error) return resolve(undefined);
-        try {
-          const parsed = JSON.parse(stdout.trim()) as {
-            executable: string;
-            version: string;
-            nb: boolean;
-          };
-          resolve({
-            command,
-            executable: parsed.executable,
-            version: parsed.version,
-            hasNotebookSupport: parsed.nb,
-          });
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
+    const ask = () => askPython(command, cwd);
+    probe = fresh
+      ? ask()
+      : cachedProbe({
+          kind: 'probe',
+          command,
+          cwd: cwd ?? process.cwd(),
+          env: process.env,
+          ask,
+          executableOf: (info) => info.executable,
+        });
     probes.set(key, probe);
   }
   return probe;
+}
+
+function askPython(command: string, cwd: string | undefined): Promise<PythonInfo | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, ['-c', probeScript], { timeout: 15_000, cwd }, (error, stdout) => {
+      if (error) return resolve(undefined);
+      try {
+        const parsed = JSON.parse(stdout.trim()) as {
+          executable: string;
+          version: string;
+          nb: boolean;
+        };
+        resolve({
+          command,
+          executable: parsed.executable,
+          version: parsed.version,
+          hasNotebookSupport: parsed.nb,
+        });
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
+
+/** The probe, asked again when a kept answer lacks the notebook support that is needed. */
+async function probeFor(
+  command: string,
+  cwd: string | undefined,
+  needNotebook: boolean,
+): Promise<PythonInfo | undefined> {
+  const info = await probePython(command, cwd);
+  if (info === undefined || !needNotebook || info.hasNotebookSupport) return info;
+  return probePython(command, cwd, true);
 }
 
 const defaultCandidates = ['python3', 'python', '/usr/bin/python3'];
@@ -67,7 +99,7 @@ export async function findPython(options: {
   cwd?: string | undefined;
 }): Promise<PythonInfo> {
   if (options.explicit !== undefined) {
-    const info = await probePython(options.explicit, options.cwd);
+    const info = await probeFor(options.explicit, options.cwd, options.needNotebook);
     if (info === undefined) {
       throw new UsageError(`python not found or not runnable: ${options.explicit}`, {
         hint: 'set KAGGLE_RUN_PYTHON (or `python:` in kaggle-run.yaml) to a working Python 3.8+',
@@ -78,7 +110,7 @@ export async function findPython(options: {
   }
   const found: PythonInfo[] = [];
   for (const candidate of defaultCandidates) {
-    const info = await probePython(candidate, options.cwd);
+    const info = await probeFor(candidate, options.cwd, options.needNotebook);
     if (info === undefined) continue;
     if (!options.needNotebook || info.hasNotebookSupport) return info;
     found.push(info);
@@ -144,6 +176,22 @@ export function resolveInterpreter(
   command: string,
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedInterpreter | undefined> {
+  // What a launcher changes follows from the variables that steer it (the cache's key).
+  return cachedProbe({
+    kind: 'resolve',
+    command,
+    cwd,
+    env,
+    ask: () => askResolve(command, cwd, env),
+    executableOf: (resolved) => resolved.executable,
+  });
+}
+
+function askResolve(
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
 ): Promise<ResolvedInterpreter | undefined> {
   return new Promise((resolve) => {
     execFile(command, ['-c', resolveScript], { timeout: 15_000, cwd, env }, (error, stdout) => {
