@@ -152,6 +152,8 @@ export interface SettingsOptions {
   envFile?: { path: string } | undefined;
   batch?: { items: BatchItem[]; mode: BatchMode } | undefined;
   dropUnchangedCode?: boolean | undefined;
+  /** The requirements are installed already (a local run's project venv): the harness skips them. */
+  requirementsInstalled?: boolean | undefined;
 }
 
 export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings {
@@ -169,7 +171,7 @@ export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings
     acceleratorKind: acceleratorKindOf(job.accelerator),
     strictAccelerator: opts.strictAccelerator,
     requirements:
-      requirements === undefined
+      requirements === undefined || opts.requirementsInstalled === true
         ? null
         : 'file' in requirements
           ? { file: requirements.file }

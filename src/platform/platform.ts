@@ -89,6 +89,18 @@ export interface Platform {
    * datasets uploaded, a commit pinned) and renders the harness that finds them there.
    */
   ship(ctx: ShipRunContext): AsyncGenerator<RunEvent, Shipment>;
+  /**
+   * Installs the job's requirements before the push, where the platform does that itself
+   * (locally: into the project's venv), showing the installer's output as log events.
+   * Returns whether it did, so the harness does not install them again. Optional: elsewhere
+   * the harness installs them in the session.
+   */
+  installRequirements?(
+    job: Job,
+    storeRoot: string,
+    env: NodeJS.ProcessEnv,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RunEvent, boolean>;
   push(request: PushRequest, signal?: AbortSignal): Promise<RunHandle>;
   /**
    * Streams log lines and status changes until the run reaches a terminal status, which is

@@ -12,6 +12,8 @@ export type RunStatus = 'queued' | 'running' | 'complete' | 'error' | 'timeout' 
 export type RunStep =
   | 'created'
   | 'packed'
+  /** A local run's requirements are being installed into the project's venv. */
+  | 'installing'
   /** The push is under way: `kernel` and `versionBeforePush` tell `attach` how to check it landed. */
   | 'pushing'
   | 'pushed'

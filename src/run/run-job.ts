@@ -237,6 +237,14 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     }
 
     for (const note of (await platform.notes?.(job, pack.files, env)) ?? []) yield warn(note);
+    // Requirements the platform installs before the push (locally: the project's venv) are
+    // not installed again by the harness.
+    let installed = false;
+    if (platform.installRequirements !== undefined && job.requirements !== undefined) {
+      record.step = 'installing';
+      await store.save(record);
+      installed = yield* platform.installRequirements(job, store.root, env, options.signal);
+    }
     const shipment = yield* shipRun(platform, {
       job,
       runId,
@@ -253,6 +261,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
             code,
             strictAccelerator: capabilities.strictAcceleratorCheck,
             dropUnchangedCode: capabilities.savesWorkingFolder,
+            requirementsInstalled: installed,
             envFile,
             batch:
               options.batchItems === undefined

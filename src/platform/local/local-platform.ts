@@ -12,6 +12,7 @@ import type { RunEvent } from '../../run/events.js';
 import { importHint } from '../../run/import-hint.js';
 import type { ShipRunContext, Shipment } from '../../ship/ship-context.js';
 import { shipLocal } from '../../ship/ship-local.js';
+import { installLocalRequirements } from '../../requirements/local-requirements.js';
 import { resolveInside } from '../../util/safe-path.js';
 import { capabilitiesOf } from '../capabilities.js';
 import type {
@@ -43,7 +44,7 @@ export class LocalPlatform implements Platform {
   readonly capabilities = capabilitiesOf('local');
   private readonly executions = new Map<string, Execution>();
 
-  constructor(private readonly options: LocalPlatformOptions) {}
+  constructor(private options: LocalPlatformOptions) {}
 
   /** The interpreter the harness and the program run with. */
   get python(): string {
@@ -72,6 +73,29 @@ export class LocalPlatform implements Platform {
   /** Kaggle's Python is Kaggle's; here another interpreter may have what the program missed. */
   explainFailure(stderr: string, root: string): Promise<string | undefined> {
     return importHint(stderr, this.options.python, root);
+  }
+
+  /**
+   * A local run's requirements go into the project's venv (made once, reused while they and
+   * the interpreter are unchanged), and the run then uses that venv's interpreter: the
+   * harness installs nothing and the user's own interpreter is never changed.
+   */
+  async *installRequirements(
+    job: Job,
+    storeRoot: string,
+    env: NodeJS.ProcessEnv,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RunEvent, boolean> {
+    const venv = yield* installLocalRequirements({
+      job,
+      python: this.options.python,
+      storeRoot,
+      env,
+      signal,
+    });
+    if (venv === undefined) return false;
+    this.options = { ...this.options, python: venv.python };
+    return true;
   }
 
   async push(request: PushRequest): Promise<RunHandle> {
