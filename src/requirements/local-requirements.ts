@@ -75,7 +75,7 @@ export async function* installLocalRequirements(
     }
     if (!announced) {
       announced = true;
-      yield log(
+      yield status(
         `installing requirements into the project environment ${shown(job.root, options.storeRoot)}/venv`,
       );
     }
@@ -83,7 +83,7 @@ export async function* installLocalRequirements(
   }
   const venv = await pending;
   const where = relative(job.root, venv.dir) || venv.dir;
-  yield log(
+  yield status(
     venv.reused
       ? `requirements: ${where} (unchanged requirements and interpreter: nothing installed)`
       : `requirements: installed into ${where}`,
@@ -94,6 +94,11 @@ export async function* installLocalRequirements(
 function shown(root: string, storeRoot: string): string {
   const rel = relative(root, storeRoot);
   return rel === '' || rel.startsWith('..') ? storeRoot : rel;
+}
+
+/** A line of kaggle-run's own, marked as the harness marks its lines. */
+function status(text: string): RunEvent {
+  return log(`[kaggle-run] ${text}`);
 }
 
 function log(text: string): RunEvent {

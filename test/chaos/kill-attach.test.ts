@@ -16,7 +16,16 @@ import { onlyRunRecord, seeded, verifyOutputs, within, writeChaosProject } from 
 
 const BIN = join(packageRoot(), 'bin', 'kaggle-run.js');
 const ITERATION_LIMIT_MS = 60_000;
-const STEPS = ['created', 'packed', 'installing', 'pushing', 'pushed', 'watching', 'fetching', 'done'] as const;
+const STEPS = [
+  'created',
+  'packed',
+  'installing',
+  'pushing',
+  'pushed',
+  'watching',
+  'fetching',
+  'done',
+] as const;
 
 /**
  * When to kill: a time after the start, once the run record reaches a step (plus a delay),
