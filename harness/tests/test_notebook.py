@@ -1,12 +1,14 @@
 """The harness's notebook functions, on notebooks written by nbformat itself."""
 
 import json
-import math
 import os
 import tempfile
 import unittest
 
-from .load_harness import harness
+from kaggle_run_harness.context import RunContext
+from kaggle_run_harness.errors import SetupError
+from kaggle_run_harness.notebook_file import ERROR_MARKER_TAG, add_error_markers, cell_tags, exit_status, is_clean_exit, join_multiline, load_notebook, notebook_language, plain_text, prepare_cells, record_run
+from kaggle_run_harness.notebook_run import save_notebook
 
 try:
     import nbformat
@@ -43,14 +45,14 @@ class LoadNotebook(unittest.TestCase):
     def test_nbformat_writes_sources_as_lists_and_they_are_joined(self):
         data = saved(sample())
         self.assertIsInstance(json.loads(data)["cells"][2]["source"], list)
-        nb = harness.join_multiline(harness.load_notebook(data, "a.ipynb"))
+        nb = join_multiline(load_notebook(data, "a.ipynb"))
         self.assertEqual(nb["cells"][2]["source"], "for i in range(n):\n    print(i)\n")
         self.assertEqual(nb["cells"][0]["source"], "# Title\nsecond line")
 
     def test_every_minor_version_loads(self):
         for minor in range(0, 6):
             with self.subTest(minor=minor):
-                nb = harness.load_notebook(saved(sample(minor)), "a.ipynb")
+                nb = load_notebook(saved(sample(minor)), "a.ipynb")
                 self.assertEqual(nb["nbformat_minor"], minor)
 
     def test_outputs_and_attachments_are_joined_like_nbformat_reads_them(self):
@@ -60,32 +62,32 @@ class LoadNotebook(unittest.TestCase):
             v4.new_output("display_data", data={"text/plain": "a\nb", "application/json": {"k": [1]}}),
         ]
         nb.cells[0].attachments = {"x.txt": {"text/plain": "one\ntwo\n"}}
-        mine = harness.join_multiline(harness.load_notebook(saved(nb), "a.ipynb"))
+        mine = join_multiline(load_notebook(saved(nb), "a.ipynb"))
         theirs = nbformat.reads(saved(nb).decode("utf-8"), as_version=4)
         self.assertEqual(mine["cells"], json.loads(json.dumps(theirs["cells"])))
 
     def test_widget_metadata_is_kept(self):
         nb = sample()
         nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}}
-        loaded = harness.load_notebook(saved(nb), "a.ipynb")
+        loaded = load_notebook(saved(nb), "a.ipynb")
         self.assertIn("widgets", loaded["metadata"])
 
     def test_no_kernelspec_is_python(self):
-        nb = harness.load_notebook(saved(sample(kernelspec=False)), "a.ipynb")
-        self.assertIsNone(harness.notebook_language(nb))
+        nb = load_notebook(saved(sample(kernelspec=False)), "a.ipynb")
+        self.assertIsNone(notebook_language(nb))
 
     def test_language_info_names_the_language_without_a_kernelspec(self):
         nb = sample(kernelspec=False)
         nb.metadata["language_info"] = {"name": "R"}
-        with self.assertRaises(harness.SetupError) as caught:
-            harness.load_notebook(saved(nb), "a.ipynb")
+        with self.assertRaises(SetupError) as caught:
+            load_notebook(saved(nb), "a.ipynb")
         self.assertIn("runs on the r kernel", caught.exception.message)
 
 
 class BadNotebooks(unittest.TestCase):
     def refused(self, data, *fragments):
-        with self.assertRaises(harness.SetupError) as caught:
-            harness.load_notebook(data, "nb.ipynb")
+        with self.assertRaises(SetupError) as caught:
+            load_notebook(data, "nb.ipynb")
         self.assertEqual(caught.exception.step, "notebook")
         for fragment in fragments:
             self.assertIn(fragment, caught.exception.message)
@@ -126,12 +128,12 @@ class PrepareCells(unittest.TestCase):
             "nbformat": 4,
             "nbformat_minor": 5,
             "cells": [
-                {"cell_type": "markdown", "metadata": {"tags": [harness.ERROR_MARKER_TAG]}, "source": "An Exception"},
+                {"cell_type": "markdown", "metadata": {"tags": [ERROR_MARKER_TAG]}, "source": "An Exception"},
                 {"cell_type": "code", "metadata": {}, "execution_count": 7, "source": "x", "outputs": [{"output_type": "stream", "name": "stdout", "text": "accuracy=0.99\n"}]},
                 {"cell_type": "markdown", "metadata": {}, "source": "kept"},
             ],
         }
-        harness.prepare_cells(nb)
+        prepare_cells(nb)
         self.assertEqual([c["cell_type"] for c in nb["cells"]], ["code", "markdown"])
         self.assertEqual(nb["cells"][0]["outputs"], [])
         self.assertIsNone(nb["cells"][0]["execution_count"])
@@ -143,41 +145,41 @@ class ErrorMarkers(unittest.TestCase):
             {"cell_type": "code", "execution_count": 1, "source": "a", "metadata": {}, "outputs": []},
             {"cell_type": "code", "execution_count": 2, "source": "b", "metadata": {}, "outputs": []},
         ]}
-        index = harness.add_error_markers(nb, 1)
+        index = add_error_markers(nb, 1)
         cells = nb["cells"]
         self.assertEqual(index, 3)
         self.assertEqual(cells[3]["source"], "b")
-        self.assertEqual([harness.ERROR_MARKER_TAG in harness.cell_tags(c) for c in cells], [True, False, True, False])
+        self.assertEqual([ERROR_MARKER_TAG in cell_tags(c) for c in cells], [True, False, True, False])
         self.assertIn('<a href="#papermill-error-cell">In [2]</a>', cells[0]["source"])
         self.assertIn('id="papermill-error-cell"', cells[2]["source"])
-        harness.prepare_cells(nb)
+        prepare_cells(nb)
         self.assertEqual([c["source"] for c in nb["cells"]], ["a", "b"])
 
 
 class SystemExitRules(unittest.TestCase):
     def test_clean_exits(self):
         for evalue in ("", "0", "None"):
-            self.assertTrue(harness.is_clean_exit("SystemExit", evalue))
-        self.assertFalse(harness.is_clean_exit("SystemExit", "3"))
-        self.assertFalse(harness.is_clean_exit("ValueError", ""))
+            self.assertTrue(is_clean_exit("SystemExit", evalue))
+        self.assertFalse(is_clean_exit("SystemExit", "3"))
+        self.assertFalse(is_clean_exit("ValueError", ""))
 
     def test_exit_status(self):
-        self.assertEqual(harness.exit_status("SystemExit", "3"), 3)
-        self.assertEqual(harness.exit_status("SystemExit", "bye"), 1)
-        self.assertEqual(harness.exit_status("ValueError", "3"), 1)
+        self.assertEqual(exit_status("SystemExit", "3"), 3)
+        self.assertEqual(exit_status("SystemExit", "bye"), 1)
+        self.assertEqual(exit_status("ValueError", "3"), 1)
 
     def test_plain_text_drops_terminal_colours(self):
-        self.assertEqual(harness.plain_text("\x1b[0;31mValueError\x1b[0m: boom\x1b[1;32m"), "ValueError: boom")
+        self.assertEqual(plain_text("\x1b[0;31mValueError\x1b[0m: boom\x1b[1;32m"), "ValueError: boom")
 
 
 @needs_nbformat
 class SaveNotebook(unittest.TestCase):
     def test_normal_form_as_nbformat_writes_it(self):
-        nb = harness.join_multiline(harness.load_notebook(saved(sample()), "a.ipynb"))
+        nb = join_multiline(load_notebook(saved(sample()), "a.ipynb"))
         node = nbformat.from_dict(nb)
         folder = tempfile.mkdtemp()
         path = os.path.join(folder, "out.ipynb")
-        harness.save_notebook(nbformat, node, path)
+        save_notebook(RunContext(), nbformat, node, path)
         with open(path, "rb") as f:
             written = f.read()
         self.assertEqual(written, (nbformat.writes(node) + "\n").encode("utf-8"))
@@ -189,7 +191,7 @@ class RecordRun(unittest.TestCase):
     def test_metadata_says_which_values_ran(self):
         nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"papermill": {"version": "2.6.0"}}, "cells": []}
         settings = {"runId": "run-7", "nonce": "n", "params": {"lr": 1.0, "bad": float("nan")}}
-        harness.record_run(nb, settings, "a.ipynb", "a.executed.ipynb")
+        record_run(nb, settings, "a.ipynb", "a.executed.ipynb")
         meta = nb["metadata"]
         self.assertEqual(meta["papermill"]["parameters"], {"lr": 1.0, "bad": "nan"})
         self.assertEqual(meta["papermill"]["version"], "2.6.0")

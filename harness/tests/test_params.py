@@ -4,7 +4,10 @@ import json
 import math
 import unittest
 
-from .load_harness import harness
+from kaggle_run_harness.errors import SetupError
+from kaggle_run_harness.notebook_file import inject_parameters, python_literal
+from kaggle_run_harness.params import param_text
+from kaggle_run_harness.settings import check_settings
 
 VALUES = {
     "big": 2**53 + 1,
@@ -47,12 +50,12 @@ class PythonLiteral(unittest.TestCase):
     def test_every_value_round_trips_exactly(self):
         for name, value in VALUES.items():
             with self.subTest(name=name):
-                text = harness.python_literal(value)
+                text = python_literal(value)
                 self.assertTrue(same(eval(text, {"__builtins__": {"float": float}}), value), text)
 
     def test_papermill_spelling_of_non_finite_floats(self):
-        self.assertEqual(harness.python_literal(float("nan")), "float('nan')")
-        self.assertEqual(harness.python_literal(float("-inf")), "float('-inf')")
+        self.assertEqual(python_literal(float("nan")), "float('nan')")
+        self.assertEqual(python_literal(float("-inf")), "float('-inf')")
 
 
 class InjectedCell(unittest.TestCase):
@@ -68,7 +71,7 @@ class InjectedCell(unittest.TestCase):
 
     def test_cell_after_parameters_defines_every_value(self):
         nb = self.notebook()
-        harness.inject_parameters(nb, VALUES)
+        inject_parameters(nb, VALUES)
         cell = nb["cells"][1]
         self.assertEqual(cell["metadata"]["tags"], ["injected-parameters"])
         self.assertNotEqual(cell["id"], "injected-parameters")  # that id was taken
@@ -80,13 +83,13 @@ class InjectedCell(unittest.TestCase):
     def test_old_injected_cells_are_replaced(self):
         nb = self.notebook()
         nb["cells"][1]["metadata"]["tags"] = ["injected-parameters"]
-        harness.inject_parameters(nb, {"x": 2})
+        inject_parameters(nb, {"x": 2})
         self.assertEqual(len(nb["cells"]), 2)
         self.assertEqual(nb["cells"][1]["source"], "# Parameters\nx = 2\n")
 
     def test_keywords_are_refused(self):
-        with self.assertRaises(harness.SetupError) as caught:
-            harness.inject_parameters(self.notebook(), {"class": 1, "a-b": 2})
+        with self.assertRaises(SetupError) as caught:
+            inject_parameters(self.notebook(), {"class": 1, "a-b": 2})
         self.assertIn('"class", "a-b" cannot be Python variables', caught.exception.message)
 
 
@@ -106,12 +109,12 @@ class ArgvText(unittest.TestCase):
         ]
         for value, text in cases:
             with self.subTest(value=value):
-                self.assertEqual(harness.param_text(value), text)
+                self.assertEqual(param_text(value), text)
 
     def test_lists_and_dicts_are_json(self):
-        self.assertEqual(harness.param_text([1, "é"]), '[1, "é"]')
-        self.assertEqual(harness.param_text(None), "")
-        self.assertEqual(harness.param_text(True), "true")
+        self.assertEqual(param_text([1, "é"]), '[1, "é"]')
+        self.assertEqual(param_text(None), "")
+        self.assertEqual(param_text(True), "true")
 
 
 class Settings(unittest.TestCase):
@@ -126,7 +129,7 @@ class Settings(unittest.TestCase):
     def test_nested_values_and_non_finite_floats_are_accepted(self):
         text = '{"a": [1, {"b": NaN}], "c": 12345678901234567890, "d": 1.0, "e": -Infinity}'
         params = json.loads(text)
-        harness.check_settings(self.settings(params))
+        check_settings(self.settings(params))
         self.assertIs(type(params["d"]), float)
         self.assertEqual(params["c"], 12345678901234567890)
 

@@ -17,8 +17,11 @@ export {
   type HarnessSettings,
 } from './settings.js';
 
-/** The harness source, relative to the package root (shipped in the npm package). */
-export const HARNESS_PATH = 'harness/harness.py';
+/**
+ * The assembled harness, relative to the package root: built from harness/ by
+ * scripts/assemble-harness.mjs (`npm run build`) and shipped in the npm package.
+ */
+export const HARNESS_PATH = 'dist/harness/harness.py';
 
 let cachedSource: string | undefined;
 let cachedVersion: string | undefined;
@@ -32,7 +35,7 @@ export function harnessSource(): string {
       throw new InternalError(
         `kaggle-run's harness is missing at ${path}: ${errorMessage(error)}`,
         {
-          hint: 'reinstall kaggle-run',
+          hint: 'reinstall kaggle-run (in a checkout: npm run build)',
         },
       );
     }

@@ -127,9 +127,9 @@ void test('renderHarness: settings and code only as base64 literals; no user str
 
 void test('the harness source is the shipped file, ASCII only, and defines no settings itself', () => {
   const source = harnessSource();
-  assert.equal(source, readFileSync(join(packageRoot(), 'harness', 'harness.py'), 'utf8'));
+  assert.equal(source, readFileSync(join(packageRoot(), 'dist', 'harness', 'harness.py'), 'utf8'));
   assert.match(source, /^# kaggle-run harness/);
   assert.doesNotMatch(source, /[^\x00-\x7f]/); // eslint-disable-line no-control-regex
   assert.doesNotMatch(source, /^KAGGLE_RUN_(SETTINGS|CODE)_B64\s*=/m);
-  assert.match(source, /^if __name__ == "__main__":\n {4}exit_code = main\(\)$/m);
+  assert.match(source, /^ {4}from kaggle_run_harness\.main import run_as_script$/m);
 });

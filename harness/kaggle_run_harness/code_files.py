@@ -1,0 +1,106 @@
+"""Code files landing in the working folder: safe member paths, a folder copied as a zip
+would be extracted."""
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+
+from .errors import SetupError
+from .files import CHUNK, human_size, inside
+
+
+def member_path(name):
+    """The safe relative POSIX path of a zip member, or raises SetupError."""
+    def refuse(why):
+        raise SetupError(
+            "unpack",
+            "refusing code archive entry %s: %s; nothing was extracted" % (json.dumps(name), why),
+        )
+
+    if "\x00" in name:
+        refuse("it contains a NUL byte")
+    posix = name.replace("\\", "/")
+    if posix.startswith("/"):
+        refuse("it is an absolute path")
+    if re.match(r"^[A-Za-z]:", posix):
+        refuse("it starts with a drive letter")
+    normal = posixpath.normpath(posix)
+    if normal == ".." or normal.startswith("../"):
+        refuse("it escapes the target folder with ..")
+    return "" if normal == "." else normal
+
+
+def copy_code(ctx, source, working, entry, where):
+    """Copies a code folder (a git checkout, an extracted zip) into the working dir as unpack
+    would extract the zip: same places, exec bits kept; returns {relative path: sha256}.
+
+    .git is left out. A symlink ships as its target's content when that is a file inside the
+    folder, as packing does; one that points elsewhere is left out with a warning.
+    """
+    real_source = os.path.realpath(source)
+    real_root = os.path.realpath(working)
+    plan = []
+    left_out = []
+    for folder, dirs, names in os.walk(source):
+        # os.walk lists links to folders among the folders and does not enter them.
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        dirs[:] = sorted(d for d in dirs if d != ".git" and d not in links)
+        for name in sorted(names + links):
+            if name == ".git":
+                continue
+            full = os.path.join(folder, name)
+            rel = os.path.relpath(full, source).replace(os.sep, "/")
+            read_from = full
+            if os.path.islink(full):
+                read_from = os.path.realpath(full)
+                if not inside(real_source, read_from):
+                    left_out.append("%s (a symbolic link out of the code folder)" % rel)
+                    continue
+                if not os.path.isfile(read_from):
+                    left_out.append("%s (a symbolic link to a folder or to nothing)" % rel)
+                    continue
+            elif not os.path.isfile(full):
+                continue  # fifos, sockets: not code
+            target = os.path.join(working, *rel.split("/"))
+            if not inside(real_root, os.path.realpath(os.path.dirname(target))):
+                raise SetupError(
+                    "unpack",
+                    "refusing %s from %s: it would land outside %s through a link"
+                    % (json.dumps(rel), where, working),
+                )
+            plan.append((read_from, rel, target, os.stat(read_from).st_mode))
+    for item in left_out[:10]:
+        ctx.out.line("warning: left out %s" % item, "stderr")
+    if len(left_out) > 10:
+        ctx.out.line("warning: left out %d more symbolic links" % (len(left_out) - 10), "stderr")
+    if posixpath.normpath(entry) not in set(rel for _, rel, _, _ in plan):
+        raise SetupError(
+            "unpack",
+            "the entry %s is not in %s (%d files); check `entry`" % (entry, where, len(plan)),
+        )
+    hashes = {}
+    total = 0
+    try:
+        for read_from, rel, target, mode in plan:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if os.path.islink(target):
+                os.unlink(target)  # never write through a link
+            digest = hashlib.sha256()
+            with open(read_from, "rb") as src, open(target, "wb") as dst:
+                while True:
+                    chunk = src.read(CHUNK)
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    dst.write(chunk)
+                    total += len(chunk)
+            if mode & 0o111:
+                os.chmod(target, 0o755)
+            hashes[rel] = digest.hexdigest()
+    except OSError as error:
+        raise SetupError("unpack", "cannot copy the code from %s: %s" % (where, error))
+    plural = "" if len(hashes) == 1 else "s"
+    ctx.out.line("copied %d file%s (%s)" % (len(hashes), plural, human_size(total)))
+    return hashes

@@ -1,0 +1,19 @@
+"""The harness's two exceptions and the exit codes it ends with."""
+
+
+class SetupError(Exception):
+    """An expected failure before or around the program: reported in one line, no traceback."""
+
+    def __init__(self, step, message):
+        Exception.__init__(self, message)
+        self.step = step
+        self.message = message
+
+
+class Terminated(Exception):
+    """The harness itself was asked to stop (SIGTERM, Ctrl-C)."""
+
+
+SETUP_EXIT = 2
+TIMEOUT_EXIT = 124
+TERMINATED_EXIT = 143

@@ -1,0 +1,159 @@
+"""The run: each step in order, the manifest always, the exit code."""
+
+import json
+import os
+import platform
+import sys
+import time
+
+from .accelerator import check_accelerator
+from .batch import run_batch
+from .context import RunContext
+from .errors import SETUP_EXIT, SetupError, TERMINATED_EXIT, TIMEOUT_EXIT, Terminated
+from .files import LOG_FILE, PARAMS_FILE, iso_now, write_atomic
+from .inputs import inputs_env
+from .manifest import write_manifest
+from .notebook_run import run_notebook
+from .params import render_args
+from .processes import ignore_signals, install_signal_handlers
+from .requirements import install_requirements
+from .script import program_env, run_script
+from .settings import read_settings
+from .unpack import unpack
+from .user_secrets import load_env_file, load_secrets
+
+
+def folder_from_env(name, default):
+    value = os.environ.get(name, "").strip()
+    return os.path.abspath(value or default)
+
+
+def run_steps(ctx, state, input_dir, working, started, encoded):
+    settings, code_b64 = read_settings(*encoded)
+    state["nonce"] = settings["nonce"]
+    state["dropUnchangedCode"] = settings.get("dropUnchangedCode") is True
+    state["acceleratorAsked"] = settings["accelerator"]
+    ctx.out.line("start nonce=%s run=%s" % (settings["nonce"], settings["runId"]))
+    ctx.out.line("python %s at %s" % (platform.python_version(), sys.executable))
+    argv = render_args(settings["args"], settings["params"])
+    timeout = settings["timeoutSeconds"]
+    deadline = None if timeout is None else started + float(timeout)
+
+    state["step"] = "accelerator"
+    check_accelerator(ctx, settings, state)
+    ctx.inputs_env.update(inputs_env(input_dir))
+    # Before the code: a git clone may need a token from the secrets.
+    state["step"] = "env-file"
+    ctx.program_vars.update(load_env_file(ctx, settings, input_dir))
+    state["step"] = "secrets"
+    ctx.program_vars.update(load_secrets(ctx, settings))
+    state["step"] = "unpack"
+    state["codeHashes"] = unpack(ctx, settings, code_b64, input_dir, working, deadline)
+    state["step"] = "requirements"
+    install_requirements(ctx, settings, working, deadline, state)
+
+    state["step"] = "program"
+    program_started = time.monotonic()
+    try:
+        if settings.get("batch") is not None:
+            run_batch(ctx, settings, input_dir, working, deadline, state)
+            return
+        params_path = os.path.join(working, PARAMS_FILE)
+        write_atomic(
+            params_path,
+            (json.dumps(settings["params"], indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        )
+        env = program_env(ctx, settings, input_dir, working, params_path)
+        if settings["kind"] == "notebook":
+            run_notebook(ctx, settings, env, working, deadline, state)
+        else:
+            run_script(ctx, settings, argv, dict(os.environ, **env), working, deadline, state)
+    finally:
+        # The program's own time (all items of a batch), apart from the harness's: a host
+        # tells its model's seconds from the session's overhead.
+        state["programSeconds"] = round(time.monotonic() - program_started, 3)
+
+
+def main(settings_b64, code_b64, own_file=None):
+    """Runs the harness; returns the exit code. The arguments are the renderer's two literals
+    and the harness's own file (None when it runs without one)."""
+    ctx = RunContext(own_file)
+    started = time.monotonic()
+    started_at = iso_now()
+    input_dir = folder_from_env("KAGGLE_RUN_INPUT_DIR", "/kaggle/input")
+    working = folder_from_env("KAGGLE_RUN_WORKING_DIR", "/kaggle/working")
+    state = {
+        "nonce": "",
+        "exitCode": None,
+        "error": None,
+        "failedStep": None,
+        "step": "settings",
+        "acceleratorAsked": "",
+        "acceleratorSeen": {"kind": "none", "names": [], "count": 0},
+        "codeHashes": {},
+    }
+    try:
+        os.makedirs(working, exist_ok=True)
+        os.chdir(working)
+    except OSError as error:
+        ctx.out.line("error: cannot use the working folder %s: %s" % (working, error), "stderr")
+        return SETUP_EXIT
+    ctx.out.open_log(os.path.join(working, LOG_FILE))
+    install_signal_handlers(ctx)
+    code = SETUP_EXIT
+    try:
+        try:
+            run_steps(ctx, state, input_dir, working, started, (settings_b64, code_b64))
+            code = state["exitCode"] if state["exitCode"] is not None else SETUP_EXIT
+        except SetupError as error:
+            state["failedStep"] = error.step
+            state["error"] = error.message
+            code = TIMEOUT_EXIT if error.step == "timeout" else SETUP_EXIT
+            ctx.out.line("error: %s" % error.message, "stderr")
+        except (Terminated, KeyboardInterrupt) as error:
+            state["failedStep"] = state["failedStep"] or state["step"]
+            state["error"] = "the run was stopped (%s) during step %s" % (
+                error.args[0] if error.args else "SIGINT",
+                state["step"],
+            )
+            code = TERMINATED_EXIT
+            ctx.out.line("error: %s" % state["error"], "stderr")
+        except Exception as error:  # a bug in the harness: say so, with the traceback
+            import traceback
+
+            state["failedStep"] = state["failedStep"] or state["step"]
+            state["error"] = "internal error in the kaggle-run harness: %s: %s" % (
+                type(error).__name__,
+                error,
+            )
+            code = SETUP_EXIT
+            ctx.out.write("stderr", traceback.format_exc().encode("utf-8", "replace"))
+            ctx.out.line("error: %s" % state["error"], "stderr")
+    finally:
+        # From here on a stop request waits: the manifest is what brings the outputs back.
+        ignore_signals()
+        # The log is complete before the manifest hashes it; later lines reach the console only.
+        ctx.out.write("stdout", b"", flush=True)  # what the masking held back (notebook output)
+        ctx.out.write("stderr", b"", flush=True)
+        ctx.out.close_log()
+        try:
+            count = write_manifest(ctx, working, state, started_at, started)
+            ctx.out.line("manifest: %d output files" % count, to_log=False)
+        except Exception as error:
+            ctx.out.line("error: cannot write the manifest: %s" % error, "stderr", to_log=False)
+            if code == 0:
+                code = SETUP_EXIT
+    ctx.out.line("end exit=%d nonce=%s" % (code, state["nonce"]), to_log=False)
+    return code
+
+
+def run_as_script(settings_b64, code_b64, own_file):
+    """The harness as a kernel's program: runs it and ends the process with its exit code."""
+    exit_code = main(settings_b64, code_b64, own_file)
+    if exit_code == TERMINATED_EXIT:
+        # Stopped mid-run: the children are dead and the manifest is written. Skip the
+        # interpreter's shutdown, where an interrupted nbclient would only add noise.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code)
+    sys.exit(exit_code)

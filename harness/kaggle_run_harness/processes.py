@@ -1,0 +1,130 @@
+"""Child processes: each in its own group, streamed live, stopped as a group."""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from .errors import Terminated
+
+
+# Seconds a stopped program gets between SIGTERM and SIGKILL. The local platform gives the
+# harness 3 s after its own SIGTERM, so a stop it forwards must be quicker than that.
+TIMEOUT_GRACE = 5.0
+TERMINATE_GRACE = 1.5
+
+
+def kill_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+
+
+def on_terminate(ctx, signum, _frame):
+    # A second signal while we clean up and write the manifest is ignored.
+    signal.signal(signum, lambda *_: None)
+    ctx.stop_requested = signal.Signals(signum).name
+    for pgid in list(ctx.live_groups):
+        kill_group(pgid, signal.SIGTERM if ctx.stop_raises else signal.SIGKILL)
+    if ctx.stop_raises:
+        raise Terminated(ctx.stop_requested)
+
+
+def ignore_signals():
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: None)
+    except (ValueError, OSError):
+        pass
+
+
+def install_signal_handlers(ctx):
+    try:
+        signal.signal(signal.SIGTERM, lambda signum, frame: on_terminate(ctx, signum, frame))
+    except (ValueError, OSError):
+        pass  # not the main thread (an embedding host): a stop then ends the process as is
+
+
+def pump(ctx, pipe, name):
+    fd = pipe.fileno()
+    try:
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            ctx.out.write(name, chunk)
+    except OSError:
+        pass
+    finally:
+        ctx.out.write(name, b"", flush=True)  # a tail held back by the masking
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+def stop_group(proc, grace):
+    """SIGTERM to the whole group, then SIGKILL once the grace period is over."""
+    kill_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    kill_group(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.kill()  # the group could not be signalled; at least the program itself stops
+    proc.wait()
+
+
+def run_streaming(ctx, cmd, env, cwd, deadline):
+    """Runs cmd in its own process group, streaming its output live.
+
+    Returns (returncode, timed_out). Whatever the program left running in its group is
+    killed when it ends, as a Kaggle session would on shutdown.
+    """
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    ctx.live_groups.add(proc.pid)
+    threads = [
+        threading.Thread(target=pump, args=(ctx, proc.stdout, "stdout"), daemon=True),
+        threading.Thread(target=pump, args=(ctx, proc.stderr, "stderr"), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    timed_out = False
+    try:
+        try:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            stop_group(proc, TIMEOUT_GRACE)
+    finally:
+        if proc.poll() is None:
+            stop_group(proc, TERMINATE_GRACE)
+        kill_group(proc.pid, signal.SIGKILL)
+        ctx.live_groups.discard(proc.pid)
+        for thread in threads:
+            # A process that left our group (setsid) may still hold the pipe; do not wait on it.
+            thread.join(timeout=5)
+    return proc.returncode, timed_out
+
+
+def exit_code_of(returncode):
+    # A signal death reads as the shell writes it: 128 + the signal number.
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "signal %d" % number

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { HARNESS_PATH, harnessSource } from '../../src/harness/render.js';
+import { packageRoot } from '../../src/util/package-root.js';
+import { scriptPython } from './helpers.js';
+
+const MODULES_DIR = join(packageRoot(), 'harness', 'kaggle_run_harness');
+
+/** Runs Python code after the assembled harness was loaded as a module (main() not run). */
+function withAssembled(code: string): { status: number | null; stdout: string; stderr: string } {
+  const loader =
+    'import sys\n' +
+    'source = open(sys.argv[1]).read()\n' +
+    "exec(compile(source, 'harness.py', 'exec'), {'__name__': 'assembled'})\n";
+  const done = spawnSync(scriptPython, ['-c', loader + code, join(packageRoot(), HARNESS_PATH)], {
+    encoding: 'utf8',
+    cwd: packageRoot(),
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  return { status: done.status, stdout: done.stdout, stderr: done.stderr };
+}
+
+void test('the assembled harness embeds every module of harness/kaggle_run_harness', () => {
+  const source = harnessSource();
+  const modules = readdirSync(MODULES_DIR).filter((name) => name.endsWith('.py'));
+  assert.ok(modules.length > 10);
+  for (const name of modules) {
+    assert.ok(source.includes(JSON.stringify(`kaggle_run_harness/${name}`)), name);
+  }
+  // The embedded text is the module's own, character for character.
+  const listed = withAssembled(
+    'import json, linecache\n' +
+      'import kaggle_run_harness.main\n' +
+      "names = sorted(n for n in linecache.cache if n.startswith('kaggle_run_harness/'))\n" +
+      "print(json.dumps({n: ''.join(linecache.cache[n][2]) for n in names}))\n",
+  );
+  assert.equal(listed.status, 0, listed.stderr);
+  const embedded = JSON.parse(listed.stdout) as Record<string, string>;
+  assert.deepEqual(
+    Object.keys(embedded).sort(),
+    modules.map((n) => `kaggle_run_harness/${n}`).sort(),
+  );
+  for (const name of modules) {
+    assert.equal(
+      embedded[`kaggle_run_harness/${name}`],
+      readFileSync(join(MODULES_DIR, name), 'utf8'),
+      name,
+    );
+  }
+});
+
+void test('a traceback from the assembled harness names the module, its line and its text', () => {
+  const settings = readFileSync(join(MODULES_DIR, 'settings.py'), 'utf8').split('\n');
+  const line = settings.findIndex((text) => text.includes('fail("not a JSON object")')) + 1;
+  assert.ok(line > 0);
+  const done = withAssembled(
+    'import traceback\n' +
+      'from kaggle_run_harness.settings import check_settings\n' +
+      'try:\n' +
+      '    check_settings([])\n' +
+      'except Exception:\n' +
+      '    print(traceback.format_exc())\n',
+  );
+  assert.equal(done.status, 0, done.stderr);
+  assert.match(
+    done.stdout,
+    new RegExp(
+      `File "kaggle_run_harness/settings\\.py", line ${line}, in check_settings\\n\\s+fail\\("not a JSON object"\\)`,
+    ),
+  );
+  assert.match(
+    done.stdout,
+    /kaggle_run_harness\.errors\.SetupError: the harness settings are malformed/,
+  );
+});
+
+void test('an error escaping the assembled harness prints embedded source lines too', () => {
+  // Run as __main__ without settings: the bootstrap's hook prints the traceback of an error
+  // raised below it (here: a module that fails on import, put in the table by hand).
+  const broken =
+    'KAGGLE_RUN_HARNESS_MODULES["kaggle_run_harness.main"] = ' +
+    '("kaggle_run_harness/main.py", "x = 1\\nraise ValueError(\'broken module\')\\n")\n';
+  const call = '\ninstall_harness_modules(KAGGLE_RUN_HARNESS_MODULES)\n';
+  assert.ok(harnessSource().includes(call));
+  const source = harnessSource().replace(call, () => `\n${broken}${call.slice(1)}`);
+  const done = spawnSync(scriptPython, ['-c', source], { encoding: 'utf8' });
+  assert.notEqual(done.status, 0);
+  assert.match(
+    done.stderr,
+    /File "kaggle_run_harness\/main\.py", line 2, in <module>\n\s+raise ValueError\('broken module'\)/,
+  );
+});
