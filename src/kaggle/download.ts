@@ -10,6 +10,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { diskFullError } from '../errors.js';
+import { BatchedWriter } from '../util/batched-writer.js';
 import {
   KaggleApiError,
   KaggleConnectionError,
@@ -61,13 +62,9 @@ function expectedSize(response: FileResponse, offset: number): number | undefine
   return length === undefined ? undefined : Number(length) + offset;
 }
 
-/** Bytes gathered before a write: one syscall per 4 MiB rather than per socket read. */
-const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
-
 /**
- * Writes a body to `file` from `offset` in batches, one write in flight while the next
- * batch arrives, hashing each chunk as it comes. Every byte received is written before
- * this returns or throws, so the file and the hash always hold the same bytes.
+ * Writes a body to `file` from `offset`, hashing each chunk as it comes. Every byte received
+ * is written before this returns or throws, so the file and the hash hold the same bytes.
  */
 async function writeBody(
   body: FileResponse['body'],
@@ -78,48 +75,24 @@ async function writeBody(
   tooBig: (got: number) => Error,
   dest: string,
 ): Promise<number> {
-  let written = offset;
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = () => {
-    const chunks = batch;
-    const at = written;
-    written += batchBytes;
-    batch = [];
-    batchBytes = 0;
-    return inFlight.then(async () => {
-      let done = 0;
-      const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
-      while (done < total) {
-        const rest = done === 0 ? chunks : [Buffer.concat(chunks).subarray(done)];
-        done += (await file.writev(rest, at + done)).bytesWritten;
-      }
-    });
-  };
+  const writer = new BatchedWriter(file, offset);
   try {
     for await (const chunk of body) {
       const buffer = chunk as Buffer;
-      if (written + batchBytes + buffer.byteLength > maxBytes) {
+      if (writer.position + buffer.byteLength > maxBytes) {
         body.destroy();
-        throw tooBig(written + batchBytes + buffer.byteLength);
+        throw tooBig(writer.position + buffer.byteLength);
       }
       hash.update(buffer);
-      batch.push(buffer);
-      batchBytes += buffer.byteLength;
-      if (batchBytes >= WRITE_BATCH_BYTES) {
-        await inFlight;
-        inFlight = flush();
-      }
+      await writer.add(buffer);
     }
   } finally {
     // What came before a failure is good data: kept, so a resume starts after it.
-    inFlight = flush();
-    await inFlight.catch((error: unknown) => {
+    await writer.flush().catch((error: unknown) => {
       throw diskFullError(error, dest) ?? error;
     });
   }
-  return written;
+  return writer.position;
 }
 
 export async function downloadToFile(

@@ -7,6 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open } from 'node:fs/promises';
+import { BatchedWriter } from '../util/batched-writer.js';
 import type { BlobUpload, DatasetStore } from './dataset-store.js';
 import { HttpError, sendJson } from './http-util.js';
 import type { ServerStats } from './stats.js';
@@ -53,19 +54,20 @@ async function receive(
     drop.drops -= 1;
     allowance = drop.bytes;
   }
+  // Chunks are gathered and written in batches, one write in flight while more arrive.
+  const writer = new BatchedWriter(file, upload.received);
   try {
     await file.truncate(upload.received);
     for await (const chunk of req) {
       let buf = chunk as Buffer;
       if (allowance !== undefined) buf = buf.subarray(0, allowance);
-      if (upload.received + buf.length > upload.contentLength) {
+      if (writer.position + buf.length > upload.contentLength) {
         throw new HttpError(
           400,
           `The body is longer than the ${upload.contentLength} bytes announced to StartBlobUpload.`,
         );
       }
-      await file.write(buf, 0, buf.length, upload.received);
-      upload.received += buf.length;
+      await writer.add(buf);
       deps.stats.countUploaded(upload.owner, buf.length);
       if (allowance !== undefined) {
         allowance -= buf.length;
@@ -80,7 +82,15 @@ async function receive(
     if (error instanceof HttpError) throw error;
     return false; // the client went away; what arrived is kept for the resume
   } finally {
-    await file.close();
+    try {
+      await writer.flush();
+      upload.received = writer.position;
+    } catch {
+      // A write failed: the file holds what came before it, in order; the resume goes on there.
+      upload.received = (await file.stat()).size;
+    } finally {
+      await file.close();
+    }
   }
 }
 
