@@ -1,6 +1,7 @@
 // The run store: one folder per run under `<project>/.kaggle-run/runs/<runId>/` holding
 // run.json (rewritten atomically at every step), log.jsonl (appended as the log streams),
-// manifest.json, and outputs/ (unless the run was given another output folder).
+// manifest.json, and outputs/ (unless the run was given another output folder). Listings
+// read the index beside the runs (run-index.ts), which every save appends to.
 
 import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { readEnv } from '../env.js';
 import { UsageError } from '../errors.js';
 import type { RunRecord } from '../run/record.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { RunIndex, type RunSummary } from './run-index.js';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
@@ -29,6 +31,10 @@ export class RunStore {
     this.root = resolve(readEnv('KAGGLE_RUN_HOME', env) ?? join(projectRoot, '.kaggle-run'));
   }
 
+  private get index(): RunIndex {
+    return new RunIndex(join(this.root, 'runs-index.jsonl'), this.runsDir);
+  }
+
   get runsDir(): string {
     return join(this.root, 'runs');
   }
@@ -47,8 +53,9 @@ export class RunStore {
     await this.save(record);
   }
 
-  save(record: RunRecord): Promise<void> {
-    return writeJsonAtomic(join(this.runDir(record.runId), 'run.json'), record);
+  async save(record: RunRecord): Promise<void> {
+    await writeJsonAtomic(join(this.runDir(record.runId), 'run.json'), record);
+    await this.index.noteSaved(record);
   }
 
   async appendLog(runId: string, lines: LogLine[]): Promise<void> {
@@ -121,17 +128,27 @@ export class RunStore {
     return { runs, corrupt };
   }
 
+  /**
+   * What a listing shows of every run, newest first, from the index (records it does not
+   * know as they are now are read); corrupt records are reported, not fatal.
+   */
+  summaries(): Promise<{ summaries: RunSummary[]; corrupt: CorruptRun[] }> {
+    return this.index.list(async (runId) =>
+      parseRecord(await readFile(join(this.runDir(runId), 'run.json'), 'utf8')),
+    );
+  }
+
   /** Finds a run by exact id, unique prefix, or `last`. */
   async resolve(ref: string): Promise<RunRecord> {
     if (ref !== 'last' && existsSync(join(this.runDir(ref), 'run.json'))) return this.load(ref);
-    const { runs } = await this.list();
+    const { summaries: runs } = await this.summaries();
     if (ref === 'last') {
       const last = runs[0];
       if (last === undefined) throw new UsageError(`no runs yet in ${this.runsDir}`);
-      return last;
+      return this.load(last.runId);
     }
     const matches = runs.filter((r) => r.runId.startsWith(ref) || r.runId.includes(ref));
-    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 1) return this.load(matches[0]!.runId);
     if (matches.length === 0) {
       throw new UsageError(`no run matches ${JSON.stringify(ref)}`, {
         hint: 'list runs with `kaggle-run runs`',

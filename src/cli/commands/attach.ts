@@ -11,8 +11,8 @@ async function isSweepRef(dir: string, ref: string, env: NodeJS.ProcessEnv): Pro
   const store = await storeForDir(dir, env);
   const sweeps = new SweepStore(store);
   if ((await sweeps.ids()).includes(ref)) return true;
-  const { runs } = await store.list();
-  if (runs.some((r) => r.runId.includes(ref))) return false;
+  const { summaries } = await store.summaries();
+  if (summaries.some((r) => r.runId.includes(ref))) return false;
   return (await sweeps.find(ref).catch(() => undefined)) !== undefined;
 }
 

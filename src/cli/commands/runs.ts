@@ -15,15 +15,16 @@ export function registerRuns(program: Command, io: CliIo): void {
         import('../render/summary.js'),
       ]);
       const store = await storeFor(opts.dir, io);
-      const { runs, corrupt } = await store.list();
+      const { summaries, corrupt } = await store.summaries();
       for (const bad of corrupt) {
         io.stderr(
           `kaggle-run: warning: skipping run ${bad.runId}: corrupt record (${bad.problem})\n`,
         );
       }
-      const shown = runs.slice(0, Math.max(1, Number(opts.limit) || 20));
+      const shown = summaries.slice(0, Math.max(1, Number(opts.limit) || 20));
       if (opts.json) {
-        io.stdout(`${JSON.stringify(shown, null, 2)}\n`);
+        const records = await Promise.all(shown.map((s) => store.load(s.runId)));
+        io.stdout(`${JSON.stringify(records, null, 2)}\n`);
         return;
       }
       if (shown.length === 0) {

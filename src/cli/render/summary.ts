@@ -3,7 +3,7 @@ import type { RunEvent } from '../../run/events.js';
 import type { RunRecord } from '../../run/record.js';
 import { formatBytes, formatDuration } from '../output-mode.js';
 
-export function runSeconds(record: RunRecord): number | undefined {
+export function runSeconds(record: Pick<RunRecord, 'startedAt' | 'endedAt'>): number | undefined {
   if (record.startedAt === null || record.endedAt === null) return undefined;
   return (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000;
 }
