@@ -48,6 +48,8 @@ def run_args(
     code: Optional[str] = None,
     git_commit: bool = False,
     outputs: Optional[Iterable[str]] = None,
+    output_files: Optional[Mapping[str, str]] = None,
+    data: Optional[Mapping[str, str]] = None,
     output_dir: Optional[str] = None,
     new: bool = False,
     queue_timeout: Optional[str] = None,
@@ -75,6 +77,12 @@ def run_args(
     args += [flag for flag, on in switches.items() if on]
     for glob in outputs or ():
         args += ["--output", glob]
+    # {remote: local}: one output at an exact path, the run failing without it.
+    for remote, local in (output_files or {}).items():
+        args += ["--output-file", "%s=%s" % (remote, os.fspath(local))]
+    # {slug: path}: a file or folder attached as input/<slug> for this run only.
+    for slug, path in (data or {}).items():
+        args += ["--data", "%s=%s" % (slug, os.fspath(path))]
     return args + list(extra_args)
 
 
@@ -89,21 +97,52 @@ def supports_events(command: List[str]) -> bool:
     return _EVENTS_SUPPORT[key]
 
 
+class _NoEventsFlag(Exception):
+    """The CLI refused `--events` (it predates it): the run did not start."""
+
+
+# How a CLI that predates --events refuses it (commander's message), before doing anything.
+_UNKNOWN_EVENTS = "unknown option '--events'"
+
+
+def _stream_or_json(command, args, cwd, env, wait_timeout, on_stderr) -> Iterator[Event]:
+    """`--events`, falling back to `--json` for a CLI that refuses the flag. Tried rather than
+    asked beforehand: asking (`run --help`) cost every host call a CLI start of its own."""
+    key = tuple(command)
+    if _EVENTS_SUPPORT.get(key) is not False:
+        try:
+            for event in _stream_events(command, args, cwd, env, wait_timeout, on_stderr):
+                _EVENTS_SUPPORT[key] = True
+                yield event
+            return
+        except _NoEventsFlag:
+            _EVENTS_SUPPORT[key] = False
+    yield from _json_events(command, args, cwd, env, wait_timeout, on_stderr)
+
+
 def _stream_events(command, args, cwd, env, wait_timeout, on_stderr) -> Iterator[Event]:
     """Events from `--events`; the last is `done`, or an `error` line raised as its class."""
     proc = CliProcess(command, args + ["--events"], cwd=cwd, env=env, wait_timeout=wait_timeout)
     run_id = None
     done = None
+    # stderr lines before the first event are held: a CLI refusing --events says so there.
+    held: Optional[List[str]] = []
     try:
         for stream, line in proc.messages():
             if stream == "stderr":
                 # kaggle-run's own lines (the log is in the events); kept in the tail too
-                if on_stderr is not None:
+                if held is not None:
+                    held.append(line)
+                elif on_stderr is not None:
                     on_stderr(line)
                 continue
             event = parse_event_line(line)
             if event is None:
                 continue
+            if held is not None:
+                for early in held if on_stderr is not None else ():
+                    on_stderr(early)
+                held = None
             run_id = event.run_id or run_id
             if event.type == "error":
                 proc.finish()
@@ -118,6 +157,10 @@ def _stream_events(command, args, cwd, env, wait_timeout, on_stderr) -> Iterator
         if proc.proc.poll() is None:  # the caller stopped iterating (or Ctrl-C in its loop)
             proc.interrupt()
     code = proc.finish()
+    if held is not None and any(_UNKNOWN_EVENTS in line for line in held):
+        raise _NoEventsFlag()
+    for early in held if held is not None and on_stderr is not None else ():
+        on_stderr(early)
     if done is None:
         raise error_for_exit(
             code if code != 0 else 3,
@@ -178,8 +221,7 @@ def events(
     ``on_stderr`` gets kaggle-run's own progress lines (``[kaggle-run] ...``)."""
     command = find_cli(cli, cwd)
     args = run_args(project, **options)
-    stream = _stream_events if supports_events(command) else _json_events
-    return stream(command, args, cwd, dict(env or {}), wait_timeout, on_stderr)
+    return _stream_or_json(command, args, cwd, dict(env or {}), wait_timeout, on_stderr)
 
 
 def _show_log(event: Event) -> None:
@@ -232,7 +274,8 @@ def run(
 
     Options are the flags of ``kaggle-run run``: ``params={"lr": 0.01}``, ``profile``,
     ``kaggle=True``, ``endpoint``, ``accelerator`` / ``gpu=True`` / ``device``, ``entry``,
-    ``timeout``, ``code``, ``git_commit``, ``outputs=[globs]``, ``output_dir``, ``new``,
+    ``timeout``, ``code``, ``git_commit``, ``outputs=[globs]``,
+    ``output_files={remote: local}``, ``data={slug: path}``, ``output_dir``, ``new``,
     ``queue_timeout``, ``extra_args``; and ``cli``, ``cwd``, ``env``, ``wait_timeout``.
     The program's log goes to this process's stdout/stderr unless ``quiet`` or an
     ``on_event`` callback takes every event. A failed run raises (``check=False``: its

@@ -100,6 +100,44 @@ class ServerRuns(unittest.TestCase):
         self.assertIn("epoch 3/3", "".join(e.text for e in seen))
         self.assertEqual((seen[-1].type, seen[-1].record.status), ("done", "complete"))
 
+    def test_a_cli_that_refuses_events_is_driven_by_json_without_asking_first(self):
+        from kaggle_run import client
+
+        # A CLI that predates --events: it refuses the flag as commander does, exit 2.
+        older = os.path.join(support.temp_dir(self), "kaggle-run-older")
+        calls = older + ".calls"
+        with open(older, "w") as f:
+            f.write(
+                "#!/bin/sh\n"
+                'echo "$*" >> "%s"\n' % calls +
+                'for a in "$@"; do [ "$a" = --events ] && '
+                "{ echo \"error: unknown option '--events'\" >&2; exit 2; }; done\n"
+                'exec "%s" "%s" "$@"\n' % (support.NODE, support.BIN)
+            )
+        os.chmod(older, 0o755)
+        project = support.copy_example(self, "hello")
+        command = kaggle_run.find_cli(older)
+        self.addCleanup(client._EVENTS_SUPPORT.pop, tuple(command), None)
+        stderr = []
+        opts = dict(self.opts, cli=older)
+        seen = list(
+            kaggle_run.events(project, kaggle=True, endpoint=self.server.url, on_stderr=stderr.append, **opts)
+        )
+        self.assertEqual((seen[-1].type, seen[-1].record.status), ("done", "complete"))
+        self.assertIn("epoch 3/3", "".join(e.text for e in seen))
+        self.assertFalse(any("unknown option" in line for line in stderr))  # the refusal is not shown
+        self.assertIs(client._EVENTS_SUPPORT[tuple(command)], False)
+        with open(calls) as f:
+            lines = f.read().splitlines()
+        # One try with --events, then the run with --json; never a `run --help` first.
+        self.assertEqual([("--events" in l, "--json" in l) for l in lines], [(True, False), (False, True)])
+        # The real CLI: --events at once, no `run --help` asked before the run.
+        real = kaggle_run.find_cli(support.BIN)
+        client._EVENTS_SUPPORT.pop(tuple(real), None)
+        seen = list(kaggle_run.events(project, kaggle=True, endpoint=self.server.url, **self.opts))
+        self.assertIn("pushed", [e.type for e in seen])
+        self.assertIs(client._EVENTS_SUPPORT[tuple(real)], True)
+
     def test_detach_then_attach(self):
         project = support.write_project(self, SLOW)
         run_id = kaggle_run.detach(project, kaggle=True, endpoint=self.server.url, **self.opts)

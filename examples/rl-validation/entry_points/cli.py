@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 
 import kaggle_run
 
@@ -47,18 +48,29 @@ def show(event):
         print("[rl] kernel %s" % event.get("status"), flush=True)
 
 
-def collect(record):
-    """kaggle_results/<kernel>/: the run's outputs, with their paths."""
+# What a validation must bring back; a run without any of them fails.
+RESULTS = (
+    "validation_results/training_metrics.json",
+    "validation_results/evaluation_results.json",
+    "validation_results/plots/training_curve.png",
+    "session_summary.json",
+)
+
+
+def collect(record, incoming):
+    """kaggle_results/<kernel>/: the results, once the run has said which kernel it ran on
+    (a second run at the same time gets the next one, kaggle-run-rl-validation-2)."""
     kernel = (record.kernel or record.run_id).split("/")[-1]
     dest = os.path.join(os.getcwd(), "kaggle_results", kernel)
-    for output in record.outputs:
-        target = os.path.join(dest, *output.path.split("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(record.path(output.path), target)
+    shutil.rmtree(dest, ignore_errors=True)
+    os.rename(incoming, dest)
     return dest
 
 
 def run(args):
+    results = os.path.join(os.getcwd(), "kaggle_results")
+    os.makedirs(results, exist_ok=True)
+    incoming = tempfile.mkdtemp(prefix=".incoming-", dir=results)
     try:
         record = kaggle_run.run(
             ROOT,
@@ -68,12 +80,16 @@ def run(args):
             profile="quick" if args.quick_test else None,
             device=args.device,
             code=None if args.code == "auto" else args.code,
+            # Each result at its exact path (--output-file), the run failing without it.
+            output_files={path: os.path.join(incoming, *path.split("/")) for path in RESULTS},
             on_event=show,
         )
+        dest = collect(record, incoming)
     except kaggle_run.KaggleRunError as error:
         sys.stderr.write("rl-validation: %s\n" % error)
         return error.exit_code
-    dest = collect(record)
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
     with open(os.path.join(dest, "validation_results", "evaluation_results.json")) as f:
         evaluation = json.load(f)
     print("[rl] %s: success rate %.2f; results in %s" % (

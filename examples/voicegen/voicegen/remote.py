@@ -33,29 +33,27 @@ def progress(event):
         say("fetched %s" % event.get("file", {}).get("path"))
 
 
-def job_folder(provider, reference, workdir):
-    """`.voicegen/<provider>/`: kaggle-run.yaml, the notebook, tts.py, the reference voice."""
+def job_folder(provider, workdir):
+    """`.voicegen/<provider>/`: kaggle-run.yaml, the notebook and tts.py."""
     folder = os.path.join(workdir, ".voicegen", provider)
     os.makedirs(folder, exist_ok=True)
     shutil.copyfile(template_for(provider), os.path.join(folder, "synthesize.ipynb"))
     shutil.copyfile(os.path.join(HERE, "tts.py"), os.path.join(folder, "tts.py"))
-    refs = os.path.join(folder, "refs")
-    shutil.rmtree(refs, ignore_errors=True)
     spec = [
         "name: voicegen-%s" % provider,
         "entry: synthesize.ipynb",
         "accelerator: t4x2",
         'outputs: ["*.wav"]  # never the weights cache written beside it',
-        "exclude: [refs/**]",
         "timeout: 30m",
     ]
-    if reference:
-        os.makedirs(refs)
-        shutil.copyfile(reference, os.path.join(refs, os.path.basename(reference)))
-        spec.append("data: {voice-ref: refs}  # -> /kaggle/input/voice-ref/")
     with open(os.path.join(folder, "kaggle-run.yaml"), "w") as f:
         f.write("\n".join(spec) + "\n")
     return folder
+
+
+def reference_data(reference):
+    """The reference voice as this run's data: /kaggle/input/.../voice-ref/<file>."""
+    return {"voice-ref": os.path.abspath(reference)} if reference else None
 
 
 def params(text, voice, output_name, reference):
@@ -69,19 +67,24 @@ def params(text, voice, output_name, reference):
 
 def synthesize(provider, text, voice, output, reference=None, workdir="."):
     """One text on a Kaggle GPU; the .wav lands at `output`. Returns the run record."""
-    folder = job_folder(provider, reference, workdir)
+    folder = job_folder(provider, workdir)
     name = os.path.basename(output)
+    # The .wav straight to `output`: the run fails if the notebook did not write it.
     record = kaggle_run.run(
-        folder, kaggle=True, params=params(text, voice, name, reference), on_event=progress
+        folder,
+        kaggle=True,
+        params=params(text, voice, name, reference),
+        output_files={name: os.path.abspath(output)},
+        data=reference_data(reference),
+        on_event=progress,
     )
-    shutil.copyfile(record.path(name), output)
     say("%s -> %s (run %s)" % (record.kernel, output, record.run_id))
     return record
 
 
 def synthesize_many(provider, texts, voice, output_dir, reference=None, workdir=".", mode="loop"):
     """Many texts as one batch: texts[n] -> <output_dir>/<n>.wav. Returns the batch result."""
-    folder = job_folder(provider, reference, workdir)
+    folder = job_folder(provider, workdir)
     inputs = os.path.join(workdir, ".voicegen", "%s-texts.jsonl" % provider)
     with open(inputs, "w") as f:
         for n, text in enumerate(texts, 1):
@@ -90,7 +93,12 @@ def synthesize_many(provider, texts, voice, output_dir, reference=None, workdir=
     with open(os.path.join(folder, "kaggle-run.yaml"), "a") as f:
         f.write("batch: {file: %s, id: id}\n" % json.dumps(os.path.abspath(inputs)))
     result = kaggle_run.run_batch(
-        folder, kaggle=True, per_session=PER_SESSION, mode=mode, check=False
+        folder,
+        kaggle=True,
+        per_session=PER_SESSION,
+        mode=mode,
+        data=reference_data(reference),
+        check=False,
     )
     os.makedirs(output_dir, exist_ok=True)
     for item in result.items:
