@@ -161,3 +161,22 @@ class Server:
         for pipe in (self.proc.stdout, self.proc.stderr):
             pipe.close()
         shutil.rmtree(self.data_dir, True)
+
+
+# The example flows' servers, one per set of flags, shared by every test class that asks for
+# the same one (each `kaggle-run server` start is a node start and an interpreter probe), and
+# closed when the test process ends.
+_SHARED = {}
+# The faults every example's "under faults" flows run against.
+FAULTS = ("--faults", "0.2", "--fault-seed", "11")
+
+
+def shared_server(*extra):
+    key = tuple(extra)
+    if key not in _SHARED:
+        import atexit
+
+        server = Server(*extra, python=NOTEBOOK_PYTHON)
+        atexit.register(server.close)
+        _SHARED[key] = server
+    return _SHARED[key]

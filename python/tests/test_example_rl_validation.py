@@ -2,7 +2,7 @@
 client) against a real `kaggle-run server`: quick and full, dqn and ppo at the same time,
 cpu and gpu, the repository shipped inline, as a dataset and by git (a local bare
 repository as origin), results in kaggle_results/<kernel>/; and the same under injected
-faults (20% of requests)."""
+faults (20% of requests). The servers are shared with the other example's flows."""
 
 import json
 import os
@@ -54,11 +54,7 @@ class RlFlows(object):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = support.Server(*cls.server_args)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+        cls.server = support.shared_server(*cls.server_args)
 
     def setUp(self):
         self.repo = support.copy_example(self, "rl-validation")
@@ -93,15 +89,6 @@ class RlFlows(object):
 
         return kaggle_run.show("last", project=self.repo, cli=support.BIN, env=self.env)
 
-    def test_quick_dqn_on_the_gpu_with_the_repository_inline(self):
-        out = self.finish(self.start("run", "--kaggle", "--quick-test", "--algorithm", "dqn", "--device", "gpu"))
-        self.assertIn("[rl] step 200/200", out)  # progress, as it streamed
-        self.assertIn("[rl] pushed me/kaggle-run-rl-validation", out)
-        _folder, metrics = self.results("kaggle-run-rl-validation")
-        self.assertEqual((metrics["algorithm"], metrics["steps"]), ("dqn", 200))
-        record = self.last_record()
-        self.assertEqual((record.accelerator, record.raw["shipping"]["mode"]), ("t4x2", "inline"))
-
     def test_full_ppo_on_the_cpu_with_the_repository_as_a_dataset(self):
         out = self.finish(self.start("run", "--kaggle", "--algorithm", "ppo", "--device", "cpu", "--code", "dataset"))
         self.assertIn("[rl] step 2000/2000", out)
@@ -125,15 +112,19 @@ class RlFlows(object):
         self.assertEqual((shipping["mode"], shipping["commit"]), ("git", head))
         self.assertEqual(git(self.repo, "status", "--porcelain"), "")  # results are ignored files
 
-    def test_dqn_and_ppo_at_the_same_time(self):
+    def test_quick_dqn_and_ppo_on_the_gpu_at_the_same_time_with_the_repository_inline(self):
         dqn = self.start("run", "--kaggle", "--quick-test", "--algorithm", "dqn", "--device", "gpu")
         ppo = self.start("run", "--kaggle", "--quick-test", "--algorithm", "ppo", "--device", "gpu")
-        self.finish(dqn)
-        self.finish(ppo)
+        outs = [self.finish(dqn), self.finish(ppo)]
+        for out in outs:
+            self.assertIn("[rl] step 200/200", out)  # progress, as it streamed
+            self.assertRegex(out, r"\[rl\] pushed me/kaggle-run-rl-validation(-2)?\n")
         kernels = sorted(os.listdir(os.path.join(self.repo, "kaggle_results")))
         self.assertEqual(len(kernels), 2, kernels)  # each run on its own kernel, neither lost
-        algorithms = sorted(self.results(k)[1]["algorithm"] for k in kernels)
-        self.assertEqual(algorithms, ["dqn", "ppo"])
+        found = sorted((m["algorithm"], m["steps"]) for m in (self.results(k)[1] for k in kernels))
+        self.assertEqual(found, [("dqn", 200), ("ppo", 200)])
+        record = self.last_record()
+        self.assertEqual((record.accelerator, record.raw["shipping"]["mode"]), ("t4x2", "inline"))
 
 
 class OnTheServer(RlFlows, unittest.TestCase):
@@ -144,10 +135,16 @@ class OnTheServer(RlFlows, unittest.TestCase):
 
 
 class UnderFaults(RlFlows, unittest.TestCase):
-    server_args = ("--faults", "0.2", "--fault-seed", "5")
+    server_args = support.FAULTS
+
+    def setUp(self):
+        super().setUp()
+        self.faults_before = sum(self.server.stats()["faults"].values())
 
     def tearDown(self):
-        self.assertGreater(sum(self.server.stats()["faults"].values()), 0, "no fault was injected")
+        # Counted per test: the server is shared, and each flow must have met faults itself.
+        faults = sum(self.server.stats()["faults"].values()) - self.faults_before
+        self.assertGreater(faults, 0, "no fault was injected")
 
 
 if __name__ == "__main__":

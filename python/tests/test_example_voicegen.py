@@ -1,8 +1,9 @@
 """examples/voicegen end to end: the voicegenhub host program (on the Python client) against
 a real `kaggle-run server`, as its users run it: qwen and chatterbox on the GPU path with
 only the .wav coming back, a reference voice uploaded as data, edge falling back locally
-with a warning, a batch of 30 texts that loads the model once per session; and the same
-under injected faults (20% of requests)."""
+with a warning, a batch of 30 texts that loads the model once per session; and the remote
+flows again under injected faults (20% of requests). The servers are shared with the other
+example's flows (support.shared_server)."""
 
 import importlib.util
 import os
@@ -34,17 +35,15 @@ class VoicegenFlows(object):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = support.Server(*cls.server_args, python=support.NOTEBOOK_PYTHON)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
+        cls.server = support.shared_server(*cls.server_args)
 
     def setUp(self):
         self.example = support.copy_example(self, "voicegen")
         self.cwd = support.temp_dir(self)
         self.env = support.host_env(support.temp_dir(self), self.server)
         self.tts = load_tts(self.example)
+        # The syntheses done here for comparison need no pretend model-loading time.
+        self.tts.LOAD_SECONDS = 0
 
     def host(self, *args):
         done = subprocess.run(
@@ -71,24 +70,6 @@ class VoicegenFlows(object):
         with open(os.path.join(self.cwd, *parts), "rb") as f:
             return f.read()
 
-    def test_qwen_on_the_gpu_brings_back_only_the_wav(self):
-        before = self.server.stats()
-        done = self.host(
-            "synthesize", "Hello world", "--provider", "qwen", "--voice", "Ryan", "--gpu", "--output", "generated.wav"
-        )
-        self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertIn("wrote generated.wav (qwen on Kaggle", done.stdout)
-        self.assertIn("[voicegen] pushed me/kaggle-run-voicegen-qwen", done.stderr)
-        self.assertIn("wrote generated.wav: 0.44 s of audio", done.stderr)  # the kernel's log
-        self.assertEqual(self.read("generated.wav"), self.expected_wav("Hello world"))
-        record = kaggle_run.show(
-            "last", project=os.path.join(self.cwd, ".voicegen", "qwen"), cli=support.BIN, env=self.env
-        )
-        self.assertEqual([o.path for o in record.outputs], ["generated.wav"])
-        # The 8 MiB weights cache written beside the .wav was never downloaded.
-        served = self.server.stats()["bytesServed"] - before["bytesServed"]
-        self.assertLess(served, self.tts.CACHE_BYTES // 4)
-
     def test_chatterbox_clones_a_reference_voice_uploaded_as_data(self):
         reference = os.path.join(self.cwd, "ryan-reference.wav")
         model = self.tts.load_model("edge", cache_dir=support.temp_dir(self))
@@ -102,7 +83,14 @@ class VoicegenFlows(object):
         expected = self.expected_wav("Clone this", provider="chatterbox", reference=reference)
         self.assertEqual(self.read("cloned.wav"), expected)
         self.assertNotEqual(expected, self.expected_wav("Clone this", provider="chatterbox"))
-        self.assertGreater(self.server.stats()["bytesUploaded"], before["bytesUploaded"])
+        after = self.server.stats()
+        self.assertGreater(after["bytesUploaded"], before["bytesUploaded"])
+        record = kaggle_run.show(
+            "last", project=os.path.join(self.cwd, ".voicegen", "chatterbox"), cli=support.BIN, env=self.env
+        )
+        self.assertEqual([o.path for o in record.outputs], ["cloned.wav"])
+        # Only the .wav came back, never the 8 MiB weights cache beside it (faults or not).
+        self.assertLess(after["bytesServed"] - before["bytesServed"], self.tts.CACHE_BYTES // 4)
 
     def test_a_batch_of_30_texts_loads_the_model_once_per_session(self):
         with open(os.path.join(self.cwd, "texts.txt"), "w") as f:
@@ -123,6 +111,25 @@ class VoicegenFlows(object):
 
 
 class OnTheServer(VoicegenFlows, unittest.TestCase):
+    # Not repeated under faults: the chatterbox flow takes the same single-text path there.
+    def test_qwen_on_the_gpu_brings_back_only_the_wav(self):
+        before = self.server.stats()
+        done = self.host(
+            "synthesize", "Hello world", "--provider", "qwen", "--voice", "Ryan", "--gpu", "--output", "generated.wav"
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("wrote generated.wav (qwen on Kaggle", done.stdout)
+        self.assertIn("[voicegen] pushed me/kaggle-run-voicegen-qwen", done.stderr)
+        self.assertIn("wrote generated.wav: 0.44 s of audio", done.stderr)  # the kernel's log
+        self.assertEqual(self.read("generated.wav"), self.expected_wav("Hello world"))
+        record = kaggle_run.show(
+            "last", project=os.path.join(self.cwd, ".voicegen", "qwen"), cli=support.BIN, env=self.env
+        )
+        self.assertEqual([o.path for o in record.outputs], ["generated.wav"])
+        # The 8 MiB weights cache written beside the .wav was never downloaded.
+        served = self.server.stats()["bytesServed"] - before["bytesServed"]
+        self.assertLess(served, self.tts.CACHE_BYTES // 4)
+
     def test_edge_has_no_kaggle_support_so_gpu_warns_and_runs_locally(self):
         before = self.server.stats()["requestsTotal"]
         done = self.host("synthesize", "Hello world", "--provider", "edge", "--gpu", "--output", "edge.wav")
@@ -134,10 +141,16 @@ class OnTheServer(VoicegenFlows, unittest.TestCase):
 
 
 class UnderFaults(VoicegenFlows, unittest.TestCase):
-    server_args = ("--faults", "0.2", "--fault-seed", "11")
+    server_args = support.FAULTS
+
+    def setUp(self):
+        super().setUp()
+        self.faults_before = sum(self.server.stats()["faults"].values())
 
     def tearDown(self):
-        self.assertGreater(sum(self.server.stats()["faults"].values()), 0, "no fault was injected")
+        # Counted per test: the server is shared, and each flow must have met faults itself.
+        faults = sum(self.server.stats()["faults"].values()) - self.faults_before
+        self.assertGreater(faults, 0, "no fault was injected")
 
 
 if __name__ == "__main__":
