@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
-import { PlatformError, RunLostError } from '../errors.js';
+import { KaggleRunError, PlatformError, RunLostError, diskFullError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js';
 import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
 import { sha256File } from '../util/hash.js';
@@ -40,7 +40,7 @@ export class OutputsFetchError extends PlatformError {
     super(`${first.error instanceof Error ? first.error.message : String(first.error)}${more}`, {
       cause: first.error,
       hint:
-        first.error instanceof PlatformError && first.error.hint !== undefined
+        first.error instanceof KaggleRunError && first.error.hint !== undefined
           ? first.error.hint
           : undefined,
     });
@@ -138,7 +138,8 @@ async function downloadVerified(
     return { path: remote.path, size: got.size, sha256: got.sha256, ok: true };
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    // A full disk has its own message and hint, whichever platform's download ran into it.
+    throw diskFullError(error, dest) ?? error;
   }
 }
 
