@@ -23,10 +23,18 @@ function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory()
       ? walk(join(dir, e.name))
-      : e.name.endsWith('.test.js')
+      : e.name.endsWith('.test.ts')
         ? [join(dir, e.name)]
         : [],
   );
+}
+
+/**
+ * The compiled test files, found from their sources in test/: a file renamed or removed
+ * leaves its old output in dist/test, which must not run.
+ */
+function compiledTests() {
+  return walk('test').map((source) => join('dist', source.replace(/\.ts$/, '.js')));
 }
 
 // Folders holding Python unittest modules (test_*.py), each run from the folder above it;
@@ -63,12 +71,13 @@ const started = Date.now();
 let failed = false;
 
 if (!pythonOnly) {
-  const files = walk('dist/test')
+  const files = compiledTests()
     .filter((f) => !fast || f.endsWith(FAST_SUFFIX))
     .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
     .sort();
-  if (files.length === 0 && filters.length === 0) {
-    console.error('no test files found in dist/test (run `npm run build` first)');
+  const unbuilt = files.filter((f) => !existsSync(f));
+  if (unbuilt.length > 0 || (files.length === 0 && filters.length === 0)) {
+    console.error(`not built: ${unbuilt.join(', ') || 'dist/test'} (run \`npm run build\` first)`);
     process.exit(1);
   }
   if (files.length > 0) {

@@ -17,6 +17,7 @@ import {
   startServer,
 } from './helpers/fake-server.js';
 import type { Handler } from './helpers/fake-server.js';
+import { scaled } from '../helpers/machine.js';
 
 const STATUS = kernelsRpc('GetKernelSessionStatus');
 const body = { userName: 'me', kernelSlug: 'k' };
@@ -216,10 +217,13 @@ void test('each attempt has a time limit; timeouts are retried', async () => {
   const never: Handler = () => undefined; // holds the request open
   await withServer(
     { [STATUS]: never },
-    { timeoutMs: 100, maxAttempts: 2 },
-    async (http, _d, server) => {
+    { timeoutMs: await scaled(100), maxAttempts: 2 },
+    async (http, delays, server) => {
       await assert.rejects(status(http), KaggleTimeoutError);
-      assert.equal(server.requests.length, 2);
+      // Retried once, after one backoff. On a loaded machine an attempt's time may run out
+      // before its request reached the server, so the server may have seen only one.
+      assert.equal(delays.length, 1);
+      assert.ok(server.requests.length >= 1 && server.requests.length <= 2);
     },
   );
 });
