@@ -1,6 +1,6 @@
 // Usage errors and the CLI's own flags: exit 2 with a message saying what to do, and
 // nothing written. Through main() in-process, no program started, so these stay in the
-// fast tier; `--version` goes through the real entry, bin/kaggle-run.js.
+// fast tier; `--version` and `--help` go through the real entry, bin/kaggle-run.js.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +43,7 @@ void test('bad input: exit 2 with a clear message and nothing half-written', asy
 
 void test('--version and --help exit 0; an unknown command exits 2', async () => {
   assert.equal((await runCli(['--version'])).code, 0);
-  const help = await cli(['--help']);
+  const help = await runCli(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /run \[options\] \[dir\]/);
   assert.equal((await cli(['frobnicate'])).code, 2);
