@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
 import type { CliIo } from '../io.js';
+import { DIR_DESCRIPTION, DIR_FLAGS, RUN_ARGUMENT, RUN_DESCRIPTION } from '../arguments.js';
 
 /** A sweep id (or a unique part of one that names no run), or `last-sweep`. */
 async function isSweepRef(dir: string, ref: string, env: NodeJS.ProcessEnv): Promise<boolean> {
@@ -20,8 +21,8 @@ export function registerAttach(program: Command, io: CliIo, setExit: (code: numb
   program
     .command('attach')
     .description('pick up a run whose process stopped: follow its log, wait, fetch its outputs')
-    .argument('<run>', 'run id, a unique part of one, or `last`; or a sweep id, or `last-sweep`')
-    .option('--dir <dir>', 'project folder (default .)')
+    .argument(RUN_ARGUMENT, `${RUN_DESCRIPTION}; or a sweep id, or \`last-sweep\``)
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option('--max-parallel <n>', 'sweep: at most N points at once')
     .option('--fail-fast', 'sweep: start no more points after one fails')
     .option('--json', 'print exactly one JSON document (the run record) on stdout')

@@ -1,11 +1,12 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { ENDPOINT_DESCRIPTION, ENDPOINT_FLAGS } from '../arguments.js';
 
 export function registerDoctor(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('doctor')
     .description('check node, python, git, the sandbox, Kaggle credentials and the endpoint')
-    .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
+    .option(ENDPOINT_FLAGS, ENDPOINT_DESCRIPTION)
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
       const { runDoctor } = await import('../../doctor/doctor.js');

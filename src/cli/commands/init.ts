@@ -1,16 +1,24 @@
 import type { Command } from '@commander-js/extra-typings';
-import { resolve } from 'node:path';
 import type { CliIo } from '../io.js';
+import {
+  DIR_DESCRIPTION,
+  DIR_FLAGS,
+  FOLDER_ARGUMENT,
+  FOLDER_DESCRIPTION,
+  projectFolder,
+} from '../arguments.js';
 
 export function registerInit(program: Command, io: CliIo): void {
   program
     .command('init')
     .description('write a commented kaggle-run.yaml for the project in DIR (default .)')
-    .argument('[dir]', 'project folder')
+    .argument(FOLDER_ARGUMENT, FOLDER_DESCRIPTION)
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option('--force', 'overwrite an existing kaggle-run.yaml')
     .action(async (dir, opts) => {
       const { initProject } = await import('../../config/init.js');
-      const result = await initProject(resolve(io.cwd, dir ?? '.'), { force: opts.force === true });
+      const folder = projectFolder(dir, opts.dir, io.cwd);
+      const result = await initProject(folder, { force: opts.force === true });
       io.stdout(`wrote ${result.path}\n`);
       io.stdout(
         result.entry === undefined

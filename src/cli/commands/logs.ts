@@ -1,12 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { DIR_DESCRIPTION, DIR_FLAGS, RUN_ARGUMENT, RUN_DESCRIPTION } from '../arguments.js';
 
 export function registerLogs(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('logs')
     .description("print a run's log")
-    .argument('<run>', 'run id (or `last`)')
-    .option('--dir <dir>', 'project folder (default .)')
+    .argument(RUN_ARGUMENT, RUN_DESCRIPTION)
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option(
       '-f, --follow',
       'keep printing as the log grows, until the run ends (a run nobody watches is attached to: its outputs are fetched)',

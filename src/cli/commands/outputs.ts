@@ -2,13 +2,14 @@ import type { Command } from '@commander-js/extra-typings';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CliIo } from '../io.js';
+import { DIR_DESCRIPTION, DIR_FLAGS, RUN_ARGUMENT, RUN_DESCRIPTION } from '../arguments.js';
 
 export function registerOutputs(program: Command, io: CliIo): void {
   program
     .command('outputs')
     .description("list a run's outputs, or copy them (verified) to a folder")
-    .argument('<run>', 'run id (or `last`)')
-    .option('--dir <dir>', 'project folder (default .)')
+    .argument(RUN_ARGUMENT, RUN_DESCRIPTION)
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option(
       '--glob <glob>',
       'only files matching this glob (repeatable)',

@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
 import type { CliIo } from '../io.js';
+import { ENDPOINT_DESCRIPTION, ENDPOINT_FLAGS } from '../arguments.js';
 
 export function registerPush(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -9,7 +10,7 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
       'push a kernel folder (kernel-metadata.json + code, as `kaggle kernels push` takes it), wait, fetch its outputs',
     )
     .argument('<kernel-dir>', 'folder holding kernel-metadata.json')
-    .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
+    .option(ENDPOINT_FLAGS, ENDPOINT_DESCRIPTION)
     .option(
       '--accelerator <name>',
       'overrides machine_shape (t4x2, p100, tpu-v3-8, or a Kaggle shape name)',

@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { AcceleratorQuota } from '../../kaggle/kernels.js';
 import type { CliIo } from '../io.js';
+import { ENDPOINT_DESCRIPTION, ENDPOINT_FLAGS } from '../arguments.js';
 
 function hours(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
@@ -15,7 +16,7 @@ export function registerQuota(program: Command, io: CliIo): void {
   program
     .command('quota')
     .description('your Kaggle GPU and TPU hours: used, left, and when they refresh')
-    .option('--endpoint <url>', 'Kaggle API base (env KAGGLE_RUN_ENDPOINT)')
+    .option(ENDPOINT_FLAGS, ENDPOINT_DESCRIPTION)
     .option('--json', 'print the figures as JSON (seconds)')
     .action(async (opts) => {
       const { connectKaggle } = await import('../../kaggle/client.js');

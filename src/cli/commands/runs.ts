@@ -1,11 +1,12 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { DIR_DESCRIPTION, DIR_FLAGS } from '../arguments.js';
 
 export function registerRuns(program: Command, io: CliIo): void {
   program
     .command('runs')
     .description("list this project's runs, newest first")
-    .option('--dir <dir>', 'project folder (default .)')
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option('-n, --limit <n>', 'show at most N runs', '20')
     .option('--json', 'print a JSON array of run records')
     .action(async (opts) => {

@@ -1,13 +1,14 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { DIR_DESCRIPTION, DIR_FLAGS, RUN_ARGUMENT, RUN_DESCRIPTION } from '../arguments.js';
 import type { RunRecord } from '../../run/record.js';
 
 export function registerShow(program: Command, io: CliIo): void {
   program
     .command('show')
     .description('show one run (id, unique part of one, or `last`)')
-    .argument('<run>', 'run id')
-    .option('--dir <dir>', 'project folder (default .)')
+    .argument(RUN_ARGUMENT, RUN_DESCRIPTION)
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option('--json', 'print the run record as JSON')
     .action(async (ref, opts) => {
       const [{ storeFor }, { summaryLines }, { formatBytes }] = await Promise.all([

@@ -1,12 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { DIR_DESCRIPTION, DIR_FLAGS, RUN_ARGUMENT, RUN_DESCRIPTION } from '../arguments.js';
 
 export function registerStatus(program: Command, io: CliIo): void {
   program
     .command('status')
     .description("a run's status; for a run on a remote platform, asks the platform now")
-    .argument('<run>', 'run id (or `last`)')
-    .option('--dir <dir>', 'project folder (default .)')
+    .argument(RUN_ARGUMENT, RUN_DESCRIPTION)
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option('--json', 'print {runId, kernel, status, remoteStatus, message, next} as JSON')
     .action(async (ref, opts) => {
       const [{ runStatus }, { storeFor }] = await Promise.all([

@@ -2,6 +2,7 @@
 
 import type { Command } from '@commander-js/extra-typings';
 import type { CliIo } from '../io.js';
+import { DIR_DESCRIPTION, DIR_FLAGS } from '../arguments.js';
 
 export function registerSweep(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const sweep = program.command('sweep').description('sweeps: one job over many param sets');
@@ -9,7 +10,7 @@ export function registerSweep(program: Command, io: CliIo, setExit: (code: numbe
     .command('show')
     .description('one row per point: params, status, duration, accelerator seen, metrics')
     .argument('<sweep>', 'sweep id, a unique part of one, or `last-sweep`')
-    .option('--dir <dir>', 'project folder (default .)')
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option('--best <metric>', 'mark the best point by this metric (prefix - for lower is better)')
     .option('--minimize', 'with --best: lower is better')
     .option('--json', 'print the rows as JSON')
@@ -20,7 +21,7 @@ export function registerSweep(program: Command, io: CliIo, setExit: (code: numbe
   sweep
     .command('list')
     .description("this project's sweeps, newest first")
-    .option('--dir <dir>', 'project folder (default .)')
+    .option(DIR_FLAGS, DIR_DESCRIPTION)
     .option('--json', 'print them as JSON')
     .action(async (opts) => {
       await (await import('./sweep-views.js')).listSweeps(opts, io, setExit);
