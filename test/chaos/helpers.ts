@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Manifest } from '../../src/manifest.js';
 import type { RunRecord } from '../../src/run/record.js';
 import { sha256File } from '../../src/util/hash.js';
+import { scaled } from '../helpers/machine.js';
 
 /** The files every chaos run writes (sizes of the .bin ones vary with the run's seed). */
 export const EXPECTED_OUTPUTS = [
@@ -130,11 +131,15 @@ export async function pool<T, R>(
   return results;
 }
 
-/** Rejects when `promise` takes longer than `ms`, so a stuck run fails instead of hanging. */
+/**
+ * Rejects when `promise` takes longer than `ms` (on an idle machine, stretched by its
+ * slowness), so a stuck run fails instead of hanging.
+ */
 export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  const bound = await scaled(ms);
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${bound} ms`)), bound);
   });
   try {
     return await Promise.race([promise, limit]);

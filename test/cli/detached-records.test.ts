@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { kaggleEnv, startTestServer } from '../server/helpers.js';
-import { copyExample, runCli } from '../helpers/cli.js';
+import { cli, copyExample, runCli } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 import { tempDir } from '../helpers/temp.js';
 
 const TICKS =
@@ -26,7 +27,7 @@ interface StatusJson {
 }
 
 async function statusOf(dir: string, runId: string, env: NodeJS.ProcessEnv): Promise<StatusJson> {
-  const result = await runCli(['status', runId, '--json'], { cwd: dir, env });
+  const result = await cli(['status', runId, '--json'], { cwd: dir, env });
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout) as StatusJson;
 }
@@ -88,12 +89,14 @@ void test('status of a detached run that ended on the platform says its outputs 
   assert.equal(detached.code, 0, detached.stderr);
   const { runId } = JSON.parse(detached.stdout) as RunRecord;
   // Bounded: the hello program takes a few seconds; the platform's end is what is waited on.
-  let now = await statusOf(dir, runId, env);
-  for (let i = 0; i < 120 && now.remoteStatus !== 'COMPLETE'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    now = await statusOf(dir, runId, env);
-  }
-  assert.equal(now.remoteStatus, 'COMPLETE');
+  const now = await waitUntil(
+    'the platform reports the run COMPLETE',
+    async () => {
+      const status = await statusOf(dir, runId, env);
+      return status.remoteStatus === 'COMPLETE' ? status : undefined;
+    },
+    { timeoutMs: 60_000, everyMs: 500 },
+  );
   assert.equal(now.status, 'queued', 'the record is behind: nobody fetched the run');
   assert.match(now.next ?? '', /outputs are not fetched yet: `kaggle-run attach /);
   const attached = await runCli(['attach', runId, '--json'], { cwd: dir, env });

@@ -6,9 +6,10 @@
 import { spawn } from 'node:child_process';
 
 /**
- * What starting each of these takes on an idle 2-core machine (the median of 10 starts of
- * `python3 -c pass` and `node -e ''`): process start-up is what a loaded machine slows most,
- * and what most tests spend their time on.
+ * About what starting `python3 -c pass` and `node -e ''` takes on an idle 2-core machine:
+ * process start-up is what a loaded machine slows most, and what most tests spend their time
+ * on. Kept on the low side: a machine that starts processes faster than this counts as idle,
+ * and one only a little slower gets bounds a little longer.
  */
 const IDLE_START_MS = { python3: 20, node: 40 };
 
