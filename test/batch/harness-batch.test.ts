@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { baseSettings, makeZip, notebookPython, runHarness } from '../harness/helpers.js';
+import { scaled } from '../helpers/machine.js';
 
 const SCRIPT = [
   'import json, os, sys',
@@ -101,16 +102,20 @@ void test('batch: the whole-run timeout stops the batch; items left are not run'
     'train.py':
       'import os, time\nopen("mark.txt", "w").write("x")\ntime.sleep(float(os.environ["KAGGLE_RUN_PARAMS"] and __import__("json").loads(os.environ["KAGGLE_RUN_PARAMS"])["sleep"]))\n',
   });
+  // One second is enough on an idle machine for the quick item to end and the slow one to
+  // start; a loaded machine needs the bound stretched, or the timeout fires before the slow
+  // item's interpreter has written its mark.
+  const timeoutSeconds = Math.ceil((await scaled(1000)) / 1000);
   const run = await runHarness(
     t,
     baseSettings({
-      timeoutSeconds: 1,
+      timeoutSeconds,
       params: { sleep: 0 },
       batch: {
         mode: 'per-item',
         items: [
           { id: 'quick', params: {} },
-          { id: 'slow', params: { sleep: 30 } },
+          { id: 'slow', params: { sleep: 300 } },
           { id: 'never', params: {} },
         ],
       },
