@@ -37,6 +37,16 @@ from .processes import install_signal_handlers, kill_group
 SAVE_EVERY = 30.0
 
 
+def save_interval():
+    """SAVE_EVERY, or KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS where the session sets another (> 0)."""
+    text = os.environ.get("KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS", "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return SAVE_EVERY
+    return value if value > 0 and math.isfinite(value) else SAVE_EVERY
+
+
 def show_message(ctx, msg):
     """Prints one kernel output message as it arrives (tracebacks as plain text)."""
     kind = msg.get("msg_type")
@@ -99,6 +109,7 @@ def run_notebook(ctx, settings, env, working, deadline, state):
     positions = notebook_positions(node.cells)
     code_cells = [i for i, c in enumerate(node.cells) if c.get("cell_type") == "code"]
     progress = {"index": None, "saved": 0.0}
+    save_every = save_interval()
 
     def save():
         progress["saved"] = time.monotonic()
@@ -114,7 +125,7 @@ def run_notebook(ctx, settings, env, working, deadline, state):
             except Exception:  # showing is best effort; the notebook keeps every output
                 pass
             result = NotebookClient.output(self, outs, msg, *args, **kwargs)
-            if time.monotonic() - progress["saved"] >= SAVE_EVERY:
+            if time.monotonic() - progress["saved"] >= save_every:
                 save()  # a long cell's output so far survives a kill
             return result
 

@@ -8,7 +8,7 @@ import unittest
 from kaggle_run_harness.context import RunContext
 from kaggle_run_harness.errors import SetupError
 from kaggle_run_harness.notebook_file import ERROR_MARKER_TAG, add_error_markers, cell_tags, exit_status, is_clean_exit, join_multiline, load_notebook, notebook_language, plain_text, prepare_cells, record_run
-from kaggle_run_harness.notebook_run import save_notebook
+from kaggle_run_harness.notebook_run import SAVE_EVERY, save_interval, save_notebook
 
 try:
     import nbformat
@@ -197,6 +197,24 @@ class RecordRun(unittest.TestCase):
         self.assertEqual(meta["papermill"]["version"], "2.6.0")
         self.assertEqual(meta["kaggle_run"]["run_id"], "run-7")
         json.dumps(meta, allow_nan=False)  # standard JSON: every Jupyter tool can read it
+
+
+class SaveInterval(unittest.TestCase):
+    def test_30_s_unless_the_session_sets_a_positive_number(self):
+        cases = {None: SAVE_EVERY, "2.5": 2.5, " 1 ": 1.0, "0": SAVE_EVERY, "-3": SAVE_EVERY, "x": SAVE_EVERY, "inf": SAVE_EVERY}
+        old = os.environ.pop("KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS", None)
+        try:
+            for text, expected in cases.items():
+                if text is None:
+                    os.environ.pop("KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS", None)
+                else:
+                    os.environ["KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS"] = text
+                self.assertEqual(save_interval(), expected, text)
+        finally:
+            os.environ.pop("KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS", None)
+            if old is not None:
+                os.environ["KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS"] = old
+        self.assertEqual(SAVE_EVERY, 30.0)
 
 
 if __name__ == "__main__":

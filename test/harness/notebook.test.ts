@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Params } from '../../src/job.js';
 import { savedByNbformat as savedNotebook, type CellSpec } from '../helpers/notebook.js';
-import { baseSettings, makeZip, notebookPython, runHarness } from './helpers.js';
+import { baseSettings, makeZip, notebookPython, runHarness, waitUntil } from './helpers.js';
 
 interface Cell {
   cell_type: string;
@@ -314,5 +314,70 @@ void test(
       run.stderr,
       /cell 1 \(code cell 1\/1, In \[1\]\): import sys failed: SystemExit: 3/,
     );
+  },
+);
+
+void test(
+  'notebook: a long cell is saved when output comes the save interval after the last save, not before',
+  { skip },
+  async (t) => {
+    // The cell prints, 1.5 s later prints again, then waits to be released: the test looks
+    // at the executed notebook on disk while the cell still runs.
+    const zip = await makeZip({
+      'a.ipynb': notebook([
+        {
+          source: [
+            'import os, time',
+            'print("tick 1", flush=True)',
+            'time.sleep(1.5)',
+            'print("tick 2", flush=True)',
+            'here = os.environ["KAGGLE_RUN_WORKING_DIR"]',
+            'print("waiting in " + here, flush=True)',
+            'deadline = time.monotonic() + 120',
+            'while not os.path.exists(os.path.join(here, "go")) and time.monotonic() < deadline:',
+            '    time.sleep(0.05)',
+            'print("released")',
+          ].join('\n'),
+        },
+      ]),
+    });
+    const settings = baseSettings({ entry: 'a.ipynb', kind: 'notebook' });
+    // While the cell waits: what the saved notebook holds of its output.
+    const savedWhileRunning = async (env: Record<string, string>) => {
+      let seen = '';
+      const run = await runHarness(t, settings, {
+        zip,
+        python: python!,
+        env,
+        onStart: (_pid, output) => {
+          void (async () => {
+            assert.ok(await waitUntil(() => /waiting in (.+)\n/.test(output()), 30_000));
+            const working = /waiting in (.+)\n/.exec(output())![1]!;
+            const file = join(working, 'a.executed.ipynb');
+            // With a save due, it lands as the output arrives; give it a moment to be written.
+            await waitUntil(
+              () => existsSync(file) && readFileSync(file, 'utf8').includes('tick 2'),
+              3000,
+            );
+            seen = readFileSync(file, 'utf8');
+            writeFileSync(join(working, 'go'), '');
+          })();
+        },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const executed = await readFile(join(run.working, 'a.executed.ipynb'), 'utf8');
+      assert.match(executed, /released/);
+      return JSON.parse(seen) as { cells: Cell[] };
+    };
+    const outputsOf = (nb: { cells: Cell[] }) => JSON.stringify(nb.cells[0]!.outputs);
+
+    // Every second: "tick 2" came 1.5 s after the save at the cell's start, so it was saved.
+    const often = await savedWhileRunning({ KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS: '1' });
+    assert.match(outputsOf(often), /tick 1/);
+    assert.match(outputsOf(often), /tick 2/);
+    assert.doesNotMatch(outputsOf(often), /released/);
+    // The default 30 s: the same output 1.5 s in is not saved yet (only the cell's start is).
+    const rarely = await savedWhileRunning({});
+    assert.doesNotMatch(outputsOf(rarely), /tick/);
   },
 );
