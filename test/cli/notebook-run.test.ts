@@ -6,6 +6,7 @@ import type { RunRecord } from '../../src/run/record.js';
 import { cli, notebookPython, runCli } from '../helpers/cli.js';
 import { savedByNbformat } from '../helpers/notebook.js';
 import { tempDir } from '../helpers/temp.js';
+import { kaggleEnv, startTestServer } from '../server/helpers.js';
 
 const python = await notebookPython();
 const skip = python === undefined ? 'no python with nbclient + ipykernel here' : false;
@@ -82,6 +83,34 @@ void test(
       assert.equal(record.params.nan, 'nan');
       assert.equal(record.params.lr, 1);
     }
+  },
+);
+
+void test(
+  'through kaggle-run server, a notebook saved by nbformat gets the same exact values',
+  { skip },
+  async (t) => {
+    const server = await startTestServer(t);
+    const dir = await tempDir(t);
+    await writeFile(
+      join(dir, 'nb.ipynb'),
+      savedByNbformat(python!, [
+        { source: 'big = 0\nlr = 0.5', tags: ['parameters'] },
+        { source: report(`values = [(k, globals()[k]) for k in ${JSON.stringify(names)}]`) },
+      ]),
+    );
+    await writeFile(join(dir, 'kaggle-run.yaml'), `entry: nb.ipynb\n${spec}`);
+    const result = await runCli(
+      ['run', dir, '--kaggle', '--endpoint', server.url, '--json', ...flags],
+      { env: await kaggleEnv(t), timeoutMs: 300_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const record = JSON.parse(result.stdout) as RunRecord;
+    assert.equal(await readFile(join(record.outputDir, 'seen.txt'), 'utf8'), expected);
+    const executed = JSON.parse(
+      await readFile(join(record.outputDir, 'nb.executed.ipynb'), 'utf8'),
+    ) as { metadata: { kaggle_run: { run_id: string } } };
+    assert.equal(executed.metadata.kaggle_run.run_id, record.runId);
   },
 );
 
