@@ -46,7 +46,11 @@ def install_signal_handlers(ctx):
         pass  # not the main thread (an embedding host): a stop then ends the process as is
 
 
-def pump(ctx, pipe, name):
+# Bytes of a process's output kept for its failure message (pip's last lines).
+TAIL_BYTES = 8192
+
+
+def pump(ctx, pipe, name, tail=None):
     fd = pipe.fileno()
     try:
         while True:
@@ -54,6 +58,9 @@ def pump(ctx, pipe, name):
             if not chunk:
                 break
             ctx.out.write(name, chunk)
+            if tail is not None:
+                tail.extend(chunk)
+                del tail[:-TAIL_BYTES]
     except OSError:
         pass
     finally:
@@ -77,11 +84,12 @@ def stop_group(proc, grace):
     proc.wait()
 
 
-def run_streaming(ctx, cmd, env, cwd, deadline):
+def run_streaming(ctx, cmd, env, cwd, deadline, tail=None):
     """Runs cmd in its own process group, streaming its output live.
 
     Returns (returncode, timed_out). Whatever the program left running in its group is
-    killed when it ends, as a Kaggle session would on shutdown.
+    killed when it ends, as a Kaggle session would on shutdown. `tail`, a bytearray, gets
+    the last TAIL_BYTES of its output (both streams, as they arrived).
     """
     proc = subprocess.Popen(
         cmd,
@@ -94,8 +102,8 @@ def run_streaming(ctx, cmd, env, cwd, deadline):
     )
     ctx.live_groups.add(proc.pid)
     threads = [
-        threading.Thread(target=pump, args=(ctx, proc.stdout, "stdout"), daemon=True),
-        threading.Thread(target=pump, args=(ctx, proc.stderr, "stderr"), daemon=True),
+        threading.Thread(target=pump, args=(ctx, proc.stdout, "stdout", tail), daemon=True),
+        threading.Thread(target=pump, args=(ctx, proc.stderr, "stderr", tail), daemon=True),
     ]
     for thread in threads:
         thread.start()

@@ -2,12 +2,15 @@
 
 import json
 import os
-import shlex
 import sys
+import tempfile
 
 from .errors import SetupError, TIMEOUT_EXIT
 from .processes import run_streaming
 from .code_files import member_path
+
+# pip's last lines kept in the failure message (the whole output is in the log above it).
+TAIL_LINES = 30
 
 
 def install_requirements(ctx, settings, working, deadline, state):
@@ -15,6 +18,7 @@ def install_requirements(ctx, settings, working, deadline, state):
     if req is None:
         return
     cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+    cleanup = []
     if "file" in req:
         try:
             rel = member_path(req["file"])
@@ -32,21 +36,41 @@ def install_requirements(ctx, settings, working, deadline, state):
     else:
         if not req["packages"]:
             return
-        cmd += list(req["packages"])
-        listed = " ".join(shlex.quote(p) for p in req["packages"])
-        ctx.out.line("installing requirements: pip install %s" % listed)
+        # Each entry is a line of a requirements file (`-e .`, `pkg --hash=...`, markers), as
+        # the client checked it: pip reads them from one, never as single arguments.
+        handle, listed_file = tempfile.mkstemp(prefix="kaggle-run-requirements-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write("".join(line + "\n" for line in req["packages"]))
+        cleanup.append(listed_file)
+        cmd += ["-r", listed_file]
+        ctx.out.line("installing requirements: %s" % "; ".join(req["packages"]))
     env = dict(os.environ)
     env.setdefault("PIP_ROOT_USER_ACTION", "ignore")  # Kaggle runs as root; the warning is noise
+    tail = bytearray()
     try:
-        code, timed_out = run_streaming(ctx, cmd, env, working, deadline)
-    except OSError as error:
-        raise SetupError("requirements", "cannot run pip: %s" % error)
+        try:
+            code, timed_out = run_streaming(ctx, cmd, env, working, deadline, tail)
+        except OSError as error:
+            raise SetupError("requirements", "cannot run pip: %s" % error)
+    finally:
+        for path in cleanup:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
     if timed_out:
         state["exitCode"] = TIMEOUT_EXIT
         raise SetupError("timeout", "installing the requirements ran past the job's timeout")
     if code != 0:
         raise SetupError(
             "requirements",
-            "installing the requirements failed (pip exited with code %d); see pip's output above"
-            % code,
+            "installing the requirements failed (pip exited with code %d); pip's last lines:\n%s"
+            % (code, last_lines(ctx, tail)),
         )
+
+
+def last_lines(ctx, tail, count=TAIL_LINES):
+    """pip's last non-blank lines, masked as the log is, each indented."""
+    text = ctx.mask.text(tail.decode("utf-8", "replace"))
+    lines = [line.rstrip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    return "\n".join("  " + line for line in lines[-count:])

@@ -7,7 +7,14 @@ function blameFor(step: string): NonNullable<RunRecord['error']>['kind'] {
   if (step === 'program') return 'program';
   // Bad settings, a notebook that cannot take its params, a secret or env file that is not
   // there: the job spec (or the user's Kaggle setup) is wrong, not Kaggle.
-  if (step === 'settings' || step === 'notebook' || step === 'secrets' || step === 'env-file') {
+  // Requirements that pip cannot install are the job's to fix, as a local install's are.
+  if (
+    step === 'settings' ||
+    step === 'notebook' ||
+    step === 'secrets' ||
+    step === 'env-file' ||
+    step === 'requirements'
+  ) {
     return 'usage';
   }
   return 'platform';

@@ -27,6 +27,7 @@ import { attachRun, findRunInFlight } from './attach-run.js';
 import { lockRun } from '../store/run-lock.js';
 import { leaseKernel, type KernelLease } from '../store/kernel-lease.js';
 import { checkNotebook } from './check-notebook.js';
+import { parseRequirements } from '../requirements/parse-requirements.js';
 import { shipRun } from '../ship/ship-run.js';
 import { pushWhenFree } from './push-when-free.js';
 import type { RunRecord } from './record.js';
@@ -115,6 +116,9 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
   const { job, warnings } = await resolveJob(resolve(options.dir ?? '.'), options, env);
   if (options.pointParams !== undefined) job.params = { ...job.params, ...options.pointParams };
   warnings.push(...(await checkNotebook(job)));
+  // Requirements pip would refuse, or that cannot work in a session, stop the run before
+  // anything is recorded or pushed, on every platform.
+  if (job.requirements !== undefined) await parseRequirements(job.root, job.requirements);
   const store = new RunStore(job.root, env);
   const runId = newRunId(slugify(job.name));
   const outputFiles =

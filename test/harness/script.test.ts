@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { sha256Hex } from '../../src/util/hash.js';
 import type { Params } from '../../src/job.js';
 import { baseSettings, makeZip, runHarness } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { probePython } from '../../src/platform/local/python.js';
+import { tempDir } from '../helpers/temp.js';
+import { buildWheel } from '../helpers/wheels.js';
 
 const hostile: Params = {
   quote: `it's "quoted"`,
@@ -250,6 +254,43 @@ void test('requirements: a failing install is failedStep requirements and the pr
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /the requirements file "reqs\/missing\.txt" is not in the code/);
   assert.equal(missing.manifest?.failedStep, 'requirements');
+});
+
+void test("requirements: inline entries are lines of a requirements file, and pip's last lines end a failure", async (t) => {
+  // A venv of its own, so the install never touches the interpreter the tests run with.
+  const base = (await probePython('python3'))?.executable;
+  assert.ok(base !== undefined);
+  const dir = await tempDir(t);
+  execFileSync(base, ['-m', 'venv', '--without-pip', '--system-site-packages', join(dir, 'venv')]);
+  const python = join(dir, 'venv', 'bin', 'python');
+  await buildWheel(base, join(dir, 'wheels'), {
+    name: 'kr-tiny-h',
+    version: '1.0',
+    module: 'kr_tiny_h',
+    code: 'VALUE = "from a wheel"\n',
+  });
+  const zip = await makeZip({ 'train.py': 'import kr_tiny_h\nprint(kr_tiny_h.VALUE)\n' });
+  const packages = [
+    '--no-index',
+    `--find-links ${join(dir, 'wheels')}`,
+    'kr-tiny-h==1.0 ; python_version >= "3"',
+  ];
+  const run = await runHarness(t, baseSettings({ requirements: { packages } }), { zip, python });
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.match(run.stdout, /Successfully installed kr-tiny-h-1\.0/);
+  assert.match(run.stdout, /from a wheel/);
+
+  const failing = ['--no-index', `--find-links ${join(dir, 'wheels')}`, 'kr-tiny-nothere==2'];
+  const failed = await runHarness(t, baseSettings({ requirements: { packages: failing } }), {
+    zip,
+    python,
+  });
+  assert.equal(failed.code, 2);
+  assert.equal(failed.manifest?.failedStep, 'requirements');
+  assert.match(
+    failed.manifest?.error ?? '',
+    /pip exited with code 1\); pip's last lines:\n(.|\n)*No matching distribution found for kr-tiny-nothere==2/,
+  );
 });
 
 void test('the working dir holds only what the run made besides the code', async (t) => {
