@@ -14,7 +14,7 @@ import { KernelsApi } from './kernels.js';
 import { ModelsApi } from './models.js';
 import type { LogEntry } from './log-entry.js';
 import type { LogStreamOptions, LogStreamResult } from './log-stream.js';
-import { streamKernelLog } from './log-stream.js';
+import { streamKernelLog, streamKernelLogBatches } from './log-stream.js';
 import type { RetryBudget, RetryInfo, SleepFn } from './retry.js';
 
 export interface KaggleClientOptions {
@@ -51,6 +51,12 @@ export interface KaggleClient {
     slug: string,
     options?: LogStreamOptions,
   ): AsyncGenerator<LogEntry, LogStreamResult, undefined>;
+  /** streamLog, a chunk's entries at a time. */
+  streamLogBatches(
+    owner: string,
+    slug: string,
+    options?: LogStreamOptions,
+  ): AsyncGenerator<LogEntry[], LogStreamResult, undefined>;
 }
 
 /** An HTTP client on the resolved endpoint, without credentials. */
@@ -89,5 +95,7 @@ export async function connectKaggle(options: KaggleClientOptions = {}): Promise<
     models: new ModelsApi(http),
     competitions: new CompetitionsApi(http),
     streamLog: (owner, slug, streamOptions) => streamKernelLog(http, owner, slug, streamOptions),
+    streamLogBatches: (owner, slug, streamOptions) =>
+      streamKernelLogBatches(http, owner, slug, streamOptions),
   };
 }

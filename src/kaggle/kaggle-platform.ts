@@ -188,7 +188,7 @@ export class KaggleApiPlatform implements Platform {
     yield* watchKernel({
       kernels: client.kernels,
       ref,
-      streamLog: (options) => client.streamLog(ref.owner, ref.slug, options),
+      streamLog: (options) => client.streamLogBatches(ref.owner, ref.slug, options),
       sleep: this.options.sleep ?? defaultSleep,
       now: this.options.now ?? Date.now,
       signal,

@@ -68,6 +68,23 @@ export async function* streamKernelLog(
   slug: string,
   options: LogStreamOptions = {},
 ): AsyncGenerator<LogEntry, LogStreamResult, undefined> {
+  const batches = streamKernelLogBatches(http, owner, slug, options);
+  for (let r = await batches.next(); ; r = await batches.next()) {
+    if (r.done) return r.value;
+    yield* r.value;
+  }
+}
+
+/**
+ * As streamKernelLog, the entries of each chunk of the answer in one array: a reader that
+ * takes a million-line log entry by entry pays more for the taking than for the lines.
+ */
+export async function* streamKernelLogBatches(
+  http: KaggleHttp,
+  owner: string,
+  slug: string,
+  options: LogStreamOptions = {},
+): AsyncGenerator<LogEntry[], LogStreamResult, undefined> {
   const url = logStreamUrl(http.base, owner, slug);
   const signal = options.signal;
   const sleep = options.sleep ?? http.sleep;
@@ -89,23 +106,31 @@ export async function* streamKernelLog(
         // The session ended: its persisted log, read as it arrives (it can be big).
         let count = 0;
         for await (const batch of persistedEntries(response, url)) {
-          for (const entry of batch) if (count++ >= seen) yield entry;
+          const fresh = count >= seen ? batch : batch.slice(Math.min(batch.length, seen - count));
+          count += batch.length;
+          if (fresh.length > 0) yield fresh;
         }
         return { endOfLog: true, persisted: true, seen: Math.max(seen, count) };
       }
       let index = 0; // events on this connection
       for await (const batch of ssePayloads(response)) {
+        const fresh: LogEntry[] = [];
+        let ended = false;
         for (const data of batch) {
           const item = payloadEntry(data);
-          if (item === 'end')
-            return { endOfLog: true, persisted: false, seen: Math.max(seen, index) };
+          if (item === 'end') {
+            ended = true;
+            break;
+          }
           index++;
           if (index > seen) {
             seen = index;
             progressed = true;
-            yield item;
+            fresh.push(item);
           }
         }
+        if (fresh.length > 0) yield fresh;
+        if (ended) return { endOfLog: true, persisted: false, seen: Math.max(seen, index) };
       }
       // The stream closed without END_OF_LOG: a dropped connection, so reconnect.
     } catch (error) {

@@ -21,9 +21,13 @@ import type { LogStreamOptions, LogStreamResult } from './log-stream.js';
 import { pollIntervalMs } from './poll-cadence.js';
 import type { SleepFn } from './retry.js';
 import { AsyncChannel } from './async-channel.js';
+import { mergeLogEntries } from '../platform/log-records.js';
 
-/** Log events queued for the reader before the stream waits. */
-const LOG_BACKLOG = 10_000;
+/**
+ * Log events queued for the reader before the stream waits. An event is at most a chunk of
+ * the answer's entries (mergeLogEntries), so this is a few MiB at most.
+ */
+const LOG_BACKLOG = 256;
 
 export interface StatusSnapshot {
   status: RemoteStatus;
@@ -33,7 +37,8 @@ export interface StatusSnapshot {
 export interface WatchOptions {
   kernels: KernelsApi;
   ref: KernelRef;
-  streamLog: (options: LogStreamOptions) => AsyncGenerator<LogEntry, LogStreamResult, undefined>;
+  /** The log stream, a chunk's entries at a time (streamKernelLogBatches). */
+  streamLog: (options: LogStreamOptions) => AsyncGenerator<LogEntry[], LogStreamResult, undefined>;
   sleep: SleepFn;
   now: () => number;
   signal?: AbortSignal | undefined;
@@ -108,11 +113,17 @@ export async function* watchKernel(
   let wake = new AbortController();
   let wakePending = false;
 
-  const pump = async (stream: AsyncGenerator<LogEntry, LogStreamResult, undefined>) => {
+  const pump = async (stream: AsyncGenerator<LogEntry[], LogStreamResult, undefined>) => {
     for (let r = await stream.next(); ; r = await stream.next()) {
       if (r.done) return r.value;
-      logSeen++;
-      channel.push({ type: 'log', stream: r.value.stream, text: r.value.data });
+      logSeen += r.value.length;
+      for (const merged of mergeLogEntries(
+        r.value,
+        (e) => e.stream,
+        (e) => e.data,
+      )) {
+        channel.push({ type: 'log', ...merged });
+      }
       if (channel.size >= LOG_BACKLOG) {
         waitingForRoom = true;
         await channel.room();
@@ -224,7 +235,7 @@ export async function* watchKernel(
             channel.push({
               type: 'status',
               status: 'unknown',
-              message: `the rest of the log could not be read after ${logSeen - before} more lines; the run's log may miss its end`,
+              message: `the rest of the log could not be read after ${logSeen - before} more entries; the run's log may miss its end`,
             });
           }
         } finally {

@@ -15,6 +15,7 @@ import type { RunEvent } from './events.js';
 import { OutputsFetchError, downloadPlanned, manifestPathFor, planFetch } from './fetch-outputs.js';
 import { finalStatus } from './final-status.js';
 import { LogWriter } from './log-writer.js';
+import { countLogRecords, dropLogRecords } from '../platform/log-records.js';
 import { abortableSleep } from './push-when-free.js';
 import type { RunRecord } from './record.js';
 import { runTimings } from './timings.js';
@@ -26,7 +27,7 @@ export interface FinishContext {
   record: RunRecord;
   store: RunStore;
   signal?: AbortSignal | undefined;
-  /** Log events already in the store (a re-attach replays the log from its start). */
+  /** Log records already in the store (a re-attach replays the log from its start). */
   skipLogEvents?: number;
   /** Applied to every log line before it is saved or shown (env-file values -> ***). */
   mask?: ((text: string) => string) | undefined;
@@ -91,11 +92,15 @@ async function* watchToEnd(
           // Replayed lines (a re-attach) say nothing of when the session began.
           if (skip === 0) record.sessionStartedAt ??= new Date().toISOString();
         }
+        let raw = event.text;
         if (skip > 0) {
-          skip -= 1;
-          continue;
+          // Counted in records (log-records.ts), as the store holds them.
+          const records = countLogRecords(raw);
+          raw = dropLogRecords(raw, skip);
+          skip = Math.max(0, skip - records);
+          if (raw === '') continue;
         }
-        const text = ctx.mask === undefined ? event.text : ctx.mask(event.text);
+        const text = ctx.mask === undefined ? raw : ctx.mask(raw);
         const writing = log.add(event.stream, text);
         if (writing !== undefined) await writing;
         yield { ...event, text };

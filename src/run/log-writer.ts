@@ -1,11 +1,17 @@
 import type { LogLine, RunStore } from '../store/run-store.js';
 
 const FLUSH_EVERY_MS = 500;
-const FLUSH_EVERY_LINES = 5000;
+/** Text gathered before a write (a few thousand short lines). */
+const FLUSH_EVERY_CHARS = 256 * 1024;
 
-/** Buffers log lines into the run store: a write per line would dominate chatty programs. */
+/**
+ * Buffers log lines into the run store, a record per line (log-records.ts) however many a
+ * log event carries: a write per line would dominate chatty programs.
+ */
 export class LogWriter {
+  /** Chunks of text not written yet; the store writes a record per line. */
   private pending: LogLine[] = [];
+  private chars = 0;
   private lastFlush = Date.now();
 
   constructor(
@@ -17,7 +23,8 @@ export class LogWriter {
   add(stream: LogLine['stream'], text: string): Promise<void> | undefined {
     const now = Date.now();
     this.pending.push({ stream, at: now, text });
-    if (this.pending.length >= FLUSH_EVERY_LINES || now - this.lastFlush >= FLUSH_EVERY_MS) {
+    this.chars += text.length;
+    if (this.chars >= FLUSH_EVERY_CHARS || now - this.lastFlush >= FLUSH_EVERY_MS) {
       return this.flush();
     }
     return undefined;
@@ -26,6 +33,7 @@ export class LogWriter {
   async flush(): Promise<void> {
     const lines = this.pending;
     this.pending = [];
+    this.chars = 0;
     this.lastFlush = Date.now();
     await this.store.appendLog(this.runId, lines);
   }

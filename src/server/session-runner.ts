@@ -133,9 +133,7 @@ function followToStatus(execution: Execution, finished: () => Promise<void>): Ex
     get sandboxed() {
       return execution.sandboxed;
     },
-    get log() {
-      return execution.log;
-    },
+    readLog: () => execution.readLog(),
     done: execution.done,
     kill: () => execution.kill(),
     ...(execution.detach === undefined ? {} : { detach: execution.detach }),

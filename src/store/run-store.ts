@@ -58,15 +58,26 @@ export class RunStore {
     await this.index.noteSaved(record);
   }
 
+  /**
+   * Appends to log.jsonl a record per line (log-records.ts): a LogLine whose text holds many
+   * lines, as a log event's chunk does, becomes as many records, each with its time.
+   */
   async appendLog(runId: string, lines: LogLine[]): Promise<void> {
     if (lines.length === 0) return;
-    await appendFile(
-      join(this.runDir(runId), 'log.jsonl'),
-      // The same JSON as JSON.stringify(line), built without walking each object.
-      lines
-        .map((l) => `{"stream":"${l.stream}","at":${l.at},"text":${JSON.stringify(l.text)}}\n`)
-        .join(''),
-    );
+    // The same JSON as JSON.stringify(line), built without walking objects: a chatty
+    // program's million lines would cost more to format one by one than to receive.
+    let out = '';
+    for (const line of lines) {
+      const head = `{"stream":"${line.stream}","at":${line.at},"text":`;
+      const text = line.text;
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        out += `${head}${JSON.stringify(text.slice(start, nl + 1))}}\n`;
+        start = nl + 1;
+      }
+      if (start < text.length) out += `${head}${JSON.stringify(text.slice(start))}}\n`;
+    }
+    await appendFile(join(this.runDir(runId), 'log.jsonl'), out);
   }
 
   async readLog(runId: string): Promise<LogLine[]> {

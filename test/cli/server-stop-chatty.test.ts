@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../src/util/package-root.js';
 import { parsePersistedLog } from '../../src/kaggle/log-entry.js';
+import { logRecords } from '../../src/platform/log-records.js';
 import { bodyReader } from '../../src/kaggle/response.js';
 import { ME, PYTHON, basic, push, rpc, scriptPush, tempDir } from '../server/helpers.js';
 import { scaled } from '../helpers/machine.js';
@@ -59,16 +60,12 @@ void test('SIGTERM stops the server within seconds while a session floods its lo
   });
   const reader = bodyReader(stream.body!);
   let seen = 0;
-  let text = '';
-  // Wait until the flood is well under way: 20,000 lines read live.
+  // Wait until the flood is well under way: 20,000 lines read live (an event carries many).
   while (seen < 20_000) {
     const chunk = await reader.read();
     assert.equal(chunk.done, false, 'the live log ended early');
     if (chunk.done) break;
-    text += Buffer.from(chunk.value).toString();
-    const events = text.split('\n\n');
-    text = events.pop()!;
-    seen += events.length;
+    seen += Buffer.from(chunk.value).toString().split('step ').length - 1;
   }
   const status = await rpc(server, 'GetKernelSessionStatus', {
     userName: 'me',
@@ -88,7 +85,10 @@ void test('SIGTERM stops the server within seconds while a session floods its lo
   const log = parsePersistedLog(
     await readFile(join(dataDir, 'kernels', 'me', 'flood', 'meta', '1.log'), 'utf8'),
   );
-  const steps = log.filter((e) => e.data.startsWith('step '));
+  const steps = log
+    .flatMap((e) => logRecords(e.data))
+    .filter((line) => line.startsWith('step '))
+    .map((data) => ({ data }));
   assert.ok(steps.length >= 20_000, `${steps.length} lines persisted`);
   // The line being written when the session was stopped may have come out cut short, so
   // the last one only has to be the start of its line; every other is whole and in order.

@@ -6,6 +6,7 @@ import { startExecution } from '../../src/platform/local/executor.js';
 import { sandboxAvailable } from '../../src/platform/local/sandbox.js';
 import { tempDir } from '../helpers/temp.js';
 import { processGone, waitUntil } from '../harness/helpers.js';
+import { logRecords } from '../../src/platform/log-records.js';
 
 const base = {
   kind: 'script' as const,
@@ -28,7 +29,9 @@ void test('runs a script with cwd = working, streams stdout and stderr as lines,
     ].join('\n'),
   });
   const seen: string[] = [];
-  for await (const entry of execution.follow()) seen.push(`${entry.stream_name}:${entry.data}`);
+  for await (const entry of execution.follow()) {
+    for (const line of logRecords(entry.data)) seen.push(`${entry.stream_name}:${line}`);
+  }
   const result = await execution.done;
   assert.equal(result.status, 'complete');
   assert.equal(result.exitCode, 0);
@@ -106,7 +109,7 @@ void test('inputs are placed under input/ and accelerator none hides GPUs', asyn
     ].join('\n'),
   });
   await execution.done;
-  const text = execution.log.map((e) => e.data).join('');
+  const text = (await execution.readLog()).map((e) => e.data).join('');
   assert.match(text, /payload/);
   assert.match(text, /cuda=''/);
 });
@@ -126,9 +129,9 @@ void test('inside bubblewrap the run sees /kaggle/input and /kaggle/working', as
     ].join('\n'),
   });
   const result = await execution.done;
-  assert.equal(result.status, 'complete', execution.log.map((e) => e.data).join(''));
+  assert.equal(result.status, 'complete', (await execution.readLog()).map((e) => e.data).join(''));
   assert.ok(execution.sandboxed);
-  const text = execution.log.map((e) => e.data).join('');
+  const text = (await execution.readLog()).map((e) => e.data).join('');
   assert.match(text, /^\/kaggle\/working$/m);
   assert.match(text, /'input'.*'working'/);
   assert.equal(await readFile(join(dir, 'working', 'hard-coded.txt'), 'utf8'), 'ok');
@@ -143,7 +146,7 @@ void test('follow() replays from the start for a late reader', async (t) => {
   });
   await execution.done;
   const replay: string[] = [];
-  for await (const e of execution.follow()) replay.push(e.data);
+  for await (const e of execution.follow()) replay.push(...logRecords(e.data));
   assert.deepEqual(replay, ['a\n', 'b\n']);
 });
 
@@ -165,5 +168,5 @@ void test('the program never sees Kaggle API credentials from the environment', 
       'import os; print([k for k in os.environ if k.startswith("KAGGLE_") and "RUN" not in k])',
   });
   await execution.done;
-  assert.equal(execution.log.map((e) => e.data).join(''), '[]\n');
+  assert.equal((await execution.readLog()).map((e) => e.data).join(''), '[]\n');
 });

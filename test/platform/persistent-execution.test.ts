@@ -4,6 +4,8 @@ import { startExecution, adoptExecution } from '../../src/platform/local/executo
 import { tempDir } from '../helpers/temp.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { logLines } from '../helpers/log-lines.js';
+import { logRecords } from '../../src/platform/log-records.js';
 
 const base = {
   kind: 'script' as const,
@@ -22,7 +24,7 @@ void test('a persistent kernel runs with site-packages although its wrapper does
     source: 'import sys; print(sys.flags.no_site, "site" in sys.modules)',
   });
   const lines: string[] = [];
-  for await (const entry of execution.follow()) lines.push(entry.data);
+  for await (const entry of execution.follow()) lines.push(...logRecords(entry.data));
   assert.deepEqual(lines, ['0 True\n']);
   assert.equal((await execution.done).status, 'complete');
 });
@@ -39,7 +41,7 @@ void test('a follower that adopted a run sees it end, with the whole log and its
     'sys.exit(3)',
   ].join('\n');
   const first = await startExecution({ ...base, dir, source });
-  for await (const entry of first.follow()) if (entry.data === 'before\n') break;
+  for await (const entry of first.follow()) if (logRecords(entry.data).includes('before\n')) break;
   first.detach?.();
   const adopted = await adoptExecution({
     dir,
@@ -50,8 +52,5 @@ void test('a follower that adopted a run sees it end, with the whole log and its
   await writeFile(join(dir, 'working', 'go'), '');
   const result = await adopted.done;
   assert.deepEqual({ status: result.status, code: result.exitCode }, { status: 'error', code: 3 });
-  assert.deepEqual(
-    adopted.log.map((e) => e.data),
-    ['before\n', 'after\n'],
-  );
+  assert.deepEqual(logLines(await adopted.readLog()), ['before\n', 'after\n']);
 });

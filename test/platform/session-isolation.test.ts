@@ -70,7 +70,7 @@ async function probe(
     }),
   });
   const result = await execution.done;
-  const log = execution.log.map((e) => e.data).join('');
+  const log = (await execution.readLog()).map((e) => e.data).join('');
   assert.equal(result.status, 'complete', log);
   const report = parseProbe(await readFile(join(dir, 'working', 'probe.json'), 'utf8'));
   return { report, dir, other, dataDir };

@@ -12,6 +12,7 @@ import {
 import { SparePool } from '../../src/platform/local/spare-pool.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitUntil } from '../helpers/wait.js';
+import { logLines, streamLines } from '../helpers/log-lines.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -54,16 +55,13 @@ async function warmUp(t: TestContext, spares: SparePool, extra: Partial<Executio
     spares,
   });
   await first.done;
-  assert.deepEqual(
-    first.log.map((e) => e.data),
-    ['warm False\n'],
-  );
+  assert.deepEqual(logLines(await first.readLog()), ['warm False\n']);
   await waitUntil('a ready spare', () => spares.readyCount(PYTHON) > 0);
 }
 
 async function transcript(execution: Execution, dir: string): Promise<string> {
   const result = await execution.done;
-  const lines = execution.log.map((e) => `${e.stream_name}: ${e.data}`).join('');
+  const lines = streamLines(await execution.readLog()).join('');
   return `${result.status} ${result.exitCode}\n${lines.split(dir).join('<dir>')}`;
 }
 
@@ -131,10 +129,7 @@ void test('a spare whose start-up variables differ from the session runs the col
     spares,
   });
   assert.equal((await execution.done).status, 'complete');
-  assert.deepEqual(
-    execution.log.map((e) => e.data),
-    ['warm False\n', 'two True\n'],
-  );
+  assert.deepEqual(logLines(await execution.readLog()), ['warm False\n', 'two True\n']);
   // It did run on the spare: the wrapper record carries the spare's tag.
   const record = JSON.parse(await readFile(join(dir, 'session', 'wrapper.json'), 'utf8')) as {
     tag?: string;
@@ -159,13 +154,13 @@ void test('cancelling a warm session kills its whole process group', async (t) =
   });
   let child: number | undefined;
   for await (const entry of execution.follow()) {
-    const match = /^child (\d+)/.exec(entry.data);
+    const match = /^child (\d+)/m.exec(entry.data);
     if (match?.[1] !== undefined) {
       child = Number(match[1]);
       break;
     }
   }
-  assert.deepEqual(execution.log[0]?.data, 'warm True\n');
+  assert.deepEqual(logLines(await execution.readLog())[0], 'warm True\n');
   assert.ok(child !== undefined);
   execution.kill();
   assert.equal((await execution.done).status, 'cancelled');
@@ -186,7 +181,7 @@ void test('a warm session left running is adopted from its folder and followed t
     'sys.exit(4)',
   ].join('\n');
   const first = await startExecution({ ...base, dir, source, spares });
-  for await (const entry of first.follow()) if (entry.data.startsWith('warm')) break;
+  for await (const entry of first.follow()) if (/^warm/m.test(entry.data)) break;
   first.detach?.();
   const adopted = await adoptExecution({
     dir,
@@ -197,10 +192,7 @@ void test('a warm session left running is adopted from its folder and followed t
   await writeFile(join(dir, 'working', 'go'), '');
   const result = await adopted.done;
   assert.deepEqual({ status: result.status, code: result.exitCode }, { status: 'error', code: 4 });
-  assert.deepEqual(
-    adopted.log.map((e) => e.data),
-    ['warm True\n', 'after\n'],
-  );
+  assert.deepEqual(logLines(await adopted.readLog()), ['warm True\n', 'after\n']);
   assert.deepEqual(JSON.parse(await readFile(join(dir, 'session', 'exit.json'), 'utf8')), {
     code: 4,
     signal: null,

@@ -38,9 +38,12 @@ export const WRAPPER_EMIT = `def emit(name, text):
 `;
 
 /**
- * Copies the kernel \`p\`'s output to the log until it ends, then writes exit.json. A line
- * longer than LIMIT characters goes out in pieces of LIMIT (log-lines.ts has the same rule),
- * so the text held back stays short and a huge line costs linear time.
+ * Copies the kernel \`p\`'s output to the log until it ends, then writes exit.json. The whole
+ * lines of one read go out as one entry, as Kaggle's own entries carry what the kernel printed
+ * since the last flush: a program printing a million short lines costs a few thousand entries
+ * instead of a million, here and at every reader. A line longer than LIMIT characters goes
+ * out in pieces of LIMIT (log-lines.ts has the same rule), so the text held back stays short
+ * and a huge line costs linear time.
  */
 export const WRAPPER_FOLLOW = `LIMIT = ${MAX_LINE_CHARS}
 streams = {p.stdout.fileno(): 'stdout', p.stderr.fileno(): 'stderr'}
@@ -68,8 +71,7 @@ while streams:
         text = pending[fd] + decoders[fd].decode(chunk)
         cut = text.rfind('\\n')
         if cut >= 0:
-            for line in text[:cut + 1].splitlines(True):
-                emit(streams[fd], line)
+            emit(streams[fd], text[:cut + 1])
             text = text[cut + 1:]
         while len(text) >= LIMIT:
             emit(streams[fd], text[:LIMIT])
@@ -163,12 +165,18 @@ export async function wrapperAlive(pid: number, dir: string, tag?: string): Prom
   }
 }
 
-/** Reads log.jsonl incrementally: each call returns the whole lines added since the last. */
+/**
+ * Reads log.jsonl incrementally: each call returns the whole lines added since the last, up
+ * to about `maxBytes` of them (a reader starting on a long log takes it a part at a time).
+ */
 export class LogTail {
   private offset = 0;
   private rest = Buffer.alloc(0);
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly maxBytes = Infinity,
+  ) {}
 
   async read(): Promise<LogEntry[]> {
     let handle;
@@ -179,11 +187,12 @@ export class LogTail {
     }
     const entries: LogEntry[] = [];
     try {
-      for (;;) {
+      for (let read = 0; read < this.maxBytes;) {
         const buffer = Buffer.alloc(65536);
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
         if (bytesRead === 0) break;
         this.offset += bytesRead;
+        read += bytesRead;
         let data = Buffer.concat([this.rest, buffer.subarray(0, bytesRead)]);
         for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
           const line = data.subarray(0, nl).toString('utf8');

@@ -69,7 +69,7 @@ export interface ExecutionOptions {
   /**
    * False: the log is for one reader that follows it live (the local platform); entries go
    * once read and a reader that falls behind holds the program's output back, so memory
-   * stays bounded. `log` then holds only what is not read yet. Default true.
+   * stays bounded. `readLog()` then gives only what is not read yet. Default true.
    */
   keepLog?: boolean | undefined;
 }
@@ -90,8 +90,8 @@ export interface Execution {
   readonly inputDir: string;
   /** True when the run is inside bubblewrap with /kaggle mounted. */
   readonly sandboxed: boolean;
-  /** Everything logged so far. */
-  readonly log: readonly LogEntry[];
+  /** Everything logged so far (in queue mode: what is not read yet). */
+  readLog(): Promise<LogEntry[]>;
   /** Replays the log from the start, then follows it live; ends when the process ends. */
   follow(signal?: AbortSignal): AsyncIterable<LogEntry>;
   readonly done: Promise<ExecutionResult>;
@@ -329,9 +329,7 @@ function track(child: ChildProcess, keepLog: boolean, info: RunInfo): Execution 
     workingDir: info.workingDir,
     inputDir: info.inputDir,
     sandboxed: info.sandboxed,
-    get log() {
-      return live.entries;
-    },
+    readLog: () => Promise.resolve([...live.entries]),
     follow: (signal) => live.follow(signal),
     done,
     kill: () => stop('cancelled'),

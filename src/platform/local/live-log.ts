@@ -1,7 +1,11 @@
 import type { LogEntry } from './log-lines.js';
 
-/** Entries a queue-mode log holds for its reader before the program's output is held back. */
-const QUEUE_BOUND = 10_000;
+/**
+ * What a queue-mode log holds for its reader before the program's output is held back: a
+ * few chunks' worth of text (an entry is a chunk of lines), or many short entries.
+ */
+const QUEUE_CHARS = 4 * 1024 * 1024;
+const QUEUE_ENTRIES = 10_000;
 
 /**
  * A run's log as it grows: readers replay it from the start and then wait for more, until
@@ -13,6 +17,7 @@ const QUEUE_BOUND = 10_000;
  */
 export class LiveLog {
   private items: LogEntry[] = [];
+  private chars = 0;
   private readonly waiters = new Set<() => void>();
   private roomWaiters: (() => void)[] = [];
   private finished = false;
@@ -26,18 +31,14 @@ export class LiveLog {
 
   push(entry: LogEntry): void {
     this.items.push(entry);
+    this.chars += entry.data.length;
     this.wake();
-  }
-
-  /** Many entries at once (a spread would overflow the stack for a large batch). */
-  pushAll(entries: readonly LogEntry[]): void {
-    for (const entry of entries) this.items.push(entry);
-    if (entries.length > 0) this.wake();
   }
 
   /** Queue mode: undefined while there is room, else a promise of room. */
   full(): Promise<void> | undefined {
-    if (this.keep || this.finished || this.items.length < QUEUE_BOUND) return undefined;
+    if (this.keep || this.finished) return undefined;
+    if (this.items.length < QUEUE_ENTRIES && this.chars < QUEUE_CHARS) return undefined;
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
@@ -54,6 +55,7 @@ export class LiveLog {
         // Queue mode: take the whole backlog and let the producer go on meanwhile.
         const batch = this.items;
         this.items = [];
+        this.chars = 0;
         this.freeRoom();
         for (const entry of batch) yield entry;
         continue;

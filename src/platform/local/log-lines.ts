@@ -1,8 +1,11 @@
-// Turns a child's output stream into log entries of whole lines. A line without its newline
-// (a prompt, a progress bar) is emitted after a short pause so it is not held back forever.
-// Linear in the output however long its lines: each chunk is scanned once, and a line longer
-// than MAX_LINE_CHARS is emitted in pieces of that size (joined, they are the line's exact
-// text), so a program printing one 50 MB line costs no more than one printing short ones.
+// Turns a child's output stream into log entries of whole lines: the lines one chunk of the
+// pipe completes make one entry (as the server's wrapper and Kaggle's own entries do), so a
+// program printing a million short lines costs a few thousand entries downstream. A line
+// without its newline (a prompt, a progress bar) is emitted after a short pause so it is not
+// held back forever. Linear in the output however long its lines: each chunk is scanned once,
+// and a line longer than MAX_LINE_CHARS is emitted in pieces of that size (joined, they are
+// the line's exact text), so a program printing one 50 MB line costs no more than one
+// printing short ones.
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
@@ -66,15 +69,20 @@ export function collectLines(
   return new Promise((resolve) => {
     stream.on('data', (chunk: Buffer) => {
       const text = decoder.write(chunk);
+      // The lines from `whole` on are not emitted yet; a line too long goes out on its own.
+      let whole = 0;
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        const line = text.slice(start, nl + 1);
-        start = nl + 1;
-        if (pendingChars + line.length > MAX_LINE_CHARS) {
-          keep(line.slice(0, -1));
+        const held = start === whole ? pendingChars : 0;
+        if (held + nl + 1 - start > MAX_LINE_CHARS) {
+          if (start > whole) push(takePending(text.slice(whole, start)));
+          keep(text.slice(start, nl));
           push(takePending('\n'));
-        } else push(takePending(line));
+          whole = nl + 1;
+        }
+        start = nl + 1;
       }
+      if (start > whole) push(takePending(text.slice(whole, start)));
       if (start < text.length) keep(text.slice(start));
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;

@@ -1,16 +1,15 @@
 // Persistent executions (ExecutionOptions.persistent): started through the wrapper of
 // detached-run.ts, or adopted from their folder by a later process. Both are followed the
-// same way: the log file is tailed and exit.json awaited, polling a few times a second. The
+// same way: exit.json is awaited, polling a few times a second, and readers of the log read
+// its file (file-log.ts), woken by each poll. The
 // end is noticed at once: a watch on the session folder sees exit.json appear, and the
 // wrapper's exit event does too when this process started it; the poll stays as a fallback.
 
-import { LiveLog } from './live-log.js';
 import { spawn } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  LogTail,
   type ExitRecord,
   WRAPPER_SOURCE,
   readExit,
@@ -19,6 +18,7 @@ import {
   wrapperAlive,
 } from './detached-run.js';
 import type { Execution, ExecutionResult, ExecutionStatus, RunInfo } from './executor.js';
+import { FileLog } from './file-log.js';
 import { killGroup } from './kill-tree.js';
 import type { SparePool } from './spare-pool.js';
 
@@ -184,8 +184,7 @@ function follow(
   waker: Waker,
 ): Execution {
   const watcher = watchForExit(sessionDir(info.dir), waker);
-  const live = new LiveLog();
-  const tail = new LogTail(join(sessionDir(info.dir), 'log.jsonl'));
+  const log = new FileLog(join(sessionDir(info.dir), 'log.jsonl'));
   let detached = false;
   let ending: ExecutionStatus | undefined;
   const stop = (why: ExecutionStatus) => {
@@ -195,14 +194,9 @@ function follow(
   const remainingMs = info.timeoutSeconds * 1000 - (Date.now() - info.startedAtMs);
   const timer = setTimeout(() => stop('timeout'), Math.max(0, remainingMs));
 
-  const pull = async () => {
-    const entries = await tail.read();
-    live.pushAll(entries);
-  };
-
   const done = (async (): Promise<ExecutionResult> => {
     for (;;) {
-      await pull();
+      log.grew();
       if (detached) {
         watcher?.close();
         return new Promise<never>(() => undefined);
@@ -213,13 +207,16 @@ function follow(
       if (exit !== undefined) {
         clearTimeout(timer);
         watcher?.close();
-        await pull();
         const error = spawnError();
         if (error !== undefined) {
-          live.push({ stream_name: 'stderr', time: 0, data: `cannot start ${error.message}\n` });
+          await log.append({
+            stream_name: 'stderr',
+            time: 0,
+            data: `cannot start ${error.message}\n`,
+          });
         }
         const exitCode = exit === null ? null : (exit.code ?? (exit.signal === null ? null : 128));
-        live.finish();
+        log.finish();
         return {
           status: ending ?? (exitCode === 0 ? 'complete' : 'error'),
           exitCode,
@@ -236,10 +233,8 @@ function follow(
     workingDir: info.workingDir,
     inputDir: info.inputDir,
     sandboxed: info.sandboxed,
-    get log() {
-      return live.entries;
-    },
-    follow: (signal) => live.follow(signal),
+    readLog: () => log.read(),
+    follow: (signal) => log.follow(signal),
     done,
     kill: () => stop('cancelled'),
     detach: () => {
