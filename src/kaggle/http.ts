@@ -11,7 +11,13 @@ import { fetchHeaders, getFile, type FileResponse } from './file-get.js';
 import { displayUrl, redact } from './redact.js';
 import type { RetryBudget, RetryInfo, SleepFn } from './retry.js';
 import { DEFAULT_MAX_ATTEMPTS, defaultSleep, withRetry } from './retry.js';
-import { apiErrorFromResponse, parseRpcBody, readBodyText } from './response.js';
+import {
+  apiErrorFromResponse,
+  parseRpcBody,
+  readBodyTakingMember,
+  readBodyText,
+} from './response.js';
+import type { TakenMember } from './string-member.js';
 export { bodyReader } from './response.js';
 import type { JsonObject } from './wire.js';
 
@@ -139,6 +145,48 @@ export class KaggleHttp {
   }
 
   /**
+   * As rpc(), for an answer that carries one huge top-level string (ListKernelSessionOutput's
+   * `log`): that member is read apart as it arrives (readBodyTakingMember) and set in the
+   * object only when it is at most `member.keepChars` long; `member.chars` says its length.
+   */
+  async rpcTakingMember(
+    service: string,
+    method: string,
+    body: JsonObject,
+    options: RpcOptions,
+    member: { name: string; keepChars: number; maxChars: number },
+  ): Promise<{ json: JsonObject; member: TakenMember | undefined }> {
+    let taken: TakenMember | undefined;
+    const json = await this.post(
+      service,
+      method,
+      body,
+      options,
+      'follow',
+      (response, text, url) => this.parseRpc(response, text, method, url),
+      async (response, url) => {
+        taken = undefined;
+        // An error answer is read whole, as any other.
+        if (!response.ok) return this.readText(response, method, url);
+        const read = await readBodyTakingMember(
+          response,
+          this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+          member,
+          method,
+          url,
+        );
+        taken = read.member;
+        return read.text;
+      },
+      true,
+    );
+    if (taken?.raw !== undefined) {
+      json[member.name] = JSON.parse(`"${taken.raw}"`) as string;
+    }
+    return { json, member: taken };
+  }
+
+  /**
    * For the download RPCs, which Kaggle answers with a redirect to a signed file URL: that URL,
    * not followed, so the caller downloads it without credentials and resumes on it.
    */
@@ -169,6 +217,9 @@ export class KaggleHttp {
     options: RpcOptions,
     redirect: 'follow' | 'manual',
     read: (response: Response, text: string, url: string) => T,
+    readBody: (response: Response, url: string) => Promise<string> = (response, url) =>
+      this.readText(response, method, url),
+    longBody = false,
   ): Promise<T> {
     const url = rpcUrl(this.base, service, method);
     const authorization = options.authorization ?? this.options.authorization;
@@ -179,7 +230,12 @@ export class KaggleHttp {
       ...(authorization === undefined ? {} : { Authorization: authorization }),
     };
     return this.retrying(method, options.idempotent, options.signal, async () => {
-      const timeout = AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const limit = new AbortController();
+      const timer = setTimeout(
+        () => limit.abort(new DOMException('the time limit passed', 'TimeoutError')),
+        this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      );
+      const timeout = limit.signal;
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let response: Response;
       let text: string;
@@ -191,9 +247,14 @@ export class KaggleHttp {
           signal,
           redirect,
         });
-        text = await this.readText(response, method, url);
+        // A long body is bounded by the idle timeout of its reads instead: a 500 MiB log may
+        // take minutes to arrive, and moves all along.
+        if (longBody) clearTimeout(timer);
+        text = await readBody(response, url);
       } catch (error) {
         throw this.transportError(error, method, url, options.signal, timeout);
+      } finally {
+        clearTimeout(timer);
       }
       return read(response, text, url);
     });

@@ -36,6 +36,14 @@ const MAX_PAGES = 10_000;
  */
 export const MAX_LISTED_FILES = 200_000;
 export const MAX_LISTING_CHARS = 64 * 1024 * 1024;
+/**
+ * Page 1 of an output listing carries the session's whole log, which a chatty program makes
+ * hundreds of MiB: it is read apart from the listing as it arrives, and kept only up to this
+ * (the run's log comes from the log stream; the listing's is for `kaggle kernels output`).
+ */
+export const LISTING_LOG_KEEP_CHARS = 8 * 1024 * 1024;
+/** The longest log a listing may carry: a 12-hour session printing flat out all along. */
+export const MAX_LISTING_LOG_CHARS = 4 * 1024 * 1024 * 1024;
 
 export class KernelsApi {
   constructor(readonly http: KaggleHttp) {}
@@ -89,14 +97,18 @@ export class KernelsApi {
     };
   }
 
-  /** Every page of the output listing; the log is page 1's (the only one that carries it). */
+  /**
+   * Every page of the output listing; the log is page 1's (the only one that carries it),
+   * undefined and `logTooLong` when it is over LISTING_LOG_KEEP_CHARS.
+   */
   async listKernelSessionOutput(
     owner: string,
     slug: string,
     options: { pageSize?: number | undefined; signal?: AbortSignal | undefined } = {},
-  ): Promise<{ files: OutputFile[]; log: string | undefined }> {
+  ): Promise<{ files: OutputFile[]; log: string | undefined; logTooLong?: true }> {
     const files: OutputFile[] = [];
     let log: string | undefined;
+    let logTooLong = false;
     let pageToken: string | undefined;
     const seen = new Set<string>();
     let chars = 0;
@@ -110,7 +122,14 @@ export class KernelsApi {
         },
         ['pageToken'],
       );
-      const r = await this.call('ListKernelSessionOutput', body, true, options.signal);
+      const answer = await this.http.rpcTakingMember(
+        service,
+        'ListKernelSessionOutput',
+        body,
+        { idempotent: true, signal: options.signal },
+        { name: 'log', keepChars: LISTING_LOG_KEEP_CHARS, maxChars: MAX_LISTING_LOG_CHARS },
+      );
+      const r = new WireReader(answer.json, 'ListKernelSessionOutput');
       for (const f of r.objects('files')) {
         const file = { fileName: f.str('fileName'), url: f.str('url') };
         chars += file.fileName.length + file.url.length;
@@ -122,9 +141,12 @@ export class KernelsApi {
         }
         files.push(file);
       }
-      if (page === 1) log = r.optStr('log') || undefined;
+      if (page === 1) {
+        log = r.optStr('log') || undefined;
+        logTooLong = answer.member !== undefined && answer.member.raw === undefined;
+      }
       const next = r.optStr('nextPageToken');
-      if (!next) return { files, log };
+      if (!next) return logTooLong ? { files, log, logTooLong } : { files, log };
       if (seen.has(next) || page >= MAX_PAGES) {
         throw KaggleApiError.invalidResponse(
           'ListKernelSessionOutput',

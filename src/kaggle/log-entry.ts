@@ -3,6 +3,7 @@
 // (the `log` field of ListKernelSessionOutput, and the stream URL after the session ended)
 // is a JSON array of them, one element per line with a leading comma in production.
 
+import { JsonArrayElements } from './json-array-elements.js';
 import { isJsonObject } from './wire.js';
 
 export interface LogEntry {
@@ -64,18 +65,25 @@ export function persistedLogLine(raw: string): LogEntry | undefined {
   }
 }
 
+/** Text without a newline past which a log that showed no element yet is read element-wise. */
+const LINE_LAYOUT_PROBE_CHARS = 1024 * 1024;
+
 /**
  * Reads a persisted log as it arrives, in batches, for logs too big to hold as one text
- * (a million lines is ~90 MB). The production layout has one element per line, so memory
- * stays at one chunk; a log in another layout (all on one line) is kept whole up to
- * `maxChars` and parsed at the end as parsePersistedLog does, or refused past it.
+ * (a million lines is ~90 MB). The production layout has one element per line and is read
+ * line by line; a log in another layout (all on one line, pretty-printed) is read element by
+ * element from where that shows (json-array-elements.ts). Either way memory stays at a chunk
+ * and an element, however long the log; `maxChars` bounds one line or element, and a text
+ * with no log object at all, which comes back as plain text as parsePersistedLog does.
  */
 export class PersistedLogReader {
   private rest: string[] = [];
   private restChars = 0;
-  private other: string[] = [];
-  private otherChars = 0;
   private sawElement = false;
+  private elements: JsonArrayElements | undefined;
+  /** The text read element-wise while it showed no element: a plain-text log. */
+  private plain: string[] = [];
+  private plainChars = 0;
 
   constructor(
     private readonly maxChars: number,
@@ -84,28 +92,76 @@ export class PersistedLogReader {
 
   /** The elements completed by this chunk of text. */
   feed(chunk: string): LogEntry[] {
+    if (this.elements !== undefined) return this.scan(chunk);
     const out: LogEntry[] = [];
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
-      const piece = chunk.slice(start, nl);
+      const raw = this.takeRest(chunk.slice(start, nl));
       start = nl + 1;
-      this.line(this.takeRest(piece), out);
+      const entry = persistedLogLine(raw);
+      if (entry !== undefined) {
+        this.sawElement = true;
+        out.push(entry);
+      } else if (!this.sawElement && raw.trim() !== '') {
+        // Not the production layout: the rest is read element by element.
+        out.push(...this.switchToElements(`${raw}\n${chunk.slice(start)}`));
+        return out;
+      }
+      // else: a damaged line of the production layout, skipped
     }
     if (start < chunk.length) {
       this.rest.push(chunk.slice(start));
       this.restChars += chunk.length - start;
-      this.guard();
+      if (!this.sawElement && this.restChars > Math.min(LINE_LAYOUT_PROBE_CHARS, this.maxChars)) {
+        out.push(...this.switchToElements(this.takeRest('')));
+      } else if (this.restChars > this.maxChars) {
+        throw this.tooLong(`a persisted log line longer than ${this.maxChars} characters`);
+      }
     }
     return out;
   }
 
-  /** The end of the body: the last line, or the whole log when it was not line by line. */
+  /** The end of the body: the last line, or a plain-text log's text. */
   end(): LogEntry[] {
+    if (this.elements === undefined) {
+      const raw = this.takeRest('');
+      const entry = persistedLogLine(raw);
+      if (entry !== undefined) return [entry];
+      if (this.sawElement || raw.trim() === '') return [];
+      const out = this.switchToElements(raw);
+      return [...out, ...this.end()];
+    }
+    if (this.sawElement) return [];
+    const text = this.plain.join('');
+    return text.trim() === '' ? [] : parsePersistedLog(text);
+  }
+
+  private switchToElements(text: string): LogEntry[] {
+    this.elements = new JsonArrayElements(this.maxChars, this.tooLong);
+    return this.scan(text);
+  }
+
+  private scan(chunk: string): LogEntry[] {
     const out: LogEntry[] = [];
-    this.line(this.takeRest(''), out);
-    if (this.sawElement) return out;
-    const text = this.other.join('\n');
-    return text.trim() === '' ? out : [...out, ...parsePersistedLog(text)];
+    for (const text of this.elements!.feed(chunk)) {
+      try {
+        const entry = logEntryFromJson(JSON.parse(text));
+        if (entry !== undefined) out.push(entry);
+      } catch {
+        continue; // a damaged element: skip it, keep the rest
+      }
+    }
+    if (out.length > 0) {
+      this.sawElement = true;
+      this.plain = [];
+    } else if (!this.sawElement) {
+      this.plainChars += chunk.length;
+      if (this.plainChars > this.maxChars) {
+        throw this.tooLong(`a persisted log of ${this.maxChars} characters without a log entry`);
+      }
+      this.plain.push(chunk);
+    }
+    return out;
   }
 
   private takeRest(tail: string): string {
@@ -113,24 +169,5 @@ export class PersistedLogReader {
     this.rest = [];
     this.restChars = 0;
     return text;
-  }
-
-  private line(raw: string, out: LogEntry[]): void {
-    const entry = persistedLogLine(raw);
-    if (entry !== undefined) {
-      this.sawElement = true;
-      out.push(entry);
-      return;
-    }
-    if (this.sawElement || raw.trim() === '') return;
-    this.other.push(raw);
-    this.otherChars += raw.length;
-    this.guard();
-  }
-
-  private guard(): void {
-    if (this.restChars + this.otherChars > this.maxChars) {
-      throw this.tooLong(`a persisted log line longer than ${this.maxChars} characters`);
-    }
   }
 }

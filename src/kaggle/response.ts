@@ -8,6 +8,7 @@ import { displayUrl } from './redact.js';
 import { parseRetryAfter } from './retry.js';
 import type { JsonObject } from './wire.js';
 import { isJsonObject } from './wire.js';
+import { StringMemberSplitter, type TakenMember } from './string-member.js';
 
 export interface ResponseContext {
   operation: string;
@@ -84,6 +85,51 @@ export async function readBodyText(
     chunks.push(value);
   }
   return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/**
+ * Reads a whole body as text as readBodyText does, except one top-level string member taken
+ * out as it arrives (string-member.ts): it counts against `member.maxChars`, not `max`, and
+ * comes back apart, kept up to `member.keepChars`.
+ */
+export async function readBodyTakingMember(
+  response: Response,
+  max: number,
+  member: { name: string; keepChars: number; maxChars: number },
+  operation: string,
+  url: string,
+  idleMs: number = DEFAULT_IDLE_TIMEOUT_MS,
+): Promise<{ text: string; member: TakenMember | undefined }> {
+  const invalid = (why: string) => KaggleApiError.invalidResponse(operation, why, displayUrl(url));
+  if (!response.body) return { text: '', member: undefined };
+  const splitter = new StringMemberSplitter(
+    member.name,
+    member.keepChars,
+    member.maxChars,
+    invalid,
+  );
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let chars = 0;
+  const reader = bodyReader(response.body);
+  const take = (text: string) => {
+    const rest = splitter.feed(text);
+    chars += rest.length;
+    if (chars > max) throw invalid(`body larger than ${max} bytes besides its ${member.name}`);
+    if (rest !== '') parts.push(rest);
+  };
+  try {
+    for (;;) {
+      const { done, value } = await readWithin(reader, idleMs, operation, url);
+      if (done) break;
+      take(decoder.decode(value, { stream: true }));
+    }
+    take(decoder.decode());
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return { text: parts.join(''), member: splitter.member };
 }
 
 /** The JSON object of a successful RPC answer, or the error it really is. */

@@ -158,16 +158,46 @@ void test('PersistedLogReader reads the production layout chunk by chunk, like p
   out.push(...reader.end());
   assert.deepEqual(out, parsePersistedLog(text));
   assert.equal(out.length, 1000);
-  // The compact layout (one line) is parsed whole at the end, within the limit.
-  const compact = new PersistedLogReader(1 << 20);
-  const compactText = JSON.stringify(entries.slice(0, 3));
+  // Other layouts (all on one line, pretty-printed) are read element by element: the limit
+  // bounds an element, not the log.
+  for (const other of [JSON.stringify(entries), JSON.stringify(entries, null, 2)]) {
+    for (const size of [1, 777, other.length]) {
+      const reader = new PersistedLogReader(100);
+      const got = [];
+      for (let i = 0; i < other.length; i += size)
+        got.push(...reader.feed(other.slice(i, i + size)));
+      got.push(...reader.end());
+      assert.deepEqual(got, parsePersistedLog(other), `by ${size}`);
+    }
+  }
+  // An element past the limit is refused rather than held.
+  const long = JSON.stringify([{ stream_name: 'stdout', time: 0, data: 'x'.repeat(200) }]);
+  assert.throws(() => new PersistedLogReader(100).feed(long), /longer than 100 characters/);
+  // Plain text comes back as text, as parsePersistedLog has it.
+  const plain = new PersistedLogReader(1000);
   assert.deepEqual(
-    [...compact.feed(compactText), ...compact.end()],
-    parsePersistedLog(compactText),
+    [...plain.feed('Line 1\nLine 2'), ...plain.end()],
+    parsePersistedLog('Line 1\nLine 2'),
   );
-  // Past the limit it is refused rather than held.
-  const tiny = new PersistedLogReader(100);
-  assert.throws(() => tiny.feed(compactText), /longer than 100 characters/);
+});
+
+void test('PersistedLogReader: a one-line log far over its limit is read whole, in bounded memory', () => {
+  const count = 200_000;
+  const reader = new PersistedLogReader(1 << 16);
+  let n = 0;
+  reader.feed('[');
+  for (let i = 0; i < count; i += 1000) {
+    const part = Array.from({ length: 1000 }, (_, j) =>
+      JSON.stringify({ stream_name: 'stdout', time: i + j, data: `step ${i + j}\n` }),
+    ).join(',');
+    for (const entry of reader.feed(`${i === 0 ? '' : ','}${part}`)) {
+      assert.equal(entry.data, `step ${n}\n`);
+      n++;
+    }
+  }
+  for (const entry of [...reader.feed(']'), ...reader.end()])
+    assert.equal(entry.data, `step ${n++}\n`);
+  assert.equal(n, count);
 });
 
 void test('fitForTerminal keeps the last frame of a \\r-redrawn line and the last lines of a burst', () => {
