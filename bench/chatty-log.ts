@@ -1,19 +1,36 @@
 // A chatty program: a million short lines (`step i loss=...`), run directly by python, then
 // through `kaggle-run run` locally and through `run --kaggle` on a `kaggle-run server` (its
-// own process), all in this one run. Prints wall time, lines per second shown (the CLI's
-// output) and stored (the run's log.jsonl), the CLI's CPU time and peak RSS, and ratios to
-// the direct run. Targets: --kaggle within 2x of the direct run's wall time, client CPU under
-// the program's own.
+// own process), all in this one run, taking turns, BENCH_RUNS times (medians). Prints wall
+// time, lines per second shown (the CLI's output) and stored (the run's log.jsonl), the
+// client's own CPU time and peak RSS (the CLI's node process alone, not what it runs), and
+// ratios to the direct run; the client's peak RSS again for twice the lines says whether
+// memory stays flat (V8's heap grows for the first few hundred thousand lines, then holds). Targets, both paths: within 2x of the direct run's wall time, client CPU
+// under the program's own, RSS flat.
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { findPython } from '../src/platform/local/python.js';
 import { packageRoot } from '../src/util/package-root.js';
+import { loadLine, median } from './stats.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/** Loaded into the CLI (node --import): its own CPU time and peak RSS, written at exit. */
+const SELF_MEASURE = `
+import { writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const u = process.resourceUsage();
+  writeFileSync(process.env.BENCH_SELF_OUT, JSON.stringify({
+    cpu: (u.userCPUTime + u.systemCPUTime) / 1e6,
+    rssMiB: u.maxRSS / 1024,
+  }));
+});
+`;
 
 /** Runs a command under python's getrusage: wall seconds, CPU seconds, peak RSS (MiB). */
 const MEASURE = `
@@ -30,6 +47,8 @@ interface Measured {
   wall: number;
   cpu: number;
   rssMiB: number;
+  /** The CLI's node process alone (SELF_MEASURE); absent for the direct run. */
+  self?: { cpu: number; rssMiB: number };
 }
 
 function measure(
@@ -95,18 +114,60 @@ async function startServer(
   };
 }
 
-const root = await mkdtemp(join(tmpdir(), 'kaggle-run-bench-chatty-'));
-try {
-  const python = (await findPython({ explicit: undefined, needNotebook: false })).command;
+/** Runs the CLI with SELF_MEASURE loaded; what the CLI and its children used, and its own. */
+async function measureCli(
+  python: string,
+  outFile: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  root: string,
+): Promise<Measured> {
+  const selfOut = join(root, 'self.json');
+  const preload = join(root, 'self-measure.mjs');
+  await writeFile(preload, SELF_MEASURE);
   const cli = join(packageRoot(), 'bin', 'kaggle-run.js');
-  const project = join(root, 'project');
-  await mkdir(project);
+  const m = await measure(
+    python,
+    outFile,
+    [process.execPath, '--import', pathToFileURL(preload).href, cli, ...args],
+    {
+      ...env,
+      BENCH_SELF_OUT: selfOut,
+    },
+  );
+  const self = JSON.parse(await readFile(selfOut, 'utf8')) as { cpu: number; rssMiB: number };
+  return { ...m, self };
+}
+
+function medianOf(samples: Measured[]): Measured {
+  const pick = (f: (m: Measured) => number) => median(samples.map(f));
+  return {
+    code: Math.max(...samples.map((m) => m.code)),
+    wall: pick((m) => m.wall),
+    cpu: pick((m) => m.cpu),
+    rssMiB: pick((m) => m.rssMiB),
+    self: { cpu: pick((m) => m.self?.cpu ?? 0), rssMiB: pick((m) => m.self?.rssMiB ?? 0) },
+  };
+}
+
+async function writeProject(project: string, lines: number): Promise<string> {
+  await mkdir(project, { recursive: true });
   const script = join(project, 'train.py');
   await writeFile(
     script,
-    `for i in range(${LINES}):\n    print(f"step {i} loss={1.0 / (i + 1):.6f}")\n`,
+    `for i in range(${lines}):\n    print(f"step {i} loss={1.0 / (i + 1):.6f}")\n`,
   );
   await writeFile(join(project, 'kaggle-run.yaml'), 'name: chatty\nentry: train.py\n');
+  return script;
+}
+
+const root = await mkdtemp(join(tmpdir(), 'kaggle-run-bench-chatty-'));
+try {
+  const python = (await findPython({ explicit: undefined, needNotebook: false })).command;
+  const project = join(root, 'project');
+  const double = join(root, 'double');
+  const script = await writeProject(project, LINES);
+  await writeProject(double, 2 * LINES);
   const env = {
     ...process.env,
     CI: 'true',
@@ -118,53 +179,67 @@ try {
     KAGGLE_API_TOKEN: '',
     KAGGLE_RUN_PYTHON: python,
   };
-
   const out = join(root, 'out.txt');
-  const direct = await measure(python, out, [python, script], env);
-  const rows: [string, Measured, number, number][] = [];
-
-  const local = await measure(python, out, [process.execPath, cli, 'run', project], env);
-  rows.push(['kaggle-run run (local)', local, await shownLines(out), await storedLines(project)]);
-  await rm(join(project, '.kaggle-run'), { recursive: true, force: true });
-
   const server = await startServer(env, join(root, 'server'));
+  const paths = [
+    { name: 'kaggle-run run (local)', args: [] as string[] },
+    { name: 'kaggle-run run --kaggle (server)', args: ['--kaggle', '--endpoint', server.url] },
+  ];
+  const load = loadLine();
+  const direct: Measured[] = [];
+  const samples = paths.map(() => [] as Measured[]);
+  const shown = paths.map(() => 0);
+  const stored = paths.map(() => 0);
+  const doubleRss = paths.map(() => 0);
   try {
-    const remote = await measure(
-      python,
-      out,
-      [process.execPath, cli, 'run', project, '--kaggle', '--endpoint', server.url],
-      env,
-    );
-    rows.push([
-      'kaggle-run run --kaggle (server)',
-      remote,
-      await shownLines(out),
-      await storedLines(project),
-    ]);
+    for (let run = 0; run < RUNS; run++) {
+      direct.push(await measure(python, out, [python, script], env));
+      for (const [i, path] of paths.entries()) {
+        await rm(join(project, '.kaggle-run'), { recursive: true, force: true });
+        samples[i]!.push(await measureCli(python, out, ['run', project, ...path.args], env, root));
+        shown[i] = await shownLines(out);
+        stored[i] = await storedLines(project);
+      }
+    }
+    for (const [i, path] of paths.entries()) {
+      const m = await measureCli(python, out, ['run', double, ...path.args], env, root);
+      doubleRss[i] = m.self?.rssMiB ?? 0;
+    }
   } finally {
     await server.stop();
   }
 
   const f = (n: number) => n.toFixed(2);
-  console.log(`a program printing ${LINES.toLocaleString('en')} lines`);
+  const d = medianOf(direct);
   console.log(
-    `  python directly                    ${f(direct.wall)} s wall, ${f(direct.cpu)} s CPU, ${direct.rssMiB.toFixed(0)} MiB`,
+    `a program printing ${LINES.toLocaleString('en')} lines, medians of ${RUNS} runs; ${load}`,
   );
-  for (const [name, m, shown, stored] of rows) {
+  console.log(
+    `  python directly                    ${f(d.wall)} s wall, ${f(d.cpu)} s CPU, ${d.rssMiB.toFixed(0)} MiB`,
+  );
+  const verdicts: string[] = [];
+  for (const [i, path] of paths.entries()) {
+    const m = medianOf(samples[i]!);
+    const self = m.self!;
     console.log(
-      `  ${name.padEnd(34)} ${f(m.wall)} s wall (${f(m.wall / direct.wall)}x), exit ${m.code}`,
+      `  ${path.name.padEnd(34)} ${f(m.wall)} s wall (${f(m.wall / d.wall)}x), exit ${m.code}`,
     );
     console.log(
-      `    lines shown ${shown.toLocaleString('en')} (${Math.round(shown / m.wall).toLocaleString('en')}/s), stored ${stored.toLocaleString('en')} (${Math.round(stored / m.wall).toLocaleString('en')}/s)`,
+      `    lines shown ${shown[i]!.toLocaleString('en')} (${Math.round(shown[i]! / m.wall).toLocaleString('en')}/s), stored ${stored[i]!.toLocaleString('en')} (${Math.round(stored[i]! / m.wall).toLocaleString('en')}/s)`,
     );
     console.log(
-      `    CLI CPU ${f(m.cpu)} s (${f(m.cpu / direct.cpu)}x the program's${name.includes('local') ? '; includes the program and the harness it runs' : ''}), peak RSS ${m.rssMiB.toFixed(0)} MiB`,
+      `    client CPU ${f(self.cpu)} s (${f(self.cpu / d.cpu)}x the program's), client peak RSS ${self.rssMiB.toFixed(0)} MiB (${doubleRss[i]!.toFixed(0)} MiB for twice the lines)`,
+    );
+    console.log(
+      `    rusage of the CLI and the children it reaped: ${f(m.cpu)} s CPU, peak RSS ${m.rssMiB.toFixed(0)} MiB`,
+    );
+    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    verdicts.push(
+      `  ${path.name}: wall within 2x ${met(m.wall <= 2 * d.wall)}; client CPU under the program's ${met(self.cpu < d.cpu)}; RSS flat (under 1.25x for twice the lines) ${met(doubleRss[i]! < 1.25 * self.rssMiB)}`,
     );
   }
-  const remote = rows[1]![1];
-  console.log(
-    `  targets: --kaggle wall within 2x ${remote.wall <= 2 * direct.wall ? 'met' : 'NOT met'}; client CPU under the program's ${remote.cpu < direct.cpu ? 'met' : 'NOT met'}`,
-  );
+  console.log('targets:');
+  for (const v of verdicts) console.log(v);
 } finally {
   await rm(root, { recursive: true, force: true });
 }

@@ -14,6 +14,7 @@ import {
   type LogStream,
 } from '../../src/platform/log-records.js';
 import type { Platform, RunHandle, WatchEvent } from '../../src/platform/platform.js';
+import { capabilitiesOf } from '../../src/platform/capabilities.js';
 import { MANIFEST_FILE } from '../../src/manifest.js';
 import { finishRun } from '../../src/run/finish-run.js';
 import type { RunRecord } from '../../src/run/record.js';
@@ -152,6 +153,10 @@ function runRecord(runId: string, root: string): RunRecord {
 function replayingPlatform(events: WatchEvent[], remote: string): Platform {
   return {
     name: 'kaggle',
+    capabilities: capabilitiesOf('kaggle'),
+    ship: () => {
+      throw new Error('unused');
+    },
     push: () => Promise.reject(new Error('unused')),
     async *watch(): AsyncIterable<WatchEvent> {
       await Promise.resolve();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   basic,
+  kernelStdout,
   ME,
   push,
   release,
@@ -40,11 +41,7 @@ void test('END_OF_LOG comes once the terminal status is saved: a status check ri
   });
   assert.equal(status.body.status, 'COMPLETE');
   // The log file was written before that status.
-  const output = await rpc(server, 'ListKernelSessionOutput', {
-    userName: 'me',
-    kernelSlug: 'end-of-log',
-  });
-  assert.match(output.body.log as string, /"data":"two\\n"/);
+  assert.match(await kernelStdout(server, 'end-of-log'), /two\n/);
 });
 
 void test('sessions start the interpreter behind a launcher directly, with what the launcher set', async (t) => {
