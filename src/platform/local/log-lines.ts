@@ -61,9 +61,22 @@ export function collectLines(
     timer = undefined;
     if (pendingChars > 0) push(takePending(''));
   };
+  /**
+   * The pause is over: flushed after the event loop's next look at the pipe, not at once. A
+   * process that was not scheduled for the whole pause (a loaded machine) may have the rest
+   * of the line waiting unread; flushing before reading it would cut the line in two.
+   */
+  let settle: NodeJS.Immediate | undefined;
+  const afterPause = () => {
+    timer = undefined;
+    settle = setImmediate(() => {
+      settle = undefined;
+      flushPartial();
+    });
+  };
   const armPartialFlush = () => {
-    if (timer === undefined && pendingChars > 0) {
-      timer = setTimeout(flushPartial, PARTIAL_LINE_FLUSH_MS);
+    if (timer === undefined && settle === undefined && pendingChars > 0) {
+      timer = setTimeout(afterPause, PARTIAL_LINE_FLUSH_MS);
     }
   };
   return new Promise((resolve) => {
@@ -85,7 +98,9 @@ export function collectLines(
       if (start > whole) push(takePending(text.slice(whole, start)));
       if (start < text.length) keep(text.slice(start));
       if (timer !== undefined) clearTimeout(timer);
+      if (settle !== undefined) clearImmediate(settle);
       timer = undefined;
+      settle = undefined;
       const wait = hold?.();
       if (wait === undefined) {
         armPartialFlush();
@@ -101,6 +116,7 @@ export function collectLines(
     });
     stream.on('close', () => {
       if (timer !== undefined) clearTimeout(timer);
+      if (settle !== undefined) clearImmediate(settle);
       const rest = decoder.end();
       if (rest !== '') keep(rest);
       flushPartial();
