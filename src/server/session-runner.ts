@@ -155,7 +155,11 @@ export class SessionRunner {
   private readonly spares: SparePool;
 
   constructor(private readonly deps: SessionRunnerDeps) {
-    this.spares = new SparePool({ tag: `kaggle-run-spare:${deps.store.dataDir}` });
+    this.spares = new SparePool({
+      tag: `kaggle-run-spare:${deps.store.dataDir}`,
+      // Beside the sessions' folders (one file system): sandboxed spares' folders move there.
+      folderRoot: join(deps.store.dataDir, 'spares'),
+    });
   }
 
   /**

@@ -21,6 +21,7 @@ import {
   waitForEnd,
   waitForGo,
 } from './helpers.js';
+import { sandboxAvailable } from '../../src/platform/local/sandbox.js';
 import { startServer } from '../../src/server/server.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -113,6 +114,55 @@ void test('sessions after the first start on spares; two quick pushes in a row b
   await server.close();
   await waitUntil('no spare left after close', () => processesWith(tag).length === 0);
   await waitUntil('no spare kernel left', () => alive(kernels).length === 0);
+});
+
+/** What a sandboxed session sees of its folders, printed after whether it runs warm. */
+const SANDBOX_PROBE = [
+  'import os, sys',
+  'print("warm", sys._getframe().f_back is not None)',
+  'print(os.getcwd(), os.environ["HOME"], os.environ["TMPDIR"], os.environ["KAGGLE_RUN_SANDBOX"])',
+  'print(sorted(os.listdir("/kaggle/working")), sorted(os.listdir("/kaggle/src")), os.listdir("/tmp"))',
+  'import kaggle_secrets',
+  'print(kaggle_secrets.__file__)',
+  'open("out.txt", "w").write(os.environ["KAGGLE_KERNEL_RUN_TYPE"])',
+].join('\n');
+
+void test('in bubblewrap, sessions after the first start in sandboxes made ahead and see what a cold one sees', async (t) => {
+  if (!(await sandboxAvailable(process.env, true))) {
+    t.skip('bubblewrap cannot make a sandbox here');
+    return;
+  }
+  const server = await startTestServer(t, { sandbox: 'bwrap', accounts: [ME] });
+  const tag = `kaggle-run-spare:${server.dataDir}`;
+  await push(server, scriptPush('cold-run', SANDBOX_PROBE));
+  assert.deepEqual(await waitForEnd(server, 'cold-run'), { status: 'COMPLETE' });
+  const cold = await kernelStdout(server, 'cold-run');
+  assert.match(cold, /^warm False\n\/kaggle\/working /);
+  let warm: { slug: string; out: string } | undefined;
+  for (let i = 0; i < 10 && warm === undefined; i++) {
+    await waitUntil('a sandboxed spare', () => childrenOf(processesWith(tag)).length > 0);
+    const slug = `sandboxed-${i}`;
+    await push(server, scriptPush(slug, SANDBOX_PROBE));
+    assert.deepEqual(await waitForEnd(server, slug), { status: 'COMPLETE' });
+    const out = await kernelStdout(server, slug);
+    if (out.startsWith('warm True')) warm = { slug, out };
+    else assert.equal(out, cold);
+  }
+  assert.ok(warm !== undefined, 'no sandboxed session started on a spare');
+  // Its own folders only, empty but for its own source: nothing of the spare or other runs.
+  assert.equal(warm.out.replace(/^warm True/, 'warm False'), cold);
+  const working = join(server.dataDir, 'kernels', 'me', warm.slug, '1', 'working');
+  assert.equal(readFileSync(join(working, 'out.txt'), 'utf8'), 'Batch');
+
+  await server.close();
+  await waitUntil('no spare left after close', () => processesWith(tag).length === 0);
+  await waitUntil('no spare folder left', () => {
+    try {
+      return readdirSync(join(server.dataDir, 'spares')).length === 0;
+    } catch {
+      return true;
+    }
+  });
 });
 
 void test('a failing session on a spare ends ERROR with its exit code and log', async (t) => {

@@ -9,7 +9,8 @@ import type { Accelerator } from '../../accelerator.js';
 import { readEnv } from '../../env.js';
 import { collectLines, type LogEntry } from './log-lines.js';
 import { NOTEBOOK_SOURCE_FILE, notebookRunnerSource } from './notebook-runner.js';
-import { SANDBOX_ROOT, bwrapArgs, sandboxAvailable } from './sandbox.js';
+import { SANDBOX_ROOT, bwrapArgs, sandboxAvailable, sandboxHome } from './sandbox.js';
+import { adoptSpareFolders } from './sandbox-spare-folders.js';
 import { interpreterFolders } from './interpreter-folders.js';
 import { resolveInterpreter } from './python.js';
 import { INPUTS_FILE, fallbackNote } from './session-paths.js';
@@ -133,6 +134,33 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
       mkdir(d, { recursive: true }),
     ),
   );
+  const internet = options.internet ?? true;
+  const mode = options.sandbox ?? 'auto';
+  const sandboxed =
+    mode === 'bwrap' || (mode === 'auto' && (await sandboxAvailable(process.env, internet)));
+  const seen = (hostPath: string, inside: string) => (sandboxed ? inside : hostPath);
+  let python = options.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
+  let launcherEnv: Record<string, string> = {};
+  let interpreter: string[] = [];
+  if (sandboxed) {
+    // A launcher (a pyenv shim under the home folder) does not exist inside the sandbox:
+    // start the interpreter it would start, with the variables it would set.
+    const resolved = await resolveInterpreter(python, dir);
+    if (resolved !== undefined) {
+      python = resolved.executable;
+      launcherEnv = resolved.env;
+    }
+    interpreter = await interpreterFolders(python);
+  }
+  // A sandbox started ahead with folders of its own, when one waits for these settings.
+  const spareKey = sandboxed
+    ? JSON.stringify(['bwrap', python, internet, interpreter, options.hidden ?? []])
+    : undefined;
+  const spare =
+    spareKey !== undefined && options.persistent === true
+      ? options.spares?.take(spareKey)
+      : undefined;
+  if (spare?.folders !== undefined) await adoptSpareFolders(spare.folders, dir);
   for (const input of options.inputs) {
     const target = resolve(inputDir, input.target);
     if (!target.startsWith(inputDir + '/'))
@@ -140,11 +168,6 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
     await placeInput(input.localPath, target);
   }
 
-  const internet = options.internet ?? true;
-  const mode = options.sandbox ?? 'auto';
-  const sandboxed =
-    mode === 'bwrap' || (mode === 'auto' && (await sandboxAvailable(process.env, internet)));
-  const seen = (hostPath: string, inside: string) => (sandboxed ? inside : hostPath);
   const scriptName = options.kind === 'notebook' ? '__runner__.py' : '__script__.py';
   if (options.kind === 'notebook') {
     await writeFile(join(sourceDir, NOTEBOOK_SOURCE_FILE), options.source);
@@ -162,19 +185,6 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   );
   await writeFile(join(sourceDir, INPUTS_FILE), JSON.stringify(inputMap, null, 2) + '\n');
 
-  let python = options.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
-  let launcherEnv: Record<string, string> = {};
-  let interpreter: string[] = [];
-  if (sandboxed) {
-    // A launcher (a pyenv shim under the home folder) does not exist inside the sandbox:
-    // start the interpreter it would start, with the variables it would set.
-    const resolved = await resolveInterpreter(python, dir);
-    if (resolved !== undefined) {
-      python = resolved.executable;
-      launcherEnv = resolved.env;
-    }
-    interpreter = await interpreterFolders(python);
-  }
   const script = seen(join(sourceDir, scriptName), `${SANDBOX_ROOT}/src/${scriptName}`);
   const env: NodeJS.ProcessEnv = {
     ...withoutCredentials(process.env),
@@ -236,7 +246,7 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   const startedAtMs = Date.now();
   const startedAt = new Date(startedAtMs).toISOString();
   if (options.persistent === true) {
-    return spawnPersistent(
+    const execution = await spawnPersistent(
       {
         python,
         command,
@@ -245,6 +255,18 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
         env,
         script,
         spares: sandboxed ? undefined : options.spares,
+        ...(spare === undefined ? {} : { spare, spareCwd: `${SANDBOX_ROOT}/working` }),
+        // Bubblewrap sets these in a cold sandbox; a spare's kernel takes the env as given.
+        ...(sandboxed
+          ? {
+              spareEnv: {
+                ...env,
+                HOME: sandboxHome(),
+                TMPDIR: '/tmp',
+                PWD: `${SANDBOX_ROOT}/working`,
+              },
+            }
+          : {}),
       },
       {
         dir,
@@ -256,6 +278,26 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
         timeoutSeconds: options.timeoutSeconds,
       },
     );
+    // The next session with these settings finds a sandbox waiting (fill() waits a little).
+    if (spareKey !== undefined) {
+      options.spares?.fill(spareKey, env, python, {
+        command: (folders) => [
+          'bwrap',
+          ...bwrapArgs({
+            inputDir: join(folders, 'input'),
+            workingDir: join(folders, 'working'),
+            sourceDir: join(folders, 'src'),
+            tempDir: join(folders, 'temp'),
+            tmpDir: join(folders, 'tmp'),
+            homeDir: join(folders, 'home'),
+            internet,
+            interpreter,
+            hidden: options.hidden,
+          }),
+        ],
+      });
+    }
+    return execution;
   }
   // detached: the child leads its own process group, so the whole tree can be killed.
   const child = spawn(command, args, {

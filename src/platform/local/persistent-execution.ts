@@ -20,7 +20,7 @@ import {
 import type { Execution, ExecutionResult, ExecutionStatus, RunInfo } from './executor.js';
 import { FileLog } from './file-log.js';
 import { killGroup } from './kill-tree.js';
-import type { SparePool } from './spare-pool.js';
+import type { Spare, SparePool } from './spare-pool.js';
 
 const POLL_MS = 100;
 
@@ -79,21 +79,31 @@ export async function spawnPersistent(
     script: string;
     /** Outside the sandbox: start on a ready spare of this pool when there is one. */
     spares?: SparePool | undefined;
+    /** A spare taken already (a sandboxed one, its folders now the session's). */
+    spare?: Spare | undefined;
+    /** Where the spare's kernel starts, when not `cwd` (inside its sandbox). */
+    spareCwd?: string | undefined;
+    /** The env the spare's kernel takes, when not `env` (what the sandbox would add). */
+    spareEnv?: NodeJS.ProcessEnv | undefined;
   },
   info: RunInfo,
 ): Promise<Execution> {
   const session = sessionDir(info.dir);
   await mkdir(session, { recursive: true });
-  const spare = run.spares?.take(run.python);
+  const spare = run.spare ?? run.spares?.take(run.python);
   if (spare !== undefined) {
     const waker = new Waker();
     spare.onExit(() => waker.nudge());
     spare.start({
       session,
-      cwd: run.cwd,
-      env: run.env,
+      cwd: run.spareCwd ?? run.cwd,
+      env: run.spareEnv ?? run.env,
       path: run.script,
-      cmd: [run.command, ...run.args],
+      // A sandboxed spare already runs inside its sandbox: the cold start there is Python's.
+      cmd:
+        run.spare?.folders !== undefined
+          ? [run.python, '-u', run.script]
+          : [run.command, ...run.args],
     });
     // The next session's spare is prepared while this one runs (fill() waits a little).
     run.spares?.fill(run.python, run.env);

@@ -7,11 +7,18 @@
 // The pool keeps `size` spares per interpreter, started with the environment of the latest
 // session (the kernel falls back to a cold exec where that could matter). A spare nobody
 // takes is killed after `idleSeconds`, when the pool closes, and (stdin at end of file) when
-// this process dies; it never leaks. Not for bubblewrap: its mounts name the session's
-// folders, unknown before the session.
+// this process dies; it never leaks.
+//
+// Inside bubblewrap the kernel interpreter waits in a sandbox of its own, whose mounts name
+// a folder set of the spare's (input, working, src, temp, tmp, home), made for it before the
+// session is known. A session that takes the spare moves those folders into its own place
+// (sandbox-spare-folders.ts): a bind mount follows the folder it was made from, renamed or
+// not, so the waiting sandbox sees the session's files and nothing else, as a cold one would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { killGroup } from './kill-tree.js';
 import { SPARE_BOOT_SOURCE, SPARE_WRAPPER_SOURCE } from './spare-wrapper.js';
 
@@ -26,6 +33,15 @@ export interface SpareSession {
   /** The cold start's command (`python -u script`), exec()ed where a warm start could differ. */
   cmd: string[];
 }
+
+/** How a sandboxed spare starts: its own folders, the sandbox command in front of Python. */
+export interface SpareSandbox {
+  /** The command (bubblewrap and its arguments) that starts Python in the sandbox. */
+  command: (folders: string) => string[];
+}
+
+/** The folders a sandboxed session's mounts name, each made empty for a spare. */
+export const SPARE_FOLDERS = ['input', 'working', 'src', 'temp', 'tmp', 'home'] as const;
 
 const DEFAULT_SIZE = 2;
 const DEFAULT_IDLE_SECONDS = 600;
@@ -48,6 +64,8 @@ export class Spare {
     private readonly child: ChildProcess,
     /** Carried on the wrapper's command line: tells it from a later process with its pid. */
     readonly tag: string,
+    /** A sandboxed spare's folder set (SPARE_FOLDERS inside it), removed when it ends. */
+    readonly folders?: string | undefined,
   ) {
     this.exited = new Promise((resolve) => {
       const done = () => {
@@ -109,6 +127,10 @@ export class SparePool {
   private closed = false;
   private readonly fillTimers = new Map<string, NodeJS.Timeout>();
   private readonly latestEnv = new Map<string, NodeJS.ProcessEnv>();
+  private readonly sandboxes = new Map<string, SpareSandbox>();
+  /** Spares being prepared (their folders made) and not yet in the list, per key. */
+  private readonly starting = new Map<string, number>();
+  private cleared: Promise<void> | undefined;
 
   constructor(
     private readonly options: {
@@ -117,12 +139,20 @@ export class SparePool {
       size?: number | undefined;
       idleSeconds?: number | undefined;
       fillDelayMs?: number | undefined;
+      /**
+       * Where sandboxed spares' folder sets are made: on the file system of the sessions'
+       * folders, which they are renamed into. Without it no sandboxed spare is started.
+       */
+      folderRoot?: string | undefined;
     },
   ) {}
 
-  /** A ready spare of `python`, now the caller's; undefined when none is ready. */
-  take(python: string): Spare | undefined {
-    const list = this.spares.get(python) ?? [];
+  /**
+   * A ready spare for `key` (the interpreter; for a sandbox, the interpreter and the
+   * sandbox's settings), now the caller's; undefined when none is ready.
+   */
+  take(key: string): Spare | undefined {
+    const list = this.spares.get(key) ?? [];
     const index = list.findIndex((spare) => spare.ready);
     if (index < 0) return undefined;
     const [spare] = list.splice(index, 1);
@@ -130,49 +160,85 @@ export class SparePool {
   }
 
   /**
-   * Starts spares of `python` with `env` until `size` are ready or starting, after
-   * `fillDelayMs`: a session has just started, and spares starting now would compete with its
-   * own start-up (and its neighbours') for the CPU, on the path they are meant to shorten.
+   * Starts spares for `key` (running `python`, in `sandbox` when given) with `env` until
+   * `size` are ready or starting, after `fillDelayMs`: a session has just started, and spares
+   * starting now would compete with its own start-up (and its neighbours') for the CPU, on
+   * the path they are meant to shorten.
    */
-  fill(python: string, env: NodeJS.ProcessEnv): void {
+  fill(key: string, env: NodeJS.ProcessEnv, python = key, sandbox?: SpareSandbox): void {
     if (this.closed) return;
+    if (sandbox !== undefined) {
+      if (this.options.folderRoot === undefined) return;
+      this.sandboxes.set(key, sandbox);
+    }
     const delay = this.options.fillDelayMs ?? DEFAULT_FILL_DELAY_MS;
-    if (delay <= 0) return this.fillNow(python, env);
-    this.latestEnv.set(python, env);
-    if (this.fillTimers.has(python)) return;
+    if (delay <= 0) return void this.fillNow(key, python, env);
+    this.latestEnv.set(key, env);
+    if (this.fillTimers.has(key)) return;
     const timer = setTimeout(() => {
-      this.fillTimers.delete(python);
-      this.fillNow(python, this.latestEnv.get(python) ?? env);
+      this.fillTimers.delete(key);
+      void this.fillNow(key, python, this.latestEnv.get(key) ?? env);
     }, delay);
     timer.unref();
-    this.fillTimers.set(python, timer);
+    this.fillTimers.set(key, timer);
   }
 
-  private fillNow(python: string, env: NodeJS.ProcessEnv): void {
+  private async fillNow(key: string, python: string, env: NodeJS.ProcessEnv): Promise<void> {
     if (this.closed) return;
-    const list = this.spares.get(python) ?? [];
-    this.spares.set(python, list);
+    const list = this.spares.get(key) ?? [];
+    this.spares.set(key, list);
     const size = this.options.size ?? DEFAULT_SIZE;
     const idleSeconds = this.options.idleSeconds ?? DEFAULT_IDLE_SECONDS;
-    while (list.length < size) {
-      const tag = `${this.options.tag}:${randomUUID()}`;
-      const bootArgs = [python, '-u', '-c', SPARE_BOOT_SOURCE];
-      const args = ['-S', '-c', SPARE_WRAPPER_SOURCE, tag];
-      args.push(String(idleSeconds + SPARE_IDLE_MARGIN_SECONDS), ...bootArgs);
-      // Leads its own process group, as a cold wrapper does; stderr goes nowhere, as there.
-      const child = spawn(python, args, {
-        cwd: '/',
-        env,
-        detached: true,
-        stdio: ['pipe', 'pipe', 'ignore'],
-      });
-      const spare = new Spare(child, tag);
-      list.push(spare);
-      spare.onExit(() => {
-        const at = list.indexOf(spare);
-        if (at >= 0) list.splice(at, 1);
-      });
-      spare.idleAfter(idleSeconds * 1000, () => spare.kill());
+    const sandbox = this.sandboxes.get(key);
+    // Counted before the awaits below, so two fills at once start no more than `size`.
+    const wanted = size - list.length - (this.starting.get(key) ?? 0);
+    if (wanted <= 0) return;
+    this.starting.set(key, (this.starting.get(key) ?? 0) + wanted);
+    try {
+      for (let i = 0; i < wanted; i++) {
+        const tag = `${this.options.tag}:${randomUUID()}`;
+        let folders: string | undefined;
+        let front: string[] = [];
+        if (sandbox !== undefined && this.options.folderRoot !== undefined) {
+          // Folder sets a previous process left (its spares ended with it) go first.
+          this.cleared ??= rm(this.options.folderRoot, { recursive: true, force: true });
+          await this.cleared;
+          folders = join(this.options.folderRoot, randomUUID());
+          const made = folders;
+          const ok = await Promise.all(
+            SPARE_FOLDERS.map((name) => mkdir(join(made, name), { recursive: true })),
+          ).then(
+            () => true,
+            () => false,
+          );
+          if (!ok || this.closed) {
+            await rm(made, { recursive: true, force: true });
+            return;
+          }
+          front = sandbox.command(folders);
+        }
+        const bootArgs = [...front, python, '-u', '-c', SPARE_BOOT_SOURCE];
+        const args = ['-S', '-c', SPARE_WRAPPER_SOURCE, tag];
+        args.push(String(idleSeconds + SPARE_IDLE_MARGIN_SECONDS), ...bootArgs);
+        // Leads its own process group, as a cold wrapper does; stderr goes nowhere, as there.
+        const child = spawn(python, args, {
+          cwd: '/',
+          env,
+          detached: true,
+          stdio: ['pipe', 'pipe', 'ignore'],
+        });
+        const spare = new Spare(child, tag, folders);
+        list.push(spare);
+        spare.onExit(() => {
+          const at = list.indexOf(spare);
+          if (at >= 0) list.splice(at, 1);
+          // A taken spare's folders have moved to its session: only the empty set is left.
+          if (folders !== undefined) void rm(folders, { recursive: true, force: true });
+        });
+        spare.idleAfter(idleSeconds * 1000, () => spare.kill());
+      }
+    } finally {
+      this.starting.set(key, (this.starting.get(key) ?? 0) - wanted);
     }
   }
 

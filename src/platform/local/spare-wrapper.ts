@@ -168,7 +168,7 @@ def _kaggle_run_boot():
         except OSError as e:
             os.write(2, ('cannot start %s\\n' % e).encode('utf-8', 'replace'))
             os._exit(127)
-    import importlib.machinery
+    import importlib, importlib.machinery
     first, dropped, added = fit
     with open(path, 'rb') as f:
         source = f.read()
@@ -177,6 +177,10 @@ def _kaggle_run_boot():
     sys.path[first:first + dropped] = added
     if first == 1:
         sys.path[0] = os.path.dirname(os.path.realpath(path))
+    # Folders that were empty or missing while the spare waited (a sandbox made ahead gets
+    # its files only now): finders looked up then must be looked up again.
+    sys.path_importer_cache.clear()
+    importlib.invalidate_caches()
     sys.argv[:] = [path]
     if hasattr(sys, 'orig_argv'):
         sys.orig_argv[:] = cmd
