@@ -6,7 +6,7 @@ import { DEFAULT_PER_SESSION, MAX_PER_SESSION, type BatchMode } from '../config/
 import { UsageError } from '../errors.js';
 import type { BatchItem } from '../harness/settings.js';
 import type { Job } from '../job.js';
-import { slugify } from '../util/slug.js';
+import { jobSlug } from '../util/slug.js';
 import { readBatchItems } from './read-items.js';
 
 /** What a sweep record keeps of its batch (the items themselves are on its points). */
@@ -93,7 +93,5 @@ export function chunkLabel(index: number): string {
 
 /** `kaggle-run-<name>-batch-<n>`, at most 50 characters (Kaggle's slug limit). */
 export function chunkKernelSlug(jobName: string, index: number): string {
-  const tail = `batch-${index + 1}`;
-  const base = `kaggle-run-${slugify(jobName)}`.slice(0, 50 - tail.length - 1).replace(/-+$/, '');
-  return `${base}-${tail}`;
+  return jobSlug(jobName, `batch-${index + 1}`);
 }

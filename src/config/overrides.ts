@@ -3,7 +3,9 @@
 
 import type { Accelerator } from '../accelerator.js';
 import { acceleratorNames, parseAccelerator } from '../accelerator.js';
+import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { endpointSchema } from './schema.js';
 import type { ParamValue, Params, PlatformName } from '../job.js';
 import { coerceParam, parseParamFlag } from './params.js';
 import { slugify } from '../util/slug.js';
@@ -41,11 +43,24 @@ export function checkPlatform(value: string, from: string): PlatformName {
   });
 }
 
+/**
+ * A flag's or variable's value checked by the schema the same key has in a file, its
+ * problem named after `from` (the flag or the variable).
+ */
+function checkWith<T>(schema: z.ZodType<T>, value: unknown, from: string, hint: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problem = result.error.issues[0]?.message ?? `invalid value ${JSON.stringify(value)}`;
+  throw new UsageError(`${from}: ${problem}`, { hint });
+}
+
 export function checkEndpoint(value: string, from: string): string {
-  if (/^https?:\/\/[^\s/]+/.test(value.trim())) return value.trim();
-  throw new UsageError(`${from}: ${JSON.stringify(value)} is not an http:// or https:// URL`, {
-    hint: 'e.g. http://127.0.0.1:8080 for a `kaggle-run server`',
-  });
+  return checkWith(
+    endpointSchema,
+    value.trim(),
+    from,
+    'e.g. http://127.0.0.1:8080 for a `kaggle-run server`',
+  );
 }
 
 export function checkName(value: string, from: string): string {

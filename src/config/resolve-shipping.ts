@@ -3,13 +3,14 @@
 // before anything is packed or uploaded.
 
 import { stat } from 'node:fs/promises';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { DataMapping, Job } from '../job.js';
-import { slugify } from '../util/slug.js';
+import { limitedSlug, slugify } from '../util/slug.js';
 import type { SpecFile } from './schema.js';
 import { codeModes, dataSlugPattern } from './shipping-schema.js';
 import type { CodeMode } from './shipping-schema.js';
+import { relativeInside } from '../util/safe-path.js';
 
 export interface ShippingOverrides {
   /** `--code MODE`. */
@@ -94,8 +95,7 @@ function tokenSecret(spec: SpecFile): string[] {
 
 /** The default slug of a data path: `<job>-<file or folder name>`, within Kaggle's 50. */
 export function defaultDataSlug(jobName: string, path: string): string {
-  const slug = slugify(`${jobName}-${basename(path).replace(/\.[^.]+$/, '')}`);
-  return slug.slice(0, 50).replace(/-+$/, '');
+  return limitedSlug(slugify(`${jobName}-${basename(path).replace(/\.[^.]+$/, '')}`));
 }
 
 async function resolveData(
@@ -162,14 +162,13 @@ function mergeFlagData(spec: DataMapping[], flags: DataMapping[]): DataMapping[]
 
 /** The path relative to root (POSIX), after checking it is inside the project. */
 function insidePath(root: string, path: string, where: string): string {
-  const full = resolve(root, path);
-  const rel = relative(root, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+  const rel = relativeInside(root, path);
+  if (rel === undefined) {
     throw new UsageError(`${where}: ${path} is not inside the project ${root}`, {
       hint: 'ship files from inside the project folder',
     });
   }
-  return rel.split(sep).join('/');
+  return rel;
 }
 
 /** The path relative to root (POSIX), after checking it exists inside the project. */

@@ -3,7 +3,7 @@
 // profile value types) and file problems (entry and requirements file must exist).
 
 import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { ConfigProblem } from '../errors.js';
 import { argTemplateRefs, isIdentifier } from './params.js';
@@ -13,6 +13,7 @@ import { suggestion } from './suggest.js';
 import { dotPath, isRecord } from './source.js';
 import type { ConfigPath, ConfigSource } from './source.js';
 import { isParamValue, paramKind, type ParamValue } from './param-value.js';
+import { isInside } from '../util/safe-path.js';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
 
@@ -215,11 +216,6 @@ async function fileInRootProblem(
   if (info === undefined) return `${what} not found: ${full}`;
   if (!info.isFile()) return `${what} ${full} is not a file`;
   return undefined;
-}
-
-export function isInside(root: string, full: string): boolean {
-  const rel = relative(root, full);
-  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
 function sortByLine(problems: ConfigProblem[]): ConfigProblem[] {

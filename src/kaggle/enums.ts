@@ -3,7 +3,7 @@
 // (`KERNEL_WORKER_STATUS_RUNNING`); a missing field is the zero value. Numbers and unknown
 // strings crash the official CLI; here they are a clear KaggleApiError.
 
-import type { RemoteStatus } from '../platform/platform.js';
+import { isTerminal, type RemoteStatus } from '../platform/platform.js';
 import { KaggleApiError } from './errors.js';
 
 export const kernelWorkerStatuses = [
@@ -74,9 +74,9 @@ export function parseDatabundleVersionStatus(value: unknown): DatabundleVersionS
   );
 }
 
-/** Kaggle's terminal states: COMPLETE, ERROR, CANCEL_ACKNOWLEDGED. */
+/** Kaggle's terminal states (COMPLETE, ERROR, CANCEL_ACKNOWLEDGED): those ending a run. */
 export function isTerminalKernelStatus(status: KernelWorkerStatus): boolean {
-  return status === 'COMPLETE' || status === 'ERROR' || status === 'CANCEL_ACKNOWLEDGED';
+  return isTerminal(kernelStatusToRemote(status));
 }
 
 /**
@@ -101,7 +101,7 @@ export function kernelStatusToRemote(status: KernelWorkerStatus): RemoteStatus {
 }
 
 /** A proto Duration string (`"151.500s"`, `"0s"`) in seconds; missing is 0. */
-export function parseDuration(value: unknown, label = 'duration'): number {
+export function parseProtoDuration(value: unknown, label = 'duration'): number {
   if (value === undefined || value === null) return 0;
   if (typeof value === 'string' && /^-?\d+(\.\d+)?s$/.test(value))
     return Number(value.slice(0, -1));

@@ -82,7 +82,7 @@ export {
   isTerminalKernelStatus,
   kernelStatusToRemote,
   parseDatabundleVersionStatus,
-  parseDuration,
+  parseProtoDuration,
   parseKernelStatus,
 } from './enums.js';
 export type { DatabundleVersionStatus, KernelWorkerStatus } from './enums.js';

@@ -5,7 +5,7 @@ import type { InvalidSources } from './errors.js';
 import type { Accelerator } from '../accelerator.js';
 import { accelerators } from '../accelerator.js';
 import type { KernelWorkerStatus } from './enums.js';
-import { parseDuration } from './enums.js';
+import { parseProtoDuration } from './enums.js';
 import type { WireReader } from './wire.js';
 
 /** ApiSaveKernelRequest (protocol.md 3.1), keys in proto order. */
@@ -166,7 +166,7 @@ export function kernelMetadata(r: WireReader): KernelMetadata {
 }
 
 export function quota(r: WireReader | undefined, label: string): AcceleratorQuota {
-  const get = (key: string) => parseDuration(r?.raw(key), `${label}.${key}`);
+  const get = (key: string) => parseProtoDuration(r?.raw(key), `${label}.${key}`);
   return {
     usedSeconds: get('timeUsed'),
     reservedSeconds: get('timeReserved'),

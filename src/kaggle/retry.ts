@@ -3,13 +3,13 @@
 // is honoured exactly, above it the error is not retryable (errors.ts) so we fail fast.
 // sleep and random are injected so tests take no real time.
 
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleepOrAbort } from '../util/sleep.js';
 import { isRetryableError, MAX_RETRY_AFTER_MS } from './errors.js';
 
 export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-export const defaultSleep: SleepFn = (ms, signal) =>
-  delay(ms, undefined, signal === undefined ? undefined : { signal });
+/** Throws the signal's reason when aborted, so a retry loop stops there (util/sleep.ts). */
+export const defaultSleep: SleepFn = sleepOrAbort;
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 

@@ -4,8 +4,9 @@
 // full of data files costs no extra reads.
 
 import { open } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { secretReason } from './secrets.js';
+import { relativeInside } from '../util/safe-path.js';
 
 /** A service-account key is about 2.3 KB; a JSON file far bigger than that is data. */
 const jsonLimit = 16 * 1024;
@@ -75,10 +76,9 @@ export function environmentSecrets(
   const found = new Map<string, string>();
   const add = (path: string | undefined, reason: string): void => {
     if (path === undefined || path === '') return;
-    const abs = resolve(path);
-    const rel = relative(realRoot, abs);
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return;
-    found.set(rel.split(sep).join('/'), reason);
+    const rel = relativeInside(realRoot, resolve(path));
+    if (rel === undefined) return;
+    found.set(rel, reason);
   };
   const hfHome = env.HF_HOME;
   if (hfHome !== undefined && hfHome !== '') {

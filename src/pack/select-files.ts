@@ -9,6 +9,7 @@ import { contentSecretReason, environmentSecrets } from './secret-content.js';
 import { secretReason } from './secrets.js';
 import { sortByUtf8 } from './utf8-order.js';
 import { walkAll, walkGitignored } from './walk-files.js';
+import { relativeInside } from '../util/safe-path.js';
 
 export interface SelectRules {
   include: string[];
@@ -98,7 +99,7 @@ function leftOut(path: string, reason: string): Outcome {
 }
 
 function isInside(realRoot: string, target: string): boolean {
-  return target.startsWith(realRoot + sep);
+  return relativeInside(realRoot, target) !== undefined;
 }
 
 function relativePosix(realRoot: string, target: string): string {

@@ -1,6 +1,7 @@
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { relativeInside } from '../util/safe-path.js';
 
 /** Folders no walk enters: git's metadata and kaggle-run's own run store. */
 const neverEntered = new Set(['.git', '.kaggle-run']);
@@ -36,7 +37,7 @@ function isIgnored(levels: readonly IgnoreLevel[], relPath: string, isDir: boole
 }
 
 function isInside(realRoot: string, target: string): boolean {
-  return target === realRoot || target.startsWith(realRoot + sep);
+  return target === realRoot || relativeInside(realRoot, target) !== undefined;
 }
 
 function joinRel(dir: string, name: string): string {

@@ -5,8 +5,9 @@
 // packed, and options that cannot work in a session are refused before anything is pushed.
 
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { relativeInside } from '../util/safe-path.js';
 
 /** Options pip accepts on a line of their own, each with whether it takes a value. */
 const globalOptions = new Map<string, boolean>([
@@ -97,9 +98,7 @@ function fail(where: string, message: string, hint: string): never {
 }
 
 function inRoot(root: string, path: string): string | undefined {
-  const rel = relative(root, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
-  return rel.split(sep).join('/');
+  return relativeInside(root, path);
 }
 
 /**

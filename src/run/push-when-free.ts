@@ -5,6 +5,7 @@
 import { CapacityError, PlatformError } from '../errors.js';
 import type { Platform, PushRequest, RunHandle } from '../platform/platform.js';
 import type { RunEvent } from './events.js';
+import { sleep } from '../util/sleep.js';
 
 export interface WaitOptions {
   signal?: AbortSignal | undefined;
@@ -19,19 +20,8 @@ export interface WaitOptions {
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 30_000;
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
+/** Ends early, without throwing, when the signal is aborted (util/sleep.ts). */
+export const abortableSleep = sleep;
 
 export async function* pushWhenFree(
   platform: Platform,

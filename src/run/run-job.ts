@@ -19,7 +19,7 @@ import { createPlatform } from '../platform/create-platform.js';
 import type { Platform, PushRequest, RunHandle } from '../platform/platform.js';
 import { RunStore } from '../store/run-store.js';
 import { newNonce, newRunId } from '../store/run-id.js';
-import { slugify } from '../util/slug.js';
+import { jobSlug, slugify } from '../util/slug.js';
 import type { RunEvent } from './events.js';
 import { finishRun } from './finish-run.js';
 import { recordFailure } from './record-failure.js';
@@ -97,7 +97,7 @@ function imageLabel(job: Job): string | null {
 }
 
 export function kernelSlugFor(job: Job): string {
-  return `kaggle-run-${slugify(job.name)}`.slice(0, 50).replace(/-+$/, '');
+  return jobSlug(job.name);
 }
 
 async function ensureWritable(dir: string): Promise<void> {

@@ -77,20 +77,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   throw new HttpError(400, `Invalid request: ${problems.join('; ')}`);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
+export { sleep } from '../util/sleep.js';
 
 /**
  * Resolves when a response that refused a write can take more (`drain`) or is gone

@@ -15,12 +15,14 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Accelerator } from '../accelerator.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { isTerminalKernelStatus } from '../kaggle/enums.js';
 
 export type KernelStatus =
   'QUEUED' | 'RUNNING' | 'COMPLETE' | 'ERROR' | 'CANCEL_REQUESTED' | 'CANCEL_ACKNOWLEDGED';
 
+/** The server's statuses are Kaggle's: one rule for which of them end a version. */
 export function isTerminalStatus(status: KernelStatus): boolean {
-  return status === 'COMPLETE' || status === 'ERROR' || status === 'CANCEL_ACKNOWLEDGED';
+  return isTerminalKernelStatus(status);
 }
 
 /** Which weekly quota a session draws from. */

@@ -10,7 +10,7 @@ import type { PackResult } from '../pack/index.js';
 import type { DatasetsApi } from '../kaggle/datasets.js';
 import type { RunEvent } from '../run/events.js';
 import type { ShippingRecord } from '../run/record.js';
-import { slugify } from '../util/slug.js';
+import { jobSlug } from '../util/slug.js';
 import type { ShippedDataset } from './ensure-dataset.js';
 import { readEnvFile } from './env-file.js';
 
@@ -67,8 +67,7 @@ export function emptyRecord(mode: ShippingRecord['mode']): ShippingRecord {
 
 /** `<kernel slug>-code` / `-env`, within Kaggle's 50 characters. */
 export function derivedSlug(job: Job, suffix: string): string {
-  const base = `kaggle-run-${slugify(job.name)}`.slice(0, 49 - suffix.length).replace(/-+$/, '');
-  return `${base}-${suffix}`;
+  return jobSlug(job.name, suffix);
 }
 
 export function pinned(shipped: ShippedDataset): string {

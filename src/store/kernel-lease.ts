@@ -13,19 +13,17 @@ import { PlatformError } from '../errors.js';
 import type { RunRecord } from '../run/record.js';
 import { sha256Hex } from '../util/hash.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { limitedSlug } from '../util/slug.js';
 import { lockAlive } from './run-lock.js';
 import type { RunStore } from './run-store.js';
 import { withStoreMutex } from './store-mutex.js';
 
 /** Kernels one job may spread over at once; more unfinished runs than this is a mistake. */
 export const MAX_KERNEL_SLOTS = 20;
-const KAGGLE_SLUG_LIMIT = 50;
 
 /** `slug` for slot 1, `slug-N` (cut to Kaggle's 50 characters) for slot N. */
 export function slotSlug(base: string, slot: number): string {
-  if (slot === 1) return base;
-  const suffix = `-${slot}`;
-  return `${base.slice(0, KAGGLE_SLUG_LIMIT - suffix.length).replace(/-+$/, '')}${suffix}`;
+  return slot === 1 ? base : limitedSlug(base, String(slot));
 }
 
 /** Whether `slug` is one of the slots of `base`. */

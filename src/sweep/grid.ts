@@ -9,7 +9,7 @@ import { coerceParam, parseParamFlag } from '../config/params.js';
 import { UsageError } from '../errors.js';
 import type { ParamValue, Params } from '../job.js';
 import { sha256Hex } from '../util/hash.js';
-import { slugify } from '../util/slug.js';
+import { jobSlug } from '../util/slug.js';
 
 /** More points than this is almost certainly a typo in the grid. */
 export const MAX_POINTS = 1000;
@@ -88,7 +88,5 @@ export function pointLabel(point: Params): string {
 
 /** `kaggle-run-<name>-<key>`, at most 50 characters (Kaggle's slug limit). */
 export function pointKernelSlug(jobName: string, point: Params): string {
-  const key = pointKey(point);
-  const base = `kaggle-run-${slugify(jobName)}`.slice(0, 50 - key.length - 1).replace(/-+$/, '');
-  return `${base}-${key}`;
+  return jobSlug(jobName, pointKey(point));
 }

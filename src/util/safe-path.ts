@@ -1,4 +1,4 @@
-import { isAbsolute, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { PlatformError } from '../errors.js';
 
 /**
@@ -27,4 +27,22 @@ export function resolveInside(root: string, name: string): string {
     );
   }
   return target;
+}
+
+/**
+ * `path` (absolute, or taken from `root`) relative to `root` with `/` separators, when it lies
+ * strictly inside `root`; undefined for `root` itself and anything outside it. The one rule
+ * for "is inside the root": a name that merely starts with `..` (`..data`) is inside.
+ */
+export function relativeInside(root: string, path: string): string | undefined {
+  const rel = relative(resolve(root), resolve(root, path));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    return undefined;
+  }
+  return rel.split(sep).join('/');
+}
+
+/** Whether `path` lies strictly inside `root` (see relativeInside). */
+export function isInside(root: string, path: string): boolean {
+  return relativeInside(root, path) !== undefined;
 }

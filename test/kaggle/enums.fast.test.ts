@@ -5,7 +5,7 @@ import {
   kernelStatusToRemote,
   kernelWorkerStatuses,
   parseDatabundleVersionStatus,
-  parseDuration,
+  parseProtoDuration,
   parseKernelStatus,
 } from '../../src/kaggle/enums.js';
 import { KaggleApiError } from '../../src/kaggle/errors.js';
@@ -65,10 +65,10 @@ void test('dataset status is just as lenient', () => {
 });
 
 void test('durations: proto strings in seconds', () => {
-  assert.equal(parseDuration('151.500s'), 151.5);
-  assert.equal(parseDuration('0s'), 0);
-  assert.equal(parseDuration('3600s'), 3600);
-  assert.equal(parseDuration(undefined), 0);
+  assert.equal(parseProtoDuration('151.500s'), 151.5);
+  assert.equal(parseProtoDuration('0s'), 0);
+  assert.equal(parseProtoDuration('3600s'), 3600);
+  assert.equal(parseProtoDuration(undefined), 0);
   for (const bad of ['151', 151, '1.5m', 's'])
-    assert.throws(() => parseDuration(bad), KaggleApiError);
+    assert.throws(() => parseProtoDuration(bad), KaggleApiError);
 });
