@@ -4,6 +4,7 @@
 import type { Accelerator } from './accelerator.js';
 import type { CodeMode } from './config/shipping-schema.js';
 import type { BatchSpec } from './config/batch-schema.js';
+import type { SweepSpec } from './config/schema.js';
 import type { InputLayout } from './platform/input-layout.js';
 
 export type { CodeMode } from './config/shipping-schema.js';
@@ -65,6 +66,10 @@ export interface Job {
   image: ImagePin | undefined;
   /** `batch:`: a file of inputs run K items per session (see src/batch/). */
   batch: BatchSpec | undefined;
+  /** `sweep:`: the grid of param values the job is swept over (see src/sweep/). */
+  sweep?: SweepSpec | undefined;
+  /** `metrics:`: a JSON file of numbers among the outputs, shown per sweep point. */
+  metrics?: string | undefined;
 }
 
 export interface GitShipping {

@@ -11,7 +11,8 @@ import { manifestPathFor } from '../run/fetch-outputs.js';
 import { parseManifest } from '../run/parse-manifest.js';
 import type { RunRecord } from '../run/record.js';
 import type { RunStore } from '../store/run-store.js';
-import type { SweepPoint, SweepRecord } from '../sweep/sweep-store.js';
+import type { BatchItem } from '../harness/settings.js';
+import type { BatchInfo } from './plan-batch.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const ITEMS_FILE = 'items.jsonl';
@@ -46,9 +47,21 @@ export function summarize(items: readonly BatchItemResult[]): BatchSummary {
   };
 }
 
+/**
+ * What a batch knows of one of its chunks: whichever scheduler runs them (the sweep's) keeps
+ * them in this shape, so the batch never depends on it.
+ */
+export interface BatchChunk {
+  index: number;
+  runId: string | null;
+  /** How the scheduler left it (`pending`, `skipped`, or the run's status). */
+  status: string;
+  items?: BatchItem[] | undefined;
+}
+
 /** Merges each chunk's items into `record.batch.outputDir` and writes items.jsonl. */
 export async function mergeBatch(
-  record: SweepRecord,
+  record: { batch?: BatchInfo | undefined; points: readonly BatchChunk[] },
   store: RunStore,
   onWarning: (message: string) => void = () => undefined,
 ): Promise<BatchItemResult[]> {
@@ -67,7 +80,7 @@ export async function mergeBatch(
 }
 
 async function mergeChunk(
-  point: SweepPoint,
+  point: BatchChunk,
   store: RunStore,
   outputDir: string,
   onWarning: (message: string) => void,
@@ -129,7 +142,7 @@ async function manifestItems(store: RunStore, run: RunRecord): Promise<Map<strin
   }
 }
 
-function missingReason(point: SweepPoint, run: RunRecord | undefined): string {
+function missingReason(point: BatchChunk, run: RunRecord | undefined): string {
   const chunk = `chunk ${point.index + 1}`;
   if (run === undefined) return `${chunk} did not run (${point.status})`;
   if (run.error !== null) return `${chunk} ended before this item: ${run.error.message}`;
@@ -159,7 +172,7 @@ async function linkTree(from: string, to: string): Promise<number> {
  * Whether a chunk needs no second session on resume: its run is over and its manifest
  * lists every one of its items (an item that failed would fail again the same way).
  */
-export async function chunkRan(store: RunStore, point: SweepPoint): Promise<boolean> {
+export async function chunkRan(store: RunStore, point: BatchChunk): Promise<boolean> {
   if (point.runId === null) return false;
   const run = await store.load(point.runId).catch(() => undefined);
   if (run === undefined || run.step !== 'done') return false;

@@ -110,6 +110,9 @@ export async function resolveJob(
     python: overrides.python ?? readEnv('KAGGLE_RUN_PYTHON', env) ?? spec.python ?? user.python,
     ...(await resolveShipping(root, name, spec, overrides)),
     batch: resolveBatch(root, spec.batch),
+    // Kept on the job so a sweep reads its spec once, with the job.
+    ...(spec.sweep === undefined ? {} : { sweep: spec.sweep }),
+    ...(spec.metrics === undefined ? {} : { metrics: spec.metrics }),
   };
   return { job, warnings };
 }

@@ -1,6 +1,7 @@
 // `kaggle-run push KERNEL_DIR`: a folder as the official CLI pushes it (kernel-metadata.json
-// + code file), pushed the same way, then waited on and its outputs fetched, with the live
-// log on the way. No harness runs, so outputs are taken as listed (no manifest to check).
+// + code file), pushed the same way, then waited on and its outputs fetched as any run's are
+// (finish-run.ts), with the live log on the way. No harness runs, so outputs are taken as
+// listed (no manifest to check) and the kernel's status is the run's.
 
 import { join, resolve } from 'node:path';
 import { writeFile, mkdir } from 'node:fs/promises';
@@ -8,10 +9,12 @@ import { kagglePlatform } from '../platform/create-platform.js';
 import { applyAccelerator, readKernelFolder, refOf } from '../kaggle/kernel-metadata.js';
 import { findInvalidSources, invalidSourcesError } from '../kaggle/check-sources.js';
 import { pushKernel } from '../kaggle/safe-push.js';
-import { isTerminal, type RemoteStatus, type RunHandle } from '../platform/platform.js';
-import { fetchOutputs } from '../run/fetch-outputs.js';
+import type { RemoteStatus, RunHandle } from '../platform/platform.js';
 import type { RunEvent } from '../run/events.js';
-import type { OutputRecord } from '../run/record.js';
+import { finishRun } from '../run/finish-run.js';
+import { RunLifecycle, type RecordKeeper } from '../run/lifecycle.js';
+import type { OutputRecord, RunRecord } from '../run/record.js';
+import type { LogLine } from '../store/run-store.js';
 
 export interface PushFolderOptions {
   dir: string;
@@ -89,43 +92,94 @@ export async function* pushKernelFolder(
   };
   yield { type: 'pushed', handle };
 
-  let status: RemoteStatus = 'queued';
-  let log = '';
-  for await (const event of platform.watch(handle, options.signal)) {
-    if (event.type === 'log') log += event.text;
-    else status = event.status;
-    yield event;
-  }
+  // Watched and fetched as a run is (finish-run.ts), with its record kept in memory only.
   const dest = resolve(options.dest ?? join(dir, 'output'));
-  if (!isTerminal(status))
-    return {
-      kernel: handle.kernel,
-      version: handle.version,
-      url: handle.url ?? null,
-      status,
-      dest,
-      outputs: [],
-    };
   await mkdir(dest, { recursive: true });
-  const fetched = await fetchOutputs({
+  const keeper = new MemoryKeeper(dest);
+  const life = RunLifecycle.resume(keeper, pushRecord(handle, dir, dest, request));
+  const events = finishRun({
     platform,
     handle,
-    outputDir: dest,
-    manifestPath: join(dest, '.kaggle-run-manifest.json'),
-    globs: [],
-    nonce: '',
-    expectManifest: false,
+    life,
     signal: options.signal,
+    harness: false,
+    env: options.env,
   });
-  for (const file of fetched.outputs) yield { type: 'output', file };
+  for (let next = await events.next(); next.done !== true; next = await events.next()) {
+    // The push's own result ends it, not a run record.
+    if (next.value.type !== 'done') yield next.value;
+  }
   // As the official CLI does: the log beside the outputs, named after the kernel.
-  await writeFile(join(dest, `${ref.slug}.log`), log);
+  await writeFile(join(dest, `${ref.slug}.log`), keeper.lines.map((l) => l.text).join(''));
   return {
     kernel: handle.kernel,
     version: handle.version,
     url: handle.url ?? null,
-    status,
+    status: life.record.status,
     dest,
-    outputs: fetched.outputs,
+    outputs: life.record.outputs,
   };
+}
+
+/** A record of the push, kept in memory: `push` writes no run record. */
+function pushRecord(
+  handle: RunHandle,
+  dir: string,
+  dest: string,
+  request: { sessionTimeoutSeconds?: number | undefined },
+): RunRecord {
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: 1,
+    runId: handle.kernel.replace('/', '-'),
+    job: handle.kernel,
+    projectRoot: dir,
+    entry: '',
+    platform: handle.platform,
+    endpoint: null,
+    kernel: handle.kernel,
+    kernelUrl: handle.url ?? null,
+    version: handle.version,
+    ...(request.sessionTimeoutSeconds === undefined
+      ? {}
+      : { timeoutSeconds: request.sessionTimeoutSeconds }),
+    nonce: '',
+    status: 'queued',
+    step: 'pushed',
+    exitCode: null,
+    params: {},
+    profile: null,
+    accelerator: 'none',
+    acceleratorSeen: null,
+    pythonVersion: null,
+    codeHash: null,
+    createdAt: now,
+    startedAt: now,
+    endedAt: null,
+    outputDir: dest,
+    outputGlobs: [],
+    outputs: [],
+    warnings: [],
+    error: null,
+  };
+}
+
+/** The log in memory (written beside the outputs at the end); the record nowhere. */
+class MemoryKeeper implements RecordKeeper {
+  readonly lines: LogLine[] = [];
+  constructor(private readonly dest: string) {}
+  save(): Promise<void> {
+    return Promise.resolve();
+  }
+  appendLog(_runId: string, lines: LogLine[]): Promise<void> {
+    for (const line of lines) this.lines.push(line);
+    return Promise.resolve();
+  }
+  readLog(): Promise<LogLine[]> {
+    return Promise.resolve([...this.lines]);
+  }
+  /** No harness manifest comes from a plain kernel; one of that name is kept out of sight. */
+  runDir(): string {
+    return join(this.dest, '.kaggle-run-push');
+  }
 }

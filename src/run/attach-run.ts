@@ -12,6 +12,7 @@ import type { RunStore } from '../store/run-store.js';
 import { storeForDir } from '../store/store-for-dir.js';
 import type { RunEvent } from './events.js';
 import { finishRun } from './finish-run.js';
+import { RunLifecycle } from './lifecycle.js';
 import type { RunRecord } from './record.js';
 import { recordFailure } from './record-failure.js';
 
@@ -53,31 +54,27 @@ export async function findRunInFlight(
 /**
  * The process died during the push. If the kernel's version moved past the one recorded
  * before the push, the push landed: take that version (the nonce in its log and manifest
- * confirms it is this run's). Otherwise the run never reached the platform.
+ * confirms it is this run's). Otherwise the run never reached the platform, and its record
+ * ends saying so.
  */
 async function settlePush(
-  record: RunRecord,
-  store: RunStore,
+  life: RunLifecycle,
   platform: Platform,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const record = life.record;
   const latest = await platform.latestVersion?.(record.kernel!, signal);
   const before = record.versionBeforePush ?? null;
   if (latest === undefined || latest === null || (before !== null && latest <= before)) {
-    record.kernel = null;
-    record.step = 'packed';
-    await store.save(record);
-    throw new UsageError(
-      `run ${record.runId} never reached the platform (its process stopped before the push landed); there is nothing to attach to`,
-      { hint: 'start it again with `kaggle-run run`' },
-    );
+    const message = `run ${record.runId} never reached the platform (its process stopped before the push landed); there is nothing to attach to`;
+    await life.neverPushed(message);
+    throw new UsageError(message, { hint: 'start it again with `kaggle-run run`' });
   }
-  Object.assign(record, {
+  await life.pushed({
+    kernel: record.kernel!,
     version: latest,
-    step: 'pushed',
-    startedAt: record.startedAt ?? new Date().toISOString(),
+    url: record.kernelUrl ?? undefined,
   });
-  await store.save(record);
 }
 
 export async function* attachRun(options: AttachOptions): AsyncGenerator<RunEvent, RunRecord> {
@@ -117,8 +114,9 @@ async function* attachRecord(
     });
   }
   const lock = await lockRun(store.runDir(record.runId), record.runId);
+  const life = RunLifecycle.resume(store, record);
   try {
-    if (record.step === 'pushing') await settlePush(record, store, platform, options.signal);
+    if (record.step === 'pushing') await settlePush(life, platform, options.signal);
   } catch (error) {
     await lock.release();
     throw error;
@@ -136,14 +134,13 @@ async function* attachRecord(
     return yield* finishRun({
       platform,
       handle,
-      record,
-      store,
+      life,
       signal: options.signal,
       skipLogEvents,
       env,
     });
   } catch (error) {
-    throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });
+    throw await recordFailure(error, { life, platform, handle, signal: options.signal });
   } finally {
     await lock.release();
   }

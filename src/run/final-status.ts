@@ -66,3 +66,20 @@ export function finalStatus(
     },
   };
 }
+
+/** The end of a kernel that runs no harness (a kernel folder's push): its platform status. */
+export function platformStatus(remote: RemoteStatus): {
+  status: RunStatus;
+  exitCode: number | null;
+  error: RunRecord['error'];
+} {
+  if (remote === 'complete') return { status: 'complete', exitCode: null, error: null };
+  if (remote === 'error') {
+    return {
+      status: 'error',
+      exitCode: null,
+      error: { kind: 'program', message: 'the kernel ended with an error; see its log' },
+    };
+  }
+  return finalStatus(remote, undefined);
+}

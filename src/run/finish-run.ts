@@ -10,13 +10,13 @@ import {
   type RemoteStatus,
   type RunHandle,
 } from '../platform/platform.js';
-import type { RunStore } from '../store/run-store.js';
 import type { RunEvent } from './events.js';
 import { OutputsFetchError, downloadPlanned, manifestPathFor, planFetch } from './fetch-outputs.js';
-import { finalStatus } from './final-status.js';
+import { finalStatus, platformStatus } from './final-status.js';
 import { LogWriter } from './log-writer.js';
 import { countLogRecords, dropLogRecords } from '../platform/log-records.js';
 import { abortableSleep } from './push-when-free.js';
+import type { RunLifecycle } from './lifecycle.js';
 import type { RunRecord } from './record.js';
 import { runTimings } from './timings.js';
 import { placeOutputFiles, type OutputFile } from './output-files.js';
@@ -24,8 +24,8 @@ import { placeOutputFiles, type OutputFile } from './output-files.js';
 export interface FinishContext {
   platform: Platform;
   handle: RunHandle;
-  record: RunRecord;
-  store: RunStore;
+  /** The run's record, changed only through it. */
+  life: RunLifecycle;
   signal?: AbortSignal | undefined;
   /** Log records already in the store (a re-attach replays the log from its start). */
   skipLogEvents?: number;
@@ -41,6 +41,11 @@ export interface FinishContext {
   staleDelayMs?: number;
   /** Read for KAGGLE_RUN_WAIT_MARGIN. */
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * False for a kernel that does not run the harness (a kernel folder's push): no start line
+   * to wait for, no manifest; the platform's status is the run's.
+   */
+  harness?: boolean | undefined;
 }
 
 /** Past the job's timeout, how long a run is still waited for: queueing, start-up, the log's end. */
@@ -78,11 +83,12 @@ function waitDeadline(
 async function* watchToEnd(
   ctx: FinishContext & { interrupt: AbortSignal | undefined },
 ): AsyncGenerator<RunEvent, RemoteStatus> {
-  const { platform, handle, record, store, signal } = ctx;
+  const { platform, handle, life, signal } = ctx;
+  const { record, store } = life;
   const log = new LogWriter(store, record.runId);
   const startLine = `start nonce=${record.nonce}`;
   let skip = ctx.skipLogEvents ?? 0;
-  let sawNonce = skip > 0;
+  let sawNonce = skip > 0 || ctx.harness === false;
   let remote: RemoteStatus = 'queued';
   for (let check = 0; ; check++) {
     for await (const event of platform.watch(handle, signal)) {
@@ -90,7 +96,7 @@ async function* watchToEnd(
         if (event.text.includes(startLine)) {
           sawNonce = true;
           // Replayed lines (a re-attach) say nothing of when the session began.
-          if (skip === 0) record.sessionStartedAt ??= new Date().toISOString();
+          if (skip === 0) life.sessionStarted();
         }
         let raw = event.text;
         if (skip > 0) {
@@ -107,9 +113,8 @@ async function* watchToEnd(
         continue;
       }
       remote = event.status;
-      if (remote !== 'unknown' && !isTerminal(remote)) record.status = remote;
       await log.flush();
-      await store.save(record);
+      await life.remote(remote);
       yield event;
     }
     await log.flush();
@@ -167,10 +172,9 @@ function withOutputFiles(
 }
 
 export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, RunRecord> {
-  const { platform, handle, record, store, signal } = ctx;
-  record.step = 'watching';
-  record.error = null;
-  await store.save(record);
+  const { platform, handle, life, signal } = ctx;
+  const { record, store } = life;
+  await life.watching();
   const deadline = waitDeadline(record, ctx.env ?? process.env);
   let remote: RemoteStatus;
   try {
@@ -200,8 +204,7 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
   const endSeenAt = Date.now();
   await checkStillLatest(platform, handle, signal);
 
-  record.step = 'fetching';
-  await store.save(record);
+  await life.fetching();
   const fetchOptions = {
     platform,
     handle,
@@ -210,25 +213,23 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     globs: record.outputGlobs,
     files: record.outputFiles?.map((f) => f.path),
     nonce: record.nonce,
+    expectManifest: ctx.harness !== false,
     signal,
   };
   const plan = await planFetch(fetchOptions);
   yield { type: 'fetching', files: plan.wanted.length, bytes: plan.bytes };
   const fetched = await downloadPlanned(fetchOptions, plan).catch(async (error: unknown) => {
     // The files that did arrive, verified, stay on the record while the rest is retried.
-    if (error instanceof OutputsFetchError) {
-      record.outputs = error.outputs;
-      await store.save(record);
-    }
+    if (error instanceof OutputsFetchError) await life.fetchedSome(error.outputs);
     throw error;
   });
   for (const message of fetched.warnings) {
-    record.warnings.push(message);
+    life.warn(message);
     yield { type: 'warning', message };
   }
   for (const file of fetched.outputs) yield { type: 'output', file };
   const final = withOutputFiles(
-    finalStatus(remote, fetched.manifest),
+    ctx.harness === false ? platformStatus(remote) : finalStatus(remote, fetched.manifest),
     await placeOutputFiles(record, fetched.outputs),
   );
   if (final.error?.kind === 'program' && ctx.explainFailure !== undefined) {
@@ -239,22 +240,18 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     const hint = await ctx.explainFailure(stderr).catch(() => undefined);
     if (hint !== undefined) {
       final.error = { ...final.error, message: `${final.error.message}; ${hint}` };
-      record.warnings.push(hint);
+      life.warn(hint);
       yield { type: 'warning', message: hint };
     }
   }
-  Object.assign(record, {
+  await life.finish({
     outputs: fetched.outputs,
     status: final.status,
     exitCode: final.exitCode,
     error: final.error,
-    acceleratorSeen: fetched.manifest?.acceleratorSeen ?? null,
-    pythonVersion: fetched.manifest?.pythonVersion ?? null,
+    manifest: fetched.manifest,
     timings: runTimings(record, fetched.manifest, endSeenAt, Date.now()),
-    endedAt: new Date().toISOString(),
-    step: 'done',
   });
-  await store.save(record);
   await platform.release?.(handle);
   yield { type: 'done', record };
   return record;

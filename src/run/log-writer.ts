@@ -15,7 +15,7 @@ export class LogWriter {
   private lastFlush = Date.now();
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: Pick<RunStore, 'appendLog'>,
     private readonly runId: string,
   ) {}
 

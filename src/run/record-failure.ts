@@ -9,61 +9,55 @@ import {
   withRunId,
 } from '../errors.js';
 import type { Platform, RunHandle } from '../platform/platform.js';
-import type { RunStore } from '../store/run-store.js';
-import type { RunRecord } from './record.js';
+import type { RunLifecycle } from './lifecycle.js';
 
-/**
- * Records why a run stopped and returns the error to throw. A Kaggle run that was pushed
- * goes on remotely whatever happened here, so its record stays attachable: no end time, no
- * final status. A local run ends with this process.
- */
-export async function recordFailure(
-  error: unknown,
-  ctx: {
-    record: RunRecord;
-    store: RunStore;
-    platform: Platform;
-    handle: RunHandle | undefined;
-    signal?: AbortSignal | undefined;
-  },
-): Promise<KaggleRunError> {
-  return withRunId(await failureFor(error, ctx), ctx.record.runId);
+interface FailureContext {
+  life: RunLifecycle;
+  platform: Platform;
+  handle: RunHandle | undefined;
+  signal?: AbortSignal | undefined;
 }
 
-async function failureFor(
-  error: unknown,
-  ctx: {
-    record: RunRecord;
-    store: RunStore;
-    platform: Platform;
-    handle: RunHandle | undefined;
-    signal?: AbortSignal | undefined;
-  },
-): Promise<KaggleRunError> {
-  const { record, store, platform, handle } = ctx;
+/**
+ * Records why a run stopped and returns the error to throw. A run pushed to a platform where
+ * it outlives this process goes on whatever happened here, so its record stays attachable:
+ * no end time, no final status. A local run ends with this process.
+ */
+export async function recordFailure(error: unknown, ctx: FailureContext): Promise<KaggleRunError> {
+  return withRunId(await failureFor(error, ctx), ctx.life.runId);
+}
+
+async function failureFor(error: unknown, ctx: FailureContext): Promise<KaggleRunError> {
+  const { life, platform, handle } = ctx;
+  const record = life.record;
   const interrupted = error instanceof InterruptedError || ctx.signal?.aborted === true;
   const timedOut = !interrupted && error instanceof RunTimeoutError;
   if ((interrupted || timedOut) && handle !== undefined) await platform.cancel?.(handle);
-  record.error = {
-    kind: interrupted
-      ? 'interrupted'
-      : timedOut
-        ? 'timeout'
-        : error instanceof UsageError
-          ? 'usage'
-          : 'platform',
-    message: errorMessage(error),
-  };
   const lost = error instanceof RunLostError;
   const goesOn = handle !== undefined && platform.capabilities.outlivesProcess && !lost;
-  if (!goesOn) {
-    // Nothing goes on anywhere: the record ends here, with a status that says how.
-    record.status = interrupted ? 'cancelled' : timedOut ? 'timeout' : 'error';
-    record.endedAt = new Date().toISOString();
-  }
-  // Nothing is left to attach to: `attach` shows the finished record instead of retrying.
-  if (lost) record.step = 'done';
-  await store.save(record);
+  await life.failed(
+    {
+      kind: interrupted
+        ? 'interrupted'
+        : timedOut
+          ? 'timeout'
+          : error instanceof UsageError
+            ? 'usage'
+            : 'platform',
+      // A run stopped before its push says so: nothing of it ran on the platform.
+      message:
+        record.step === 'created' || record.step === 'packed'
+          ? `${errorMessage(error)} (before the push: the run never reached the platform)`
+          : errorMessage(error),
+    },
+    {
+      // Nothing goes on anywhere: the record ends here, with a status that says how.
+      ends: !goesOn,
+      status: interrupted ? 'cancelled' : timedOut ? 'timeout' : 'error',
+      // Nothing is left to attach to: `attach` shows the finished record instead of retrying.
+      lost,
+    },
+  );
   if (handle !== undefined && !goesOn) await platform.release?.(handle);
   if (interrupted) {
     const message = goesOn

@@ -1,7 +1,8 @@
 // One run, end to end, as an async generator of typed events:
 // resolve -> record -> pack -> render -> push -> watch -> fetch -> record.
-// The record is written before the push and after every step, so a killed process leaves a
-// run that can be understood (and, on Kaggle, re-attached).
+// The record is written before the push and after every step (lifecycle.ts), so a killed
+// process leaves a run that can be understood (and, on Kaggle, re-attached). `runJob` is the
+// public entry; a sweep resolves its job once and runs each point through `runResolved`.
 
 import type { BatchMode } from '../config/batch-schema.js';
 import { access, mkdir, rm } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { newNonce, newRunId } from '../store/run-id.js';
 import { jobSlug, slugify } from '../util/slug.js';
 import type { RunEvent } from './events.js';
 import { finishRun } from './finish-run.js';
+import { RunLifecycle } from './lifecycle.js';
 import { recordFailure } from './record-failure.js';
 import { attachRun, findRunInFlight } from './attach-run.js';
 import { lockRun } from '../store/run-lock.js';
@@ -50,33 +52,38 @@ export interface RunOptions extends JobOverrides {
   detach?: boolean;
   /** Push even when an identical run (same code, params, accelerator) is in flight. */
   forceNew?: boolean;
-  /** A sweep point's values: applied over params, profile and -p flags. */
-  pointParams?: Params;
-  /** The kernel slug to push to instead of `kaggle-run-<name>` (a sweep point's own kernel). */
-  kernelSlug?: string;
-  /**
-   * How to wait before pushing again when the session cap refused a push (a sweep wakes
-   * its waiting points early when one of its own sessions ends); default a plain sleep.
-   */
-  sessionWait?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Told when the platform refused a push for its session cap (a sweep learns the cap). */
-  onCapacity?: (error: CapacityError) => void;
-  /**
-   * Awaited after packing and rendering, just before the push: a sweep holds its points
-   * here until a session is free, so the next point is ready the moment one ends.
-   */
-  beforePush?: (signal?: AbortSignal) => Promise<void>;
-  /** The sweep or batch this run belongs to (kept in its record). */
-  sweepId?: string;
   /**
    * Outputs also copied to an exact local path, `{REMOTE: LOCAL}` (LOCAL relative to the
    * current folder); a run that does not bring one back fails (exit 1).
    */
   outputFiles?: Record<string, string>;
-  /** A batch chunk: the harness runs the entry once per item (see HarnessSettings.batch). */
-  batchItems?: BatchItem[];
-  /** How the harness runs a chunk's items (default per-item). */
-  batchMode?: BatchMode;
+}
+
+/**
+ * What a scheduler (a sweep, a batch, the typed `run()`) sets on a run of an already
+ * resolved job; never part of the public options.
+ */
+export interface RunInternals {
+  /** Values applied over the job's params, profile and -p flags (a sweep point's). */
+  params?: Params | undefined;
+  /** The kernel slug to push to instead of `kaggle-run-<name>` (a sweep point's own kernel). */
+  kernelSlug?: string | undefined;
+  /**
+   * How to wait before pushing again when the session cap refused a push (a sweep wakes
+   * its waiting points early when one of its own sessions ends); default a plain sleep.
+   */
+  sessionWait?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /** Told when the platform refused a push for its session cap (a sweep learns the cap). */
+  onCapacity?: ((error: CapacityError) => void) | undefined;
+  /**
+   * Awaited after packing and rendering, just before the push: a sweep holds its points
+   * here until a session is free, so the next point is ready the moment one ends.
+   */
+  beforePush?: ((signal?: AbortSignal) => Promise<void>) | undefined;
+  /** The sweep or batch this run belongs to (kept in its record). */
+  sweepId?: string | undefined;
+  /** A batch chunk: the harness runs the entry once per item, as `mode` says. */
+  batch?: { items: BatchItem[]; mode: BatchMode } | undefined;
 }
 
 const DEFAULT_QUEUE_TIMEOUT_SECONDS = 30 * 60;
@@ -111,11 +118,29 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
+/** One run of the job in `options.dir`, resolved from its spec and the options. */
 export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent, RunRecord> {
   const env = options.env ?? process.env;
   const { job, warnings } = await resolveJob(resolve(options.dir ?? '.'), options, env);
-  if (options.pointParams !== undefined) job.params = { ...job.params, ...options.pointParams };
-  warnings.push(...(await checkNotebook(job)));
+  return yield* runResolved(job, warnings, options);
+}
+
+/**
+ * One run of a job resolved already (a sweep resolves its job once for all its points).
+ * The job is not changed: a point's values make a copy.
+ */
+export async function* runResolved(
+  resolved: Job,
+  resolvedWarnings: readonly string[],
+  options: RunOptions,
+  internals: RunInternals = {},
+): AsyncGenerator<RunEvent, RunRecord> {
+  const env = options.env ?? process.env;
+  const job: Job =
+    internals.params === undefined
+      ? resolved
+      : { ...resolved, params: { ...resolved.params, ...internals.params } };
+  const warnings = [...resolvedWarnings, ...(await checkNotebook(job))];
   // Requirements pip would refuse, or that cannot work in a session, stop the run before
   // anything is recorded or pushed, on every platform.
   if (job.requirements !== undefined) await parseRequirements(job.root, job.requirements);
@@ -173,16 +198,16 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     outputs: [],
     ...(outputFiles.length === 0 ? {} : { outputFiles }),
     warnings: [...warnings],
-    ...(options.sweepId === undefined ? {} : { sweepId: options.sweepId }),
+    ...(internals.sweepId === undefined ? {} : { sweepId: internals.sweepId }),
     shipping: null,
     error: null,
   };
   yield { type: 'resolved', runId, job };
   for (const message of warnings) yield { type: 'warning', message };
-  await store.create(record);
+  const life = await RunLifecycle.create(store, record);
   const lock = await lockRun(store.runDir(runId), runId);
   const warn = (message: string): RunEvent => {
-    record.warnings.push(message);
+    life.warn(message);
     return { type: 'warning', message };
   };
 
@@ -201,9 +226,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
         hint: 'it is ignored by git, .gitignore, .kaggleignore or `exclude`; add it to `include` in kaggle-run.yaml',
       });
     }
-    record.codeHash = pack.codeHash;
-    record.step = 'packed';
-    await store.save(record);
+    await life.packed(pack.codeHash);
     yield {
       type: 'packed',
       files: pack.fileCount,
@@ -214,7 +237,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     for (const left of pack.excluded) yield warn(`not packed: ${left.path} (${left.reason})`);
 
     if (capabilities.outlivesProcess && options.forceNew !== true) {
-      const twin = await findRunInFlight(store, record, options.kernelSlug ?? kernelSlugFor(job));
+      const twin = await findRunInFlight(store, record, internals.kernelSlug ?? kernelSlugFor(job));
       if (twin !== undefined) {
         // This attempt never reached the platform: drop it and follow the twin instead.
         await lock.release();
@@ -267,20 +290,15 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
             dropUnchangedCode: capabilities.savesWorkingFolder,
             requirementsInstalled: installed,
             envFile,
-            batch:
-              options.batchItems === undefined
-                ? undefined
-                : { items: options.batchItems, mode: options.batchMode ?? 'per-item' },
+            batch: internals.batch,
           }),
           codeZip,
         ),
     });
-    record.shipping = shipment.shipping;
-    record.image = imageLabel(job);
-    await store.save(record);
+    await life.shipped(shipment.shipping, imageLabel(job));
 
-    await options.beforePush?.(options.signal);
-    let slug = options.kernelSlug ?? kernelSlugFor(job);
+    await internals.beforePush?.(options.signal);
+    let slug = internals.kernelSlug ?? kernelSlugFor(job);
     if (capabilities.sharedKernels) {
       lease = await leaseKernel(store, slug, record, (candidate) =>
         platform.kernelBusy === undefined
@@ -315,32 +333,20 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     if (platform.prepare !== undefined) {
       // Written before the push, so a process killed mid-push leaves a checkable record.
       const prepared = await platform.prepare(request, options.signal);
-      Object.assign(record, {
-        kernel: prepared.kernel,
-        versionBeforePush: prepared.versionBefore,
-        step: 'pushing',
-      });
-      await store.save(record);
+      await life.pushing(prepared.kernel, prepared.versionBefore);
     }
     try {
       handle = yield* pushWhenFree(platform, request, {
         signal: options.signal,
         queueTimeoutMs: (options.queueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_SECONDS) * 1000,
-        ...(options.sessionWait === undefined ? {} : { sleep: options.sessionWait }),
-        onCapacity: options.onCapacity,
+        ...(internals.sessionWait === undefined ? {} : { sleep: internals.sessionWait }),
+        onCapacity: internals.onCapacity,
       });
     } finally {
       // Env values stay on disk only until the platform has them (copied or uploaded).
       await Promise.all(shipment.cleanup.map((path) => rm(path, { force: true })));
     }
-    Object.assign(record, {
-      kernel: handle.kernel,
-      kernelUrl: handle.url ?? null,
-      version: handle.version,
-      startedAt: new Date().toISOString(),
-      step: 'pushed',
-    });
-    await store.save(record);
+    await life.pushed(handle);
     for (const message of platformWarnings.splice(0)) yield warn(message);
     yield { type: 'pushed', handle };
     if (options.detach === true) {
@@ -351,8 +357,7 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
     return yield* finishRun({
       platform,
       handle,
-      record,
-      store,
+      life,
       signal: options.signal,
       mask: maskerFor(shipment.maskValues),
       env,
@@ -362,11 +367,11 @@ export async function* runJob(options: RunOptions = {}): AsyncGenerator<RunEvent
           : (stderr) => platform.explainFailure!(stderr, job.root),
     });
   } catch (error) {
-    throw await recordFailure(error, { record, store, platform, handle, signal: options.signal });
+    throw await recordFailure(error, { life, platform, handle, signal: options.signal });
   } finally {
     // An unfinished run keeps its kernel (attach needs its latest version); a finished one
     // frees it (a lease of a finished run counts as free anyway: this only tidies).
-    if (record.step === 'done' || record.endedAt !== null) await lease?.release().catch(() => {});
+    if (life.finished) await lease?.release().catch(() => {});
     await lock.release();
   }
 }

@@ -7,9 +7,11 @@ import { UsageError } from '../errors.js';
 import type { Params } from '../job.js';
 import type { RunEvent } from './events.js';
 import type { RunRecord } from './record.js';
-import { runJob, type RunOptions } from './run-job.js';
+import { resolve } from 'node:path';
+import { resolveJob } from '../config/resolve.js';
+import { runResolved, type RunOptions } from './run-job.js';
 
-export interface RunCallOptions extends Omit<RunOptions, 'params' | 'pointParams'> {
+export interface RunCallOptions extends Omit<RunOptions, 'params'> {
   /** Parameter values as the program gets them, over the job's `params` and the profile. */
   params?: Params;
   /** `-p KEY=VALUE` strings, coerced as on the command line (applied before `params`). */
@@ -34,11 +36,14 @@ function checkParams(params: Params): Params {
 
 export async function run(options: RunCallOptions = {}): Promise<RunRecord> {
   const { params, paramFlags, onEvent, ...rest } = options;
-  const events = runJob({
+  const values = params === undefined ? undefined : checkParams(params);
+  const runOptions: RunOptions = {
     ...rest,
     ...(paramFlags === undefined ? {} : { params: paramFlags }),
-    ...(params === undefined ? {} : { pointParams: checkParams(params) }),
-  });
+  };
+  const env = runOptions.env ?? process.env;
+  const { job, warnings } = await resolveJob(resolve(runOptions.dir ?? '.'), runOptions, env);
+  const events = runResolved(job, warnings, runOptions, { params: values });
   for (;;) {
     const next = await events.next();
     if (next.done === true) return next.value;

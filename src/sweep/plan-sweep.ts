@@ -1,14 +1,13 @@
-// Turns the job spec's `sweep:` and the --sweep flags into a sweep record: the job is
-// resolved once (every config problem reported before anything runs), the points are
-// expanded, and the budget is checked.
+// Turns the job's `sweep:` and the --sweep flags into a sweep record: the job comes resolved
+// once (every config problem reported before anything runs, the spec read once), the points
+// are expanded, and the budget is checked.
 
 import type { BatchMode } from '../config/batch-schema.js';
 import { join, resolve } from 'node:path';
 import { chunkKernelSlug, chunkLabel, isBatch, planBatch } from '../batch/plan-batch.js';
 import { locateProjectFile } from '../config/find-project-file.js';
-import { loadProjectSpec, readProjectSource } from '../config/load-spec.js';
+import { readProjectSource } from '../config/load-spec.js';
 import type { JobOverrides } from '../config/overrides.js';
-import { resolveJob } from '../config/resolve.js';
 import { isRecord } from '../config/source.js';
 import { UsageError } from '../errors.js';
 import type { Job } from '../job.js';
@@ -38,8 +37,10 @@ export function defaultParallelism(job: Job): number {
 }
 
 export interface PlanOptions {
-  dir: string;
+  /** The job, resolved once with `overrides`: every point runs it with its own values. */
+  job: Job;
   env: NodeJS.ProcessEnv;
+  /** Kept in the record, so that a resume resolves the job the same way. */
   overrides: JobOverrides;
   /** Raw `--sweep KEY=V1,V2` flags. */
   sweepFlags: readonly string[];
@@ -55,21 +56,13 @@ export interface PlanOptions {
 
 export interface SweepPlan {
   job: Job;
-  warnings: string[];
   store: RunStore;
   record: SweepRecord;
 }
 
 export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
-  const { job, warnings } = await resolveJob(resolve(options.dir), options.overrides, options.env);
-  const found = await locateProjectFile(job.root);
-  const spec =
-    found === undefined
-      ? {}
-      : await loadProjectSpec(found, {
-          root: job.root,
-          skipEntry: options.overrides.entry !== undefined,
-        });
+  const { job } = options;
+  const spec = { sweep: job.sweep, metrics: job.metrics };
   const batchFlags = {
     batchFile: options.batchFile,
     perSession: options.perSession,
@@ -154,5 +147,5 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
           },
         }),
   };
-  return { job, warnings, store, record };
+  return { job, store, record };
 }

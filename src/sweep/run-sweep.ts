@@ -1,14 +1,14 @@
-import type { BatchMode } from '../config/batch-schema.js';
-import { exitCodeForRecord } from '../run/exit-code.js';
-// Runs a sweep: every point is an ordinary run (runJob, or attachRun for a point that was
-// in flight when a sweep is resumed) with the point's values and its own kernel. At most
+// Runs a sweep: the job is resolved once, and every point is an ordinary run of it
+// (runResolved, or attachRun for a point that was in flight when a sweep is resumed) with
+// the point's values and its own kernel. At most
 // `maxParallel` points hold a session at once (slots.ts); a push refused for the session cap
-// lowers that to the cap the refusal names. The refused point itself waits inside runJob
+// lowers that to the cap the refusal names. The refused point itself waits inside its run
 // (pushWhenFree) and is woken early when one of the sweep's own sessions ends: it is
 // neither failed nor re-queued.
 
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { BatchMode } from '../config/batch-schema.js';
 import type { JobOverrides } from '../config/overrides.js';
 import { resolveJob } from '../config/resolve.js';
 import { ExitCode, errorMessage, exitCodeOf, type CapacityError } from '../errors.js';
@@ -20,13 +20,13 @@ import { isTerminal } from '../platform/platform.js';
 import type { Platform } from '../platform/platform.js';
 import { attachRun } from '../run/attach-run.js';
 import type { RunEvent } from '../run/events.js';
+import { exitCodeForRecord } from '../run/exit-code.js';
 import type { RunRecord } from '../run/record.js';
-import { runJob } from '../run/run-job.js';
+import { runResolved, type RunInternals } from '../run/run-job.js';
 import type { RunStore } from '../store/run-store.js';
 import { storeForDir } from '../store/store-for-dir.js';
 import { slugify } from '../util/slug.js';
 import { chunkRan, mergeBatch } from '../batch/merge-items.js';
-import type { BatchItem } from '../harness/settings.js';
 import { quotaWarning } from './budget.js';
 import type { SweepEvent, SweepResult } from './events.js';
 import { planSweep } from './plan-sweep.js';
@@ -100,8 +100,9 @@ export async function* runSweep(
     batchMode,
     ...overrides
   } = options;
+  const { job, warnings: resolveWarnings } = await resolveJob(resolve(dir ?? '.'), overrides, env);
   const plan = await planSweep({
-    dir: dir ?? '.',
+    job,
     env,
     overrides,
     sweepFlags: sweepFlags ?? [],
@@ -112,7 +113,7 @@ export async function* runSweep(
     perSession,
     batchMode,
   });
-  for (const message of plan.warnings) yield { type: 'warning', message };
+  for (const message of resolveWarnings) yield { type: 'warning', message };
   const warnings: string[] = [];
   const platform =
     platformInstance ?? (await createPlatform(plan.job, env, (m) => warnings.push(m)));
@@ -274,36 +275,47 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
         } catch (error) {
           // A push that never landed leaves nothing to attach to: run the point again.
           const now = await store.load(prior.runId).catch(() => undefined);
-          if (now === undefined || now.kernel !== null) throw error;
+          const neverPushed =
+            now !== undefined &&
+            (now.kernel === null || (now.step === 'done' && now.version === null));
+          if (!neverPushed) throw error;
           release?.();
           release = undefined;
         }
       }
       if (!attached) {
+        const chunk = batchRun(ctx.job, point, record.batch?.mode);
         await forward(
-          runJob({
-            ...record.overrides,
-            dir: record.projectRoot,
-            env: ctx.env,
-            ...signalOf(signal),
-            pointParams: point.params,
-            kernelSlug: point.kernelSlug,
-            sweepId: record.sweepId,
-            ...batchRunOptions(ctx.job, point, record.batch?.mode),
-            sessionWait: (ms, waitSignal) => slots.waitForFree(ms, waitSignal),
-            onCapacity,
-            beforePush: takeSlot,
-            ...(record.outputDir === null || record.batch !== undefined
-              ? {}
-              : {
-                  outputDir: join(record.outputDir, `point-${point.index}-${slugify(point.label)}`),
-                }),
-            ...(options.queueTimeoutSeconds === undefined
-              ? {}
-              : { queueTimeoutSeconds: options.queueTimeoutSeconds }),
-            ...(options.forceNew === true ? { forceNew: true } : {}),
-            platformInstance: platform,
-          }),
+          runResolved(
+            chunk.job,
+            [],
+            {
+              env: ctx.env,
+              ...signalOf(signal),
+              ...(record.outputDir === null || record.batch !== undefined
+                ? {}
+                : {
+                    outputDir: join(
+                      record.outputDir,
+                      `point-${point.index}-${slugify(point.label)}`,
+                    ),
+                  }),
+              ...(options.queueTimeoutSeconds === undefined
+                ? {}
+                : { queueTimeoutSeconds: options.queueTimeoutSeconds }),
+              ...(options.forceNew === true ? { forceNew: true } : {}),
+              platformInstance: platform,
+            },
+            {
+              params: point.params,
+              kernelSlug: point.kernelSlug,
+              sweepId: record.sweepId,
+              batch: chunk.batch,
+              sessionWait: (ms, waitSignal) => slots.waitForFree(ms, waitSignal),
+              onCapacity,
+              beforePush: takeSlot,
+            },
+          ),
         );
       }
     } catch (error) {
@@ -398,16 +410,16 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
  * folder. (Chunks share code and params; the in-flight twin check tells them apart by their
  * kernels, one per chunk.)
  */
-function batchRunOptions(
+function batchRun(
   job: Job,
   point: SweepPoint,
   mode: BatchMode | undefined,
-): { batchItems?: BatchItem[]; batchMode?: BatchMode; outputs?: string[] } {
-  if (point.items === undefined) return {};
+): { job: Job; batch: RunInternals['batch'] } {
+  if (point.items === undefined) return { job, batch: undefined };
   return {
-    batchItems: point.items,
-    batchMode: mode ?? 'per-item',
-    ...(job.outputs.length === 0 ? {} : { outputs: job.outputs.map((g) => `items/*/${g}`) }),
+    job:
+      job.outputs.length === 0 ? job : { ...job, outputs: job.outputs.map((g) => `items/*/${g}`) },
+    batch: { items: point.items, mode: mode ?? 'per-item' },
   };
 }
 

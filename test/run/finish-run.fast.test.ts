@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunTimeoutError } from '../../src/errors.js';
 import { finishRun } from '../../src/run/finish-run.js';
+import { RunLifecycle } from '../../src/run/lifecycle.js';
 import type { RunRecord } from '../../src/run/record.js';
 import type { Platform, RunHandle, WatchEvent } from '../../src/platform/platform.js';
 import { capabilitiesOf } from '../../src/platform/capabilities.js';
@@ -105,8 +106,7 @@ void test("a terminal status before this run's log began is re-checked, not take
   for await (const e of finishRun({
     platform,
     handle: { platform: 'kaggle', kernel: 'me/k', version: 2, nonce },
-    record,
-    store,
+    life: RunLifecycle.resume(store, record),
     staleDelayMs: 1,
   }))
     events.push(e);
@@ -190,8 +190,7 @@ void test(
         for await (const _event of finishRun({
           platform: stuckPlatform(),
           handle: { platform: 'kaggle', kernel: 'me/k', version: 2, nonce: 'n' },
-          record,
-          store,
+          life: RunLifecycle.resume(store, record),
           env: { KAGGLE_RUN_WAIT_MARGIN: '1' },
         }));
       })(),

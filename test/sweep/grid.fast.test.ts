@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveJob } from '../../src/config/resolve.js';
+import { resolveJob, type JobOverrides } from '../../src/config/resolve.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 import {
   expandGrid,
@@ -139,39 +139,27 @@ void test('a bad sweep is reported with paths and lines, every problem at once',
   await assert.rejects(resolveJob(scalar), /grid/);
 });
 
+/** The sweep of the project in `dir`, its job resolved once as the sweep runner does. */
+async function planIn(dir: string, overrides: JobOverrides, sweepFlags: string[]) {
+  const { job } = await resolveJob(dir, overrides, {});
+  return planSweep({ job, env: {}, overrides, sweepFlags });
+}
+
 void test('planSweep: points from the file and flags, each with its own kernel; no sweep is an error', async (t) => {
   const dir = await project(
     join(await tempDir(t), 'p'),
     'name: demo\nentry: train.py\nparams: {lr: 0.1, seed: 0}\nsweep: {lr: [0.1, 0.01]}\nmetrics: out.json\n',
   );
-  const plan = await planSweep({
-    dir,
-    env: {},
-    overrides: {},
-    sweepFlags: ['seed=1,2,3'],
-  });
+  const plan = await planIn(dir, {}, ['seed=1,2,3']);
   assert.equal(plan.record.points.length, 6);
   assert.equal(plan.record.metrics, 'out.json');
   assert.equal(plan.record.maxParallel, 2); // local CPU
   assert.deepEqual(plan.record.points[1]?.params, { lr: 0.1, seed: 2 });
   assert.equal(new Set(plan.record.points.map((p) => p.kernelSlug)).size, 6);
   const plain = await project(join(await tempDir(t), 'q'), 'entry: train.py\n');
-  await assert.rejects(
-    planSweep({ dir: plain, env: {}, overrides: {}, sweepFlags: [] }),
-    /declares no sweep/,
-  );
-  const gpu = await planSweep({
-    dir,
-    env: {},
-    overrides: { platform: 'kaggle', accelerator: 'gpu' },
-    sweepFlags: [],
-  });
+  await assert.rejects(planIn(plain, {}, []), /declares no sweep/);
+  const gpu = await planIn(dir, { platform: 'kaggle', accelerator: 'gpu' }, []);
   assert.equal(gpu.record.maxParallel, 2);
-  const cpu = await planSweep({
-    dir,
-    env: {},
-    overrides: { platform: 'kaggle' },
-    sweepFlags: [],
-  });
+  const cpu = await planIn(dir, { platform: 'kaggle' }, []);
   assert.equal(cpu.record.maxParallel, 8);
 });

@@ -146,3 +146,39 @@ void test('a bad sweep in the file exits 2 with every problem, before anything r
     ],
   );
 });
+
+void test("the sweep noun: `sweep run` takes run's options, `sweep attach` resumes, `attach` tells runs from sweeps by rule", async (t) => {
+  const dir = await localProject(t, 'params: {lr: 0.1}\n');
+  const plain = await runCli(['sweep', 'run', dir]);
+  assert.equal(plain.code, 2, 'a job without a sweep is not run as one run');
+  assert.match(plain.stderr, /declares no sweep/);
+
+  const result = await runCli(['sweep', 'run', dir, '--sweep', 'lr=0.1,0.3', '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const sweep = JSON.parse(result.stdout) as SweepJson;
+  assert.deepEqual(
+    sweep.points.map((p) => p.status),
+    ['complete', 'complete'],
+  );
+  const list = await runCli(['sweep', 'list', '--json'], { cwd: dir });
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { sweepId: string }[]).map((s) => s.sweepId),
+    [sweep.sweepId],
+  );
+  // Every point complete: resuming runs nothing, by its noun and by `attach SWEEP`.
+  for (const args of [
+    ['sweep', 'attach', sweep.sweepId, '--json'],
+    ['attach', sweep.sweepId, '--json'],
+    ['attach', 'last-sweep', '--json'],
+  ]) {
+    const resumed = await runCli(args, { cwd: dir });
+    assert.equal(resumed.code, 0, `${args.join(' ')}: ${resumed.stderr}`);
+    assert.equal((JSON.parse(resumed.stdout) as SweepJson).sweepId, sweep.sweepId);
+  }
+  // `loc` is part of the sweep's id and of its points' run ids: refused, not guessed.
+  const ambiguous = await runCli(['attach', 'loc'], { cwd: dir });
+  assert.equal(ambiguous.code, 2);
+  assert.match(ambiguous.stderr, /is part of run .* and of sweep/);
+  const runs = await readdir(join(dir, '.kaggle-run', 'runs'));
+  assert.equal(runs.length, 2, 'one run per point, none added by the resumes');
+});

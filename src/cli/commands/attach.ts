@@ -3,18 +3,11 @@ import { resolve } from 'node:path';
 import type { CliIo } from '../io.js';
 import { DIR_DESCRIPTION, DIR_FLAGS, RUN_ARGUMENT, RUN_DESCRIPTION } from '../arguments.js';
 
-/** A sweep id (or a unique part of one that names no run), or `last-sweep`. */
+/** Whether `ref` names a sweep rather than a run, by the rule of attach-target.ts. */
 async function isSweepRef(dir: string, ref: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  if (ref === 'last') return false;
-  if (ref === 'last-sweep') return true;
   const { storeForDir } = await import('../../store/store-for-dir.js');
-  const { SweepStore } = await import('../../sweep/sweep-store.js');
-  const store = await storeForDir(dir, env);
-  const sweeps = new SweepStore(store);
-  if ((await sweeps.ids()).includes(ref)) return true;
-  const { summaries } = await store.summaries();
-  if (summaries.some((r) => r.runId.includes(ref))) return false;
-  return (await sweeps.find(ref).catch(() => undefined)) !== undefined;
+  const { attachTarget } = await import('../../sweep/attach-target.js');
+  return (await attachTarget(await storeForDir(dir, env), ref)).kind === 'sweep';
 }
 
 export function registerAttach(program: Command, io: CliIo, setExit: (code: number) => void): void {
