@@ -114,6 +114,14 @@ async function* attachRecord(
     });
   }
   const lock = await lockRun(store.runDir(record.runId), record.runId);
+  // Read again under the lock: a watcher that let go just now may have finished the run.
+  const now = await store.load(record.runId);
+  if (now.step === 'done') {
+    await lock.release();
+    yield { type: 'done', record: now };
+    return now;
+  }
+  Object.assign(record, now);
   const life = RunLifecycle.resume(store, record);
   try {
     if (record.step === 'pushing') await settlePush(life, platform, options.signal);

@@ -12,6 +12,7 @@ import type { OutputRecord, RunRecord, RunStatus, RunStep, ShippingRecord } from
 const STEPS: readonly RunStep[] = [
   'created',
   'packed',
+  'installing',
   'pushing',
   'pushed',
   'watching',
@@ -76,6 +77,11 @@ export class RunLifecycle {
   /** The code was packed: its hash is what an in-flight twin is recognised by. */
   packed(codeHash: string): Promise<void> {
     return this.advance('packed', { codeHash });
+  }
+
+  /** The platform installs the requirements before the push (locally: the project's venv). */
+  installing(): Promise<void> {
+    return this.advance('installing');
   }
 
   /** Code, data and env values are where the kernel will find them. */

@@ -46,7 +46,7 @@ async function failureFor(error: unknown, ctx: FailureContext): Promise<KaggleRu
             : 'platform',
       // A run stopped before its push says so: nothing of it ran on the platform.
       message:
-        record.step === 'created' || record.step === 'packed'
+        record.step === 'created' || record.step === 'packed' || record.step === 'installing'
           ? `${errorMessage(error)} (before the push: the run never reached the platform)`
           : errorMessage(error),
     },

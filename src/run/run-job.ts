@@ -268,8 +268,7 @@ export async function* runResolved(
     // not installed again by the harness.
     let installed = false;
     if (platform.installRequirements !== undefined && job.requirements !== undefined) {
-      record.step = 'installing';
-      await store.save(record);
+      await life.installing();
       installed = yield* platform.installRequirements(job, store.root, env, options.signal);
     }
     const shipment = yield* shipRun(platform, {
