@@ -17,6 +17,7 @@ import type { Platform, RunHandle, WatchEvent } from '../../src/platform/platfor
 import { capabilitiesOf } from '../../src/platform/capabilities.js';
 import { MANIFEST_FILE } from '../../src/manifest.js';
 import { finishRun } from '../../src/run/finish-run.js';
+import { RunLifecycle } from '../../src/run/lifecycle.js';
 import type { RunRecord } from '../../src/run/record.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { tempDir } from '../helpers/temp.js';
@@ -217,8 +218,7 @@ void test('a re-attach that replays the log in other batches stores each line on
   for await (const _event of finishRun({
     platform: replayingPlatform(replay, remote),
     handle: { platform: 'kaggle', kernel: 'me/k', version: 1, nonce: 'n' },
-    record,
-    store,
+    life: RunLifecycle.resume(store, record),
     skipLogEvents: skip,
   }));
   assert.equal(record.status, 'complete');
