@@ -151,6 +151,11 @@ function followToStatus(execution: Execution, finished: () => Promise<void>): Ex
 export class SessionRunner {
   private readonly live = new Map<string, LiveSession>();
   private readonly interpreters = new Map<'script' | 'notebook', Promise<ChosenInterpreter>>();
+  /**
+   * Launchers resolved, by command: scripts and notebooks often share one interpreter, and
+   * warm() asks for both kinds at once, before either answer is in the probe cache.
+   */
+  private readonly resolved = new Map<string, Promise<ResolvedInterpreter | undefined>>();
   /** Pre-started session processes: a session start then skips the interpreter start-ups. */
   private readonly spares: SparePool;
 
@@ -189,9 +194,14 @@ export class SessionRunner {
         ? await chooseInterpreter({ explicit, needNotebook, cwd }).catch(() => undefined)
         : undefined;
     const command = explicit ?? choice?.python.command ?? 'python3';
+    let resolved = this.resolved.get(command);
+    if (resolved === undefined) {
+      resolved = resolveInterpreter(command, cwd);
+      this.resolved.set(command, resolved);
+    }
     return {
       command,
-      resolved: await resolveInterpreter(command, cwd),
+      resolved: await resolved,
       ...(choice?.note === undefined ? {} : { note: choice.note }),
     };
   }
