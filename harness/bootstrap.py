@@ -13,60 +13,76 @@
 # kaggle-run repository) travel inside this one as text, each under its own file name: a
 # traceback names the module and the line as they are in the repository.
 
-# Module name -> (file name, source). scripts/assemble-harness.mjs fills this in.
-KAGGLE_RUN_HARNESS_MODULES = {}
+# File name -> text of each file of the package (modules and the data they read).
+# scripts/assemble-harness.mjs fills this in.
+KAGGLE_RUN_HARNESS_FILES = {}
 
 
-def install_harness_modules(modules):
-    """Makes `import kaggle_run_harness...` find the embedded modules, and their source
-    known to linecache, so tracebacks show each line as it is written."""
-    import importlib.abc
-    import importlib.util
-    import linecache
+def install_harness_modules(files):
+    """Makes `import kaggle_run_harness...` find the embedded modules (and their loader's
+    get_data the embedded data files). Each module's loader hands linecache its source, so
+    tracebacks show each line as it is written. Only importlib.machinery is imported here:
+    importlib.abc and importlib.util would pull in a good part of the standard library."""
     import sys
+    from importlib.machinery import ModuleSpec
 
-    class Loader(importlib.abc.Loader):
-        def __init__(self, filename, source):
+    modules = {}
+    for filename in files:
+        if filename.endswith("/__init__.py"):
+            modules[filename[: -len("/__init__.py")].replace("/", ".")] = filename
+        elif filename.endswith(".py"):
+            modules[filename[: -len(".py")].replace("/", ".")] = filename
+
+    class Loader(object):
+        def __init__(self, filename):
             self.filename = filename
-            self.source = source
 
         def create_module(self, spec):
             return None  # the default module object
 
         def exec_module(self, module):
-            code = compile(self.source, self.filename, "exec", dont_inherit=True)
+            code = compile(files[self.filename], self.filename, "exec", dont_inherit=True)
             exec(code, module.__dict__)
 
         def get_source(self, _name):
-            return self.source
+            return files[self.filename]
 
-    class Finder(importlib.abc.MetaPathFinder):
+        def get_data(self, path):
+            if path not in files:
+                raise FileNotFoundError(path)
+            return files[path].encode("utf-8")
+
+    class Finder(object):
         def find_spec(self, name, path=None, target=None):
             if name not in modules:
                 return None
-            filename, source = modules[name]
-            return importlib.util.spec_from_loader(
-                name,
-                Loader(filename, source),
-                origin=filename,
-                is_package=filename.endswith("/__init__.py"),
-            )
+            filename = modules[name]
+            is_package = filename.endswith("/__init__.py")
+            spec = ModuleSpec(name, Loader(filename), origin=filename, is_package=is_package)
+            if is_package:
+                spec.submodule_search_locations = []
+            spec.has_location = True  # __file__: a module finds its data files beside it
+            return spec
 
-    for filename, source in modules.values():
-        # mtime None: linecache keeps the entry, as for any source a loader provides.
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        def invalidate_caches(self):
+            pass
+
     sys.meta_path.insert(0, Finder())
 
 
-install_harness_modules(KAGGLE_RUN_HARNESS_MODULES)
+install_harness_modules(KAGGLE_RUN_HARNESS_FILES)
 
 if __name__ == "__main__":
     import sys
-    import traceback
 
-    # Python's default hook reads source lines from disk; this one asks linecache, which
-    # holds the embedded modules' lines.
-    sys.excepthook = traceback.print_exception
+    def print_exception(*exc_info):
+        # Python's default hook reads source lines from disk; traceback asks each module's
+        # loader, which holds the embedded modules' lines.
+        import traceback
+
+        traceback.print_exception(*exc_info)
+
+    sys.excepthook = print_exception
     from kaggle_run_harness.main import run_as_script
 
     run_as_script(

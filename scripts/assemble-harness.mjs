@@ -1,15 +1,23 @@
 // Assembles the harness a kernel runs: one Python file, harness/bootstrap.py with every
-// module of harness/kaggle_run_harness/ embedded as text under its own file name (the
-// bootstrap registers them with importlib and linecache, so tracebacks keep module names
-// and line numbers). Written to dist/harness/harness.py, which the renderer reads.
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+// file of harness/kaggle_run_harness/ (modules and contract.json) embedded as text under its
+// own file name (the bootstrap registers them with importlib and linecache, so tracebacks
+// keep module names and line numbers). Written to dist/harness/harness.py, which the
+// renderer reads, beside dist/harness/contract.json, which the TypeScript side reads.
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE = 'kaggle_run_harness';
-const TABLE_LINE = 'KAGGLE_RUN_HARNESS_MODULES = {}\n';
-const OUTPUT = join(root, 'dist', 'harness', 'harness.py');
+const TABLE_LINE = 'KAGGLE_RUN_HARNESS_FILES = {}\n';
+const OUTPUT_DIR = join(root, 'dist', 'harness');
 
 /** A Python ''' string literal holding `text` exactly, its lines kept one for one. */
 function pythonLiteral(text) {
@@ -18,29 +26,33 @@ function pythonLiteral(text) {
   return "'''" + text.replace(/\\/g, '\\\\').replace(/'''/g, "\\'\\'\\'") + "'''";
 }
 
+function writeAtomic(path, text) {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
 const bootstrap = readFileSync(join(root, 'harness', 'bootstrap.py'), 'utf8');
 if (bootstrap.split(TABLE_LINE).length !== 2) {
   throw new Error(`harness/bootstrap.py must hold the line ${TABLE_LINE.trim()} exactly once`);
 }
-const files = readdirSync(join(root, 'harness', PACKAGE))
-  .filter((name) => name.endsWith('.py'))
+const names = readdirSync(join(root, 'harness', PACKAGE))
+  .filter((name) => name.endsWith('.py') || name.endsWith('.json'))
   .sort((a, b) => (a === '__init__.py' ? -1 : b === '__init__.py' ? 1 : a.localeCompare(b)));
-if (files[0] !== '__init__.py') throw new Error(`harness/${PACKAGE}/__init__.py is missing`);
+if (names[0] !== '__init__.py') throw new Error(`harness/${PACKAGE}/__init__.py is missing`);
 
-const entries = files.map((name) => {
-  let source = readFileSync(join(root, 'harness', PACKAGE, name), 'utf8');
-  if (source.includes('\r')) throw new Error(`harness/${PACKAGE}/${name} has CR line ends`);
-  if (!source.endsWith('\n')) source += '\n';
-  const module = name === '__init__.py' ? PACKAGE : `${PACKAGE}.${name.slice(0, -'.py'.length)}`;
-  return `    ${JSON.stringify(module)}: (\n        ${JSON.stringify(`${PACKAGE}/${name}`)},\n        ${pythonLiteral(source)},\n    ),\n`;
+const entries = names.map((name) => {
+  let text = readFileSync(join(root, 'harness', PACKAGE, name), 'utf8');
+  if (text.includes('\r')) throw new Error(`harness/${PACKAGE}/${name} has CR line ends`);
+  if (!text.endsWith('\n')) text += '\n';
+  return `    ${JSON.stringify(`${PACKAGE}/${name}`)}: ${pythonLiteral(text)},\n`;
 });
 // A function, not a string, as the replacement: in a string `$$` would turn into `$`.
 const assembled = bootstrap.replace(
   TABLE_LINE,
-  () => `KAGGLE_RUN_HARNESS_MODULES = {\n${entries.join('')}}\n`,
+  () => `KAGGLE_RUN_HARNESS_FILES = {\n${entries.join('')}}\n`,
 );
 
-mkdirSync(dirname(OUTPUT), { recursive: true });
-const temp = `${OUTPUT}.${process.pid}.tmp`;
-writeFileSync(temp, assembled);
-renameSync(temp, OUTPUT);
+mkdirSync(OUTPUT_DIR, { recursive: true });
+writeAtomic(join(OUTPUT_DIR, 'harness.py'), assembled);
+copyFileSync(join(root, 'harness', PACKAGE, 'contract.json'), join(OUTPUT_DIR, 'contract.json'));

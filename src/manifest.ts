@@ -26,6 +26,12 @@ export interface Manifest {
   durationSeconds: number;
   /** The program's own seconds (every item of a batch); null when it never started. */
   programSeconds?: number | null | undefined;
+  /**
+   * Seconds per harness step (`python`: the process's start to the harness's first line;
+   * then `settings`, `accelerator`, `env-file`, `secrets`, `unpack`, `requirements`,
+   * `program`, `manifest`); absent from older harnesses.
+   */
+  stepSeconds?: Record<string, number> | null | undefined;
   pythonVersion: string;
   acceleratorAsked: string;
   acceleratorSeen: { kind: 'gpu' | 'tpu' | 'none'; names: string[]; count: number };

@@ -165,13 +165,14 @@ def check_accelerator(ctx, settings, state):
     override = os.environ.get("KAGGLE_RUN_ACCELERATOR_CHECK", "").strip().lower()
     if override in ("warn", "strict"):
         strict = override == "strict"
-    # `warn` from a simulator: machine shapes are emulated on this machine, so what nvidia-smi
-    # does not show is not looked for with torch (an import of seconds per session).
+    # `warn` from a simulator: machine shapes are emulated on this machine, so the device is
+    # not looked for or tried with torch or jax (an import of seconds per session); what
+    # nvidia-smi shows is recorded.
     emulated = override == "warn"
     gpus, gpu_reason = nvidia_smi_gpus()
     tpus, tpu_count, tpu_reason = detect_tpu(look_at_devices=kind == "tpu")
     probe = None
-    if kind == "gpu" and (gpus or not emulated):
+    if kind == "gpu" and not emulated:
         probe = device_probe("gpu")
         if not gpus and probe is not None and probe.get("names"):
             gpus = [str(n) for n in probe["names"]]
@@ -179,7 +180,7 @@ def check_accelerator(ctx, settings, state):
             gpu_reason = "; ".join(
                 r for r in (gpu_reason, "torch is not installed" if probe is None else probe["why"]) if r
             )
-    elif kind == "tpu" and tpu_count:
+    elif kind == "tpu" and tpu_count and not emulated:
         probe = device_probe("tpu")
     if gpus and not (kind == "tpu" and tpu_count):
         state["acceleratorSeen"] = {"kind": "gpu", "names": gpus, "count": len(gpus)}

@@ -4,6 +4,8 @@ import re
 import sys
 import threading
 
+from .contract import MASK_MIN
+
 
 class Masker:
     """Replaces secret values by *** in what the harness prints and logs.
@@ -63,8 +65,6 @@ class Masker:
     def flush(self, name):
         return self.held.pop(name, b"")
 
-
-MASK_MIN = 4
 
 
 class Output:

@@ -1,5 +1,7 @@
 """The harness's two exceptions and the exit codes it ends with."""
 
+from .contract import CONTRACT
+
 
 class SetupError(Exception):
     """An expected failure before or around the program: reported in one line, no traceback."""
@@ -14,6 +16,6 @@ class Terminated(Exception):
     """The harness itself was asked to stop (SIGTERM, Ctrl-C)."""
 
 
-SETUP_EXIT = 2
-TIMEOUT_EXIT = 124
-TERMINATED_EXIT = 143
+SETUP_EXIT = CONTRACT["exitCodes"]["setup"]
+TIMEOUT_EXIT = CONTRACT["exitCodes"]["timeout"]
+TERMINATED_EXIT = CONTRACT["exitCodes"]["terminated"]

@@ -1,19 +1,21 @@
 """The harness's own file names and small file helpers (atomic writes, hashing)."""
 
-import datetime
 import hashlib
+import sys
+import time
 import os
-import uuid
+
+from .contract import CONTRACT
 
 
-MANIFEST_FILE = "kaggle-run-manifest.json"
-LOG_FILE = "kaggle-run.log"
-PARAMS_FILE = "kaggle-run-params.json"
+MANIFEST_FILE = CONTRACT["files"]["manifest"]
+LOG_FILE = CONTRACT["files"]["log"]
+PARAMS_FILE = CONTRACT["files"]["params"]
 CHUNK = 1024 * 1024
 
 
 def write_atomic(path, data):
-    name = ".%s.%s.tmp" % (os.path.basename(path), uuid.uuid4().hex[:8])
+    name = ".%s.%s.tmp" % (os.path.basename(path), os.urandom(4).hex())
     temp = os.path.join(os.path.dirname(path), name)
     try:
         with open(temp, "wb") as f:
@@ -72,5 +74,10 @@ def working_entries(working, skip, skip_top=()):
 
 
 def iso_now():
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
+
+
+def python_version():
+    """As platform.python_version() says it (3.11.7, 3.13.0rc1), without importing platform."""
+    return sys.version.split()[0]

@@ -3,7 +3,6 @@
 import json
 import os
 import posixpath
-import tempfile
 
 from .errors import SetupError
 from .files import write_atomic
@@ -110,7 +109,11 @@ def inputs_env(input_dir):
     text = os.environ.get("KAGGLE_RUN_INPUTS", "").strip() or json.dumps(
         scan_inputs(input_dir), indent=2, sort_keys=True
     )
-    folder = os.environ.get("KAGGLE_RUN_TEMP_DIR", "").strip() or tempfile.gettempdir()
+    folder = os.environ.get("KAGGLE_RUN_TEMP_DIR", "").strip()
+    if not folder:
+        import tempfile
+
+        folder = tempfile.gettempdir()
     path = os.path.join(folder, "kaggle-run-inputs.json")
     try:
         write_atomic(path, (text + "\n").encode("utf-8"))

@@ -1,6 +1,8 @@
 """What both batch modes share: the items folder and the tail of an item's stderr."""
 
-ITEMS_DIR = "items"
+from .contract import CONTRACT
+
+ITEMS_DIR = CONTRACT["files"]["items"]
 ITEM_ERROR_LINES = 5
 ITEM_TAIL_BYTES = 8192
 

@@ -2,18 +2,15 @@
 
 import json
 import os
-import platform
 import sys
 import time
 
 from .accelerator import check_accelerator
-from .batch import run_batch
 from .context import RunContext
 from .errors import SETUP_EXIT, SetupError, TERMINATED_EXIT, TIMEOUT_EXIT, Terminated
-from .files import LOG_FILE, PARAMS_FILE, iso_now, write_atomic
+from .files import LOG_FILE, PARAMS_FILE, iso_now, python_version, write_atomic
 from .inputs import inputs_env
 from .manifest import write_manifest
-from .notebook_run import run_notebook
 from .params import render_args
 from .processes import ignore_signals, install_signal_handlers
 from .requirements import install_requirements
@@ -28,34 +25,62 @@ def folder_from_env(name, default):
     return os.path.abspath(value or default)
 
 
+def enter_step(state, step):
+    """Starts `step`, adding the time since the last step began to that step's seconds: the
+    manifest says where the session's time went."""
+    now = time.monotonic()
+    spent = state["stepSeconds"]
+    spent[state["step"]] = round(spent.get(state["step"], 0.0) + now - state["stepStarted"], 3)
+    state["step"] = step
+    state["stepStarted"] = now
+
+
+def process_age():
+    """Seconds since this process started (the interpreter's start and the harness's imports,
+    before main), from /proc; None where there is no /proc."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            # The command name, in parentheses, may hold spaces: count fields after it.
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, round(uptime - int(fields[19]) / float(os.sysconf("SC_CLK_TCK")), 3))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
 def run_steps(ctx, state, input_dir, working, started, encoded):
     settings, code_b64 = read_settings(*encoded)
     state["nonce"] = settings["nonce"]
     state["dropUnchangedCode"] = settings.get("dropUnchangedCode") is True
     state["acceleratorAsked"] = settings["accelerator"]
     ctx.out.line("start nonce=%s run=%s" % (settings["nonce"], settings["runId"]))
-    ctx.out.line("python %s at %s" % (platform.python_version(), sys.executable))
+    ctx.out.line("python %s at %s" % (python_version(), sys.executable))
     argv = render_args(settings["args"], settings["params"])
     timeout = settings["timeoutSeconds"]
     deadline = None if timeout is None else started + float(timeout)
 
-    state["step"] = "accelerator"
+    enter_step(state, "accelerator")
     check_accelerator(ctx, settings, state)
     ctx.inputs_env.update(inputs_env(input_dir))
     # Before the code: a git clone may need a token from the secrets.
-    state["step"] = "env-file"
+    enter_step(state, "env-file")
     ctx.program_vars.update(load_env_file(ctx, settings, input_dir))
-    state["step"] = "secrets"
+    enter_step(state, "secrets")
     ctx.program_vars.update(load_secrets(ctx, settings))
-    state["step"] = "unpack"
+    enter_step(state, "unpack")
     state["codeHashes"] = unpack(ctx, settings, code_b64, input_dir, working, deadline)
-    state["step"] = "requirements"
+    enter_step(state, "requirements")
     install_requirements(ctx, settings, working, deadline, state)
 
-    state["step"] = "program"
+    enter_step(state, "program")
     program_started = time.monotonic()
     try:
+        # Batches and notebooks import their modules only when a run has one: the harness's
+        # own start stays short.
         if settings.get("batch") is not None:
+            from .batch import run_batch
+
             run_batch(ctx, settings, input_dir, working, deadline, state)
             return
         params_path = os.path.join(working, PARAMS_FILE)
@@ -65,6 +90,8 @@ def run_steps(ctx, state, input_dir, working, started, encoded):
         )
         env = program_env(ctx, settings, input_dir, working, params_path)
         if settings["kind"] == "notebook":
+            from .notebook_run import run_notebook
+
             run_notebook(ctx, settings, env, working, deadline, state)
         else:
             run_script(ctx, settings, argv, dict(os.environ, **env), working, deadline, state)
@@ -91,7 +118,12 @@ def main(settings_b64, code_b64, own_file=None):
         "acceleratorAsked": "",
         "acceleratorSeen": {"kind": "none", "names": [], "count": 0},
         "codeHashes": {},
+        "stepStarted": started,
+        "stepSeconds": {},
     }
+    age = process_age()
+    if age is not None:
+        state["stepSeconds"]["python"] = age
     try:
         os.makedirs(working, exist_ok=True)
         os.chdir(working)
@@ -136,6 +168,7 @@ def main(settings_b64, code_b64, own_file=None):
         ctx.out.write("stdout", b"", flush=True)  # what the masking held back (notebook output)
         ctx.out.write("stderr", b"", flush=True)
         ctx.out.close_log()
+        enter_step(state, "manifest")
         try:
             count = write_manifest(ctx, working, state, started_at, started)
             ctx.out.line("manifest: %d output files" % count, to_log=False)

@@ -2,11 +2,18 @@
 
 import json
 import os
-import platform
 import stat
 import time
 
-from .files import MANIFEST_FILE, PARAMS_FILE, iso_now, sha256_file, working_entries, write_atomic
+from .files import (
+    MANIFEST_FILE,
+    PARAMS_FILE,
+    iso_now,
+    python_version,
+    sha256_file,
+    working_entries,
+    write_atomic,
+)
 
 
 def list_outputs(ctx, working, code_hashes, skip, unchanged_code=None):
@@ -41,6 +48,9 @@ def write_manifest(ctx, working, state, started_at, started):
         skip.add(os.path.abspath(own))  # where a platform runs the harness from the working dir
     unchanged_code = []
     files = list_outputs(ctx, working, state["codeHashes"], skip, unchanged_code)
+    if "stepSeconds" in state:
+        # Listing and hashing the outputs is the manifest step's time.
+        state["stepSeconds"]["manifest"] = round(time.monotonic() - state["stepStarted"], 3)
     manifest = {
         "nonce": state["nonce"],
         "exitCode": state["exitCode"],
@@ -50,7 +60,8 @@ def write_manifest(ctx, working, state, started_at, started):
         "endedAt": iso_now(),
         "durationSeconds": round(time.monotonic() - started, 3),
         "programSeconds": state.get("programSeconds"),
-        "pythonVersion": platform.python_version(),
+        "stepSeconds": state.get("stepSeconds"),
+        "pythonVersion": python_version(),
         "acceleratorAsked": state["acceleratorAsked"],
         "acceleratorSeen": state["acceleratorSeen"],
         "files": files,

@@ -1,13 +1,13 @@
 """Notebooks as files: checks, clearing, the injected parameters, run records."""
 
 import json
-import keyword
 import math
 import os
 import posixpath
 import re
 import uuid
 
+from .contract import NOTEBOOK, is_python_variable
 from .errors import SetupError
 from .files import iso_now
 from .params import strict_json_value
@@ -34,7 +34,7 @@ def parameters_cells(cells):
     return [
         i
         for i, c in enumerate(cells)
-        if isinstance(c, dict) and c.get("cell_type") == "code" and "parameters" in cell_tags(c)
+        if isinstance(c, dict) and c.get("cell_type") == "code" and NOTEBOOK["parametersTag"] in cell_tags(c)
     ]
 
 
@@ -160,10 +160,10 @@ def inject_parameters(nb, params):
     if not isinstance(cells, list):
         raise SetupError("notebook", "the notebook has no cells list")
     # A notebook saved from an earlier papermill or kaggle-run run: drop its old values.
-    cells[:] = [c for c in cells if "injected-parameters" not in cell_tags(c)]
+    cells[:] = [c for c in cells if NOTEBOOK["injectedTag"] not in cell_tags(c)]
     if not params:
         return
-    bad = [n for n in params if not n.isidentifier() or keyword.iskeyword(n)]
+    bad = [n for n in params if not is_python_variable(n)]
     if bad:
         plural = "" if len(bad) == 1 else "s"
         raise SetupError(
@@ -185,12 +185,12 @@ def inject_parameters(nb, params):
     cell = {
         "cell_type": "code",
         "execution_count": None,
-        "metadata": {"tags": ["injected-parameters"]},
+        "metadata": {"tags": [NOTEBOOK["injectedTag"]]},
         "outputs": [],
         "source": source,
     }
     if nb.get("nbformat_minor", 0) >= 5:
-        cell["id"] = fresh_cell_id(cells, "injected-parameters")
+        cell["id"] = fresh_cell_id(cells, NOTEBOOK["injectedTag"])
     cells.insert(tagged[0] + 1, cell)
 
 
@@ -280,7 +280,7 @@ def notebook_positions(cells):
     positions = []
     count = 0
     for cell in cells:
-        if "injected-parameters" in cell_tags(cell):
+        if NOTEBOOK["injectedTag"] in cell_tags(cell):
             positions.append(None)
         else:
             count += 1

@@ -1,10 +1,9 @@
 """Param values as text: argv templates (${name}) and number spellings."""
 
-import decimal
 import json
 import math
-import re
 
+from .contract import ARG_PATTERN
 from .errors import SetupError
 
 
@@ -25,6 +24,8 @@ def number_text(value):
     mantissa, exponent = text.split("e")
     exp = int(exponent)
     if -7 < exp < 21:
+        import decimal  # rare: only for floats written with an exponent
+
         return format(decimal.Decimal(text), "f")
     return "%se%s%d" % (mantissa, "+" if exp > 0 else "-", abs(exp))
 
@@ -53,16 +54,14 @@ def strict_json_value(value):
     return value
 
 
-ARG_PATTERN = re.compile(r"\$(\$?)\{([^}]*)\}")
-
-
 def render_args(templates, params):
-    """Replaces ${name} by the param's value; $${x} stays a literal ${x}. Never a shell."""
+    """Replaces ${name} (or ${ name }) by the param's value; $${x} stays a literal ${x}.
+    Never a shell. The grammar is the contract's, as the CLI checks it."""
     unknown = []
 
     def substitute(match):
         if match.group(1):
-            return "${" + match.group(2) + "}"
+            return match.group(0)[1:]  # $${x} -> ${x}, spaces kept
         name = match.group(2)
         if name not in params:
             unknown.append(name)

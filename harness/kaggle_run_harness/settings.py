@@ -5,6 +5,7 @@ import binascii
 import json
 import re
 
+from .contract import ENV_NAME_PATTERN, ITEM_ID_PATTERN, SETTINGS_VERSION
 from .errors import SetupError
 
 
@@ -33,11 +34,11 @@ def check_settings(s):
 
     if not isinstance(s, dict):
         fail("not a JSON object")
-    if s.get("version") != 1:
+    if s.get("version") != SETTINGS_VERSION:
         raise SetupError(
             "settings",
-            "settings version %r is not supported by this harness (it reads version 1); "
-            "render it with the same kaggle-run version" % (s.get("version"),),
+            "settings version %r is not supported by this harness (it reads version %d); "
+            "render it with the same kaggle-run version" % (s.get("version"), SETTINGS_VERSION),
         )
     for key in ("runId", "nonce", "entry", "accelerator"):
         if not isinstance(s.get(key), str):
@@ -94,7 +95,7 @@ def check_settings(s):
 
 
 def is_env_name(name):
-    return isinstance(name, str) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name) is not None
+    return isinstance(name, str) and ENV_NAME_PATTERN.match(name) is not None
 
 
 def check_git_code(code, fail):
@@ -127,7 +128,6 @@ def is_param_value(value, depth=0):
     return False
 
 
-ITEM_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$")
 
 
 def check_batch(batch, fail):

@@ -13,7 +13,6 @@ import zipfile
 from .errors import SetupError
 from .files import CHUNK, human_size, inside
 from .code_files import copy_code, member_path
-from .git_code import clone_code
 from .inputs import extracted_folder, locate_input
 
 
@@ -42,6 +41,8 @@ def unpack(ctx, settings, code_b64, input_dir, working, deadline=None):
     """Extracts the code into the working dir; returns {relative path: sha256}."""
     code = settings["code"]
     if code["mode"] == "git":
+        from .git_code import clone_code  # git and its temp folders only for code: git
+
         return clone_code(ctx, settings, working, deadline)
     if code["mode"] == "file":
         where = os.path.join(input_dir, code["path"])

@@ -9,6 +9,7 @@ import { coerceParam } from '../config/params.js';
 import { ConfigError, UsageError, errorMessage } from '../errors.js';
 import type { ConfigProblem } from '../errors.js';
 import type { BatchItem } from '../harness/settings.js';
+import { harnessContract } from '../harness/contract.js';
 import { isPythonIdentifier } from '../harness/settings.js';
 import type { ParamValue, Params } from '../job.js';
 import { CsvSyntaxError, parseCsv } from './csv.js';
@@ -34,10 +35,8 @@ interface RawItem {
 }
 
 /** Ids become folder names under items/: letters, digits, `.`, `_`, `-`, not starting with `.`. */
-const safeId = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
-
 export function isSafeItemId(id: string): boolean {
-  return safeId.test(id);
+  return harnessContract().itemId.test(id);
 }
 
 export async function readBatchItems(

@@ -129,10 +129,5 @@ function flowValue(raw: string): ParamValue | undefined {
   return isParamValue(value) ? value : undefined;
 }
 
-// `$${x}` is a literal `${x}` (the harness renders it so), not a reference.
-const templatePattern = /(?<!\$)\$\{([^}]*)\}/g;
-
-/** The param names an arg refers to with `${name}`, in order, repeats included. */
-export function argTemplateRefs(arg: string): string[] {
-  return [...arg.matchAll(templatePattern)].map((m) => (m[1] ?? '').trim());
-}
+/** The param names an arg refers to with `${name}`: the harness contract's grammar. */
+export { argTemplateRefs } from '../harness/contract.js';

@@ -7,6 +7,7 @@ import { accelerators, type Accelerator } from '../accelerator.js';
 import { maxTimeoutSeconds } from '../config/duration.js';
 import { isIdentifier } from '../config/params.js';
 import { UsageError } from '../errors.js';
+import { argTemplateRefs, harnessContract } from './contract.js';
 import type { Job, Params } from '../job.js';
 
 export type AcceleratorKind = 'gpu' | 'tpu' | 'none';
@@ -100,24 +101,12 @@ export function acceleratorKindOf(accelerator: Accelerator): AcceleratorKind {
   return info.gpu ? 'gpu' : info.tpu ? 'tpu' : 'none';
 }
 
-const argPattern = /\$(\$?)\{([^}]*)\}/g;
-
 /** The param names an argv template refers to (`$${x}` is a literal, not a reference). */
-export function argNames(template: string): string[] {
-  return [...template.matchAll(argPattern)].filter((m) => m[1] === '').map((m) => m[2] ?? '');
-}
-
-const pythonKeywords = new Set(
-  (
-    'False None True and as assert async await break class continue def del elif else except ' +
-    'finally for from global if import in is lambda nonlocal not or pass raise return try ' +
-    'while with yield'
-  ).split(' '),
-);
+export const argNames = argTemplateRefs;
 
 /** Whether `name` can be a Python variable (what the notebook's injected cell assigns). */
 export function isPythonIdentifier(name: string): boolean {
-  return isIdentifier(name) && !pythonKeywords.has(name);
+  return isIdentifier(name) && !harnessContract().keywords.has(name);
 }
 
 function checkJob(job: Job): void {

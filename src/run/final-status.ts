@@ -1,23 +1,16 @@
+import { blameForStep } from '../harness/contract.js';
 import type { Manifest } from '../manifest.js';
 import type { RemoteStatus } from '../platform/platform.js';
 import type { RunRecord, RunStatus } from './record.js';
 
-/** Who is to blame when the harness stopped at `step`. */
+/**
+ * Who is to blame when the harness stopped at `step`: the harness contract says (bad
+ * settings, a notebook that cannot take its params, a secret or env file that is not there
+ * are the job's, `usage`, and so are requirements that pip cannot install, as a local
+ * install's are).
+ */
 function blameFor(step: string): NonNullable<RunRecord['error']>['kind'] {
-  if (step === 'program') return 'program';
-  // Bad settings, a notebook that cannot take its params, a secret or env file that is not
-  // there: the job spec (or the user's Kaggle setup) is wrong, not Kaggle.
-  // Requirements that pip cannot install are the job's to fix, as a local install's are.
-  if (
-    step === 'settings' ||
-    step === 'notebook' ||
-    step === 'secrets' ||
-    step === 'env-file' ||
-    step === 'requirements'
-  ) {
-    return 'usage';
-  }
-  return 'platform';
+  return blameForStep(step);
 }
 
 /**

@@ -90,6 +90,15 @@ export interface RunTimings {
   startSeconds: number | null;
   /** The program's own seconds (every item of a batch), as the harness measured them. */
   programSeconds: number | null;
+  /**
+   * Parts of startSeconds, as the harness measured them: its own start (the interpreter,
+   * settings, accelerator check, env file, secrets), unpacking or cloning the code,
+   * installing the requirements, and listing and hashing the outputs for the manifest.
+   */
+  harnessStartSeconds?: number | null | undefined;
+  unpackSeconds?: number | null | undefined;
+  installSeconds?: number | null | undefined;
+  manifestSeconds?: number | null | undefined;
   /** From the platform's end status to the last output verified on this machine. */
   fetchSeconds: number | null;
   /** From the push to the end of the fetch. */

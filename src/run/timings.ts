@@ -7,6 +7,23 @@ import type { RunRecord, RunTimings } from './record.js';
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
+const round = (s: number) => Math.round(s * 1000) / 1000;
+
+/** The session's phases from the harness's own step times (null where it gave none). */
+function harnessSteps(steps: Record<string, number> | null | undefined): Partial<RunTimings> {
+  if (steps == null) return {};
+  const sum = (...names: string[]): number | null => {
+    const seen = names.filter((n) => typeof steps[n] === 'number');
+    return seen.length === 0 ? null : round(seen.reduce((total, n) => total + (steps[n] ?? 0), 0));
+  };
+  return {
+    harnessStartSeconds: sum('python', 'settings', 'accelerator', 'env-file', 'secrets'),
+    unpackSeconds: sum('unpack'),
+    installSeconds: sum('requirements'),
+    manifestSeconds: sum('manifest'),
+  };
+}
+
 export function runTimings(
   record: RunRecord,
   manifest: Manifest | undefined,
@@ -28,6 +45,7 @@ export function runTimings(
         ? null
         : Math.max(0, Math.round((manifest.durationSeconds - (program ?? 0)) * 1000) / 1000),
     programSeconds: program,
+    ...harnessSteps(manifest?.stepSeconds),
     fetchSeconds: seconds(fetchedAt - endSeenAt),
     totalSeconds: pushedAt === undefined ? null : seconds(fetchedAt - pushedAt),
   };

@@ -4,6 +4,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../errors.js';
+import { harnessContract } from '../harness/contract.js';
 import type { HarnessCode } from '../harness/settings.js';
 import type { Job } from '../job.js';
 import type { PackResult } from '../pack/index.js';
@@ -22,8 +23,6 @@ export const LOCAL_CODE_FILE = 'code.zip';
 export const LOCAL_ENV_SLUG = 'kaggle-run-env';
 export const LOCAL_ENV_FILE = 'env.json';
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
-/** As in the harness: shorter values would mask ordinary words in the log. */
-const MASK_MIN_LENGTH = 4;
 
 /** Where a platform keeps datasets: the user who owns them and the API to make them. */
 export interface DatasetAccess {
@@ -103,7 +102,10 @@ export async function writeEnvJson(ctx: ShipRunContext, maskValues: string[]): P
     throw new InternalError('writeEnvJson: the job has no env_file');
   }
   const values = await readEnvFile(ctx.job.root, ctx.job.envFile);
-  maskValues.push(...Object.values(values).filter((v) => v.length >= MASK_MIN_LENGTH));
+  // As the harness masks: values shorter than the contract's length (in UTF-8 bytes) would
+  // mask ordinary words in the log.
+  const shortest = harnessContract().maskMinLength;
+  maskValues.push(...Object.values(values).filter((v) => Buffer.byteLength(v, 'utf8') >= shortest));
   const path = join(ctx.runDir, 'env.json');
   await writeFile(path, JSON.stringify(values), { mode: 0o600 });
   await chmod(path, 0o600);

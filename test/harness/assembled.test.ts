@@ -10,16 +10,23 @@ import { scriptPython } from './helpers.js';
 const MODULES_DIR = join(packageRoot(), 'harness', 'kaggle_run_harness');
 
 /** Runs Python code after the assembled harness was loaded as a module (main() not run). */
-function withAssembled(code: string): { status: number | null; stdout: string; stderr: string } {
+function withAssembled(
+  code: string,
+  args: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
   const loader =
     'import sys\n' +
     'source = open(sys.argv[1]).read()\n' +
     "exec(compile(source, 'harness.py', 'exec'), {'__name__': 'assembled'})\n";
-  const done = spawnSync(scriptPython, ['-c', loader + code, join(packageRoot(), HARNESS_PATH)], {
-    encoding: 'utf8',
-    cwd: packageRoot(),
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-  });
+  const done = spawnSync(
+    scriptPython,
+    ['-c', loader + code, join(packageRoot(), HARNESS_PATH), ...args],
+    {
+      encoding: 'utf8',
+      cwd: packageRoot(),
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    },
+  );
   return { status: done.status, stdout: done.stdout, stderr: done.stderr };
 }
 
@@ -32,10 +39,12 @@ void test('the assembled harness embeds every module of harness/kaggle_run_harne
   }
   // The embedded text is the module's own, character for character.
   const listed = withAssembled(
-    'import json, linecache\n' +
+    'import importlib, json\n' +
       'import kaggle_run_harness.main\n' +
-      "names = sorted(n for n in linecache.cache if n.startswith('kaggle_run_harness/'))\n" +
-      "print(json.dumps({n: ''.join(linecache.cache[n][2]) for n in names}))\n",
+      "names = ['kaggle_run_harness/' + n for n in sys.argv[2:]]\n" +
+      "modules = [n[:-len('.py')].replace('/', '.').replace('.__init__', '') for n in names]\n" +
+      'print(json.dumps({n: importlib.import_module(m).__loader__.get_source(m) for n, m in zip(names, modules)}))\n',
+    modules,
   );
   assert.equal(listed.status, 0, listed.stderr);
   const embedded = JSON.parse(listed.stdout) as Record<string, string>;
@@ -81,9 +90,9 @@ void test('an error escaping the assembled harness prints embedded source lines 
   // Run as __main__ without settings: the bootstrap's hook prints the traceback of an error
   // raised below it (here: a module that fails on import, put in the table by hand).
   const broken =
-    'KAGGLE_RUN_HARNESS_MODULES["kaggle_run_harness.main"] = ' +
-    '("kaggle_run_harness/main.py", "x = 1\\nraise ValueError(\'broken module\')\\n")\n';
-  const call = '\ninstall_harness_modules(KAGGLE_RUN_HARNESS_MODULES)\n';
+    'KAGGLE_RUN_HARNESS_FILES["kaggle_run_harness/main.py"] = ' +
+    '"x = 1\\nraise ValueError(\'broken module\')\\n"\n';
+  const call = '\ninstall_harness_modules(KAGGLE_RUN_HARNESS_FILES)\n';
   assert.ok(harnessSource().includes(call));
   const source = harnessSource().replace(call, () => `\n${broken}${call.slice(1)}`);
   const done = spawnSync(scriptPython, ['-c', source], { encoding: 'utf8' });

@@ -53,6 +53,18 @@ void test('run(): typed params reach the program as values; fetching, timings an
     assert.ok(timings[key]! >= 0, key);
   }
   assert.ok(timings.totalSeconds! >= timings.programSeconds!);
+  // The harness's parts of startSeconds, from its manifest's step times.
+  for (const key of [
+    'harnessStartSeconds',
+    'unpackSeconds',
+    'installSeconds',
+    'manifestSeconds',
+  ] as const) {
+    assert.equal(typeof timings[key], 'number', key);
+    assert.ok(timings[key]! >= 0, key);
+  }
+  const parts = timings.unpackSeconds! + timings.installSeconds! + timings.manifestSeconds!;
+  assert.ok(parts <= timings.startSeconds! + 0.01, JSON.stringify(timings));
 });
 
 void test('run(): a value that is no param value is a UsageError naming it', async (t) => {

@@ -1,0 +1,81 @@
+// The rules the CLI shares with the Python harness, read from the harness's contract.json
+// (harness/kaggle_run_harness/contract.json, copied to dist/harness/ by the build and
+// shipped). The harness reads the same file, so a template, a name rule or a step's blame is
+// written once for both sides.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InternalError, errorMessage } from '../errors.js';
+import { packageRoot } from '../util/package-root.js';
+
+/** The contract file, relative to the package root. */
+export const CONTRACT_PATH = 'dist/harness/contract.json';
+
+export type StepBlame = 'usage' | 'platform' | 'program' | 'timeout';
+
+interface ContractFile {
+  settingsVersion: number;
+  argTemplate: { pattern: string };
+  pythonKeywords: string[];
+  envNamePattern: string;
+  itemIdPattern: string;
+  maskMinLength: number;
+  files: { manifest: string; log: string; params: string; items: string };
+  exitCodes: { setup: number; timeout: number; terminated: number };
+  steps: Record<string, string>;
+  notebook: { parametersTag: string; injectedTag: string; nbformat: number; language: string };
+}
+
+export interface HarnessContract extends Omit<ContractFile, 'steps'> {
+  /** Step name -> who a failure there is blamed on. */
+  steps: Map<string, StepBlame>;
+  argTemplate: { pattern: string; regex: RegExp };
+  keywords: Set<string>;
+  envName: RegExp;
+  itemId: RegExp;
+}
+
+let cached: HarnessContract | undefined;
+
+/** The contract, read once (a few hundred bytes) the first time a rule is asked for. */
+export function harnessContract(): HarnessContract {
+  if (cached !== undefined) return cached;
+  const path = join(packageRoot(), CONTRACT_PATH);
+  let file: ContractFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as ContractFile;
+  } catch (error) {
+    throw new InternalError(
+      `kaggle-run's harness contract is missing at ${path}: ${errorMessage(error)}`,
+      { hint: 'reinstall kaggle-run (in a checkout: npm run build)' },
+    );
+  }
+  const steps = new Map<string, StepBlame>();
+  for (const [step, blame] of Object.entries(file.steps)) {
+    if (step !== 'about') steps.set(step, blame as StepBlame);
+  }
+  cached = {
+    ...file,
+    steps,
+    argTemplate: {
+      pattern: file.argTemplate.pattern,
+      regex: new RegExp(file.argTemplate.pattern, 'g'),
+    },
+    keywords: new Set(file.pythonKeywords),
+    envName: new RegExp(file.envNamePattern),
+    itemId: new RegExp(file.itemIdPattern),
+  };
+  return cached;
+}
+
+/** Each `${name}` of an argv template, in order, repeats included; `$${x}` is a literal. */
+export function argTemplateRefs(template: string): string[] {
+  return [...template.matchAll(harnessContract().argTemplate.regex)]
+    .filter((m) => m[1] === '')
+    .map((m) => m[2] ?? '');
+}
+
+/** Who a failure in the harness's step `step` is blamed on (an unknown step: the platform). */
+export function blameForStep(step: string): StepBlame {
+  return harnessContract().steps.get(step) ?? 'platform';
+}
