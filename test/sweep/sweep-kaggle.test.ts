@@ -14,7 +14,7 @@ import type { RunRecord } from '../../src/run/record.js';
 import type { SweepRecord } from '../../src/sweep/sweep-store.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { packageRoot } from '../../src/util/package-root.js';
-import { kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
+import { kaggleEnv, release, startTestServer, tempDir } from '../server/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { scaled } from '../helpers/machine.js';
 
@@ -30,18 +30,28 @@ const JOB = [
   'params = json.loads(os.environ["KAGGLE_RUN_PARAMS"])',
   'print("point", params["lr"], params["seed"], flush=True)',
   'time.sleep(float(params.get("sleep", 1)))',
+  '# A gated point holds until the test writes `go` into its working folder (bounded).',
+  'if params.get("gate_above") is not None and params["lr"] > params["gate_above"]:',
+  '    deadline = time.time() + 600',
+  '    while not os.path.exists("go") and time.time() < deadline:',
+  '        time.sleep(0.05)',
   'os.makedirs("results", exist_ok=True)',
   'json.dump({"loss": params["lr"] * params["seed"]}, open("results/metrics.json", "w"))',
   '',
 ].join('\n');
 
-async function sweepProject(t: TestContext, grid: string, extra = ''): Promise<string> {
+async function sweepProject(
+  t: TestContext,
+  grid: string,
+  extra = '',
+  params = 'lr: 0.1, seed: 0, sleep: 1',
+): Promise<string> {
   const dir = join(await tempDir(t), 'sweepy');
   await mkdir(dir);
   await writeFile(join(dir, 'train.py'), JOB);
   await writeFile(
     join(dir, 'kaggle-run.yaml'),
-    `name: sweepy\nentry: train.py\naccelerator: t4x2\nparams: {lr: 0.1, seed: 0, sleep: 1}\noutputs: ["results/**"]\nmetrics: results/metrics.json\nsweep: ${grid}\n${extra}`,
+    `name: sweepy\nentry: train.py\naccelerator: t4x2\nparams: {${params}}\noutputs: ["results/**"]\nmetrics: results/metrics.json\nsweep: ${grid}\n${extra}`,
   );
   return dir;
 }
@@ -151,7 +161,14 @@ void test('a server cap lower than the client thinks: the cap is learned and no 
 
 void test('SIGKILL the CLI mid-sweep, then `attach SWEEP` finishes only the missing points', async (t) => {
   const server = await startTestServer(t, { gpuSessions: 2 });
-  const dir = await sweepProject(t, '{lr: [0.1, 0.2, 0.3, 0.4], seed: [1]}');
+  // The points past lr 0.25 hold until released, so the sweep is surely mid-way when the
+  // CLI is killed, however slowly this test's polling runs on a loaded machine.
+  const dir = await sweepProject(
+    t,
+    '{lr: [0.1, 0.2, 0.3, 0.4], seed: [1]}',
+    '',
+    'lr: 0.1, seed: 0, sleep: 1, gate_above: 0.25',
+  );
   const env = await kaggleEnv(t);
   const child = spawn(
     process.execPath,
@@ -180,6 +197,9 @@ void test('SIGKILL the CLI mid-sweep, then `attach SWEEP` finishes only the miss
   child.kill('SIGKILL');
   await exited;
   assert.ok(record !== undefined);
+  // Each point is its own kernel at version 1; a gated one not yet started finds `go` when
+  // it does.
+  for (const point of record.points) await release(server, point.kernelSlug, 1);
   const before = server.stats().pushes;
   const attached = await runCli(['attach', record.sweepId, '--json'], { cwd: dir, env });
   assert.equal(attached.code, 0, attached.stderr);
