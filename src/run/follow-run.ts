@@ -8,7 +8,7 @@ import { reachableLater } from '../platform/create-platform.js';
 import { lockHolder } from '../store/run-lock.js';
 import type { RunStore } from '../store/run-store.js';
 import { attachRun } from './attach-run.js';
-import { abortableSleep } from './push-when-free.js';
+import { sleep } from '../util/sleep.js';
 import type { RunEvent } from './events.js';
 import type { RunRecord } from './record.js';
 
@@ -56,7 +56,7 @@ export async function* followRun(options: FollowOptions): AsyncGenerator<RunEven
       });
       return;
     }
-    await abortableSleep(FOLLOW_POLL_MS, signal);
+    await sleep(FOLLOW_POLL_MS, signal);
     if (signal?.aborted === true) return;
   }
 }
