@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import type { RunRecord } from '../../src/run/record.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { packageRoot } from '../../src/util/package-root.js';
-import { kaggleEnv, startTestServer } from '../server/helpers.js';
+import { kaggleEnv, release, startTestServer, waitForGo } from '../server/helpers.js';
 import { copyExample, runCli } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const SLOW_TRAIN =
   'import os, time\nfor i in range(4):\n    print("tick", i, flush=True)\n    time.sleep(0.5)\nos.makedirs("results", exist_ok=True)\nopen("results/done.txt", "w").write("done")\n';
@@ -92,7 +93,15 @@ void test('attach refuses runs that never reached Kaggle, local runs, and runs a
   });
   assert.equal(localAttach.code, 0, 'a finished local run is reported as it is');
 
-  await writeFile(join(dir, 'train.py'), SLOW_TRAIN);
+  // The run lasts until the test has seen attach refused: on a loaded machine a run of a
+  // fixed length could end before `attach` starts.
+  await writeFile(
+    join(dir, 'train.py'),
+    waitForGo(
+      'print("tick 0", flush=True)',
+      'os.makedirs("results", exist_ok=True)\nopen("results/done.txt", "w").write("done")',
+    ),
+  );
   const watcher = spawn(
     process.execPath,
     [join(packageRoot(), 'bin', 'kaggle-run.js'), 'run', dir, '--kaggle', '--endpoint', server.url],
@@ -102,15 +111,12 @@ void test('attach refuses runs that never reached Kaggle, local runs, and runs a
     },
   );
   let seen = '';
-  await new Promise<void>((resolve) => {
-    watcher.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('tick 0')) resolve();
-    });
-  });
+  watcher.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  await waitUntil('the watched run ticks', () => seen.includes('tick 0'), { timeoutMs: 60_000 });
   const busy = await runCli(['attach', 'last'], { cwd: dir, env });
   assert.equal(busy.code, 2, busy.stderr);
   assert.match(busy.stderr, /being watched by process \d+/);
+  await release(server, 'kaggle-run-hello', 1);
   const code = await new Promise<number | null>((resolve) => watcher.on('close', resolve));
   assert.equal(code, 0);
 });
