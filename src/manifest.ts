@@ -27,7 +27,8 @@ export interface Manifest {
   /** The program's own seconds (every item of a batch); null when it never started. */
   programSeconds?: number | null | undefined;
   /**
-   * Seconds per harness step (`python`: the process's start to the harness's first line;
+   * Seconds per harness step (`python`: the process's start to the harness's first line, which
+   * includes the wait of an interpreter a platform started ahead;
    * then `settings`, `accelerator`, `env-file`, `secrets`, `unpack`, `requirements`,
    * `program`, `manifest`); absent from older harnesses.
    */

@@ -91,8 +91,8 @@ export interface RunTimings {
   /** The program's own seconds (every item of a batch), as the harness measured them. */
   programSeconds: number | null;
   /**
-   * Parts of startSeconds, as the harness measured them: its own start (the interpreter,
-   * settings, accelerator check, env file, secrets), unpacking or cloning the code,
+   * Parts of startSeconds, as the harness measured them: its own start (settings,
+   * accelerator check, env file, secrets), unpacking or cloning the code,
    * installing the requirements, and listing and hashing the outputs for the manifest.
    */
   harnessStartSeconds?: number | null | undefined;
