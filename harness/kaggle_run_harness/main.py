@@ -71,7 +71,7 @@ def run_steps(ctx, state, input_dir, working, started, encoded):
     enter_step(state, "unpack")
     state["codeHashes"] = unpack(ctx, settings, code_b64, input_dir, working, deadline)
     enter_step(state, "requirements")
-    install_requirements(ctx, settings, working, deadline, state)
+    install_requirements(ctx, settings, input_dir, working, deadline, state)
 
     enter_step(state, "program")
     program_started = time.monotonic()

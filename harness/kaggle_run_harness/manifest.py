@@ -14,11 +14,13 @@ from .files import (
     working_entries,
     write_atomic,
 )
+from .wheel_cache import WHEELS_FOLDER
 
 
 def list_outputs(ctx, working, code_hashes, skip, unchanged_code=None):
     files = []
-    for rel, full, info in working_entries(working, skip):
+    # The kept wheels are saved with the session's output for the next session, not listed.
+    for rel, full, info in working_entries(working, skip, (WHEELS_FOLDER,)):
         try:
             rel.encode("utf-8")
         except UnicodeEncodeError:

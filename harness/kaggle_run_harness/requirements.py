@@ -8,12 +8,13 @@ import tempfile
 from .errors import SetupError, TIMEOUT_EXIT
 from .processes import run_streaming
 from .code_files import member_path
+from .wheel_cache import build_wheel_cache, cached_wheels
 
 # pip's last lines kept in the failure message (the whole output is in the log above it).
 TAIL_LINES = 30
 
 
-def install_requirements(ctx, settings, working, deadline, state):
+def install_requirements(ctx, settings, input_dir, working, deadline, state):
     req = settings["requirements"]
     if req is None:
         return
@@ -46,18 +47,53 @@ def install_requirements(ctx, settings, working, deadline, state):
         ctx.out.line("installing requirements: %s" % "; ".join(req["packages"]))
     env = dict(os.environ)
     env.setdefault("PIP_ROOT_USER_ACTION", "ignore")  # Kaggle runs as root; the warning is noise
-    tail = bytearray()
     try:
+        if install_from_cache(ctx, settings, input_dir, cmd, env, working, deadline, state):
+            return
+        tail = bytearray()
         try:
             code, timed_out = run_streaming(ctx, cmd, env, working, deadline, tail)
         except OSError as error:
             raise SetupError("requirements", "cannot run pip: %s" % error)
+        check_install(ctx, state, code, timed_out, tail)
+        cache = settings.get("wheelCache")
+        if cache is not None:
+            build_wheel_cache(ctx, cache["key"], cmd, env, working, deadline)
     finally:
         for path in cleanup:
             try:
                 os.unlink(path)
             except OSError:
                 pass
+
+
+def install_from_cache(ctx, settings, input_dir, cmd, env, working, deadline, state):
+    """Installs from the wheels a previous session kept, with no index; False where there
+    are none for these requirements or pip could not install from them (a normal install
+    follows, and builds the cache again)."""
+    cache = settings.get("wheelCache")
+    folder = cached_wheels(ctx, cache, input_dir)
+    if folder is None:
+        return False
+    ctx.out.line("installing requirements from the wheel cache %s (no index)" % cache["key"])
+    offline = cmd[:4] + ["--no-index", "--find-links", folder] + cmd[4:]
+    tail = bytearray()
+    try:
+        code, timed_out = run_streaming(ctx, offline, env, working, deadline, tail)
+    except OSError as error:
+        raise SetupError("requirements", "cannot run pip: %s" % error)
+    if code == 0 or timed_out:
+        check_install(ctx, state, code, timed_out, tail)
+        return True
+    ctx.out.line(
+        "warning: installing from the wheel cache failed (pip exited with code %d); "
+        "installing the requirements as usual" % code,
+        "stderr",
+    )
+    return False
+
+
+def check_install(ctx, state, code, timed_out, tail):
     if timed_out:
         state["exitCode"] = TIMEOUT_EXIT
         raise SetupError("timeout", "installing the requirements ran past the job's timeout")

@@ -69,6 +69,13 @@ def check_settings(s):
         )
         if not ok:
             fail("requirements must be null, {file} or {packages}")
+    cache = s.get("wheelCache")
+    if cache is not None and not (
+        isinstance(cache, dict)
+        and isinstance(cache.get("key"), str)
+        and (cache.get("from") is None or isinstance(cache.get("from"), str))
+    ):
+        fail("wheelCache must be null or {key, from}")
     code = s.get("code")
     if not isinstance(code, dict) or code.get("mode") not in ("inline", "file", "git"):
         fail("code.mode must be inline, file or git")

@@ -53,6 +53,13 @@ export interface HarnessSettings {
   /** True on Kaggle: a missing accelerator fails the run; false locally: a warning. */
   strictAccelerator: boolean;
   requirements: null | { file: string } | { packages: string[] };
+  /**
+   * The wheel cache of the requirements: `key` names the requirements and image; `from`, a
+   * folder under the input dir, holds the wheels a previous session kept for a key (installed
+   * from with no index when it is this one). After a normal install the harness keeps the
+   * wheels in `kaggle-run-wheels/` of the working dir, out of the manifest. Null: none.
+   */
+  wheelCache?: { key: string; from: string | null } | null | undefined;
   /** `file` paths are relative to the input dir. */
   code: HarnessCode;
   /** The harness stops the program after this long (failedStep `timeout`, exit 124). */
