@@ -7,6 +7,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
+import { harnessRunsNotebook } from '../harness/render.js';
 import { readEnv } from '../env.js';
 import {
   adoptExecution,
@@ -234,7 +235,11 @@ export class SessionRunner {
     const { kernel, version } = request;
     const { store } = this.deps;
     return this.track(kernel, version, async (abort, cancelled) => {
-      const python = this.resolvePython(kernel.kernelType);
+      // A kaggle-run harness that runs a notebook is a script kernel needing a notebook's
+      // interpreter, as the same job run locally gets.
+      const python = this.resolvePython(
+        harnessRunsNotebook(request.source) ? 'notebook' : kernel.kernelType,
+      );
       if (request.queueDelayMs > 0) await sleep(request.queueDelayMs, abort);
       if (cancelled()) return undefined;
       const chosen = await python;

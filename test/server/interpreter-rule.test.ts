@@ -6,13 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { parsePersistedLog } from '../../src/kaggle/log-entry.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { ME, PYTHON, push, rpc, scriptPush, tempDir } from './helpers.js';
+import { runCli } from '../helpers/cli.js';
+import { savedByNbformat } from '../helpers/notebook.js';
 
 const execFileP = promisify(execFile);
 
@@ -101,4 +103,28 @@ void test('server kernels: scripts run with python3 on PATH, a notebook with a P
       'm',
     ),
   );
+
+  // A notebook job through `kaggle-run run --kaggle` reaches the server as a script kernel
+  // (the harness) that runs the notebook: it gets the notebook's interpreter too, as the
+  // same job run locally would.
+  const project = join(dir, 'nb-project');
+  await mkdir(project);
+  await writeFile(
+    join(project, 'analysis.ipynb'),
+    savedByNbformat(PYTHON, [
+      { source: 'scale = 1', tags: ['parameters'] },
+      { source: 'import sys\nprint("ran with", sys.executable, scale)' },
+    ]),
+  );
+  await writeFile(
+    join(project, 'kaggle-run.yaml'),
+    'name: nb-through-server\nentry: analysis.ipynb\nparams: {scale: 1}\n',
+  );
+  const run = await runCli(['run', project, '--kaggle', '--endpoint', url, '-p', 'scale=3'], {
+    env,
+    timeoutMs: 300_000,
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /has no nbclient\/ipykernel; this notebook runs with /);
+  assert.match(run.stderr, /output analysis\.executed\.ipynb .*verified/);
 });
