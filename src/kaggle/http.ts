@@ -273,31 +273,53 @@ export class KaggleHttp {
       ...(authorization === undefined ? {} : { Authorization: authorization }),
     };
     return this.retrying(options.operation, options.idempotent, options.signal, async () => {
-      const connect = new AbortController();
-      const timer = setTimeout(
-        () => connect.abort(new Error('timeout')),
-        this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      const response = await this.connecting(url, options, (signal) =>
+        this.fetchFn(url, { method: 'GET', headers, signal }),
       );
-      const signal = options.signal
-        ? AbortSignal.any([options.signal, connect.signal])
-        : connect.signal;
-      let response: Response;
-      try {
-        response = await this.fetchFn(url, { method: 'GET', headers, signal });
-      } catch (error) {
-        throw this.transportError(error, options.operation, url, options.signal, connect.signal);
-      } finally {
-        clearTimeout(timer);
-      }
       if (response.ok) return response;
-      let text = '';
-      try {
-        text = await this.readText(response, options.operation, url);
-      } catch (error) {
-        if (error instanceof KaggleApiError) throw error;
-      }
-      throw this.httpError(response, text, options.operation, url);
+      throw await this.errorOf(response, options.operation, url);
     });
+  }
+
+  /**
+   * Runs `connect` under the wait-for-headers time limit and the caller's signal; a failure
+   * to connect becomes the classified transport error.
+   */
+  private async connecting<T>(
+    url: string,
+    options: OpenOptions,
+    connect: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new Error('timeout')),
+      this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, deadline.signal])
+      : deadline.signal;
+    try {
+      return await connect(signal);
+    } catch (error) {
+      throw this.transportError(error, options.operation, url, options.signal, deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The classified error of a non-2xx answer, its body read (bounded) for the message. */
+  private async errorOf(
+    response: Response,
+    operation: string,
+    url: string,
+  ): Promise<KaggleApiError> {
+    let text = '';
+    try {
+      text = await this.readText(response, operation, url);
+    } catch (error) {
+      if (error instanceof KaggleApiError) return error;
+    }
+    return this.httpError(response, text, operation, url);
   }
 
   /**
@@ -312,34 +334,15 @@ export class KaggleHttp {
       ...options.headers,
     };
     return this.retrying(options.operation, options.idempotent, options.signal, async () => {
-      const connect = new AbortController();
-      const timer = setTimeout(
-        () => connect.abort(new Error('timeout')),
-        this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      const response = await this.connecting(url, options, (signal) =>
+        getFile(url, { headers, signal }),
       );
-      const signal = options.signal
-        ? AbortSignal.any([options.signal, connect.signal])
-        : connect.signal;
-      let response: FileResponse;
-      try {
-        response = await getFile(url, { headers, signal });
-      } catch (error) {
-        throw this.transportError(error, options.operation, url, options.signal, connect.signal);
-      } finally {
-        clearTimeout(timer);
-      }
       if (response.status >= 200 && response.status < 300) return response;
       const answer = new Response(Readable.toWeb(response.body) as ReadableStream<Uint8Array>, {
         status: response.status,
         headers: fetchHeaders(response.headers),
       });
-      let text = '';
-      try {
-        text = await this.readText(answer, options.operation, url);
-      } catch (error) {
-        if (error instanceof KaggleApiError) throw error;
-      }
-      throw this.httpError(answer, text, options.operation, url);
+      throw await this.errorOf(answer, options.operation, url);
     });
   }
 
