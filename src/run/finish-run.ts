@@ -143,7 +143,13 @@ async function checkStillLatest(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   if (handle.version === null || platform.latestVersion === undefined) return;
-  const latest = await platform.latestVersion(handle.kernel, signal);
+  const latest = await platform.latestVersion(handle.kernel, signal).catch(() => {
+    signal?.throwIfAborted();
+    // A safeguard asked once the run has ended: an API still failing after its retries
+    // must not fail a run that ended well. The fetch that follows checks the manifest's
+    // nonce, so another run's outputs are refused all the same.
+    return null;
+  });
   if (latest !== null && latest > handle.version) {
     throw new RunLostError(
       `another client pushed version ${latest} of ${handle.kernel} while this run's version ${handle.version} ran; Kaggle reports the status, log and outputs of a kernel's latest version only, so this run's cannot be fetched`,

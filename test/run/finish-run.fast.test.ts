@@ -14,8 +14,12 @@ import { tempDir } from '../helpers/temp.js';
 import { scaled } from '../helpers/machine.js';
 
 /** A platform whose first watch reports the previous version's COMPLETE (no log yet), as
- * Kaggle can just after a push; the second watch is this run's. */
-function staleFirstPlatform(remote: string, nonce: string): Platform & { watches: number } {
+ * Kaggle can just after a push; the second watch is this run's. Its API cannot say which
+ * version is the latest (still failing after its retries): that must not fail the run. */
+function staleFirstPlatform(
+  remote: string,
+  nonce: string,
+): Platform & { watches: number; latestAsked: number } {
   const p = {
     name: 'kaggle' as const,
     capabilities: capabilitiesOf('kaggle'),
@@ -23,6 +27,11 @@ function staleFirstPlatform(remote: string, nonce: string): Platform & { watches
       throw new Error('unused');
     },
     watches: 0,
+    latestAsked: 0,
+    latestVersion: () => {
+      p.latestAsked += 1;
+      return Promise.reject(new Error('HTTP 500 Internal Server Error'));
+    },
     push: () => Promise.reject(new Error('unused')),
     async *watch(): AsyncIterable<WatchEvent> {
       p.watches += 1;
@@ -111,6 +120,7 @@ void test("a terminal status before this run's log began is re-checked, not take
   }))
     events.push(e);
   assert.equal(platform.watches, 2);
+  assert.equal(platform.latestAsked, 1);
   assert.ok(
     events.some(
       (e) =>
