@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { RunTimeoutError } from '../../src/errors.js';
 import { finishRun } from '../../src/run/finish-run.js';
 import { RunLifecycle } from '../../src/run/lifecycle.js';
-import type { RunRecord } from '../../src/run/record.js';
 import type { Platform, RunHandle, WatchEvent } from '../../src/platform/platform.js';
 import { capabilitiesOf } from '../../src/platform/capabilities.js';
 import { MANIFEST_FILE } from '../../src/manifest.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { tempDir } from '../helpers/temp.js';
+import { testRunRecord } from '../helpers/run-record.js';
 import { scaled } from '../helpers/machine.js';
 
 /** A platform whose first watch reports the previous version's COMPLETE (no log yet), as
@@ -79,36 +79,13 @@ void test("a terminal status before this run's log began is re-checked, not take
     }),
   );
   const store = new RunStore(root, {});
-  const record = {
-    schemaVersion: 1,
+  const record = testRunRecord(root, {
     runId: 'r',
-    job: 'j',
-    projectRoot: root,
-    entry: 'a.py',
-    platform: 'kaggle',
-    endpoint: null,
-    kernel: 'me/k',
-    kernelUrl: null,
     version: 2,
     nonce,
     status: 'queued',
     step: 'pushed',
-    exitCode: null,
-    params: {},
-    profile: null,
-    accelerator: 'none',
-    acceleratorSeen: null,
-    pythonVersion: null,
-    codeHash: 'h',
-    createdAt: '',
-    startedAt: '',
-    endedAt: null,
-    outputDir: join(root, 'out'),
-    outputGlobs: [],
-    outputs: [],
-    warnings: [],
-    error: null,
-  } satisfies RunRecord;
+  });
   await store.create(record);
   const platform = staleFirstPlatform(remote, nonce);
   const events = [];
@@ -161,37 +138,13 @@ void test(
   async (t) => {
     const root = await tempDir(t);
     const store = new RunStore(root, {});
-    const record = {
-      schemaVersion: 1,
+    const record = testRunRecord(root, {
       runId: 'stuck',
-      job: 'j',
-      projectRoot: root,
-      entry: 'a.py',
-      platform: 'kaggle',
-      endpoint: null,
-      kernel: 'me/k',
-      kernelUrl: null,
       version: 2,
-      nonce: 'n',
       status: 'queued',
       step: 'pushed',
-      exitCode: null,
-      params: {},
-      profile: null,
-      accelerator: 'none',
       timeoutSeconds: 1,
-      acceleratorSeen: null,
-      pythonVersion: null,
-      codeHash: 'h',
-      createdAt: '',
-      startedAt: '',
-      endedAt: null,
-      outputDir: join(root, 'out'),
-      outputGlobs: [],
-      outputs: [],
-      warnings: [],
-      error: null,
-    } satisfies RunRecord;
+    });
     await store.create(record);
     const limit = await scaled(30_000); // on an idle machine, stretched by its slowness
     const started = Date.now();

@@ -21,6 +21,7 @@ import { RunLifecycle } from '../../src/run/lifecycle.js';
 import type { RunRecord } from '../../src/run/record.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { tempDir } from '../helpers/temp.js';
+import { testRunRecord } from '../helpers/run-record.js';
 
 void test('a text divides into its lines, and a partial line after the last newline', () => {
   assert.deepEqual(logRecords('a\nb\n'), ['a\n', 'b\n']);
@@ -118,36 +119,7 @@ void test('the store writes a record per line of a chunk, a partial line as one 
 });
 
 function runRecord(runId: string, root: string): RunRecord {
-  return {
-    schemaVersion: 1,
-    runId,
-    job: 'j',
-    projectRoot: root,
-    entry: 'a.py',
-    platform: 'kaggle',
-    endpoint: null,
-    kernel: 'me/k',
-    kernelUrl: null,
-    version: 1,
-    nonce: 'n',
-    status: 'running',
-    step: 'watching',
-    exitCode: null,
-    params: {},
-    profile: null,
-    accelerator: 'none',
-    acceleratorSeen: null,
-    pythonVersion: null,
-    codeHash: 'h',
-    createdAt: '',
-    startedAt: '',
-    endedAt: null,
-    outputDir: join(root, 'out'),
-    outputGlobs: [],
-    outputs: [],
-    warnings: [],
-    error: null,
-  };
+  return testRunRecord(root, { runId });
 }
 
 /** Replays `events` on every watch, then COMPLETE; the manifest is in `remote`. */
