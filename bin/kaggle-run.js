@@ -1,14 +1,41 @@
 #!/usr/bin/env node
-// The published entry: the bundled CLI (run `npm run build` in a checkout first).
-import { readFileSync } from 'node:fs';
+// The published entry: the bundled CLI (run `npm run build` in a checkout first). CommonJS
+// (bin/package.json), since node starts a CommonJS file a little faster than a module.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  // Answered before the CLI loads (what `main` prints too): a version check costs no more
-  // than starting node.
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url)));
-  process.stdout.write(`${version}\n`);
+
+/**
+ * What the CLI prints for exactly these arguments, when the build kept it (`--version`, each
+ * command's `--help`: dist/cli/texts.json, written by the bundle step from the CLI itself).
+ * Help is laid out for the terminal's width, and the kept text for 80 columns (a pipe's), so
+ * a terminal of another width gets the CLI's own answer.
+ */
+function keptAnswer() {
+  const last = argv.at(-1);
+  const help = last === '--help' || last === '-h';
+  if (!help && last !== '--version' && last !== '-V') return;
+  if (help && process.stdout.isTTY && process.stdout.columns !== 80) return;
+  let texts;
+  try {
+    texts = JSON.parse(readFileSync(join(__dirname, '..', 'dist', 'cli', 'texts.json'), 'utf8'));
+  } catch {
+    return; // not built yet, or an older build: the CLI answers
+  }
+  const key = argv.join('\0');
+  return Object.hasOwn(texts, key) && typeof texts[key] === 'string' ? texts[key] : undefined;
+}
+
+const kept = keptAnswer();
+if (kept !== undefined) {
+  process.stdout.write(kept);
 } else {
-  const { main } = await import('../dist/cli/main.js');
-  process.exitCode = await main(argv);
+  // Node 22.1+ keeps compiled code between starts; older versions start without it.
+  require('node:module').enableCompileCache?.();
+  // A failure to load (not built) is an unhandled rejection: node prints it and exits 1.
+  void import('../dist/cli/main.js').then(async ({ main }) => {
+    process.exitCode = await main(argv);
+  });
 }

@@ -3,7 +3,8 @@
 // resolving and reading each module. The library entry (dist/src/index.js) stays unbundled
 // ESM with its types. Run after `tsc` (npm run build does both).
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
 
 const outdir = 'dist/cli';
 await rm(outdir, { recursive: true, force: true });
@@ -28,3 +29,16 @@ await build({
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
   },
 });
+
+// What `--version` and each `--help` print, for the entry to answer from (see bin/). Asked of
+// the bundle just built, in a child whose stdout is a pipe (help laid out at 80 columns) and
+// whose colours are off (the help has none; this keeps it so).
+const env = { ...process.env, NO_COLOR: '1' };
+delete env.FORCE_COLOR;
+delete env.CLICOLOR_FORCE;
+const texts = execFileSync(process.execPath, ['scripts/cli-texts.mjs'], {
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8',
+});
+await writeFile(`${outdir}/texts.json`, texts);

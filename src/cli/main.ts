@@ -39,11 +39,7 @@ const commands: Record<string, Register> = {
   sweep: registerSweep,
 };
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  let exitCode: number = ExitCode.ok;
-  const setExit = (code: number) => {
-    exitCode = code;
-  };
+function buildProgram(argv: string[], io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command()
     .name('kaggle-run')
     .description(
@@ -62,7 +58,30 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         ? []
         : Object.keys(commands);
   for (const name of wanted) commands[name]!(program, io, setExit);
+  return program;
+}
 
+/**
+ * Every command's path (`['run']`, `['sweep', 'show']`, ...): the build asks each one's help
+ * of `main` and keeps the texts for the entry to answer without loading the CLI.
+ */
+export function commandPaths(): string[][] {
+  const ignore = () => undefined;
+  const program = buildProgram([], { stdout: ignore, stderr: ignore, env: {}, cwd: '.' }, ignore);
+  const below = (command: Command, path: string[]): string[][] =>
+    command.commands.flatMap((sub) => {
+      const own = [...path, sub.name()];
+      return [own, ...below(sub as Command, own)];
+    });
+  return below(program, []);
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = buildProgram(argv, io, setExit);
   const format = argv.includes('--events') ? 'events' : argv.includes('--json') ? 'json' : 'text';
   try {
     await program.parseAsync(argv, { from: 'user' });
