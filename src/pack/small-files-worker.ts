@@ -8,7 +8,20 @@ export interface BatchRequest {
   jobs: SmallJob[];
 }
 
-parentPort?.on('message', ({ id, jobs }: BatchRequest) => {
+/** Sent after the last batch: the thread answers what it holds, then ends by itself. */
+export interface StopRequest {
+  stop: true;
+}
+
+parentPort?.on('message', (request: BatchRequest | StopRequest) => {
+  if ('stop' in request) {
+    // Closing the port lets the thread end once its queue is drained; it is never cut off
+    // mid-batch, because Node aborts the whole process when a thread is terminated inside
+    // zlib's synchronous calls ("close before init").
+    parentPort?.close();
+    return;
+  }
+  const { id, jobs } = request;
   const outcomes = jobs.map(packSmall);
   // Each file's bytes sit in a buffer of their own (packSmall copies them out): handed over
   // rather than copied, they leave this thread's memory at once.

@@ -1,6 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { BatchRequest } from './small-files-worker.js';
+import type { BatchRequest, StopRequest } from './small-files-worker.js';
 import type { SmallJob, SmallOutcome } from './small-files.js';
+
+/** How long a closing thread may take to answer the batches it holds. */
+const STOP_GRACE_MS = 60_000;
 
 interface Waiting {
   resolve: (outcomes: SmallOutcome[]) => void;
@@ -13,9 +16,11 @@ export class SmallFileWorker {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
   private failed: Error | undefined;
+  private readonly exited: Promise<unknown>;
 
   constructor() {
     this.worker = new Worker(new URL('./small-files-worker.js', import.meta.url));
+    this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.on('message', ({ id, outcomes }: { id: number; outcomes: SmallOutcome[] }) => {
       const waiting = this.waiting.get(id);
       this.waiting.delete(id);
@@ -46,8 +51,21 @@ export class SmallFileWorker {
     });
   }
 
+  /**
+   * Ends the thread once it has answered the batches it holds (two at most, each a few MiB),
+   * so that a pack that fails part-way never terminates it inside a zlib call, which aborts
+   * the process. Answers that come after a failure are dropped.
+   */
   async close(): Promise<void> {
     this.failed ??= new Error('pack worker closed');
-    await this.worker.terminate();
+    const stop: StopRequest = { stop: true };
+    this.worker.postMessage(stop);
+    // A thread stuck reading a file (a hung network mount) is cut off all the same.
+    const stuck = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(stuck);
+    }
   }
 }
