@@ -76,8 +76,9 @@ export interface RunInternals {
   /** Told when the platform refused a push for its session cap (a sweep learns the cap). */
   onCapacity?: ((error: CapacityError) => void) | undefined;
   /**
-   * Awaited after packing and rendering, just before the push: a sweep holds its points
-   * here until a session is free, so the next point is ready the moment one ends.
+   * Awaited just before the push, once the code is packed and shipped, the kernel leased and
+   * its version read: a sweep holds its points here until a session is free, so the next
+   * point only has to push the moment one ends.
    */
   beforePush?: ((signal?: AbortSignal) => Promise<void>) | undefined;
   /** The sweep or batch this run belongs to (kept in its record). */
@@ -296,7 +297,6 @@ export async function* runResolved(
     });
     await life.shipped(shipment.shipping, imageLabel(job));
 
-    await internals.beforePush?.(options.signal);
     let slug = internals.kernelSlug ?? kernelSlugFor(job);
     if (capabilities.sharedKernels) {
       lease = await leaseKernel(store, slug, record, (candidate) =>
@@ -334,6 +334,10 @@ export async function* runResolved(
       const prepared = await platform.prepare(request, options.signal);
       await life.pushing(prepared.kernel, prepared.versionBefore);
     }
+    // Last, so that a freed session costs the next point only the push itself. A process
+    // killed while waiting here leaves a `pushing` record whose kernel has not moved past
+    // the version read: attach finds it never reached the platform (attach-run.ts).
+    await internals.beforePush?.(options.signal);
     try {
       handle = yield* pushWhenFree(platform, request, {
         signal: options.signal,

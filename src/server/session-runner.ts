@@ -257,6 +257,7 @@ export class SessionRunner {
         accelerator: version.accelerator,
         timeoutSeconds: version.timeoutSeconds,
         python: interpreter?.executable ?? chosen.command,
+        pythonResolved: interpreter !== undefined,
         sandbox: this.deps.sandbox,
         internet: kernel.enableInternet,
         inputMap: request.inputMap,

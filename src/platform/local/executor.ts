@@ -37,6 +37,13 @@ export interface ExecutionOptions {
   timeoutSeconds: number;
   /** Interpreter; default KAGGLE_RUN_PYTHON, then python3. */
   python?: string | undefined;
+  /**
+   * True when `python` is the interpreter itself, not a launcher, and the variables its
+   * launcher sets are in `env` already (the server resolves once for all its sessions):
+   * the sandbox then starts it as given instead of asking it again from each session's
+   * folder (a Python start per session, the cache being per folder).
+   */
+  pythonResolved?: boolean | undefined;
   /** `auto` uses bubblewrap when it works here. */
   sandbox?: 'auto' | 'bwrap' | 'none' | undefined;
   /** False: the run gets no network at all inside bubblewrap (default true). */
@@ -142,7 +149,7 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   let python = options.python ?? readEnv('KAGGLE_RUN_PYTHON') ?? 'python3';
   let launcherEnv: Record<string, string> = {};
   let interpreter: string[] = [];
-  if (sandboxed) {
+  if (sandboxed && options.pythonResolved !== true) {
     // A launcher (a pyenv shim under the home folder) does not exist inside the sandbox:
     // start the interpreter it would start, with the variables it would set.
     const resolved = await resolveInterpreter(python, dir);
@@ -150,8 +157,8 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
       python = resolved.executable;
       launcherEnv = resolved.env;
     }
-    interpreter = await interpreterFolders(python);
   }
+  if (sandboxed) interpreter = await interpreterFolders(python);
   // A sandbox started ahead with folders of its own, when one waits for these settings.
   const spareKey = sandboxed
     ? JSON.stringify(['bwrap', python, internet, interpreter, options.hidden ?? []])
