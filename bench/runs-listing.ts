@@ -3,12 +3,11 @@
 // time. Target: at most 2x the baseline.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RunStore } from '../src/store/run-store.js';
-import type { RunRecord } from '../src/run/record.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { alternate, loadLine, median, ms } from './stats.js';
 
@@ -24,10 +23,7 @@ try {
   await writeFile(join(project, 'kaggle-run.yaml'), 'name: noop\nentry: noop.py\n');
   await run(process.execPath, [cli, 'run', project]);
   const store = new RunStore(project);
-  const { runs } = await store.list();
-  const template = JSON.parse(
-    await readFile(join(store.runDir(runs[0]!.runId), 'run.json'), 'utf8'),
-  ) as RunRecord;
+  const template = await store.resolve('last');
   const start = Date.parse(template.createdAt);
   for (let i = 1; i < RUNS; i++) {
     const at = new Date(start - i * 60_000).toISOString();

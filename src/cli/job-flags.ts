@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import { parseDuration } from '../config/duration.js';
 import type { JobOverrides } from '../config/overrides.js';
-import { UsageError } from '../errors.js';
+import { checkDuration, checkWith, flagNumber } from '../config/overrides.js';
 import { parseOutputFileFlags } from '../run/output-files.js';
-import { BATCH_MODES, isBatchMode, type BatchMode } from '../config/batch-schema.js';
+import { batchModeSchema, perSessionSchema, type BatchMode } from '../config/batch-schema.js';
 
 /** The job-shaping flags `run` takes, as commander hands them over. */
 export interface JobFlags {
@@ -56,7 +55,7 @@ export function runOptionsFromFlags(
     ...(opts.new === true ? { forceNew: true as const } : {}),
     ...(opts.queueTimeout === undefined
       ? {}
-      : { queueTimeoutSeconds: parseDuration(opts.queueTimeout) }),
+      : { queueTimeoutSeconds: checkDuration(opts.queueTimeout, '--queue-timeout') }),
   };
 }
 
@@ -69,24 +68,19 @@ export function batchOptionsFromFlags(
   },
   cwd: string,
 ): { batchFile?: string; perSession?: number; batchMode?: BatchMode } {
-  if (opts.batchMode !== undefined && !isBatchMode(opts.batchMode)) {
-    throw new UsageError(
-      `--batch-mode must be ${BATCH_MODES.join(' or ')}, got ${JSON.stringify(opts.batchMode)}`,
-    );
-  }
-  let perSession: number | undefined;
-  if (opts.perSession !== undefined) {
-    perSession = Number(opts.perSession);
-    if (!Number.isInteger(perSession) || perSession < 1) {
-      throw new UsageError(
-        `--per-session must be a whole number of at least 1, got ${JSON.stringify(opts.perSession)}`,
-      );
-    }
-  }
+  // Checked as `batch.mode` and `batch.per_session` are in a file, named after the flag.
+  const batchMode =
+    opts.batchMode === undefined
+      ? undefined
+      : checkWith(batchModeSchema, opts.batchMode, '--batch-mode');
+  const perSession =
+    opts.perSession === undefined
+      ? undefined
+      : checkWith(perSessionSchema, flagNumber(opts.perSession), '--per-session');
   return {
     ...(opts.batch === undefined ? {} : { batchFile: resolve(cwd, opts.batch) }),
     ...(perSession === undefined ? {} : { perSession }),
-    ...(opts.batchMode === undefined ? {} : { batchMode: opts.batchMode }),
+    ...(batchMode === undefined ? {} : { batchMode }),
   };
 }
 

@@ -19,12 +19,18 @@ export const MAX_PER_SESSION = 100_000;
 export const BATCH_MODES = ['per-item', 'loop'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
 
-export function isBatchMode(value: string): value is BatchMode {
-  return (BATCH_MODES as readonly string[]).includes(value);
-}
-
 const expect = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
+
+export const perSessionSchema = z
+  .number({ error: expect('a whole number of items per session') })
+  .int({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
+  .min(1, { error: (issue) => `must be at least 1, got ${describeValue(issue.input)}` })
+  .max(MAX_PER_SESSION, {
+    error: (issue) => `must be at most ${MAX_PER_SESSION}, got ${describeValue(issue.input)}`,
+  });
+
+export const batchModeSchema = z.enum(BATCH_MODES, { error: expect('per-item or loop') });
 
 /** `.jsonl` / `.ndjson`: one JSON object a line; `.csv`: a header row, then one item a row. */
 export const batchFilePattern = /\.(jsonl|ndjson|csv)$/i;
@@ -37,17 +43,12 @@ export const batchSchema = z.strictObject(
         error: (issue) =>
           `${JSON.stringify(issue.input)} is not a .jsonl, .ndjson or .csv file (the extension says how to read it)`,
       }),
-    per_session: z
-      .number({ error: expect('a whole number of items per session') })
-      .int({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
-      .min(1, { error: 'must be at least 1' })
-      .max(MAX_PER_SESSION, { error: `must be at most ${MAX_PER_SESSION}` })
-      .optional(),
+    per_session: perSessionSchema.optional(),
     id: z
       .string({ error: expect('the name of the field that names each item') })
       .refine((s) => s.trim() !== '', { error: 'must not be empty' })
       .optional(),
-    mode: z.enum(BATCH_MODES, { error: expect('per-item or loop') }).optional(),
+    mode: batchModeSchema.optional(),
   },
   { error: expect('a mapping such as {file: inputs.jsonl, per_session: 25}') },
 );

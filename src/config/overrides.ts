@@ -2,13 +2,18 @@
 // errors that name the flag or variable they came from.
 
 import type { Accelerator } from '../accelerator.js';
-import { acceleratorNames, parseAccelerator } from '../accelerator.js';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { endpointSchema } from './schema.js';
+import {
+  acceleratorSchema,
+  endpointSchema,
+  globSchema,
+  nameSchema,
+  platformSchema,
+  timeoutSchema,
+} from './schema.js';
 import type { ParamValue, Params, PlatformName } from '../job.js';
 import { coerceParam, parseParamFlag } from './params.js';
-import { slugify } from '../util/slug.js';
 import { suggestion } from './suggest.js';
 import type { ShippingOverrides } from './resolve-shipping.js';
 
@@ -27,31 +32,29 @@ export interface JobOverrides extends ShippingOverrides {
   name?: string;
 }
 
-export function checkAccelerator(value: string, from: string): Accelerator {
-  const accelerator = parseAccelerator(value);
-  if (accelerator !== undefined) return accelerator;
-  throw new UsageError(`${from}: unknown accelerator ${JSON.stringify(value)}`, {
-    hint: `valid names: ${acceleratorNames().join(', ')} (aliases: cpu, gpu)`,
-  });
-}
-
-export function checkPlatform(value: string, from: string): PlatformName {
-  const platform = value.trim().toLowerCase();
-  if (platform === 'local' || platform === 'kaggle') return platform;
-  throw new UsageError(`${from}: unknown platform ${JSON.stringify(value)}`, {
-    hint: 'use `local` (this machine) or `kaggle`',
-  });
-}
-
 /**
  * A flag's or variable's value checked by the schema the same key has in a file, its
  * problem named after `from` (the flag or the variable).
  */
-function checkWith<T>(schema: z.ZodType<T>, value: unknown, from: string, hint: string): T {
+export function checkWith<T>(schema: z.ZodType<T>, value: unknown, from: string, hint?: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problem = result.error.issues[0]?.message ?? `invalid value ${JSON.stringify(value)}`;
-  throw new UsageError(`${from}: ${problem}`, { hint });
+  throw new UsageError(`${from}: ${problem}`, hint === undefined ? {} : { hint });
+}
+
+/** A number typed on the command line as the number a file would hold; other text as is. */
+export function flagNumber(value: string): number | string {
+  const text = value.trim();
+  return text !== '' && Number.isFinite(Number(text)) ? Number(text) : value;
+}
+
+export function checkAccelerator(value: string, from: string): Accelerator {
+  return checkWith(acceleratorSchema, value, from, 'e.g. t4x2 for a GPU, none for CPU only');
+}
+
+export function checkPlatform(value: string, from: string): PlatformName {
+  return checkWith(platformSchema, value, from, 'use `local` (this machine) or `kaggle`');
 }
 
 export function checkEndpoint(value: string, from: string): string {
@@ -64,19 +67,16 @@ export function checkEndpoint(value: string, from: string): string {
 }
 
 export function checkName(value: string, from: string): string {
-  if (slugify(value) !== '') return value;
-  throw new UsageError(`${from}: job name ${JSON.stringify(value)} has no letters or digits`, {
-    hint: 'the name becomes the Kaggle kernel slug; use e.g. --name my-model',
-  });
+  return checkWith(nameSchema, value, from, 'use e.g. --name my-model');
 }
 
 export function checkGlobs(values: string[], from: string): string[] {
-  for (const value of values) {
-    if (value.trim() === '') {
-      throw new UsageError(`${from}: empty glob`, { hint: 'e.g. --outputs "*.pt"' });
-    }
-  }
-  return values;
+  return values.map((value) => checkWith(globSchema, value, from, `e.g. ${from} "*.pt"`));
+}
+
+/** A duration flag (--timeout, --queue-timeout) read as `timeout` is in a file. */
+export function checkDuration(value: string, from: string): number {
+  return checkWith(timeoutSchema, value, from);
 }
 
 export interface ParamSources {

@@ -6,11 +6,12 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { readEnv } from '../env.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Job } from '../job.js';
-import { maxTimeoutSeconds, parseDuration } from './duration.js';
+import { maxTimeoutSeconds } from './duration.js';
 import { loadProjectSpec } from './load-spec.js';
 import { locateProjectFile } from './find-project-file.js';
 import {
   checkAccelerator,
+  checkDuration,
   checkEndpoint,
   checkGlobs,
   checkName,
@@ -99,7 +100,7 @@ export async function resolveJob(
     requirements: resolveRequirements(root, spec.requirements),
     include: spec.include ?? [],
     exclude: spec.exclude ?? [],
-    outputs: overrides.outputs ? checkGlobs(overrides.outputs, '--outputs') : (spec.outputs ?? []),
+    outputs: overrides.outputs ? checkGlobs(overrides.outputs, '--output') : (spec.outputs ?? []),
     timeoutSeconds: resolveTimeout(overrides.timeout, spec.timeout),
     datasets: spec.datasets ?? [],
     internet: spec.internet ?? user.internet ?? true,
@@ -222,12 +223,5 @@ function resolveRequirements(root: string, value: SpecFile['requirements']): Job
 
 function resolveTimeout(fromFlag: string | undefined, fromFile: number | undefined): number {
   if (fromFlag === undefined) return fromFile ?? maxTimeoutSeconds;
-  try {
-    return parseDuration(fromFlag);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      throw new UsageError(`--timeout: ${error.message}`, { hint: error.hint });
-    }
-    throw error;
-  }
+  return checkDuration(fromFlag, '--timeout');
 }

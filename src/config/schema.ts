@@ -23,6 +23,8 @@ const text = (what = 'a string') =>
   z.string({ error: expect(what) }).refine((s) => s.trim() !== '', { error: 'must not be empty' });
 const stringList = (what: string) =>
   z.array(text(`a string (one ${what})`), { error: expect(`a list of ${what}s`) });
+/** One glob of `include`, `exclude` or `outputs` (and of --output). */
+export const globSchema = text('a string (one glob)');
 const flag = z.boolean({ error: expect('true or false') });
 
 /**
@@ -80,9 +82,11 @@ export const sweepSchema = z.unknown().transform((value, ctx): SweepSpec => {
 /** `{lr: [0.1, 0.01]}` (a grid) or `[{lr: 0.1}, {lr: 0.01, seed: 2}]` (a list of points). */
 export type SweepSpec = Record<string, ParamValue[]> | Record<string, ParamValue>[];
 
-export const platformSchema = z.enum(['local', 'kaggle'], {
-  error: expect('`local` or `kaggle`'),
-});
+// Spelled in any case, as accelerator names are (`Kaggle`, ` local`).
+export const platformSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
+  z.enum(['local', 'kaggle'], { error: expect('`local` or `kaggle`') }),
+);
 
 export const acceleratorSchema = z
   .string({ error: expect(`an accelerator name (${acceleratorNames().join(', ')})`) })
@@ -97,7 +101,7 @@ export const acceleratorSchema = z
     return z.NEVER;
   });
 
-const timeoutSchema = z
+export const timeoutSchema = z
   .union([z.number(), z.string()], {
     error: expect('seconds or a duration such as 30m, 2h or 1h30m'),
   })
@@ -121,7 +125,7 @@ const datasetSchema = z
       `${JSON.stringify(issue.input)} is not a dataset reference; write "owner/slug" or "owner/slug/VERSION"`,
   });
 
-const nameSchema = z.string({ error: expect('a string') }).refine((s) => slugify(s) !== '', {
+export const nameSchema = z.string({ error: expect('a string') }).refine((s) => slugify(s) !== '', {
   error: 'must contain at least one letter or digit (it becomes the Kaggle kernel slug)',
 });
 

@@ -2,7 +2,7 @@
 
 import { execFile } from 'node:child_process';
 import { errorMessage } from '../errors.js';
-import { connectKaggle } from '../kaggle/client.js';
+import { kaggleAccount } from '../platform/create-platform.js';
 import { findPython } from '../platform/local/python.js';
 import { sandboxAvailable } from '../platform/local/sandbox.js';
 
@@ -76,7 +76,7 @@ export async function runDoctor(options: {
     required: false,
   });
   try {
-    const client = await connectKaggle({
+    const client = await kaggleAccount({
       endpoint: options.endpoint,
       env: options.env,
       maxAttempts: 2,

@@ -143,7 +143,9 @@ function missingMessage(home: string, configDir: string, notes: string[]): strin
 
 export async function resolveCredentials(options: CredentialOptions): Promise<ResolvedCredentials> {
   const env = options.env ?? process.env;
-  const home = options.home ?? homedir();
+  // HOME as the caller's environment has it (the official CLI's `~` follows HOME too), so a
+  // host program or a test that gives kaggle-run another environment gets its files.
+  const home = options.home ?? readEnv('HOME', env) ?? homedir();
   const warnings: string[] = [];
   const notes: string[] = [];
 

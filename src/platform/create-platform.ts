@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Job, PlatformName } from '../job.js';
 import type { KaggleApiPlatform, KaggleApiPlatformOptions } from '../kaggle/kaggle-platform.js';
+import type { KaggleClient } from '../kaggle/client.js';
 import type { RunRecord } from '../run/record.js';
 import { capabilitiesOf } from './capabilities.js';
 import type { Platform } from './platform.js';
@@ -55,7 +56,18 @@ export function reachableLater(name: PlatformName): boolean {
   return capabilitiesOf(name).outlivesProcess;
 }
 
-/** The Kaggle platform itself, for what only Kaggle does (a kernel folder's push, the quota). */
+/**
+ * The Kaggle account behind the endpoint, for what no run does (the quota, doctor's checks):
+ * credentials found and a token introspected, through the Kaggle platform like every run.
+ */
+export async function kaggleAccount(
+  options: KaggleApiPlatformOptions & { signal?: AbortSignal | undefined },
+): Promise<KaggleClient> {
+  const { signal, ...platformOptions } = options;
+  return (await kagglePlatform(platformOptions)).connect(signal);
+}
+
+/** The Kaggle platform itself, for what only Kaggle does (a kernel folder's push). */
 export async function kagglePlatform(
   options: KaggleApiPlatformOptions,
 ): Promise<KaggleApiPlatform> {

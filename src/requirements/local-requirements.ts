@@ -2,7 +2,7 @@
 // reused), with pip's output shown as it comes. The harness then runs in that venv and
 // installs nothing itself.
 
-import { relative } from 'node:path';
+import { relativeInside } from '../util/safe-path.js';
 import type { Job } from '../job.js';
 import type { RunEvent } from '../run/events.js';
 import { probePython } from '../platform/local/python.js';
@@ -82,7 +82,7 @@ export async function* installLocalRequirements(
     for (const line of lines.splice(0)) yield log(line);
   }
   const venv = await pending;
-  const where = relative(job.root, venv.dir) || venv.dir;
+  const where = shown(job.root, venv.dir);
   yield status(
     venv.reused
       ? `requirements: ${where} (unchanged requirements and interpreter: nothing installed)`
@@ -91,9 +91,9 @@ export async function* installLocalRequirements(
   return venv;
 }
 
-function shown(root: string, storeRoot: string): string {
-  const rel = relative(root, storeRoot);
-  return rel === '' || rel.startsWith('..') ? storeRoot : rel;
+/** A folder inside the project by its relative name, anything else (the root too) in full. */
+function shown(root: string, folder: string): string {
+  return relativeInside(root, folder) ?? folder;
 }
 
 /** A line of kaggle-run's own, marked as the harness marks its lines. */

@@ -34,21 +34,35 @@ export async function findRunInFlight(
   /** The kernel slug `like` will push to: a twin pushed to it (or to one of its slots). */
   slug: string,
 ): Promise<RunRecord | undefined> {
-  const { runs } = await store.list();
-  return runs.find(
-    (r) =>
-      r.runId !== like.runId &&
+  // The index says which runs are unfinished on the same platform; only those are read.
+  const { summaries } = await store.summaries();
+  for (const summary of summaries) {
+    if (
+      summary.runId === like.runId ||
+      summary.step === 'done' ||
+      summary.endedAt !== null ||
+      summary.platform !== like.platform
+    ) {
+      continue;
+    }
+    // A record removed or spoilt since the listing is no twin.
+    const r = await store.load(summary.runId).catch(() => undefined);
+    if (
+      r !== undefined &&
       r.kernel !== null &&
       isSlotOf(r.kernel.split('/')[1] ?? '', slug) &&
       r.step !== 'done' &&
       r.endedAt === null &&
-      r.platform === like.platform &&
       r.endpoint === like.endpoint &&
       r.entry === like.entry &&
       r.codeHash === like.codeHash &&
       r.accelerator === like.accelerator &&
-      isDeepStrictEqual(r.params, like.params),
-  );
+      isDeepStrictEqual(r.params, like.params)
+    ) {
+      return r;
+    }
+  }
+  return undefined;
 }
 
 /**

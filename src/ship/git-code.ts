@@ -4,7 +4,7 @@
 // commit under that ref, made without touching the user's branch, index or files.
 
 import { realpath } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { relativeInside } from '../util/safe-path.js';
 import { InternalError, UsageError } from '../errors.js';
 import type { Job } from '../job.js';
 import { checkRemote, type RemoteCheck } from './git-remote.js';
@@ -43,10 +43,9 @@ export async function shipGitCode(
   const base: GitRunOptions = { cwd: job.root, env: options.env, signal: options.signal };
   const top = await repositoryTop(job.root, base);
   const run: GitRunOptions = { ...base, cwd: top };
-  const subdir = relative(top, await realpath(job.root))
-    .split(sep)
-    .join('/');
-  if (subdir.startsWith('..')) {
+  const realRoot = await realpath(job.root);
+  const subdir = realRoot === top ? '' : relativeInside(top, realRoot);
+  if (subdir === undefined) {
     throw new InternalError(`the job root ${job.root} is outside its repository ${top}`);
   }
   const remote = job.git.remote;

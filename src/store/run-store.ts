@@ -3,7 +3,7 @@
 // manifest.json, and outputs/ (unless the run was given another output folder). Listings
 // read the index beside the runs (run-index.ts), which every save appends to.
 
-import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readEnv } from '../env.js';
@@ -114,29 +114,6 @@ export class RunStore {
     } catch (error) {
       throw new UsageError(`run record ${path} is corrupt: ${(error as Error).message}`);
     }
-  }
-
-  /** All runs, newest first; corrupt records are reported, not fatal. */
-  async list(): Promise<{ runs: RunRecord[]; corrupt: CorruptRun[] }> {
-    let ids: string[];
-    try {
-      ids = (await readdir(this.runsDir, { withFileTypes: true }))
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name);
-    } catch {
-      return { runs: [], corrupt: [] };
-    }
-    const runs: RunRecord[] = [];
-    const corrupt: CorruptRun[] = [];
-    for (const runId of ids) {
-      try {
-        runs.push(parseRecord(await readFile(join(this.runDir(runId), 'run.json'), 'utf8')));
-      } catch (error) {
-        corrupt.push({ runId, problem: (error as Error).message });
-      }
-    }
-    runs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
-    return { runs, corrupt };
   }
 
   /**

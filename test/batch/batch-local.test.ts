@@ -106,7 +106,7 @@ void test('a batch and a sweep together are refused; a bad inputs line exits 2 w
 
   const perSession = await cli(['run', dir, '--batch', 'inputs.jsonl', '--per-session', '0']);
   assert.equal(perSession.code, 2);
-  assert.match(perSession.stderr, /--per-session must be a whole number of at least 1, got "0"/);
+  assert.match(perSession.stderr, /--per-session: must be at least 1, got a number \(0\)/);
 
   await writeFile(
     join(dir, 'kaggle-run.yaml'),
@@ -153,5 +153,5 @@ void test('loop mode: one run per session iterates its items; merged as in per-i
 
   const bad = await cli(['run', dir, '--batch-mode', 'each']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--batch-mode must be per-item or loop, got "each"/);
+  assert.match(bad.stderr, /--batch-mode: must be per-item or loop, got a string \("each"\)/);
 });

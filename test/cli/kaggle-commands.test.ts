@@ -1,4 +1,4 @@
-// push, quota and doctor through the real CLI against a real `kaggle-run server`.
+// push, quota and doctor through the CLI against a real `kaggle-run server`.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -218,7 +218,8 @@ void test('doctor: credentials and endpoint checked; a readable kaggle.json is w
     KAGGLE_KEY: '',
     KAGGLE_API_TOKEN: '',
   };
-  const result = await runCli(['doctor', '--endpoint', server.url, '--json'], { env });
+  // In-process: kaggle.json is found under the HOME of the CLI's environment.
+  const result = await cli(['doctor', '--endpoint', server.url, '--json'], { env });
   assert.equal(result.code, 0, result.stdout + result.stderr);
   const report = JSON.parse(result.stdout) as {
     ok: boolean;
@@ -229,7 +230,7 @@ void test('doctor: credentials and endpoint checked; a readable kaggle.json is w
   assert.ok(report.checks.some((c) => c.name === 'credentials' && /chmod 600/.test(c.detail)));
   assert.doesNotMatch(result.stdout, new RegExp(ME.key));
 
-  const broken = await runCli(['doctor', '--endpoint', server.url], {
+  const broken = await cli(['doctor', '--endpoint', server.url], {
     env: { ...env, HOME: await tempDir(t) },
   });
   assert.equal(broken.code, 3);

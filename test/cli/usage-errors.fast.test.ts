@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, copyExample, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 void test('bad input: exit 2 with a clear message and nothing half-written', async (t) => {
   const dir = await copyExample(t, 'hello');
@@ -57,4 +58,32 @@ void test('a notebook without a parameters cell, given params: exit 2 before any
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /no code cell tagged 'parameters'/);
   assert.equal(existsSync(join(dir, '.kaggle-run', 'runs')), false);
+});
+
+void test('a bad flag or environment value is checked as in a file and names the flag or variable', async (t) => {
+  const dir = await copyExample(t, 'hello');
+  const home = await tempDir(t, 'kaggle-run-home-');
+  const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+  const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+    [['--accelerator', 'v100'], {}, /--accelerator: unknown accelerator "v100"; valid names:/],
+    [[], { KAGGLE_RUN_ACCELERATOR: 'v100' }, /KAGGLE_RUN_ACCELERATOR: unknown accelerator/],
+    [[], { KAGGLE_RUN_PLATFORM: 'cloud' }, /KAGGLE_RUN_PLATFORM: must be `local` or `kaggle`/],
+    [['--kaggle', '--endpoint', 'localhost:8080'], {}, /--endpoint: "localhost:8080" is not/],
+    [[], { KAGGLE_RUN_ENDPOINT: 'nope' }, /KAGGLE_RUN_ENDPOINT: "nope" is not an http/],
+    [['--output', '*.txt', '--output', ' '], {}, /--output: must not be empty/],
+    [['--timeout', 'soon'], {}, /--timeout: cannot read "soon" as a duration/],
+    [['--queue-timeout', '13h'], {}, /--queue-timeout: timeout "13h" is over 12h/],
+    [['--per-session', 'many'], {}, /--per-session: must be a whole number .*"many"/],
+    [['--per-session', '2.5'], {}, /--per-session: must be a whole number, got a number \(2\.5\)/],
+    [['--batch-mode', 'each'], {}, /--batch-mode: must be per-item or loop/],
+  ];
+  for (const [flags, extra, message] of cases) {
+    const result = await cli(['run', dir, ...flags], { env: { ...env, ...extra } });
+    assert.equal(result.code, 2, `${flags.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+  }
+  const push = await cli(['push', dir, '--timeout', '0'], { env });
+  assert.equal(push.code, 2, push.stderr);
+  assert.match(push.stderr, /--timeout: timeout "0" must be more than zero/);
+  assert.equal(existsSync(join(dir, '.kaggle-run')), false);
 });

@@ -190,20 +190,32 @@ void test('bad flag and environment values name their source', async (t) => {
   const cases: [JobOverrides, NodeJS.ProcessEnv, RegExp][] = [
     [{ accelerator: 'v100' }, env, /--accelerator: unknown accelerator "v100"/],
     [{}, { ...env, KAGGLE_RUN_ACCELERATOR: 'v100' }, /KAGGLE_RUN_ACCELERATOR: unknown/],
-    [{}, { ...env, KAGGLE_RUN_PLATFORM: 'cloud' }, /KAGGLE_RUN_PLATFORM: unknown platform/],
+    [
+      {},
+      { ...env, KAGGLE_RUN_PLATFORM: 'cloud' },
+      /KAGGLE_RUN_PLATFORM: must be `local` or `kaggle`, got a string \("cloud"\)/,
+    ],
     [{ endpoint: 'localhost:8080' }, env, /--endpoint: "localhost:8080" is not an http/],
     [{}, { ...env, KAGGLE_RUN_ENDPOINT: 'nope' }, /KAGGLE_RUN_ENDPOINT: /],
     [{ timeout: 'soon' }, env, /--timeout: cannot read "soon"/],
     [{ timeout: '13h' }, env, /--timeout: .*over 12h/],
-    [{ name: '---' }, env, /--name: job name "---" has no letters or digits/],
-    [{ outputs: [''] }, env, /--outputs: empty glob/],
+    [{ name: '---' }, env, /--name: must contain at least one letter or digit/],
+    [{ outputs: ['*.pt', ' '] }, env, /--output: must not be empty/],
   ];
   for (const [overrides, environment, message] of cases) {
     const error = await usageError(resolveJob(dir, overrides, environment));
     assert.match(error.message, message);
   }
   const accel = await usageError(resolveJob(dir, { accelerator: 'v100' }, env));
-  assert.match(accel.hint ?? '', /valid names: none, p100, t4x2/);
+  assert.match(accel.message, /valid names: none, p100, t4x2/);
+  // Spelled in any case, as in a file.
+  const { job } = await resolveJob(
+    dir,
+    { accelerator: ' T4X2' },
+    { ...env, KAGGLE_RUN_PLATFORM: 'Kaggle' },
+  );
+  assert.equal(job.accelerator, 't4x2');
+  assert.equal(job.platform, 'kaggle');
 });
 
 const paramsSpec = `entry: train.py

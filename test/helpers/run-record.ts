@@ -39,3 +39,28 @@ export function testRunRecord(
     ...fields,
   };
 }
+
+/**
+ * A record as a local run leaves it in the store: created `createdAt`, queued until it ends
+ * with `status` (then step done, exit 0 when complete).
+ */
+export function storedRunRecord(
+  runId: string,
+  createdAt: string,
+  status: RunRecord['status'] = 'queued',
+): RunRecord {
+  return testRunRecord('/p', {
+    runId,
+    entry: 'main.py',
+    platform: 'local',
+    kernel: null,
+    version: null,
+    status,
+    step: status === 'queued' ? 'created' : 'done',
+    exitCode: status === 'complete' ? 0 : null,
+    codeHash: null,
+    createdAt,
+    startedAt: null,
+    outputDir: '/o',
+  });
+}

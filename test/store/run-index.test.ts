@@ -5,40 +5,11 @@ import { join } from 'node:path';
 import { RunStore } from '../../src/store/run-store.js';
 import type { RunRecord } from '../../src/run/record.js';
 import { tempDir } from '../helpers/temp.js';
+import { storedRunRecord } from '../helpers/run-record.js';
 import { runCli } from '../helpers/cli.js';
 
-function record(runId: string, day: number, status: RunRecord['status'] = 'queued'): RunRecord {
-  return {
-    schemaVersion: 1,
-    runId,
-    job: 'j',
-    projectRoot: '/p',
-    entry: 'main.py',
-    platform: 'local',
-    endpoint: null,
-    kernel: null,
-    kernelUrl: null,
-    version: null,
-    nonce: 'n',
-    status,
-    step: status === 'queued' ? 'created' : 'done',
-    exitCode: status === 'complete' ? 0 : null,
-    params: {},
-    profile: null,
-    accelerator: 'none',
-    acceleratorSeen: null,
-    pythonVersion: null,
-    codeHash: null,
-    createdAt: `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`,
-    startedAt: null,
-    endedAt: null,
-    outputDir: '/o',
-    outputGlobs: [],
-    outputs: [],
-    warnings: [],
-    error: null,
-  };
-}
+const record = (runId: string, day: number, status: RunRecord['status'] = 'queued') =>
+  storedRunRecord(runId, `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`, status);
 
 const indexFile = (store: RunStore) => join(store.root, 'runs-index.jsonl');
 const lines = async (store: RunStore) =>

@@ -21,7 +21,7 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
     .option('--events', 'print each event as a JSON line on stdout, the last one `done`')
     .action(async (dir, opts) => {
       const [
-        { parseDuration },
+        { checkDuration },
         { ExitCode },
         { pushKernelFolder },
         { outputMode },
@@ -30,7 +30,7 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
         { EventsRunRenderer },
         { eventLine },
       ] = await Promise.all([
-        import('../../config/duration.js'),
+        import('../../config/overrides.js'),
         import('../../errors.js'),
         import('../../push/push-kernel-folder.js'),
         import('../output-mode.js'),
@@ -52,7 +52,8 @@ export function registerPush(program: Command, io: CliIo, setExit: (code: number
         endpoint: opts.endpoint,
         env: io.env,
         accelerator: opts.accelerator,
-        timeoutSeconds: opts.timeout === undefined ? undefined : parseDuration(opts.timeout),
+        timeoutSeconds:
+          opts.timeout === undefined ? undefined : checkDuration(opts.timeout, '--timeout'),
         dest: opts.dest === undefined ? undefined : resolve(io.cwd, opts.dest),
       });
       let next = await run.next();

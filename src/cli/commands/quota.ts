@@ -19,8 +19,8 @@ export function registerQuota(program: Command, io: CliIo): void {
     .option(ENDPOINT_FLAGS, ENDPOINT_DESCRIPTION)
     .option('--json', 'print the figures as JSON (seconds)')
     .action(async (opts) => {
-      const { connectKaggle } = await import('../../kaggle/client.js');
-      const client = await connectKaggle({ endpoint: opts.endpoint, env: io.env });
+      const { kaggleAccount } = await import('../../platform/create-platform.js');
+      const client = await kaggleAccount({ endpoint: opts.endpoint, env: io.env });
       for (const warning of client.warnings) io.stderr(`kaggle-run: warning: ${warning}\n`);
       const quota = await client.kernels.getAcceleratorQuotaStatistics();
       if (opts.json) {
