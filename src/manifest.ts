@@ -1,6 +1,7 @@
 // The manifest the harness writes at the end of every run (also when the program fails),
 // as `kaggle-run-manifest.json` in the working folder. It is the source of truth for which
-// outputs exist and what their bytes must hash to.
+// outputs exist and what their bytes must hash to. Its shape is the harness contract's
+// `manifest` schema (contract.json), which parseManifest checks; this type mirrors it.
 
 export const MANIFEST_FILE = 'kaggle-run-manifest.json';
 /** The harness's own copy of the program output, kept beside the manifest. */
@@ -19,7 +20,7 @@ export interface Manifest {
   exitCode: number | null;
   /** Set when the harness itself failed before or around the program. */
   error: string | null;
-  /** 'settings' | 'accelerator' | 'secrets' | 'env-file' | 'clone' | 'unpack' | 'requirements' | 'notebook' | 'program' | 'timeout' | null */
+  /** A step of the harness contract's `steps` (settings, ..., program, timeout); null when none failed. */
   failedStep: string | null;
   startedAt: string;
   endedAt: string;

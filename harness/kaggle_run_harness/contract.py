@@ -17,13 +17,17 @@ CONTRACT = read_contract()
 SETTINGS_VERSION = CONTRACT["settingsVersion"]
 ARG_PATTERN = re.compile(CONTRACT["argTemplate"]["pattern"])
 PYTHON_KEYWORDS = frozenset(CONTRACT["pythonKeywords"])
-ENV_NAME_PATTERN = re.compile(CONTRACT["envNamePattern"])
-ITEM_ID_PATTERN = re.compile(CONTRACT["itemIdPattern"])
+ENV_NAME_PATTERN = re.compile(CONTRACT["schemas"]["envName"]["pattern"])
 MASK_MIN = CONTRACT["maskMinLength"]
 STEPS = frozenset(k for k in CONTRACT["steps"] if k != "about")
 NOTEBOOK = CONTRACT["notebook"]
 
 
+def is_identifier(name):
+    """The contract's identifier rule (its pattern is for JavaScript): Python's own."""
+    return isinstance(name, str) and name.isidentifier()
+
+
 def is_python_variable(name):
     """Whether a param name can be assigned in a notebook's injected cell."""
-    return name.isidentifier() and name not in PYTHON_KEYWORDS
+    return is_identifier(name) and name not in PYTHON_KEYWORDS

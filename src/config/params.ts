@@ -3,6 +3,7 @@
 
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
+import { harnessContract } from '../harness/contract.js';
 import {
   ExactNumber,
   exactFromConfig,
@@ -14,13 +15,13 @@ import {
   type ParamValue,
 } from './param-value.js';
 
-// Any Python identifier (PEP 3131: `héllo` too); Python keywords are refused only where
-// the name becomes a variable (a notebook's injected cell).
-const identifier = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
-
-/** Param names become Python identifiers in the harness and notebook cells. */
+/**
+ * Param names become Python identifiers in the harness and notebook cells: any identifier
+ * (PEP 3131: `héllo` too), the harness contract's rule; Python keywords are refused only
+ * where the name becomes a variable (a notebook's injected cell).
+ */
 export function isIdentifier(name: string): boolean {
-  return identifier.test(name);
+  return harnessContract().identifier.regex.test(name);
 }
 
 const flagExample = 'write it as -p KEY=VALUE, e.g. -p lr=0.001 or -p epochs=3';

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
+import { harnessContract } from '../harness/contract.js';
 import { exactFromConfig, isParamValue, type ParamValue } from './param-value.js';
 
 export interface NotebookCell {
@@ -119,8 +120,14 @@ function kernelName(metadata: unknown): string {
   return typeof name === 'string' ? name : '?';
 }
 
-const assignment =
-  /^([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)\s*(?::[^=]*)?=(?!=)\s*(.*)$/u;
+let assignmentRegex: RegExp | undefined;
+
+/** `name = value` or `name: type = value`, the name by the contract's identifier rule. */
+function assignment(): RegExp {
+  const name = harnessContract().identifier.pattern.replace(/^\^/, '').replace(/\$$/, '');
+  assignmentRegex ??= new RegExp(`^(${name})\\s*(?::[^=]*)?=(?!=)\\s*(.*)$`, 'u');
+  return assignmentRegex;
+}
 
 /**
  * The top-level assignments of a parameters cell (`name = value`, `name: type = value`),
@@ -131,7 +138,7 @@ export function parametersOf(source: string): { name: string; value?: ParamValue
   const found: { name: string; value?: ParamValue }[] = [];
   const lines = source.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const match = assignment.exec(lines[i] ?? '');
+    const match = assignment().exec(lines[i] ?? '');
     if (match === null) continue;
     let text = withoutComment(match[2] ?? '');
     while (depth(text) > 0 && i + 1 < lines.length) text += `\n${withoutComment(lines[++i] ?? '')}`;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InternalError, errorMessage } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
+import type { SchemaNode } from './schema.js';
 
 /** The contract file, relative to the package root. */
 export const CONTRACT_PATH = 'dist/harness/contract.json';
@@ -17,13 +18,13 @@ interface ContractFile {
   settingsVersion: number;
   argTemplate: { pattern: string };
   pythonKeywords: string[];
-  envNamePattern: string;
-  itemIdPattern: string;
+  identifier: { pattern: string };
   maskMinLength: number;
   files: { manifest: string; log: string; params: string; items: string };
   exitCodes: { setup: number; timeout: number; terminated: number };
   steps: Record<string, string>;
   notebook: { parametersTag: string; injectedTag: string; nbformat: number; language: string };
+  schemas: Record<string, SchemaNode>;
 }
 
 export interface HarnessContract extends Omit<ContractFile, 'steps'> {
@@ -31,6 +32,8 @@ export interface HarnessContract extends Omit<ContractFile, 'steps'> {
   steps: Map<string, StepBlame>;
   argTemplate: { pattern: string; regex: RegExp };
   keywords: Set<string>;
+  /** A param name: a Python identifier (PEP 3131). */
+  identifier: { pattern: string; regex: RegExp };
   envName: RegExp;
   itemId: RegExp;
 }
@@ -62,10 +65,21 @@ export function harnessContract(): HarnessContract {
       regex: new RegExp(file.argTemplate.pattern, 'g'),
     },
     keywords: new Set(file.pythonKeywords),
-    envName: new RegExp(file.envNamePattern),
-    itemId: new RegExp(file.itemIdPattern),
+    identifier: {
+      pattern: file.identifier.pattern,
+      regex: new RegExp(file.identifier.pattern, 'u'),
+    },
+    envName: new RegExp(patternOf(file, 'envName')),
+    itemId: new RegExp(patternOf(file, 'itemId')),
   };
   return cached;
+}
+
+function patternOf(file: ContractFile, schema: string): string {
+  const pattern = file.schemas[schema]?.pattern;
+  if (pattern === undefined)
+    throw new InternalError(`the harness contract has no ${schema} pattern`);
+  return pattern;
 }
 
 /** Each `${name}` of an argv template, in order, repeats included; `$${x}` is a literal. */

@@ -6,8 +6,9 @@ import type { BatchMode } from '../config/batch-schema.js';
 import { accelerators, type Accelerator } from '../accelerator.js';
 import { maxTimeoutSeconds } from '../config/duration.js';
 import { isIdentifier } from '../config/params.js';
-import { UsageError } from '../errors.js';
+import { InternalError, UsageError } from '../errors.js';
 import { argTemplateRefs, harnessContract } from './contract.js';
+import { schemaProblem } from './schema.js';
 import type { Job, Params } from '../job.js';
 
 export type AcceleratorKind = 'gpu' | 'tpu' | 'none';
@@ -154,6 +155,19 @@ export interface SettingsOptions {
 
 export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings {
   checkJob(job);
+  const settings = buildSettings(job, opts);
+  // The harness checks its settings against the contract's schema; so does the CLI, here,
+  // before a session is spent on settings the harness would refuse.
+  const problem = schemaProblem(settings, 'settings');
+  if (problem !== undefined) {
+    throw new InternalError(`the harness would refuse this run's settings: ${problem.message}`, {
+      hint: 'this is a bug in kaggle-run; please report it with the job spec',
+    });
+  }
+  return settings;
+}
+
+function buildSettings(job: Job, opts: SettingsOptions): HarnessSettings {
   const requirements = job.requirements;
   return {
     version: 1,

@@ -1,4 +1,5 @@
 import { PlatformError } from '../errors.js';
+import { schemaProblem } from '../harness/schema.js';
 import type { Manifest } from '../manifest.js';
 
 /**
@@ -15,18 +16,10 @@ export function parseManifest(text: string): Manifest {
   } catch {
     throw new PlatformError('the run manifest is not valid JSON');
   }
-  const m = value as Partial<Manifest>;
-  if (
-    typeof m !== 'object' ||
-    m === null ||
-    typeof m.nonce !== 'string' ||
-    !Array.isArray(m.files) ||
-    !m.files.every(
-      (f) =>
-        typeof f?.path === 'string' && typeof f.size === 'number' && typeof f.sha256 === 'string',
-    )
-  ) {
-    throw new PlatformError('the run manifest is malformed');
+  // The shape is the harness contract's, the one the harness's own tests write it to.
+  const problem = schemaProblem(value, 'manifest');
+  if (problem !== undefined) {
+    throw new PlatformError(`the run manifest is malformed: ${problem.message}`);
   }
-  return m as Manifest;
+  return value as Manifest;
 }

@@ -94,7 +94,10 @@ void test('batch: bad batch settings fail in the settings step', async (t) => {
   );
   assert.equal(run.code, 2);
   assert.equal(run.manifest?.failedStep, 'settings');
-  assert.match(run.manifest?.error ?? '', /batch item id '\.\.\/up' cannot be a folder name/);
+  assert.match(
+    run.manifest?.error ?? '',
+    /batch\.items\[0\]\.id "\.\.\/up" must be a folder name \(up to 100 letters/,
+  );
 });
 
 void test('batch: the whole-run timeout stops the batch; items left are not run', async (t) => {

@@ -95,7 +95,8 @@ void test('an error escaping the assembled harness prints embedded source lines 
   const call = '\ninstall_harness_modules(KAGGLE_RUN_HARNESS_FILES)\n';
   assert.ok(harnessSource().includes(call));
   const source = harnessSource().replace(call, () => `\n${broken}${call.slice(1)}`);
-  const done = spawnSync(scriptPython, ['-c', source], { encoding: 'utf8' });
+  // From stdin: the harness is longer than one argument may be (128 KiB on Linux).
+  const done = spawnSync(scriptPython, ['-'], { input: source, encoding: 'utf8' });
   assert.notEqual(done.status, 0);
   assert.match(
     done.stderr,

@@ -18,7 +18,7 @@ void test('the CLI reads the template grammar, name rules and blames from the ha
   // What TypeScript keeps as constants (types, zod schemas) is the contract's too.
   assert.equal(contract.files.manifest, MANIFEST_FILE);
   assert.equal(contract.files.log, HARNESS_LOG_FILE);
-  assert.equal(contract.envNamePattern, secretNamePattern.source);
+  assert.equal(contract.envName.source, secretNamePattern.source);
   assert.equal(contract.settingsVersion, baseSettings().version);
 });
 

@@ -229,9 +229,9 @@ void test('git: malformed git settings are refused before anything runs', async 
   const repo = await makeRepo(t);
   const run = await runHarness(t, baseSettings(gitCode(repo, { commit: 'main' })));
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /code\.commit must be a full commit hash/);
+  assert.match(run.stderr, /code\.commit "main" must be a full commit hash/);
   const dash = await runHarness(t, baseSettings(gitCode(repo, { url: '--upload-pack=touch x' })));
-  assert.match(dash.stderr, /code\.url must be a repository URL/);
+  assert.match(dash.stderr, /code\.url "--upload-pack=touch x" must be a repository URL/);
 });
 
 void test('file: an extracted folder beside the missing zip is copied instead', async (t) => {
