@@ -40,6 +40,11 @@ export interface Manifest {
   files: ManifestFile[];
   /** A batch run: one entry per item that ran, in order (absent for an ordinary run). */
   items?: ManifestItem[] | undefined;
+  /**
+   * The wheel cache of the requirements, when the settings asked for one: installed from the
+   * cache or the index, and whether this session kept the wheels in its output.
+   */
+  wheelCache?: { key: string; installedFrom: 'cache' | 'index'; kept: boolean } | undefined;
 }
 
 /** How one batch item ended; its outputs are under `items/<id>/` in the working folder. */

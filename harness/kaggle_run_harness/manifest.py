@@ -68,6 +68,8 @@ def write_manifest(ctx, working, state, started_at, started):
         "acceleratorSeen": state["acceleratorSeen"],
         "files": files,
     }
+    if state.get("wheelCache") is not None:
+        manifest["wheelCache"] = state["wheelCache"]
     if state.get("items") is not None:
         manifest["items"] = state["items"]
     data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -58,7 +58,9 @@ def install_requirements(ctx, settings, input_dir, working, deadline, state):
         check_install(ctx, state, code, timed_out, tail)
         cache = settings.get("wheelCache")
         if cache is not None:
-            build_wheel_cache(ctx, cache["key"], cmd, env, working, deadline)
+            kept = build_wheel_cache(ctx, cache["key"], cmd, env, working, deadline)
+            # The manifest says so: the client remembers which run's output holds the wheels.
+            state["wheelCache"] = {"key": cache["key"], "installedFrom": "index", "kept": kept}
     finally:
         for path in cleanup:
             try:
@@ -84,6 +86,7 @@ def install_from_cache(ctx, settings, input_dir, cmd, env, working, deadline, st
         raise SetupError("requirements", "cannot run pip: %s" % error)
     if code == 0 or timed_out:
         check_install(ctx, state, code, timed_out, tail)
+        state["wheelCache"] = {"key": cache["key"], "installedFrom": "cache", "kept": False}
         return True
     ctx.out.line(
         "warning: installing from the wheel cache failed (pip exited with code %d); "

@@ -4,37 +4,60 @@ the manifest); a later session given them as an input installs from them with no
 
 import os
 import shutil
+import sys
 
+from .contract import CONTRACT
 from .processes import run_streaming
 
 # The folder under the working dir, and the file in it naming the cache's key (requirements
-# and image): wheels kept for other requirements are never installed from.
-WHEELS_FOLDER = "kaggle-run-wheels"
+# and image) and the interpreter's version: wheels kept for other requirements, or built for
+# another Python (an image pinned to "latest" moves on), are never installed from.
+WHEELS_FOLDER = CONTRACT["files"]["wheels"]
 KEY_FILE = "key.txt"
 # Wheels past this size are not kept: the session's output would carry them on every run.
 CAP_BYTES = 2 * 1024**3
+
+
+def key_line(key):
+    """What KEY_FILE holds: the cache's key and the Python the wheels were built for."""
+    return "%s python%d.%d" % (key, sys.version_info[0], sys.version_info[1])
+
+
+def candidate_folders(input_dir, rel):
+    """`rel` under the input dir and, for another kernel's output (notebooks/<owner>/<slug>/
+    ...), the same folder in the older flat layout some sessions get (<slug>/...)."""
+    parts = rel.split("/")
+    folders = [os.path.join(input_dir, *parts)]
+    if len(parts) > 3 and parts[0] == "notebooks":
+        folders.append(os.path.join(input_dir, *parts[2:]))
+    return folders
 
 
 def cached_wheels(ctx, cache, input_dir):
     """The folder of wheels kept for `cache["key"]` under the input dir, or None."""
     if cache is None or cache.get("from") is None:
         return None
-    folder = os.path.join(input_dir, *cache["from"].split("/"))
-    try:
-        with open(os.path.join(folder, KEY_FILE), encoding="utf-8") as handle:
-            key = handle.read().strip()
-    except OSError:
-        ctx.out.line("no wheel cache at %s; installing the requirements as usual" % cache["from"])
-        return None
-    if key != cache["key"]:
-        ctx.out.line("the wheel cache at %s is for other requirements" % cache["from"])
-        return None
-    return folder
+    for folder in candidate_folders(input_dir, cache["from"]):
+        try:
+            with open(os.path.join(folder, KEY_FILE), encoding="utf-8") as handle:
+                kept = handle.read().strip()
+        except OSError:
+            continue
+        if kept != key_line(cache["key"]):
+            ctx.out.line(
+                "the wheel cache at %s is for other requirements or another Python (%s)"
+                % (cache["from"], kept)
+            )
+            return None
+        return folder
+    ctx.out.line("no wheel cache at %s; installing the requirements as usual" % cache["from"])
+    return None
 
 
 def build_wheel_cache(ctx, key, install_cmd, env, working, deadline):
     """`pip wheel` for the requirements just installed, into WHEELS_FOLDER; a failure only
-    warns (the run goes on, the next session installs as usual and tries again)."""
+    warns (the run goes on, the next session installs as usual and tries again). True when
+    the wheels were kept."""
     final = os.path.join(working, WHEELS_FOLDER)
     partial = final + ".partial"
     for path in (final, partial):
@@ -61,10 +84,11 @@ def build_wheel_cache(ctx, key, install_cmd, env, working, deadline):
     if problem is not None:
         shutil.rmtree(partial, ignore_errors=True)
         ctx.out.line("warning: no wheel cache kept: %s" % problem, "stderr")
-        return
+        return False
     with open(os.path.join(partial, KEY_FILE), "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
+        handle.write(key_line(key) + "\n")
     os.rename(partial, final)
+    return True
 
 
 def folder_bytes(folder):

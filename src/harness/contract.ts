@@ -20,7 +20,7 @@ interface ContractFile {
   pythonKeywords: string[];
   identifier: { pattern: string };
   maskMinLength: number;
-  files: { manifest: string; log: string; params: string; items: string };
+  files: { manifest: string; log: string; params: string; items: string; wheels: string };
   exitCodes: { setup: number; timeout: number; terminated: number };
   steps: Record<string, string>;
   notebook: { parametersTag: string; injectedTag: string; nbformat: number; language: string };

@@ -151,6 +151,8 @@ export interface SettingsOptions {
   dropUnchangedCode?: boolean | undefined;
   /** The requirements are installed already (a local run's project venv): the harness skips them. */
   requirementsInstalled?: boolean | undefined;
+  /** The wheel cache of the requirements (remote runs): its key and where its wheels are. */
+  wheelCache?: { key: string; from: string | null } | undefined;
 }
 
 export function settingsForJob(job: Job, opts: SettingsOptions): HarnessSettings {
@@ -186,6 +188,10 @@ function buildSettings(job: Job, opts: SettingsOptions): HarnessSettings {
         : 'file' in requirements
           ? { file: requirements.file }
           : { packages: [...requirements.packages] },
+    // Only when there is one: the settings of a run without keep their shape.
+    ...(requirements === undefined || opts.requirementsInstalled === true || !opts.wheelCache
+      ? {}
+      : { wheelCache: opts.wheelCache }),
     code: opts.code,
     timeoutSeconds:
       Number.isFinite(job.timeoutSeconds) && job.timeoutSeconds > 0

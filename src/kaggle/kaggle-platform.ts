@@ -8,7 +8,12 @@ import { capabilitiesOf } from '../platform/capabilities.js';
 import type { RunEvent } from '../run/events.js';
 import type { DatasetAccess, ShipRunContext, Shipment } from '../ship/ship-context.js';
 import { shipToKaggle } from '../ship/ship-kaggle.js';
-import { KaggleApiError, PushRejectedError, SessionCapError } from './errors.js';
+import {
+  KaggleApiError,
+  PushRejectedError,
+  SessionCapError,
+  type InvalidSources,
+} from './errors.js';
 import { findInvalidSources, invalidSourcesError } from './check-sources.js';
 import type {
   DownloadedFile,
@@ -123,46 +128,78 @@ export class KaggleApiPlatform implements Platform {
       );
     }
     const ref: KernelRef = { owner: client.username, slug: request.slug };
+    const kernels = request.kernels ?? [];
+    // The wheel cache is a source the run can do without: where it cannot be attached, the
+    // session installs the requirements from the index, and the run says so.
+    let cache = request.wheelCache;
+    const dropCache = (invalid: InvalidSources, why: string): boolean => {
+      if (cache === undefined || !invalid.kernels.includes(cache) || kernels.includes(cache)) {
+        return false;
+      }
+      this.options.onWarning?.(
+        `the wheel cache ${cache} ${why}; the session installs the requirements from the index`,
+      );
+      invalid.kernels = invalid.kernels.filter((k) => k !== cache);
+      cache = undefined;
+      return true;
+    };
     // A source Kaggle cannot find would not stop the push: the session would run without it.
     const missing = await findInvalidSources(
       client,
       {
         datasets: request.datasets,
-        kernels: request.kernels ?? [],
+        kernels: cache === undefined ? kernels : [...kernels, cache],
         competitions: request.competitions ?? [],
         models: request.models ?? [],
       },
       signal,
     );
+    dropCache(missing, 'is gone');
     const before = invalidSourcesError(missing);
     if (before !== undefined) throw before;
-    const result = await pushKernel(
-      client.kernels,
-      ref,
-      {
-        newTitle: request.title,
-        text: request.source,
-        language: 'python',
-        kernelType: 'script',
-        datasetDataSources: request.datasets,
-        competitionDataSources: request.competitions ?? [],
-        kernelDataSources: request.kernels ?? [],
-        modelDataSources: request.models ?? [],
-        isPrivate: request.private,
-        enableInternet: request.internet,
-        ...acceleratorFields(request.accelerator),
-        ...imageFields(request.image),
-        // Past the harness's own deadline, so a timed-out run still writes its manifest.
-        sessionTimeoutSeconds: sessionTimeoutSeconds(request.timeoutSeconds),
-      },
-      { signal },
-    ).catch((error: unknown) => {
-      throw (
-        (error instanceof PushRejectedError ? invalidSourcesError(error.invalid) : undefined) ??
-        error
+    const push = () =>
+      pushKernel(
+        client.kernels,
+        ref,
+        {
+          newTitle: request.title,
+          text: request.source,
+          language: 'python',
+          kernelType: 'script',
+          datasetDataSources: request.datasets,
+          competitionDataSources: request.competitions ?? [],
+          kernelDataSources: cache === undefined ? kernels : [...kernels, cache],
+          modelDataSources: request.models ?? [],
+          isPrivate: request.private,
+          enableInternet: request.internet,
+          ...acceleratorFields(request.accelerator),
+          ...imageFields(request.image),
+          // Past the harness's own deadline, so a timed-out run still writes its manifest.
+          sessionTimeoutSeconds: sessionTimeoutSeconds(request.timeoutSeconds),
+        },
+        { signal },
       );
-    });
+    const result = await push()
+      .catch((error: unknown) => {
+        // Refused for the cache alone (a kernel naming a version of itself, say): once more
+        // without it.
+        if (
+          error instanceof PushRejectedError &&
+          dropCache(error.invalid, 'was refused as a source') &&
+          invalidSourcesError(error.invalid) === undefined
+        ) {
+          return push();
+        }
+        throw error;
+      })
+      .catch((error: unknown) => {
+        throw (
+          (error instanceof PushRejectedError ? invalidSourcesError(error.invalid) : undefined) ??
+          error
+        );
+      });
     // Accepted, yet without some sources (gone or made private since the check).
+    dropCache(result.invalid, 'was not attached');
     const after = invalidSourcesError(result.invalid, {
       kernel: `${ref.owner}/${ref.slug}`,
       version: result.versionNumber,

@@ -40,6 +40,12 @@ export interface PushRequest {
   competitions?: string[] | undefined;
   models?: string[] | undefined;
   kernels?: string[] | undefined;
+  /**
+   * The kernel version (`owner/slug/N`) whose output holds the wheels of the requirements,
+   * attached beside `kernels`; where the platform cannot attach it the run goes on without it
+   * (the harness then installs from the index), with a warning.
+   */
+  wheelCache?: string | undefined;
   /** Kaggle's docker image: pinning (original / latest) or a named image. */
   image?: ImagePin | undefined;
 }

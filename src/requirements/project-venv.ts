@@ -7,11 +7,11 @@
 
 import { spawn } from 'node:child_process';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PlatformError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { sha256Hex } from '../util/hash.js';
 import type { ParsedRequirements } from './parse-requirements.js';
+import { requirementsKey } from './requirements-key.js';
 
 const MARKER = 'kaggle-run-venv.json';
 const REQUIREMENTS_FILE = 'kaggle-run-requirements.txt';
@@ -54,22 +54,12 @@ function venvPython(dir: string): string {
 }
 
 /** What the venv's content depends on. */
-export async function venvKey(options: VenvOptions): Promise<string> {
-  const parts: string[] = [
+export function venvKey(options: VenvOptions): Promise<string> {
+  return requirementsKey(options.root, options.requirements, [
     'kaggle-run venv 1',
     options.basePython,
     options.baseVersion,
-    options.requirements.text,
-  ];
-  const read = (path: string) => readFile(resolve(options.root, path), 'utf8').catch(() => '');
-  for (const file of options.requirements.files) parts.push(file, await read(file));
-  for (const local of options.requirements.localPaths) {
-    const path = local.replace(/^-e\s+/, '').replace(/^file:(\/\/)?/, '');
-    for (const name of ['pyproject.toml', 'setup.py', 'setup.cfg']) {
-      parts.push(`${path}/${name}`, await read(join(path, name)));
-    }
-  }
-  return sha256Hex(parts.join('\0')).slice(0, 16);
+  ]);
 }
 
 interface Ran {

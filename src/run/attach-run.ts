@@ -160,6 +160,7 @@ async function* attachRecord(
       signal: options.signal,
       skipLogEvents,
       env,
+      storeRoot: store.root,
     });
   } catch (error) {
     throw await recordFailure(error, { life, platform, handle, signal: options.signal });

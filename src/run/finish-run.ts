@@ -2,7 +2,14 @@
 // (streaming the log into the store), fetch and verify the outputs, write the final record.
 
 import { readSecondsEnv } from '../env.js';
-import { PlatformError, InterruptedError, RunLostError, RunTimeoutError } from '../errors.js';
+import {
+  PlatformError,
+  InterruptedError,
+  RunLostError,
+  RunTimeoutError,
+  errorMessage,
+} from '../errors.js';
+import { noteWheelCache } from '../requirements/wheel-cache.js';
 import { maxTimeoutSeconds } from '../config/duration.js';
 import {
   isTerminal,
@@ -46,6 +53,8 @@ export interface FinishContext {
    * to wait for, no manifest; the platform's status is the run's.
    */
   harness?: boolean | undefined;
+  /** The run store's folder, where the wheel cache's holders are remembered. */
+  storeRoot?: string | undefined;
 }
 
 /** Past the job's timeout, how long a run is still waited for: queueing, start-up, the log's end. */
@@ -258,6 +267,14 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     manifest: fetched.manifest,
     timings: runTimings(record, fetched.manifest, endSeenAt, Date.now()),
   });
+  if (ctx.storeRoot !== undefined) {
+    // Only a cache: a memory that cannot be written costs the next session an install.
+    const noted = await noteWheelCache(ctx.storeRoot, record, remote === 'complete').then(
+      () => undefined,
+      (error: unknown) => `the wheel cache's holder was not remembered: ${errorMessage(error)}`,
+    );
+    if (noted !== undefined) yield { type: 'warning', message: noted };
+  }
   await platform.release?.(handle);
   yield { type: 'done', record };
   return record;

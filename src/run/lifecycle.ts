@@ -7,7 +7,15 @@ import { InternalError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import type { RemoteStatus, RunHandle } from '../platform/platform.js';
 import type { RunStore } from '../store/run-store.js';
-import type { OutputRecord, RunRecord, RunStatus, RunStep, ShippingRecord } from './record.js';
+import { wheelCacheUse } from '../requirements/wheel-cache.js';
+import type {
+  OutputRecord,
+  RunRecord,
+  RunStatus,
+  RunStep,
+  ShippingRecord,
+  WheelCacheRecord,
+} from './record.js';
 
 const STEPS: readonly RunStep[] = [
   'created',
@@ -85,8 +93,12 @@ export class RunLifecycle {
   }
 
   /** Code, data and env values are where the kernel will find them. */
-  shipped(shipping: ShippingRecord, image: string | null): Promise<void> {
-    return this.change({ shipping, image });
+  shipped(
+    shipping: ShippingRecord,
+    image: string | null,
+    wheelCache: WheelCacheRecord | null = null,
+  ): Promise<void> {
+    return this.change({ shipping, image, ...(wheelCache === null ? {} : { wheelCache }) });
   }
 
   /**
@@ -143,6 +155,11 @@ export class RunLifecycle {
 
   /** The run ended and everything it left was fetched and verified. */
   finish(end: RunEnd): Promise<void> {
+    const cache = this.record.wheelCache;
+    const use = wheelCacheUse(end.manifest);
+    if (cache && use?.key === cache.key) {
+      this.record.wheelCache = { ...cache, installedFrom: use.installedFrom, kept: use.kept };
+    }
     return this.advance('done', {
       outputs: end.outputs,
       status: end.status,

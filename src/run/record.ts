@@ -71,6 +71,8 @@ export interface RunRecord {
   shipping?: ShippingRecord | null | undefined;
   /** Kaggle's docker image setting the kernel was pushed with; null: Kaggle's default. */
   image?: string | null | undefined;
+  /** The wheel cache of a remote run's requirements; null or absent: none. */
+  wheelCache?: WheelCacheRecord | null | undefined;
   /** When the harness's start line (this run's nonce) reached this machine: the session began. */
   sessionStartedAt?: string | null | undefined;
   /** Where the time went; set when the run finished (null before, or never watched). */
@@ -80,6 +82,18 @@ export interface RunRecord {
     kind: 'program' | 'platform' | 'timeout' | 'usage' | 'interrupted';
     message: string;
   } | null;
+}
+
+/** What `wheelCache` says in run.json and `run --json`. */
+export interface WheelCacheRecord {
+  /** The requirements' and image's key. */
+  key: string;
+  /** The kernel version (`owner/slug/N`) attached as the cache; null: none was known. */
+  source: string | null;
+  /** Once the session ended: `cache` (no index) or `index`; absent before or when unsaid. */
+  installedFrom?: 'cache' | 'index' | undefined;
+  /** Once the session ended: whether its output keeps the wheels for the next run. */
+  kept?: boolean | undefined;
 }
 
 /** A finished run's phases, in seconds; null where that phase was not seen. */

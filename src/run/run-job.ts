@@ -30,6 +30,7 @@ import { lockRun } from '../store/run-lock.js';
 import { leaseKernel, type KernelLease } from '../store/kernel-lease.js';
 import { checkNotebook } from './check-notebook.js';
 import { parseRequirements } from '../requirements/parse-requirements.js';
+import { planWheelCache } from '../requirements/wheel-cache.js';
 import { shipRun } from '../ship/ship-run.js';
 import { pushWhenFree } from './push-when-free.js';
 import type { RunRecord } from './record.js';
@@ -272,6 +273,17 @@ export async function* runResolved(
       await life.installing();
       installed = yield* platform.installRequirements(job, store.root, env, options.signal);
     }
+    // Requirements the session installs: from the wheels an earlier session kept, if known.
+    const wheelCache =
+      !installed && job.requirements !== undefined && platform.name === 'kaggle'
+        ? await planWheelCache({
+            root: job.root,
+            storeRoot: store.root,
+            endpoint: job.endpoint,
+            requirements: await parseRequirements(job.root, job.requirements),
+            image: imageLabel(job),
+          })
+        : undefined;
     const shipment = yield* shipRun(platform, {
       job,
       runId,
@@ -289,13 +301,14 @@ export async function* runResolved(
             strictAccelerator: capabilities.strictAcceleratorCheck,
             dropUnchangedCode: capabilities.savesWorkingFolder,
             requirementsInstalled: installed,
+            wheelCache: wheelCache?.settings,
             envFile,
             batch: internals.batch,
           }),
           codeZip,
         ),
     });
-    await life.shipped(shipment.shipping, imageLabel(job));
+    await life.shipped(shipment.shipping, imageLabel(job), wheelCache?.record ?? null);
 
     let slug = internals.kernelSlug ?? kernelSlugFor(job);
     if (capabilities.sharedKernels) {
@@ -327,6 +340,7 @@ export async function* runResolved(
       competitions: job.competitions,
       models: job.models,
       kernels: job.kernels,
+      wheelCache: wheelCache?.source,
       image: job.image,
     };
     if (platform.prepare !== undefined) {
@@ -364,6 +378,7 @@ export async function* runResolved(
       signal: options.signal,
       mask: maskerFor(shipment.maskValues),
       env,
+      storeRoot: store.root,
       explainFailure:
         platform.explainFailure === undefined
           ? undefined

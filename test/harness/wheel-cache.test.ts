@@ -59,7 +59,8 @@ void test('wheel cache: the first session keeps its wheels, a later one installs
     'kr_cache_a-1.0-py3-none-any.whl',
     'kr_cache_b-2.0-py3-none-any.whl',
   ]);
-  assert.equal(await readFile(join(kept, 'key.txt'), 'utf8'), 'k1\n');
+  assert.match(await readFile(join(kept, 'key.txt'), 'utf8'), /^k1 python3\.\d+\n$/);
+  assert.deepEqual(first.manifest?.wheelCache, { key: 'k1', installedFrom: 'index', kept: true });
   assert.ok(
     !(first.manifest?.files ?? []).some((f) => f.path.startsWith('kaggle-run-wheels')),
     'the kept wheels are not among the outputs',
@@ -81,6 +82,7 @@ void test('wheel cache: the first session keeps its wheels, a later one installs
   assert.match(second.stdout, /Successfully installed kr-cache-a-1\.0 kr-cache-b-2\.0/);
   assert.match(second.stdout, /a from a wheel b/);
   assert.ok(!existsSync(join(second.working, 'kaggle-run-wheels')), 'nothing rebuilt');
+  assert.deepEqual(second.manifest?.wheelCache, { key: 'k1', installedFrom: 'cache', kept: false });
 
   // Other requirements (another key): the old wheels are not used; a new cache is built.
   const other = join(dir, 'other');
@@ -101,12 +103,12 @@ void test('wheel cache: the first session keeps its wheels, a later one installs
   assert.equal(third.code, 0, third.stderr + third.stdout);
   assert.match(
     third.stdout,
-    /the wheel cache at prev\/kaggle-run-wheels is for other requirements/,
+    /the wheel cache at prev\/kaggle-run-wheels is for other requirements or another Python \(k1 python3\.\d+\)/,
   );
   assert.doesNotMatch(third.stdout, /from the wheel cache k/);
   const rebuilt = join(third.working, 'kaggle-run-wheels');
   assert.deepEqual((await readdir(rebuilt)).sort(), ['key.txt', 'kr_cache_c-3.0-py3-none-any.whl']);
-  assert.equal(await readFile(join(rebuilt, 'key.txt'), 'utf8'), 'k2\n');
+  assert.match(await readFile(join(rebuilt, 'key.txt'), 'utf8'), /^k2 python3\.\d+\n$/);
 });
 
 void test('wheel cache: wheels that no longer install fall back to a normal install, which keeps them again', async (t) => {
@@ -121,19 +123,23 @@ void test('wheel cache: wheels that no longer install fall back to a normal inst
     module: 'kr_cache_d',
     code: 'VALUE = "d"\n',
   });
+  const version = execFileSync(base, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+    encoding: 'utf8',
+  }).trim();
   // A cache whose key matches but whose newest wheel is damaged (pip picks it, and fails).
+  // It lies where the older flat input layout puts another kernel's output (<slug>/).
   const run = await runHarness(
     t,
     baseSettings({
       requirements: { packages: ['--no-index', `--find-links ${index}`, 'kr-cache-d'] },
-      wheelCache: { key: 'k1', from: 'prev' },
+      wheelCache: { key: 'k1', from: 'notebooks/me/prev/kaggle-run-wheels' },
     }),
     {
       zip: await makeZip({ 'train.py': 'import kr_cache_d\nprint(kr_cache_d.VALUE)\n' }),
       python: join(dir, 'v', 'bin', 'python'),
       inputs: {
-        'prev/key.txt': Buffer.from('k1\n'),
-        'prev/kr_cache_d-1.1-py3-none-any.whl': Buffer.from('not a zip'),
+        'prev/kaggle-run-wheels/key.txt': Buffer.from(`k1 python${version}\n`),
+        'prev/kaggle-run-wheels/kr_cache_d-1.1-py3-none-any.whl': Buffer.from('not a zip'),
       },
     },
   );
@@ -142,4 +148,5 @@ void test('wheel cache: wheels that no longer install fall back to a normal inst
   assert.match(run.stderr + run.stdout, /installing from the wheel cache failed/);
   assert.match(run.stdout, /^d$/m);
   assert.ok(existsSync(join(run.working, 'kaggle-run-wheels', 'kr_cache_d-1.0-py3-none-any.whl')));
+  assert.deepEqual(run.manifest?.wheelCache, { key: 'k1', installedFrom: 'index', kept: true });
 });
