@@ -144,14 +144,15 @@ const s = (ms: number) => (Number.isNaN(ms) ? '    -' : (ms / 1000).toFixed(2).p
 function printTimeline(timelines: Timeline[]): void {
   console.log(
     '  timeline (s since the sweep began; the slot is freed when the end is noticed):\n' +
-      '  point   push>  answer session  1st-line  prog>  <prog  s-end  noticed fetched | gaps: push>prog  prog>noticed  freed>next-push',
+      '  point   push>  answer session  1st-line  prog>  <prog  s-end  noticed fetched | gaps: push>prog  prog>noticed  slot-freed>push',
   );
-  // The push that took each freed slot: the (i + CAP)th push in push order.
+  // The (k + CAP)th push takes the slot freed (k)th, whichever point freed it.
   const byPush = [...timelines].sort((a, b) => a.pushSent - b.pushSent);
+  const frees = timelines.map((t) => t.noticed).sort((a, b) => a - b);
   for (const t of timelines) {
-    const next = byPush[byPush.indexOf(t) + CAP];
+    const freed = frees[byPush.indexOf(t) - CAP];
     console.log(
-      `  ${t.label.padEnd(6).slice(0, 6)} ${s(t.pushSent)}  ${s(t.pushAnswered)}  ${s(t.sessionStarted)}    ${s(t.firstLine)}  ${s(t.programStart)}  ${s(t.programEnd)}  ${s(t.sessionEnded)}  ${s(t.noticed)}   ${s(t.fetched)} |        ${s(t.programStart - t.pushSent)}         ${s(t.noticed - t.programEnd)}          ${next === undefined ? '    -' : s(next.pushSent - t.noticed)}`,
+      `  ${t.label.padEnd(6).slice(0, 6)} ${s(t.pushSent)}  ${s(t.pushAnswered)}  ${s(t.sessionStarted)}    ${s(t.firstLine)}  ${s(t.programStart)}  ${s(t.programEnd)}  ${s(t.sessionEnded)}  ${s(t.noticed)}   ${s(t.fetched)} |        ${s(t.programStart - t.pushSent)}         ${s(t.noticed - t.programEnd)}          ${freed === undefined ? '    -' : s(t.pushSent - freed)}`,
     );
   }
   const gap = (f: (t: Timeline) => number) =>

@@ -181,6 +181,8 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
 
   const slots = new Slots(record.maxParallel);
   let active = 0;
+  /** Points launched that have not pushed (or attached) yet: packing, or at the gate. */
+  let unpushed = 0;
   let stopping = false;
   const queue = [...toRun];
   const onCapacity = (error: CapacityError) => {
@@ -206,7 +208,7 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
     slots.close();
   };
 
-  const runPoint = async (point: SweepPoint): Promise<void> => {
+  const runPoint = async (point: SweepPoint, onPushed: () => void): Promise<void> => {
     const prior =
       point.runId === null ? undefined : await store.load(point.runId).catch(() => undefined);
     const attach =
@@ -238,9 +240,11 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
           point.runId = event.runId;
           point.status = event.type === 'attached' ? 'running' : 'queued';
           await save();
+          if (event.type === 'attached') onPushed();
         } else if (event.type === 'pushed') {
           point.status = 'running';
           await save();
+          onPushed();
         } else if (
           event.type === 'status' &&
           isTerminal(event.status) &&
@@ -352,14 +356,29 @@ async function* execute(ctx: Context, resumed: boolean): AsyncGenerator<SweepEve
     });
   };
 
-  // Twice the session limit run at once: the extra ones pack and wait at the gate.
+  // Twice the session limit run at once: the extra ones pack and wait at the gate. No more
+  // than the limit prepare at once, though: a point packed ahead starts once one before it
+  // has pushed, so that at the start it does not take the CPU from the first points' pushes
+  // and sessions (on a small machine those are what the first round waits for).
   const launch = () => {
     if (signal?.aborted) stop();
-    while (!stopping && active < slots.limit * 2 && queue.length > 0) {
+    while (!stopping && active < slots.limit * 2 && unpushed < slots.limit && queue.length > 0) {
       const point = queue.shift()!;
       active += 1;
+      unpushed += 1;
       slots.enlist(point.index);
-      void runPoint(point).finally(() => {
+      let preparing = true;
+      const prepared = () => {
+        if (!preparing) return false;
+        preparing = false;
+        unpushed -= 1;
+        return true;
+      };
+      const onPushed = () => {
+        if (prepared()) launch();
+      };
+      void runPoint(point, onPushed).finally(() => {
+        prepared();
         slots.withdraw(point.index);
         active -= 1;
         launch();
