@@ -51,6 +51,14 @@ void test('one failing point does not stop the others; the sweep exits with its 
     ['complete', 'error', 'complete', 'complete'],
   );
   assert.match(result.stderr, /\[kaggle-run\] \[lr=0\.5\] error/);
+  // One point prepares at a time: each run is made only once the one before it has pushed.
+  const runs = sweep.points as RunRecord[];
+  for (let i = 1; i < runs.length; i++) {
+    assert.ok(
+      runs[i]!.createdAt >= runs[i - 1]!.startedAt!,
+      `point ${i} made at ${runs[i]!.createdAt}, before point ${i - 1} pushed at ${runs[i - 1]!.startedAt}`,
+    );
+  }
 
   const show = await cli(['sweep', 'show', sweep.sweepId, '--json', '--best', '-loss'], {
     cwd: dir,
