@@ -27,6 +27,9 @@ const RUNS = Math.max(1, Number(process.env['SWEEP_RUNS'] ?? 3) || 3);
 /** What one point went through, in ms since the sweep began (NaN: not seen). */
 interface Timeline {
   label: string;
+  /** The point's run made (its record written), and its code packed. */
+  made: number;
+  packed: number;
   pushSent: number;
   pushAnswered: number;
   sessionStarted: number;
@@ -93,7 +96,9 @@ async function sweepOnce(
       const { point, event: e } = event;
       const line = seen.get(point.index) ?? { slug: point.kernelSlug, label: point.label };
       seen.set(point.index, line);
-      if (e.type === 'log') line.firstLine ??= at;
+      if (e.type === 'resolved') line.made = at;
+      else if (e.type === 'packed') line.packed = at;
+      else if (e.type === 'log') line.firstLine ??= at;
       else if (e.type === 'status' && isTerminal(e.status)) line.noticed ??= at;
       else if (e.type === 'done') line.fetched = at;
     } else if (event.type === 'done') {
@@ -124,6 +129,8 @@ async function sweepOnce(
     const parsed = (iso: string | undefined) => (iso === undefined ? NAN : Date.parse(iso));
     timelines.push({
       label: line.label,
+      made: line.made ?? NAN,
+      packed: line.packed ?? NAN,
       pushSent: rel(push?.[0]),
       pushAnswered: rel(push?.[1]),
       sessionStarted: rel(parsed(version?.startedAt)),
@@ -144,7 +151,7 @@ const s = (ms: number) => (Number.isNaN(ms) ? '    -' : (ms / 1000).toFixed(2).p
 function printTimeline(timelines: Timeline[]): void {
   console.log(
     '  timeline (s since the sweep began; the slot is freed when the end is noticed):\n' +
-      '  point   push>  answer session  1st-line  prog>  <prog  s-end  noticed fetched | gaps: push>prog  prog>noticed  slot-freed>push',
+      '  point    made packed  push>  answer session  1st-line  prog>  <prog  s-end  noticed fetched | gaps: push>prog  prog>noticed  slot-freed>push',
   );
   // The (k + CAP)th push takes the slot freed (k)th, whichever point freed it.
   const byPush = [...timelines].sort((a, b) => a.pushSent - b.pushSent);
@@ -152,7 +159,7 @@ function printTimeline(timelines: Timeline[]): void {
   for (const t of timelines) {
     const freed = frees[byPush.indexOf(t) - CAP];
     console.log(
-      `  ${t.label.padEnd(6).slice(0, 6)} ${s(t.pushSent)}  ${s(t.pushAnswered)}  ${s(t.sessionStarted)}    ${s(t.firstLine)}  ${s(t.programStart)}  ${s(t.programEnd)}  ${s(t.sessionEnded)}  ${s(t.noticed)}   ${s(t.fetched)} |        ${s(t.programStart - t.pushSent)}         ${s(t.noticed - t.programEnd)}          ${freed === undefined ? '    -' : s(t.pushSent - freed)}`,
+      `  ${t.label.padEnd(6).slice(0, 6)} ${s(t.made)}  ${s(t.packed)}  ${s(t.pushSent)}  ${s(t.pushAnswered)}  ${s(t.sessionStarted)}    ${s(t.firstLine)}  ${s(t.programStart)}  ${s(t.programEnd)}  ${s(t.sessionEnded)}  ${s(t.noticed)}   ${s(t.fetched)} |        ${s(t.programStart - t.pushSent)}         ${s(t.noticed - t.programEnd)}          ${freed === undefined ? '    -' : s(t.pushSent - freed)}`,
     );
   }
   const gap = (f: (t: Timeline) => number) =>
