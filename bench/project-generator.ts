@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-const MB = 1024 * 1024;
 const words = ['model', 'loss', 'epoch', 'tensor', 'batch', 'self', 'return', 'import', 'def'];
 
 export interface ProjectShape {
@@ -21,19 +20,10 @@ export interface ProjectShape {
   weightsBytes: number;
 }
 
-/** pack-speed's project: ~2000 small source files, CSVs and blobs, about 100 MB. */
-export const PACK_SPEED_SHAPE: ProjectShape = {
-  seed: 42,
-  sources: { count: 2000, minBytes: 1000, maxBytes: 16000, folders: 40 },
-  csvBytes: [2, 4, 6, 8, 8, 10, 10, 10].map((n) => n * MB),
-  blobBytes: [1, 3, 5, 7].map((n) => n * MB),
-  weightsBytes: 10 * MB,
-};
-
 /**
- * A project of `files` files and about `totalBytes`, mixed as pack-speed's is: 10 CSVs with
- * 40% of the bytes, 9 blobs and a weights file with 30%, and every other file a small
- * source file, together the remaining 30%.
+ * A project of `files` files and about `totalBytes`: 10 CSVs with 40% of the bytes, 9 blobs
+ * and a weights file with 30%, and every other file a small source file, together the
+ * remaining 30%.
  */
 export function shapeFor(files: number, totalBytes: number): ProjectShape {
   const csvs = 10;

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import { UsageError } from '../errors.js';
 import { LEVEL, packSmall, SMALL_FILE, type SmallOutcome } from './small-files.js';
 import { SmallFileWorker } from './small-worker.js';
+import { looksIncompressible, storedBlocks } from './stored-blocks.js';
 import { METHOD_DEFLATE } from './zip-format.js';
 
 // Files are cut into fixed blocks that deflate independently on libuv's thread pool, several
@@ -100,6 +101,7 @@ export interface PieceOptions {
 }
 
 function compressBlock(block: Buffer, previous: Buffer | undefined, last: boolean) {
+  if (looksIncompressible(block)) return Promise.resolve(storedBlocks(block, last));
   const options: zlib.ZlibOptions = {
     level: LEVEL,
     finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,

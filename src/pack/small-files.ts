@@ -6,10 +6,16 @@
 // pass error classes back).
 import { closeSync, openSync, readSync } from 'node:fs';
 import zlib from 'node:zlib';
+import { looksIncompressible, storedBlocks } from './stored-blocks.js';
 
 /** Files up to this size take this path; bigger ones are cut into blocks. */
 export const SMALL_FILE = 64 * 1024;
-export const LEVEL = 6;
+/**
+ * zlib's level 5 gives archives no bigger than Info-ZIP's default (`zip -6`, what `zip -r`
+ * writes; both in the pack-speed bench) for two thirds of zlib level 6's CPU time: level 6
+ * of this zlib compresses a little better than Info-ZIP's 6 and pays for it on text.
+ */
+export const LEVEL = 5;
 
 export interface SmallJob {
   source: string;
@@ -54,13 +60,19 @@ function readWhole(job: SmallJob): Buffer | SmallOutcome {
 
 /**
  * Reads and packs one small file. The deflate output is what the block path gives a file of
- * one block: one raw stream at LEVEL, finished, no dictionary.
+ * one block: one raw stream at LEVEL, finished, no dictionary (or stored blocks, when the
+ * bytes look incompressible).
  */
 export function packSmall(job: SmallJob): SmallOutcome {
   const read = readWhole(job);
   if (!Buffer.isBuffer(read)) return read;
   const crc = zlib.crc32(read);
-  const data = job.deflate ? zlib.deflateRawSync(read, { level: LEVEL }) : read;
+  let data: Uint8Array = read;
+  if (job.deflate) {
+    data = looksIncompressible(read)
+      ? storedBlocks(read, true)
+      : zlib.deflateRawSync(read, { level: LEVEL });
+  }
   // A copy of exactly its size: zlib hands back a view of a 16 KiB buffer, and a small read a
   // view of a shared slab; thousands of those waiting in the queue (or cloned whole on their
   // way back from the worker) would hold many times their bytes.
