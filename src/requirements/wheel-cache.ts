@@ -136,13 +136,9 @@ export function holderFolder(holder: WheelCacheHolder): string {
   return `${folder}/${harnessContract().files.wheels}`;
 }
 
-/** The manifest's account of the cache, when it has a well-formed one. */
+/** The manifest's account of the cache (its shape checked with the manifest's schema). */
 export function wheelCacheUse(manifest: Manifest | undefined): WheelCacheUse | undefined {
-  const use = manifest?.wheelCache as Partial<WheelCacheUse> | null | undefined;
-  if (typeof use !== 'object' || use === null) return undefined;
-  if (typeof use.key !== 'string' || typeof use.kept !== 'boolean') return undefined;
-  if (use.installedFrom !== 'cache' && use.installedFrom !== 'index') return undefined;
-  return { key: use.key, installedFrom: use.installedFrom, kept: use.kept };
+  return manifest?.wheelCache;
 }
 
 /** What a run is given of the cache: the settings' part, the source to attach, the record's. */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import { probePython } from '../../src/platform/local/python.js';
@@ -80,7 +80,11 @@ void test('requirements install into a per-project venv, reused until they chang
   // The interpreter the venv was made from did not get the package.
   assert.throws(() => execFileSync(python, ['-c', 'import kr_tiny_a'], { stdio: 'pipe' }));
 
+  // With the index gone (no network), the second run needs nothing from it: the venv is the
+  // local platform's cache of the installed requirements.
+  await rename(wheels, `${wheels}.away`);
   const second = await runCli(['run', root], { env });
+  await rename(`${wheels}.away`, wheels);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout + second.stderr, /tiny says 42/);
   assert.match(second.stdout + second.stderr, /nothing installed/);
