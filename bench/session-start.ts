@@ -1,19 +1,24 @@
 // The session's own start-up on `kaggle-run server`, from the harness's step times:
 //   a. a 10,000-file `code: dataset` project run several times in a row: the unpack step per
-//      run (flat is the target) against a plain Python extraction of the same zip;
+//      run (flat is the target) against a plain Python extraction of the same zip; in a
+//      sandboxed server (read-only input, as on Kaggle: the code runs in place) and in an
+//      unsandboxed one (writable input: the code is copied);
 //   b. the harness's own start (interpreter, settings, accelerator check, env, secrets;
 //      target < 0.3 s) against `python3 -c pass` measured in the same run;
 //   c. a GPU-emulated session (t4x2) against a CPU one: the accelerator check's extra time
-//      (target < 0.2 s).
+//      (target < 0.2 s);
+//   d. from the push to the program's first printed line, against the same program's own
+//      start (`python3 train.py` to its first line).
 // Prints figures and ratios; asserts nothing. BENCH_FILES and BENCH_RUNS change the sizes.
 //   node dist/bench/session-start.js
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { packProject } from '../src/pack/index.js';
 import type { RunRecord } from '../src/run/record.js';
+import { sandboxAvailable } from '../src/platform/local/sandbox.js';
 import { runJob } from '../src/run/run-job.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
 import { generateProject, shapeFor } from './project-generator.js';
@@ -24,13 +29,45 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 4);
 const MB = 1024 * 1024;
 const s = (n: number | null | undefined) => (n == null ? 'n/a' : `${n.toFixed(3)} s`);
 
-async function runOnce(bench: BenchServer, dir: string): Promise<RunRecord> {
+interface Run {
+  record: RunRecord;
+  /** From the `pushed` event to the log event holding the program's first line, seconds. */
+  pushToFirstLine: number;
+}
+
+async function runFull(bench: BenchServer, dir: string): Promise<Run> {
   let record: RunRecord | undefined;
+  let pushedAt = NaN;
+  let firstLine = NaN;
   for await (const event of runJob({ dir, endpoint: bench.server.url, env: bench.env })) {
+    if (event.type === 'pushed') pushedAt = performance.now();
+    if (event.type === 'log' && Number.isNaN(firstLine) && event.text.includes('first line'))
+      firstLine = performance.now();
     if (event.type === 'done') record = event.record;
   }
   if (record === undefined) throw new Error('the run ended without a record');
-  return record;
+  return { record, pushToFirstLine: (firstLine - pushedAt) / 1000 };
+}
+
+async function runOnce(bench: BenchServer, dir: string): Promise<RunRecord> {
+  return (await runFull(bench, dir)).record;
+}
+
+/** `python3 train.py` from its spawn to its first line on stdout, seconds. */
+function ownStart(dir: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['train.py'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen = false;
+    child.stdout.on('data', () => {
+      if (!seen) resolve((performance.now() - started) / 1000);
+      seen = true;
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      if (!seen) reject(new Error('train.py printed nothing'));
+    });
+  });
 }
 
 async function manifestSteps(record: RunRecord): Promise<Record<string, number>> {
@@ -62,13 +99,40 @@ async function project(root: string, files: number, accelerator: string): Promis
   return dir;
 }
 
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** The 10,000-file project run RUNS times in a row on a fresh server; its unpack steps. */
+async function unpackSeries(label: string, sandbox: 'bwrap' | 'none', plain: number) {
+  const server = await startBenchServer({ sandbox });
+  try {
+    const big = await project(server.root, FILES, 'none');
+    const unpacks: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const record = await runOnce(server, big);
+      const steps = await manifestSteps(record);
+      unpacks.push(steps.unpack ?? NaN);
+      console.log(
+        `a. ${label} run ${i + 1}/${RUNS} (${FILES} files, ${record.status}): unpack ${s(steps.unpack)}, ` +
+          `harness start ${s(record.timings?.harnessStartSeconds)}, queue ${s(record.timings?.queueSeconds)}, ` +
+          `program ${s(record.timings?.programSeconds)}, manifest ${s(steps.manifest)} | load ${load()}`,
+      );
+    }
+    console.log(
+      `   ${label}: unpack median ${s(median(unpacks))}, first ${s(unpacks[0])}, last ${s(unpacks.at(-1))} ` +
+        `(last/first ${((unpacks.at(-1) ?? NaN) / (unpacks[0] ?? NaN)).toFixed(2)}, flat is 1.00) | ` +
+        `plain zipfile extraction ${s(plain)} (unpack/plain ${(median(unpacks) / plain).toFixed(2)})`,
+    );
+  } finally {
+    await server.close();
+  }
+}
+
 const bench = await startBenchServer({ sandbox: 'none' });
 try {
-  console.log(
-    `session start-up: load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`session start-up: load average ${load()}`);
   const big = await project(bench.root, FILES, 'none');
   const zip = join(bench.root, 'code.zip');
   await packProject({ root: big, include: [], exclude: [], outPath: zip });
@@ -76,22 +140,12 @@ try {
     'import sys, zipfile, tempfile\nwith tempfile.TemporaryDirectory() as d:\n' +
     '    zipfile.ZipFile(sys.argv[1]).extractall(d)\n';
   const plain = pythonSeconds(['-c', extract, zip], 3);
-  const unpacks: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const record = await runOnce(bench, big);
-    const steps = await manifestSteps(record);
-    unpacks.push(steps.unpack ?? NaN);
-    console.log(
-      `a. run ${i + 1}/${RUNS} (${FILES} files, ${record.status}): unpack ${s(steps.unpack)}, ` +
-        `harness start ${s(record.timings?.harnessStartSeconds)}, queue ${s(record.timings?.queueSeconds)}, ` +
-        `program ${s(record.timings?.programSeconds)}, manifest ${s(steps.manifest)}`,
-    );
+  if (await sandboxAvailable(process.env, true)) {
+    await unpackSeries('sandboxed, in place', 'bwrap', plain);
+  } else {
+    console.log('a. sandboxed series skipped: bubblewrap cannot make a sandbox here');
   }
-  console.log(
-    `   unpack median ${s(median(unpacks))}, first ${s(unpacks[0])}, last ${s(unpacks.at(-1))} ` +
-      `(last/first ${((unpacks.at(-1) ?? NaN) / (unpacks[0] ?? NaN)).toFixed(2)}, flat is 1.00); ` +
-      `plain zipfile extraction ${s(plain)} (unpack/plain ${(median(unpacks) / plain).toFixed(2)})`,
-  );
+  await unpackSeries('unsandboxed, copied', 'none', plain);
 
   const bare = pythonSeconds(['-c', 'pass']);
   const small = await project(bench.root, 40, 'none');
@@ -113,6 +167,18 @@ try {
     `c. accelerator check (median of 3): GPU-emulated ${s(median(gpuChecks))}, CPU ${s(median(cpuChecks))} ` +
       `| extra ${s(median(gpuChecks) - median(cpuChecks))} (target < 0.2 s) ` +
       `| zip ${((await readFile(zip)).length / MB).toFixed(1)} MB`,
+  );
+
+  const firstLines: number[] = [];
+  const own: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    firstLines.push((await runFull(bench, small)).pushToFirstLine);
+    own.push(await ownStart(small));
+  }
+  console.log(
+    `d. push to the program's first line (median of 5): ${s(median(firstLines))} | python3 train.py ` +
+      `to its first line ${s(median(own))} | ratio ${(median(firstLines) / median(own)).toFixed(1)} ` +
+      `| load ${load()}`,
   );
 } finally {
   await bench.close();

@@ -32,12 +32,13 @@ def member_path(name):
     return "" if normal == "." else normal
 
 
-def copy_code(ctx, source, working, entry, where):
+def copy_code(ctx, source, working, entry, where, linked=()):
     """Copies a code folder (a git checkout, an extracted zip) into the working dir as unpack
     would extract the zip: same places, exec bits kept; returns {relative path: sha256}.
 
-    .git is left out. A symlink ships as its target's content when that is a file inside the
-    folder, as packing does; one that points elsewhere is left out with a warning.
+    .git is left out, and so are the top-level folders in `linked` (link_code links them).
+    A symlink ships as its target's content when that is a file inside the folder, as
+    packing does; one that points elsewhere is left out with a warning.
     """
     real_source = os.path.realpath(source)
     real_root = os.path.realpath(working)
@@ -46,7 +47,10 @@ def copy_code(ctx, source, working, entry, where):
     for folder, dirs, names in os.walk(source):
         # os.walk lists links to folders among the folders and does not enter them.
         links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
-        dirs[:] = sorted(d for d in dirs if d != ".git" and d not in links)
+        top = os.path.abspath(folder) == os.path.abspath(source)
+        dirs[:] = sorted(
+            d for d in dirs if d != ".git" and d not in links and not (top and d in linked)
+        )
         for name in sorted(names + links):
             if name == ".git":
                 continue
@@ -75,7 +79,9 @@ def copy_code(ctx, source, working, entry, where):
         ctx.out.line("warning: left out %s" % item, "stderr")
     if len(left_out) > 10:
         ctx.out.line("warning: left out %d more symbolic links" % (len(left_out) - 10), "stderr")
-    if posixpath.normpath(entry) not in set(rel for _, rel, _, _ in plan):
+    entry = posixpath.normpath(entry)
+    in_linked = entry.split("/")[0] in linked and os.path.isfile(os.path.join(source, entry))
+    if not in_linked and entry not in set(rel for _, rel, _, _ in plan):
         raise SetupError(
             "unpack",
             "the entry %s is not in %s (%d files); check `entry`" % (entry, where, len(plan)),
@@ -104,3 +110,61 @@ def copy_code(ctx, source, working, entry, where):
     plural = "" if len(hashes) == 1 else "s"
     ctx.out.line("copied %d file%s (%s)" % (len(hashes), plural, human_size(total)))
     return hashes
+
+
+# A top-level folder this small is copied rather than linked (link_code): its copy costs
+# little, and it stays writable as a local folder is (an `outputs/` shipped with a
+# placeholder, a `configs/` the program rewrites).
+COPY_MAX_FILES = 100
+COPY_MAX_BYTES = 1024 * 1024
+
+
+def small_folder(folder):
+    """True when folder holds fewer than COPY_MAX_FILES files and COPY_MAX_BYTES bytes."""
+    count = 0
+    size = 0
+    for base, dirs, names in os.walk(folder):
+        for name in names:
+            count += 1
+            try:
+                size += os.lstat(os.path.join(base, name)).st_size
+            except OSError:
+                pass
+            if count >= COPY_MAX_FILES or size >= COPY_MAX_BYTES:
+                return False
+    return True
+
+
+def link_code(ctx, source, working, entry, where):
+    """Runs a read-only code folder (Kaggle's extraction of the code zip) in place: each
+    top-level folder that is not small (small_folder) becomes a symbolic link in the working
+    dir, the rest is copied (copy_code). Returns ({relative path: sha256} of what was
+    copied, [names linked]).
+
+    Creating and later deleting thousands of files is most of a session's start-up (on ext4
+    without a journal every file made after a mass delete scans past the inodes freed in
+    the last minutes, so it grows from session to session); a link costs one entry. Files
+    under a linked folder are read-only, as the folder itself is: a writable folder (an
+    unsandboxed server, where inputs are hard links to the stored dataset) is copied, so
+    that a program that modifies a shipped file can never change the dataset.
+    """
+    linked = []
+    for name in sorted(os.listdir(source)):
+        full = os.path.join(source, name)
+        target = os.path.join(working, name)
+        if name == ".git" or os.path.islink(full) or not os.path.isdir(full):
+            continue
+        if os.path.lexists(target) or small_folder(full):
+            continue  # something of that name is already there: copied into, as before
+        try:
+            os.symlink(full, target, target_is_directory=True)
+        except OSError as error:
+            raise SetupError("unpack", "cannot link %s into %s: %s" % (full, working, error))
+        linked.append(name)
+    hashes = copy_code(ctx, source, working, entry, where, tuple(linked))
+    if linked:
+        ctx.out.line(
+            "linked %d read-only folder%s in place: %s"
+            % (len(linked), "" if len(linked) == 1 else "s", ", ".join(linked))
+        )
+    return hashes, linked

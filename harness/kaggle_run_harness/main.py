@@ -69,7 +69,7 @@ def run_steps(ctx, state, input_dir, working, started, encoded):
     enter_step(state, "secrets")
     ctx.program_vars.update(load_secrets(ctx, settings))
     enter_step(state, "unpack")
-    state["codeHashes"] = unpack(ctx, settings, code_b64, input_dir, working, deadline)
+    state["codeHashes"] = unpack(ctx, settings, code_b64, input_dir, working, deadline, state)
     enter_step(state, "requirements")
     install_requirements(ctx, settings, input_dir, working, deadline, state)
 

@@ -50,8 +50,12 @@ def write_manifest(ctx, working, state, started_at, started):
         skip.add(os.path.abspath(own))  # where a platform runs the harness from the working dir
     unchanged_code = []
     files = list_outputs(ctx, working, state["codeHashes"], skip, unchanged_code)
+    if state.get("dropUnchangedCode"):
+        # Before the manifest is written, so that its step time includes the deletions.
+        drop_unchanged_code(working, unchanged_code, state.get("codeLinks", ()))
     if "stepSeconds" in state:
-        # Listing and hashing the outputs is the manifest step's time.
+        # Listing and hashing the outputs (and dropping the unchanged code) is the manifest
+        # step's time.
         state["stepSeconds"]["manifest"] = round(time.monotonic() - state["stepStarted"], 3)
     manifest = {
         "nonce": state["nonce"],
@@ -74,16 +78,22 @@ def write_manifest(ctx, working, state, started_at, started):
         manifest["items"] = state["items"]
     data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_atomic(os.path.join(working, MANIFEST_FILE), data)
-    if state.get("dropUnchangedCode"):
-        drop_unchanged_code(working, unchanged_code)
     return len(files)
 
 
-def drop_unchanged_code(working, paths):
+def drop_unchanged_code(working, paths, links=()):
     # Kaggle saves the whole working folder as the kernel's output: copies of the code the
     # program did not change would be stored, listed and paged through as outputs (a 10,000
     # file project makes 500 listing calls per run). They are in the manifest's code, not
     # its outputs, so they go; folders left empty by that go too.
+    # The folders linked in place (code_files.link_code) go too, while still links: the
+    # saved output would otherwise point into the input, or copy it.
+    for link in links:
+        if os.path.islink(link):
+            try:
+                os.unlink(link)
+            except OSError:
+                pass
     folders = set()
     for path in paths:
         try:

@@ -12,7 +12,7 @@ import zipfile
 
 from .errors import SetupError
 from .files import CHUNK, human_size, inside
-from .code_files import copy_code, member_path
+from .code_files import copy_code, link_code, member_path
 from .inputs import extracted_folder, locate_input
 
 
@@ -37,8 +37,9 @@ def open_code_archive(ctx, settings, code_b64, input_dir):
         raise SetupError("unpack", "%s is not a readable zip: %s" % (where, error))
 
 
-def unpack(ctx, settings, code_b64, input_dir, working, deadline=None):
-    """Extracts the code into the working dir; returns {relative path: sha256}."""
+def unpack(ctx, settings, code_b64, input_dir, working, deadline=None, state=None):
+    """Extracts the code into the working dir; returns {relative path: sha256}. The folders
+    linked in place instead (link_code) go to state["codeLinks"]."""
     code = settings["code"]
     if code["mode"] == "git":
         from .git_code import clone_code  # git and its temp folders only for code: git
@@ -50,7 +51,12 @@ def unpack(ctx, settings, code_b64, input_dir, working, deadline=None):
         if folder is not None:
             # Kaggle extracts a zip uploaded to a dataset into a folder of the same name.
             ctx.out.line("code folder found at %s (the code zip, extracted)" % folder)
-            return copy_code(ctx, folder, working, settings["entry"], folder)
+            if os.access(folder, os.W_OK):
+                return copy_code(ctx, folder, working, settings["entry"], folder)
+            hashes, linked = link_code(ctx, folder, working, settings["entry"], folder)
+            if state is not None:
+                state["codeLinks"] = [os.path.join(working, name) for name in linked]
+            return hashes
     archive, where = open_code_archive(ctx, settings, code_b64, input_dir)
     real_root = os.path.realpath(working)
     plan = []
