@@ -31,3 +31,17 @@ def is_identifier(name):
 def is_python_variable(name):
     """Whether a param name can be assigned in a notebook's injected cell."""
     return is_identifier(name) and name not in PYTHON_KEYWORDS
+
+
+MESSAGE_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def contract_message(group, check, **values):
+    """The contract's message for a check, with its hint, as one line: the CLI says the same
+    (its hint on a line of its own) when it finds the problem first."""
+    entry = CONTRACT["messages"][group][check]
+
+    def fill(text):
+        return MESSAGE_FIELD.sub(lambda m: str(values[m.group(1)]), text)
+
+    return "%s; %s" % (fill(entry["message"]), fill(entry["hint"]))

@@ -7,7 +7,7 @@ import posixpath
 import re
 import uuid
 
-from .contract import NOTEBOOK, is_python_variable
+from .contract import NOTEBOOK, contract_message, is_python_variable
 from .errors import SetupError
 from .files import iso_now
 from .params import strict_json_value
@@ -58,42 +58,33 @@ def kernel_label(nb):
 
 def load_notebook(data, entry):
     """Parses and checks a notebook file's bytes: an nbformat 4 notebook with cells, at most
-    one `parameters` cell and a Python kernel. Raises SetupError saying what to fix."""
+    one `parameters` cell and a Python kernel. Raises SetupError saying what to fix, in the
+    contract's words (the CLI checks the same before packing)."""
 
-    def fail(what):
-        raise SetupError("notebook", "%s %s" % (entry, what))
+    def fail(check, **values):
+        raise SetupError("notebook", contract_message("notebook", check, label=entry, **values))
 
     try:
         nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        fail("is not UTF-8 text (%s); save it again from Jupyter" % error)
+        fail("notUtf8", detail=error)
     except ValueError as error:
-        fail("is not valid JSON (%s); open it in Jupyter and save it again" % error)
+        fail("notJson", detail=error)
     if not isinstance(nb, dict) or "nbformat" not in nb:
-        fail("is not a Jupyter notebook (no nbformat field)")
-    if nb.get("nbformat") != 4:
-        fail(
-            "is in nbformat %s; kaggle-run runs nbformat 4 notebooks: convert it with "
-            "`jupyter nbconvert --to notebook --nbformat 4 %s` or save it from a current "
-            "Jupyter" % (nb.get("nbformat"), entry)
-        )
+        fail("notNotebook")
+    if nb.get("nbformat") != NOTEBOOK["nbformat"]:
+        fail("nbformat", nbformat=nb.get("nbformat"))
     cells = nb.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
-        fail("has no list of cells")
+        fail("noCellList")
     if not cells:
-        fail("has no cells: there is nothing to run")
+        fail("noCells")
     tagged = parameters_cells(cells)
     if len(tagged) > 1:
-        fail(
-            "has %d cells tagged 'parameters' (cells %s); tag only the cell holding the "
-            "defaults" % (len(tagged), ", ".join(str(i + 1) for i in tagged))
-        )
+        fail("twoParameterCells", count=len(tagged), cells=", ".join(str(i + 1) for i in tagged))
     language = notebook_language(nb)
-    if language is not None and language != "python":
-        fail(
-            "runs on the %s kernel (%s); kaggle-run runs Python notebooks only"
-            % (language, kernel_label(nb))
-        )
+    if language is not None and language != NOTEBOOK["language"]:
+        fail("notPython", language=language, kernel=kernel_label(nb))
     return nb
 
 
@@ -154,7 +145,7 @@ def python_literal(value):
     return repr(value)
 
 
-def inject_parameters(nb, params):
+def inject_parameters(nb, params, entry="the notebook"):
     """Adds a papermill-style `injected-parameters` cell after the cell tagged `parameters`."""
     cells = nb.get("cells")
     if not isinstance(cells, list):
@@ -165,19 +156,17 @@ def inject_parameters(nb, params):
         return
     bad = [n for n in params if not is_python_variable(n)]
     if bad:
+        names = ", ".join(json.dumps(n, ensure_ascii=False) for n in bad)
         plural = "" if len(bad) == 1 else "s"
-        raise SetupError(
-            "notebook",
-            "param name%s %s cannot be Python variable%s in the notebook; rename them "
-            "(letters, digits and underscores, not starting with a digit, not a keyword)"
-            % (plural, ", ".join(json.dumps(n, ensure_ascii=False) for n in bad), plural),
-        )
+        message = contract_message("notebook", "notVariables", names=names, s=plural)
+        raise SetupError("notebook", message)
     tagged = parameters_cells(cells)
     if not tagged:
         raise SetupError(
             "notebook",
-            "the notebook has no cell tagged 'parameters'; tag one (in Jupyter: View > Cell "
-            "Toolbar > Tags) or remove the params",
+            contract_message(
+                "notebook", "noParametersCell", label=entry, names=", ".join(params)
+            ),
         )
     source = "# Parameters\n" + "".join(
         "%s = %s\n" % (name, python_literal(value)) for name, value in params.items()

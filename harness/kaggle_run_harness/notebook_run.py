@@ -84,7 +84,7 @@ def run_notebook(ctx, settings, env, working, deadline, state):
         ctx.out.line("note: %s names no kernel language; running it as Python" % entry)
     join_multiline(nb)
     prepare_cells(nb)
-    inject_parameters(nb, settings["params"])
+    inject_parameters(nb, settings["params"], entry)
     saved = executed_path(working, entry)
     record_run(nb, settings, entry, os.path.relpath(saved, working).replace(os.sep, "/"))
     try:

@@ -3,7 +3,7 @@
 import json
 import math
 
-from .contract import ARG_PATTERN
+from .contract import ARG_PATTERN, contract_message
 from .errors import SetupError
 
 
@@ -72,11 +72,13 @@ def render_args(templates, params):
     if unknown:
         raise SetupError(
             "settings",
-            "args name unknown param%s %s; known params: %s (write $${...} for a literal ${...})"
-            % (
-                "" if len(unknown) == 1 else "s",
-                ", ".join("${%s}" % n for n in unknown),
-                ", ".join(sorted(params)) or "none",
+            contract_message(
+                "args",
+                "unknownParams",
+                s="" if len(unknown) == 1 else "s",
+                them="it" if len(unknown) == 1 else "them",
+                refs=", ".join("${%s}" % n for n in unknown),
+                known=", ".join(sorted(params)) or "none",
             ),
         )
     return rendered

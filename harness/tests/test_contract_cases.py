@@ -12,6 +12,8 @@ from kaggle_run_harness.context import RunContext
 from kaggle_run_harness.contract import is_identifier, is_python_variable
 from kaggle_run_harness.errors import SetupError
 from kaggle_run_harness.manifest import write_manifest
+from kaggle_run_harness.notebook_file import inject_parameters, load_notebook
+from kaggle_run_harness.params import render_args
 from kaggle_run_harness.schema import check, problem_of
 from kaggle_run_harness.settings import check_settings
 
@@ -67,6 +69,48 @@ class SharedCases(unittest.TestCase):
             deep = [deep]
         found = problem_of(case_value(CASES["settings"], {"set": {"params": {"x": deep}}}), "settings")
         self.assertIn("is nested too deeply", found.message)
+
+
+def setup_message(call):
+    """The harness's one-line message for a failing call, or None when it passes."""
+    try:
+        call()
+    except SetupError as error:
+        return error.message
+    return None
+
+
+class SharedChecks(unittest.TestCase):
+    def assert_verdict(self, message, problem):
+        if problem is None:
+            self.assertIsNone(message)
+        elif "messageStart" in problem:
+            self.assertIsNotNone(message)
+            self.assertTrue(message.startswith(problem["messageStart"]), message)
+            self.assertTrue(message.endswith("; " + problem["hint"]), message)
+        else:
+            self.assertEqual(message, "%s; %s" % (problem["message"], problem["hint"]))
+
+    def test_notebook_files(self):
+        for case in CASES["notebooks"]["cases"]:
+            with self.subTest(case["name"]):
+                text = case["text"] if "text" in case else json.dumps(case["notebook"])
+                message = setup_message(lambda: load_notebook(text.encode("utf-8"), "nb.ipynb"))
+                self.assert_verdict(message, case["problem"])
+
+    def test_params_against_the_notebook(self):
+        for case in CASES["params"]["notebook"]:
+            with self.subTest(case["name"]):
+                tags = ["parameters"] if case["parametersCell"] else []
+                nb = {"nbformat": 4, "cells": [{"cell_type": "code", "metadata": {"tags": tags}, "source": ""}]}
+                message = setup_message(lambda: inject_parameters(nb, case["params"], "nb.ipynb"))
+                self.assert_verdict(message, case["problem"])
+
+    def test_params_against_the_args(self):
+        for case in CASES["params"]["args"]:
+            with self.subTest(case["name"]):
+                message = setup_message(lambda: render_args(case["args"], case["params"]))
+                self.assert_verdict(message, case["problem"])
 
 
 class WrittenManifest(unittest.TestCase):

@@ -45,7 +45,7 @@ class Args(unittest.TestCase):
     def test_an_unknown_name_is_a_settings_error_naming_it(self):
         with self.assertRaises(SetupError) as caught:
             render_args(["${epochs}"], {"lr": 1})
-        self.assertIn("unknown param ${epochs}; known params: lr", caught.exception.message)
+        self.assertIn("unknown param ${epochs}; define it under params (known: lr)", caught.exception.message)
         self.assertIn("write $${...} for a literal", caught.exception.message)
 
 

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
-import { harnessContract } from '../harness/contract.js';
+import { contractMessage, harnessContract } from '../harness/contract.js';
 import { exactFromConfig, isParamValue, type ParamValue } from './param-value.js';
 
 export interface NotebookCell {
@@ -40,48 +40,40 @@ function tagsOf(cell: NotebookCell): unknown[] {
  * nbformat 4, no cells, two `parameters` cells, or a kernel that is not Python.
  */
 export function parseNotebook(text: string, label: string): NotebookFacts {
+  // The harness checks the same, in the same words (the contract's), when the notebook runs.
+  const fail = (check: string, values: Record<string, string | number> = {}): never => {
+    const { message, hint } = contractMessage('notebook', check, { label, ...values });
+    throw new UsageError(message, { hint });
+  };
+  const { nbformat, language: python, parametersTag } = harnessContract().notebook;
   let nb: unknown;
   try {
     nb = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${label} is not valid JSON: ${errorMessage(error)}`, {
-      hint: 'open it in Jupyter and save it again',
-    });
+    fail('notJson', { detail: errorMessage(error) });
   }
-  if (nb === null || typeof nb !== 'object' || !('nbformat' in nb)) {
-    throw new UsageError(`${label} is not a Jupyter notebook (no nbformat field)`);
+  if (nb === null || typeof nb !== 'object' || Array.isArray(nb) || !('nbformat' in nb)) {
+    fail('notNotebook');
   }
   const doc = nb as { nbformat?: unknown; cells?: unknown; metadata?: unknown };
-  if (doc.nbformat !== 4) {
-    throw new UsageError(
-      `${label} is in nbformat ${String(doc.nbformat)}; kaggle-run runs nbformat 4 notebooks`,
-      {
-        hint: `convert it: jupyter nbconvert --to notebook --nbformat 4 ${label} (or save it from a current Jupyter)`,
-      },
-    );
-  }
-  if (!Array.isArray(doc.cells) || doc.cells.some((c) => c === null || typeof c !== 'object')) {
-    throw new UsageError(`${label} has no list of cells`);
+  if (doc.nbformat !== nbformat) fail('nbformat', { nbformat: pythonText(doc.nbformat) });
+  if (
+    !Array.isArray(doc.cells) ||
+    doc.cells.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))
+  ) {
+    fail('noCellList');
   }
   const cells = doc.cells as NotebookCell[];
-  if (cells.length === 0) {
-    throw new UsageError(`${label} has no cells: there is nothing to run`);
-  }
+  if (cells.length === 0) fail('noCells');
   const tagged = cells.flatMap((cell, i) =>
-    cell.cell_type === 'code' && tagsOf(cell).includes('parameters') ? [i] : [],
+    cell.cell_type === 'code' && tagsOf(cell).includes(parametersTag) ? [i] : [],
   );
   if (tagged.length > 1) {
-    throw new UsageError(
-      `${label} has ${tagged.length} cells tagged 'parameters' (cells ${tagged.map((i) => i + 1).join(', ')})`,
-      { hint: "tag only the cell holding the defaults with 'parameters'" },
-    );
+    fail('twoParameterCells', { count: tagged.length, cells: tagged.map((i) => i + 1).join(', ') });
   }
   const language = languageOf(doc.metadata);
-  if (language !== undefined && language !== 'python') {
-    throw new UsageError(
-      `${label} runs on the ${language} kernel (${kernelName(doc.metadata)}); kaggle-run runs Python notebooks only`,
-      { hint: 'switch the notebook to a Python kernel, or run it another way' },
-    );
+  if (language !== undefined && language !== python) {
+    fail('notPython', { language, kernel: kernelName(doc.metadata) });
   }
   const first = tagged[0];
   return {
@@ -92,12 +84,29 @@ export function parseNotebook(text: string, label: string): NotebookFacts {
   };
 }
 
+/** A JSON value as the harness prints it in a message (None, True, 3). */
+function pythonText(value: unknown): string {
+  if (value === undefined || value === null) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 export async function readNotebook(path: string, label: string): Promise<NotebookFacts> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new UsageError(`cannot read the notebook ${label}: ${errorMessage(error)}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    const { message, hint } = contractMessage('notebook', 'notUtf8', {
+      label,
+      detail: errorMessage(error),
+    });
+    throw new UsageError(message, { hint });
   }
   return parseNotebook(text, label);
 }
@@ -114,9 +123,10 @@ function languageOf(metadata: unknown): string | undefined {
   return undefined;
 }
 
+/** The kernel's display name, else its name (an empty one does not count), else `?`. */
 function kernelName(metadata: unknown): string {
   const spec = (metadata as { kernelspec?: Record<string, unknown> } | undefined)?.kernelspec;
-  const name = spec?.display_name ?? spec?.name;
+  const name = [spec?.display_name, spec?.name].find((n) => typeof n === 'string' && n !== '');
   return typeof name === 'string' ? name : '?';
 }
 

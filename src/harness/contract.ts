@@ -25,6 +25,7 @@ interface ContractFile {
   steps: Record<string, string>;
   notebook: { parametersTag: string; injectedTag: string; nbformat: number; language: string };
   schemas: Record<string, SchemaNode>;
+  messages: Record<string, Record<string, { message: string; hint: string }>>;
 }
 
 export interface HarnessContract extends Omit<ContractFile, 'steps'> {
@@ -92,4 +93,26 @@ export function argTemplateRefs(template: string): string[] {
 /** Who a failure in the harness's step `step` is blamed on (an unknown step: the platform). */
 export function blameForStep(step: string): StepBlame {
   return harnessContract().steps.get(step) ?? 'platform';
+}
+
+/**
+ * The contract's words for a check that both sides make (`notebook.nbformat`, ...), its
+ * `{name}` fields filled in: the harness says the same when it finds the problem.
+ */
+export function contractMessage(
+  group: string,
+  check: string,
+  values: Record<string, string | number> = {},
+): { message: string; hint: string } {
+  const entry = harnessContract().messages[group]?.[check];
+  if (entry === undefined)
+    throw new InternalError(`the harness contract has no message ${group}.${check}`);
+  const fill = (text: string): string =>
+    text.replace(/\{(\w+)\}/g, (field, name: string) => {
+      const value = values[name];
+      if (value === undefined)
+        throw new InternalError(`the contract message ${group}.${check} needs ${field}`);
+      return String(value);
+    });
+  return { message: fill(entry.message), hint: fill(entry.hint) };
 }

@@ -7,7 +7,7 @@ import { accelerators, type Accelerator } from '../accelerator.js';
 import { maxTimeoutSeconds } from '../config/duration.js';
 import { isIdentifier } from '../config/params.js';
 import { InternalError, UsageError } from '../errors.js';
-import { argTemplateRefs, harnessContract } from './contract.js';
+import { argTemplateRefs, contractMessage, harnessContract } from './contract.js';
 import { schemaProblem } from './schema.js';
 import type { Job, Params } from '../job.js';
 
@@ -118,24 +118,25 @@ export function isPythonIdentifier(name: string): boolean {
 }
 
 function checkJob(job: Job): void {
+  // The harness checks both again, in the same words (the contract's).
   const unknown = [...new Set(job.args.flatMap(argNames))].filter((n) => !(n in job.params));
   if (unknown.length > 0) {
-    throw new UsageError(
-      `args refer to unknown param${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => `\${${n}}`).join(', ')}`,
-      {
-        hint: `define ${unknown.length === 1 ? 'it' : 'them'} under params (known: ${Object.keys(job.params).join(', ') || 'none'}), or write $\${...} for a literal \${...}`,
-      },
-    );
+    const { message, hint } = contractMessage('args', 'unknownParams', {
+      s: unknown.length === 1 ? '' : 's',
+      them: unknown.length === 1 ? 'it' : 'them',
+      refs: unknown.map((n) => `\${${n}}`).join(', '),
+      known: Object.keys(job.params).sort().join(', ') || 'none',
+    });
+    throw new UsageError(message, { hint });
   }
   if (job.kind === 'notebook') {
     const bad = Object.keys(job.params).filter((n) => !isPythonIdentifier(n));
     if (bad.length > 0) {
-      throw new UsageError(
-        `param name${bad.length === 1 ? '' : 's'} ${bad.map((n) => JSON.stringify(n)).join(', ')} cannot be Python variables in the notebook`,
-        {
-          hint: 'rename them: letters, digits and underscores, not starting with a digit, not a keyword',
-        },
-      );
+      const { message, hint } = contractMessage('notebook', 'notVariables', {
+        s: bad.length === 1 ? '' : 's',
+        names: bad.map((n) => JSON.stringify(n)).join(', '),
+      });
+      throw new UsageError(message, { hint });
     }
   }
 }

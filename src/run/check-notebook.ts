@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { readNotebook } from '../config/read-notebook.js';
 import { UsageError } from '../errors.js';
+import { contractMessage } from '../harness/contract.js';
 import type { Job } from '../job.js';
 
 /**
@@ -19,12 +20,11 @@ export async function checkNotebook(job: Job): Promise<string[]> {
   const names = Object.keys(job.params);
   if (names.length === 0) return warnings;
   if (!facts.hasParametersCell) {
-    throw new UsageError(
-      `${job.entry} has no code cell tagged 'parameters', so the params (${names.join(', ')}) have nowhere to go`,
-      {
-        hint: "tag the cell holding the defaults with 'parameters' (Jupyter: View > Cell Toolbar > Tags), or remove the params",
-      },
-    );
+    const { message, hint } = contractMessage('notebook', 'noParametersCell', {
+      label: job.entry,
+      names: names.join(', '),
+    });
+    throw new UsageError(message, { hint });
   }
   const defined = new Set(facts.parameters.map((p) => p.name));
   const unknown = names.filter((name) => !defined.has(name));

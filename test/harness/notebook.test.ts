@@ -127,7 +127,7 @@ void test(
     assert.equal(run.code, 2, run.stdout);
     assert.match(
       run.stderr,
-      /\[kaggle-run\] error: the notebook has no cell tagged 'parameters'; tag one \(in Jupyter: View > Cell Toolbar > Tags\) or remove the params/,
+      /\[kaggle-run\] error: analysis\.ipynb has no code cell tagged 'parameters', so the params \(n\) have nowhere to go; tag the cell holding the defaults with 'parameters' \(Jupyter: View > Cell Toolbar > Tags\), or remove the params/,
     );
     assert.doesNotMatch(run.stderr, /Traceback/);
     assert.equal(run.manifest?.failedStep, 'notebook');
