@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
 interface GitOutput {
@@ -31,8 +33,19 @@ function git(cwd: string, args: string[]): Promise<GitOutput | undefined> {
   });
 }
 
+/** Whether `.git` (a repository, or a linked work tree's file) is in `root` or above it. */
+function gitEntryAbove(root: string): boolean {
+  for (let dir = resolve(root); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return true;
+    if (dirname(dir) === dir) return false;
+  }
+}
+
 /** True when `root` is inside a git work tree (and git is installed). */
 export async function isGitWorkTree(root: string): Promise<boolean> {
+  // Unless GIT_DIR names one, git finds a repository only through a `.git` here or above:
+  // without one the answer is no, and costs no git start.
+  if (process.env.GIT_DIR === undefined && !gitEntryAbove(root)) return false;
   const result = await git(root, ['rev-parse', '--is-inside-work-tree']);
   return result?.code === 0 && result.stdout.toString('utf8').trim() === 'true';
 }

@@ -2,7 +2,7 @@
 // dataset_download): one file of a version, or the whole version as `<slug>.zip`, by a 302 to
 // a signed URL. Without a version number, the newest processed version.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RpcHandler } from './context.js';
 import { readableVersion } from './dataset-view.js';
 import { findDataset, refSchema } from './datasets-service.js';

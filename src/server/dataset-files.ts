@@ -2,7 +2,7 @@
 // GetDatasetFilesSummary (file counts and sizes by extension, column counts by type), as
 // ApiDirectoryContent and ApiFilesSummary.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RpcHandler } from './context.js';
 import type { DatasetFileRecord, DatasetVersionRecord } from './dataset-store.js';
 import { readableVersion } from './dataset-view.js';

@@ -8,7 +8,7 @@
 // orders built on them (VOTES, HOTTEST, ACTIVE, USABILITY, LAST_VIEWED) order by the last
 // update, as they would among datasets with no activity.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RpcHandler } from './context.js';
 import type { DatasetRecord } from './dataset-store.js';
 import { apiDataset, totalBytes } from './dataset-view.js';

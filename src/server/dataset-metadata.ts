@@ -4,7 +4,7 @@
 // changes what it names; `isPrivate` is left alone (the CLI never sends it, so its default
 // `false` would make every updated dataset public), as are the files themselves.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RpcHandler } from './context.js';
 import type { DatasetFileRecord } from './dataset-store.js';
 import { findDataset, ownDataset, refSchema } from './datasets-service.js';

@@ -6,7 +6,7 @@
 // answer refusals in a 200 body (`error`), as Kaggle does; lookups of a dataset the caller
 // cannot see are a 404, which the official CLI's "already exists?" pre-check relies on.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RpcCall, RpcHandler, ServiceContext } from './context.js';
 import type { BlobUpload, DatasetRecord, PlacedBlob } from './dataset-store.js';
 import { HttpError, parseBody } from './http-util.js';

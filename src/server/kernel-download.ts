@@ -5,7 +5,7 @@
 // latest version, the only one whose session Kaggle keeps.
 
 import { lstat } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveInside } from '../util/safe-path.js';
 import type { RpcHandler, ServiceContext } from './context.js';
 import { redirectTo } from './download-redirect.js';

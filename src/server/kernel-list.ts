@@ -9,7 +9,7 @@
 // order by the last run, as they would among kernels with no activity. A pushed kernel has no
 // fork parent, so `parentKernel` selects the kernels that take that kernel's output as input.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { listRegularFiles } from '../platform/local/list-files.js';
 import type { RpcHandler, ServiceContext } from './context.js';
 import { HttpError, parseBody } from './http-util.js';

@@ -3,7 +3,7 @@
 // While the version is still queued or running the listing is empty, as on Kaggle.
 
 import { stat } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listRegularFiles } from '../platform/local/list-files.js';
 import type { RpcCall, RpcHandler, ServiceContext } from './context.js';
 import { parseBody } from './http-util.js';

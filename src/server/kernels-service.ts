@@ -1,6 +1,6 @@
 // kernels.KernelsApiService methods other than push, listing and output, and the RPC table.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RpcHandler } from './context.js';
 import { HttpError, parseBody } from './http-util.js';
 import { findReadableKernel, kernelMetadata, pickVersion, requireUser } from './kernel-access.js';

@@ -5,7 +5,7 @@
 // (`MODEL_FRAMEWORK_PY_TORCH`, `pyTorch`, `pytorch`).
 
 import { stat } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listRegularFiles } from '../platform/local/list-files.js';
 import type { RpcHandler, ServiceContext } from './context.js';
 import { redirectTo } from './download-redirect.js';

@@ -6,7 +6,7 @@
 // official CLI prints them, then "successfully pushed"). A session timeout above the maximum
 // is cut to the maximum, as the CLI's help says.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { slugify } from '../util/slug.js';
 import type { RpcHandler, ServiceContext } from './context.js';
 import { HttpError, parseBody } from './http-util.js';

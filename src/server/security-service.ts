@@ -2,7 +2,7 @@
 // using it. An unknown token answers 404, which the CLI treats as "not a token, try the next
 // credential" (it falls through on 400/403/404).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RpcHandler } from './context.js';
 import { HttpError, parseBody } from './http-util.js';
 

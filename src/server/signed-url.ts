@@ -5,7 +5,7 @@
 // whole scope as one zip.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const scopeSchema = z.discriminatedUnion('kind', [
   z.object({

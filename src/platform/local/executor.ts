@@ -152,7 +152,10 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   if (sandboxed && options.pythonResolved !== true) {
     // A launcher (a pyenv shim under the home folder) does not exist inside the sandbox:
     // start the interpreter it would start, with the variables it would set.
-    const resolved = await resolveInterpreter(python, dir);
+    // Asked beside the run's folder, not in it: a version manager would find no version
+    // file in the folders just made, and the answer, kept per folder, is then reused by
+    // every run instead of costing a Python start (and a new cache entry) each time.
+    const resolved = await resolveInterpreter(python, dirname(dir));
     if (resolved !== undefined) {
       python = resolved.executable;
       launcherEnv = resolved.env;

@@ -58,7 +58,7 @@ function stamp(path: string): string {
 }
 
 /** Where `command` is found: itself when it names a path, else the first match on PATH. */
-function commandPath(command: string, cwd: string, env: NodeJS.ProcessEnv): string {
+export function commandPath(command: string, cwd: string, env: NodeJS.ProcessEnv): string {
   if (command.includes('/')) return isAbsolute(command) ? command : resolve(cwd, command);
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;

@@ -14,10 +14,11 @@
 // internet the run gets a network namespace of its own: no interface but its own loopback.
 
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { readEnv } from '../../env.js';
+import { cachedProbe, commandPath, probeCacheFile } from './probe-cache.js';
 
 export interface SandboxMounts {
   inputDir: string;
@@ -174,32 +175,76 @@ export function bwrapArgs(mounts: SandboxMounts): string[] {
 
 const probes = new Map<string, Promise<boolean>>();
 
+/** Kernel settings that allow or refuse the namespaces bubblewrap makes. */
+const NAMESPACE_SETTINGS = [
+  '/proc/sys/kernel/unprivileged_userns_clone',
+  '/proc/sys/user/max_user_namespaces',
+  '/proc/sys/user/max_net_namespaces',
+  '/proc/sys/kernel/apparmor_restrict_unprivileged_userns',
+];
+
+function readOr(path: string, missing: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return missing;
+  }
+}
+
+/**
+ * What besides bubblewrap's binary decides whether it works here: the user, this boot of the
+ * kernel (a container elsewhere, a changed setting after a reboot), the host and the kernel's
+ * namespace settings. A kept answer is reused only while all of them are the same.
+ */
+function sandboxHostFacts(internet: boolean): string {
+  return [
+    `internet=${internet}`,
+    `uid=${process.getuid?.() ?? '-'}`,
+    `boot=${readOr('/proc/sys/kernel/random/boot_id', '-')}`,
+    `host=${hostname()}`,
+    ...NAMESPACE_SETTINGS.map((path) => `${path}=${readOr(path, '-')}`),
+  ].join('\n');
+}
+
+function askSandbox(internet: boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const folder = '/tmp';
+    const args = bwrapArgs({
+      inputDir: folder,
+      workingDir: folder,
+      sourceDir: folder,
+      tempDir: folder,
+      tmpDir: folder,
+      homeDir: folder,
+      internet,
+    });
+    execFile('bwrap', [...args, 'true'], { timeout: 10_000 }, (error) => resolve(!error));
+  });
+}
+
 /**
  * True when bubblewrap is installed and can create the sandbox on this machine (with a
  * network namespace of its own when `internet` is false: some hosts allow one but not the
- * other).
+ * other). Trying costs a sandbox start, so the answer is kept in the user's cache
+ * (probe-cache.ts) for this bubblewrap binary and the host facts above.
  */
 export function sandboxAvailable(
   env: NodeJS.ProcessEnv = process.env,
   internet = true,
 ): Promise<boolean> {
   if (readEnv('KAGGLE_RUN_NO_SANDBOX', env) === '1') return Promise.resolve(false);
-  const key = String(internet);
+  const key = [internet, env.PATH, probeCacheFile(env)].join('\0');
   let probe = probes.get(key);
   if (probe === undefined) {
-    probe = new Promise((resolve) => {
-      const folder = '/tmp';
-      const args = bwrapArgs({
-        inputDir: folder,
-        workingDir: folder,
-        sourceDir: folder,
-        tempDir: folder,
-        tmpDir: folder,
-        homeDir: folder,
-        internet,
-      });
-      execFile('bwrap', [...args, 'true'], { timeout: 10_000 }, (error) => resolve(!error));
-    });
+    probe = cachedProbe({
+      kind: 'sandbox',
+      command: 'bwrap',
+      cwd: '/',
+      env,
+      extra: sandboxHostFacts(internet),
+      ask: () => askSandbox(internet),
+      executableOf: () => commandPath('bwrap', '/', env),
+    }).then((available) => available === true);
     probes.set(key, probe);
   }
   return probe;
