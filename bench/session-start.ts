@@ -25,7 +25,7 @@ import { generateProject, shapeFor } from './project-generator.js';
 import { median } from './stats.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 4);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MB = 1024 * 1024;
 const s = (n: number | null | undefined) => (n == null ? 'n/a' : `${n.toFixed(3)} s`);
 
