@@ -30,12 +30,28 @@ try {
 
   await run(process.execPath, [cli, 'run', project]);
 
+  // Each CLI run's own record (--json) says where its time went once it pushed.
+  const phases: Record<string, number[]> = {};
   const samples = await alternate(ROUNDS, {
     direct: () => run(python, [join(project, 'noop.py')]),
     library: async () => {
       for await (const _ of runJob({ dir: project })) void _;
     },
-    cli: () => run(process.execPath, [cli, 'run', project]),
+    cli: async () => {
+      const started = performance.now();
+      const { stdout } = await run(process.execPath, [cli, 'run', project, '--json']);
+      const wall = performance.now() - started;
+      const { timings } = JSON.parse(stdout) as { timings: Record<string, number | null> };
+      const seconds = (name: string) => (timings[name] ?? 0) * 1000;
+      const split = {
+        'start, load, resolve, pack; exit': wall - seconds('totalSeconds'),
+        'push to the harness start line': seconds('queueSeconds'),
+        "harness's own steps": seconds('startSeconds'),
+        'program (python start included)': seconds('programSeconds'),
+        'end to outputs verified': seconds('fetchSeconds'),
+      };
+      for (const [phase, value] of Object.entries(split)) (phases[phase] ??= []).push(value);
+    },
   });
   const direct = median(samples.direct!);
   const library = median(samples.library!);
@@ -45,6 +61,9 @@ try {
   console.log(`  ${python} noop.py directly   ${ms(direct)}`);
   console.log(`  kaggle-run runJob (library) ${ms(library)}  overhead ${ms(library - direct)}`);
   console.log(`  kaggle-run run (CLI)        ${ms(viaCli)}  overhead ${ms(viaCli - direct)}`);
+  console.log('  where the CLI run went (medians of each phase):');
+  for (const [phase, values] of Object.entries(phases))
+    console.log(`    ${phase.padEnd(34)} ${ms(median(values)).padStart(10)}`);
   console.log(
     `  targets: library under 300 ms ${library - direct < 300 ? 'met' : 'NOT met'}, CLI under 150 ms ${viaCli - direct < 150 ? 'met' : 'NOT met'}`,
   );
