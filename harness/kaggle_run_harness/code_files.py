@@ -79,9 +79,7 @@ def copy_code(ctx, source, working, entry, where, linked=()):
         ctx.out.line("warning: left out %s" % item, "stderr")
     if len(left_out) > 10:
         ctx.out.line("warning: left out %d more symbolic links" % (len(left_out) - 10), "stderr")
-    entry = posixpath.normpath(entry)
-    in_linked = entry.split("/")[0] in linked and os.path.isfile(os.path.join(source, entry))
-    if not in_linked and entry not in set(rel for _, rel, _, _ in plan):
+    if posixpath.normpath(entry) not in set(rel for _, rel, _, _ in plan):
         raise SetupError(
             "unpack",
             "the entry %s is not in %s (%d files); check `entry`" % (entry, where, len(plan)),
@@ -138,7 +136,7 @@ def small_folder(folder):
 def link_code(ctx, source, working, entry, where):
     """Runs a read-only code folder (Kaggle's extraction of the code zip) in place: each
     top-level folder that is not small (small_folder) becomes a symbolic link in the working
-    dir, the rest is copied (copy_code). Returns ({relative path: sha256} of what was
+    dir, the rest (and the folder holding the entry) is copied (copy_code). Returns ({relative path: sha256} of what was
     copied, [names linked]).
 
     Creating and later deleting thousands of files is most of a session's start-up (on ext4
@@ -149,10 +147,12 @@ def link_code(ctx, source, working, entry, where):
     that a program that modifies a shipped file can never change the dataset.
     """
     linked = []
+    # The entry's own folder stays a copy: a notebook's executed copy is written beside it.
+    entry_top = posixpath.normpath(entry).split("/")[0]
     for name in sorted(os.listdir(source)):
         full = os.path.join(source, name)
         target = os.path.join(working, name)
-        if name == ".git" or os.path.islink(full) or not os.path.isdir(full):
+        if name in (".git", entry_top) or os.path.islink(full) or not os.path.isdir(full):
             continue
         if os.path.lexists(target) or small_folder(full):
             continue  # something of that name is already there: copied into, as before

@@ -104,3 +104,29 @@ void test('in a writable input (no sandbox) the code is copied, and the stored d
     'shipped\n',
   );
 });
+
+void test('the folder holding the entry is copied, however big: a notebook is saved beside its entry', async (t) => {
+  if (!(await sandboxAvailable(process.env, true))) {
+    t.skip('bubblewrap is missing or cannot make a sandbox here');
+    return;
+  }
+  const server = await startTestServer(t, {
+    sandbox: 'bwrap',
+    accounts: [ME],
+    datasetReadyDelayMs: 0,
+  });
+  const dir = await project(t);
+  await mkdir(join(dir, 'nb'));
+  for (let i = 0; i < 120; i++) await writeFile(join(dir, 'nb', `part${i}.txt`), `${i}\n`);
+  await writeFile(
+    join(dir, 'nb', 'run.py'),
+    'import os\nopen("where.txt", "w").write("%s %s" % (os.path.islink("nb"), os.path.islink("lib")))\n',
+  );
+  await writeFile(join(dir, 'kaggle-run.yaml'), 'name: inplace\nentry: nb/run.py\ncode: dataset\n');
+  const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], {
+    env: await kaggleEnv(t),
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const record = JSON.parse(result.stdout) as RunRecord;
+  assert.equal(await readFile(join(record.outputDir, 'where.txt'), 'utf8'), 'False True');
+});
