@@ -180,3 +180,30 @@ def shared_server(*extra):
         atexit.register(server.close)
         _SHARED[key] = server
     return _SHARED[key]
+
+
+class ExampleFlows(object):
+    """Mixed into an example's flows: they run against the shared server of `server_args`."""
+
+    server_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = shared_server(*cls.server_args)
+
+
+class MeetsFaults(object):
+    """Mixed in before an example's flows: run under FAULTS, each test meeting faults itself."""
+
+    server_args = FAULTS
+
+    def setUp(self):
+        super().setUp()
+        self.faults_before = sum(self.server.stats()["faults"].values())
+
+    def tearDown(self):
+        # Counted per test: the server is shared, and each flow must have met faults itself.
+        faults = sum(self.server.stats()["faults"].values()) - self.faults_before
+        self.assertGreater(faults, 0, "no fault was injected")
+        super().tearDown()

@@ -49,13 +49,7 @@ def png_size(path):
     return size
 
 
-class RlFlows(object):
-    server_args = ()
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = support.shared_server(*cls.server_args)
-
+class RlFlows(support.ExampleFlows):
     def setUp(self):
         self.repo = support.copy_example(self, "rl-validation")
         self.env = support.host_env(support.temp_dir(self), self.server)
@@ -134,17 +128,8 @@ class OnTheServer(RlFlows, unittest.TestCase):
         self.assertIn("algorithms: dqn, ppo", out)
 
 
-class UnderFaults(RlFlows, unittest.TestCase):
-    server_args = support.FAULTS
-
-    def setUp(self):
-        super().setUp()
-        self.faults_before = sum(self.server.stats()["faults"].values())
-
-    def tearDown(self):
-        # Counted per test: the server is shared, and each flow must have met faults itself.
-        faults = sum(self.server.stats()["faults"].values()) - self.faults_before
-        self.assertGreater(faults, 0, "no fault was injected")
+class UnderFaults(support.MeetsFaults, RlFlows, unittest.TestCase):
+    pass
 
 
 if __name__ == "__main__":

@@ -28,14 +28,8 @@ def load_tts(example):
     return module
 
 
-class VoicegenFlows(object):
+class VoicegenFlows(support.ExampleFlows):
     """The flows; each subclass runs them against its own server."""
-
-    server_args = ()
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = support.shared_server(*cls.server_args)
 
     def setUp(self):
         self.example = support.copy_example(self, "voicegen")
@@ -140,17 +134,8 @@ class OnTheServer(VoicegenFlows, unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.cwd, ".voicegen")))
 
 
-class UnderFaults(VoicegenFlows, unittest.TestCase):
-    server_args = support.FAULTS
-
-    def setUp(self):
-        super().setUp()
-        self.faults_before = sum(self.server.stats()["faults"].values())
-
-    def tearDown(self):
-        # Counted per test: the server is shared, and each flow must have met faults itself.
-        faults = sum(self.server.stats()["faults"].values()) - self.faults_before
-        self.assertGreater(faults, 0, "no fault was injected")
+class UnderFaults(support.MeetsFaults, VoicegenFlows, unittest.TestCase):
+    pass
 
 
 if __name__ == "__main__":

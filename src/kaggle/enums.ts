@@ -100,6 +100,12 @@ export function kernelStatusToRemote(status: KernelWorkerStatus): RemoteStatus {
   }
 }
 
+/** Seconds as a proto Duration string: whole seconds as `151s`, fractions as `151.500s`. */
+export function formatProtoDuration(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(3)}s`;
+}
+
 /** A proto Duration string (`"151.500s"`, `"0s"`) in seconds; missing is 0. */
 export function parseProtoDuration(value: unknown, label = 'duration'): number {
   if (value === undefined || value === null) return 0;

@@ -3,6 +3,7 @@
 // exact refresh moment is theirs to pick, this one is predictable).
 
 import type { KernelStore, QuotaKind } from './kernel-store.js';
+import { formatProtoDuration } from '../kaggle/enums.js';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
@@ -47,12 +48,6 @@ export function quotaUsage(
   return { usedSeconds: usedMs / 1000, hasEverRun };
 }
 
-/** A proto Duration string: whole seconds as `151s`, fractions as `151.500s`. */
-export function formatDuration(seconds: number): string {
-  const ms = Math.round(seconds * 1000);
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(3)}s`;
-}
-
 export function quotaStatistics(
   store: KernelStore,
   owner: string,
@@ -62,10 +57,10 @@ export function quotaStatistics(
   const describe = (kind: QuotaKind, totalSeconds: number) => {
     const usage = quotaUsage(store, owner, kind, nowMs);
     return {
-      timeUsed: formatDuration(usage.usedSeconds),
+      timeUsed: formatProtoDuration(usage.usedSeconds),
       timeReserved: '0s',
-      totalTimeAllowed: formatDuration(totalSeconds),
-      minimumTimeAllowed: formatDuration(totalSeconds),
+      totalTimeAllowed: formatProtoDuration(totalSeconds),
+      minimumTimeAllowed: formatProtoDuration(totalSeconds),
       isPayToScaleEnabled: false,
       hasEverRun: usage.hasEverRun,
     };

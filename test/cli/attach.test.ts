@@ -3,43 +3,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunRecord } from '../../src/run/record.js';
-import { sha256Hex } from '../../src/util/hash.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { kaggleEnv, release, startTestServer, waitForGo } from '../server/helpers.js';
 import { copyExample, runCli } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/wait.js';
+import { assertDoneFetched, startDetachedRun, ticksProgram } from '../helpers/detached-run.js';
 
-const SLOW_TRAIN =
-  'import os, time\nfor i in range(4):\n    print("tick", i, flush=True)\n    time.sleep(0.5)\nos.makedirs("results", exist_ok=True)\nopen("results/done.txt", "w").write("done")\n';
+const SLOW_TRAIN = ticksProgram(4);
 
 void test('--detach, then attach: follows the run to its end and fetches verified outputs, one push', async (t) => {
-  const server = await startTestServer(t);
-  const dir = await copyExample(t, 'hello');
-  await writeFile(join(dir, 'train.py'), SLOW_TRAIN);
-  const env = await kaggleEnv(t);
-  const detached = await runCli(
-    ['run', dir, '--kaggle', '--endpoint', server.url, '--detach', '--json'],
-    { env },
-  );
-  assert.equal(detached.code, 0, detached.stderr);
-  const { runId } = JSON.parse(detached.stdout) as RunRecord;
+  const { server, dir, env, record: detached } = await startDetachedRun(t, SLOW_TRAIN);
+  const { runId } = detached;
   const attached = await runCli(['attach', runId, '--json'], { cwd: dir, env });
   assert.equal(attached.code, 0, attached.stderr);
   const record = JSON.parse(attached.stdout) as RunRecord;
   assert.equal(record.runId, runId);
   assert.equal(record.status, 'complete');
-  assert.deepEqual(
-    record.outputs.map((o) => o.path),
-    ['results/done.txt'],
-  );
-  assert.equal(
-    sha256Hex(await readFile(join(record.outputDir, 'results/done.txt'))),
-    record.outputs[0]?.sha256,
-  );
+  await assertDoneFetched(record);
   assert.match(attached.stderr, /tick 3/);
   assert.equal(server.stats().pushes['me/kaggle-run-hello'], 1);
   const again = await runCli(['attach', runId, '--json'], { cwd: dir, env });

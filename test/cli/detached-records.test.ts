@@ -1,5 +1,5 @@
-// Records that tell the truth around --detach: `logs -f` of a run nobody watches finishes
-// its record and fetches its outputs; `status` says when a record is behind its platform; a
+// Records that tell the truth around --detach (refused for a local run): `logs -f` of a run
+// nobody watches finishes its record and fetches its outputs; `status` says when a record is behind its platform; a
 // detached run of a job whose twin is in flight returns at once, naming the twin; a run that
 // cannot reach its platform (no credentials, a wrong key, the server down) leaves no record.
 
@@ -10,14 +10,13 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
-import { sha256Hex } from '../../src/util/hash.js';
 import { kaggleEnv, startTestServer } from '../server/helpers.js';
 import { cli, copyExample, runCli } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/wait.js';
 import { tempDir } from '../helpers/temp.js';
+import { assertDoneFetched, startDetachedRun, ticksProgram } from '../helpers/detached-run.js';
 
-const TICKS =
-  'import os, time\nfor i in range(3):\n    print("tick", i, flush=True)\n    time.sleep(0.5)\nos.makedirs("results", exist_ok=True)\nopen("results/done.txt", "w").write("done")\n';
+const TICKS = ticksProgram(3);
 
 interface StatusJson {
   status: string;
@@ -33,16 +32,14 @@ async function statusOf(dir: string, runId: string, env: NodeJS.ProcessEnv): Pro
 }
 
 void test('--detach, then logs -f: the log to its end, the outputs fetched and verified, the record finished', async (t) => {
-  const server = await startTestServer(t);
-  const dir = await copyExample(t, 'hello');
-  await writeFile(join(dir, 'train.py'), TICKS);
-  const env = await kaggleEnv(t);
-  const detached = await runCli(
-    ['run', dir, '--kaggle', '--endpoint', server.url, '--detach', '--json'],
-    { env },
-  );
-  assert.equal(detached.code, 0, detached.stderr);
-  const { runId } = JSON.parse(detached.stdout) as RunRecord;
+  const { server, dir, env, record: detached } = await startDetachedRun(t, TICKS);
+  const { runId } = detached;
+  assert.equal(detached.step, 'pushed');
+  assert.equal(detached.kernel, 'me/kaggle-run-hello');
+  // A local run ends with its process: nothing to detach from.
+  const local = await cli(['run', dir, '--detach'], { env });
+  assert.equal(local.code, 2);
+  assert.match(local.stderr, /--detach needs a remote platform/);
 
   // Nobody watches the run: status says how to pick it up, whatever the platform says now.
   const before = await statusOf(dir, runId, env);
@@ -60,14 +57,7 @@ void test('--detach, then logs -f: the log to its end, the outputs fetched and v
   assert.equal(record.status, 'complete');
   assert.equal(record.step, 'done');
   assert.notEqual(record.endedAt, null);
-  assert.deepEqual(
-    record.outputs.map((o) => o.path),
-    ['results/done.txt'],
-  );
-  assert.equal(
-    sha256Hex(await readFile(join(record.outputDir, 'results/done.txt'))),
-    record.outputs[0]?.sha256,
-  );
+  await assertDoneFetched(record);
   const after = await statusOf(dir, runId, env);
   assert.equal(after.status, 'complete');
   assert.equal(after.remoteStatus, 'COMPLETE');
@@ -79,15 +69,8 @@ void test('--detach, then logs -f: the log to its end, the outputs fetched and v
 });
 
 void test('status of a detached run that ended on the platform says its outputs are not fetched yet', async (t) => {
-  const server = await startTestServer(t);
-  const dir = await copyExample(t, 'hello');
-  const env = await kaggleEnv(t);
-  const detached = await runCli(
-    ['run', dir, '--kaggle', '--endpoint', server.url, '--detach', '--json'],
-    { env },
-  );
-  assert.equal(detached.code, 0, detached.stderr);
-  const { runId } = JSON.parse(detached.stdout) as RunRecord;
+  const { dir, env, record: detached } = await startDetachedRun(t);
+  const { runId } = detached;
   // Bounded: the hello program takes a few seconds; the platform's end is what is waited on.
   const now = await waitUntil(
     'the platform reports the run COMPLETE',

@@ -136,30 +136,6 @@ void test('the session cap makes a second GPU run wait, then it runs when a sess
   assert.match(second.stderr, /[Ww]aiting for a free session/);
 });
 
-void test('--detach returns after the push; logs -f follows the run from Kaggle to its end', async (t) => {
-  const server = await startTestServer(t);
-  const dir = await copyExample(t, 'hello');
-  const env = await kaggleEnv(t);
-  await writeFile(
-    join(dir, 'train.py'),
-    'import time\nfor i in range(3):\n    print("tick", i, flush=True)\n    time.sleep(0.5)\n',
-  );
-  const detached = await runCli(
-    ['run', dir, '--kaggle', '--endpoint', server.url, '--detach', '--json'],
-    { env },
-  );
-  assert.equal(detached.code, 0, detached.stderr);
-  const record = JSON.parse(detached.stdout) as RunRecord;
-  assert.equal(record.step, 'pushed');
-  assert.equal(record.kernel, 'me/kaggle-run-hello');
-  const logs = await runCli(['logs', record.runId, '-f'], { cwd: dir, env });
-  assert.equal(logs.code, 0, logs.stderr);
-  assert.match(logs.stdout, /tick 0\ntick 1\ntick 2\n/);
-  const local = await cli(['run', dir, '--detach'], { env });
-  assert.equal(local.code, 2);
-  assert.match(local.stderr, /--detach needs a remote platform/);
-});
-
 void test('--code inline over the source limit is refused before any push, naming the dataset mode', async (t) => {
   const server = await startTestServer(t);
   const dir = await copyExample(t, 'hello');

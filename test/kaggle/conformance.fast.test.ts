@@ -7,50 +7,33 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/util/package-root.js';
 import { connectKaggle } from '../../src/kaggle/client.js';
 import { resolveEndpoint, rpcUrl } from '../../src/kaggle/endpoint.js';
 import { acceleratorFields } from '../../src/kaggle/kernels.js';
 import type { SaveKernelRequest } from '../../src/kaggle/kernels.js';
 import { json, recordingSleep, sendJson, startServer } from './helpers/fake-server.js';
-import type { Handler, Recorded } from './helpers/fake-server.js';
+import type { Handler } from './helpers/fake-server.js';
+import {
+  assertSameRequest,
+  capturedKey,
+  readCaptured,
+  type Captured,
+} from './helpers/captured-requests.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { CreateDatasetRequest } from '../../src/kaggle/datasets.js';
 import { tmpdir } from 'node:os';
 
-interface Captured {
-  method: string;
-  raw_path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const captured: Captured[] = readFileSync(
-  join(packageRoot(), 'test/fixtures/official-cli-requests.jsonl'),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as Captured);
+const captured = readCaptured('official-cli-requests.jsonl');
 
 const notImplemented = new Set<string>([]);
-const keyOf = (c: Captured) => `${c.method} ${c.raw_path}`;
+const keyOf = capturedKey;
 const expected = captured.filter((c) => !notImplemented.has(keyOf(c)));
 // The dataset zip is the file a DownloadDataset redirected to.
 const isDatasetCall = (c: Captured) =>
   /datasets\.|blobs\.|^\/upload\/|^\/files\/dataset\.zip$/.test(c.raw_path);
 const kernelCalls = expected.filter((c) => !isDatasetCall(c));
 const datasetCalls = expected.filter(isDatasetCall);
-
-function header(c: Captured, name: string): string | undefined {
-  return Object.entries(c.headers).find(([k]) => k.toLowerCase() === name)?.[1];
-}
-
-function bodyOf(text: string): unknown {
-  return text === '' ? undefined : JSON.parse(text);
-}
 
 const kernels = (m: string) => `POST /api/v1/kernels.KernelsApiService/${m}`;
 
@@ -136,7 +119,7 @@ void test('every captured kernel/auth request is issued identically by our clien
     await tokenClient.kernels.getKernelSessionStatus(tokenClient.username, 'my-test-kernel');
 
     assert.equal(server.requests.length, kernelCalls.length);
-    kernelCalls.forEach((want, i) => compare(want, server.requests[i]));
+    kernelCalls.forEach((want, i) => assertSameRequest(want, server.requests[i]));
   } finally {
     await server.close();
     await rm(home, { recursive: true, force: true });
@@ -189,34 +172,9 @@ void test('every captured dataset request is issued identically by our client', 
     await api.downloadDataset('me', 'my-dataset-x', join(home, 'download'));
 
     assert.equal(server.requests.length, datasetCalls.length);
-    datasetCalls.forEach((want, i) => compare(want, server.requests[i]));
+    datasetCalls.forEach((want, i) => assertSameRequest(want, server.requests[i]));
   } finally {
     await server.close();
     await rm(home, { recursive: true, force: true });
   }
 });
-
-function compare(want: Captured, got: Recorded | undefined): void {
-  const label = keyOf(want);
-  assert.ok(got, label);
-  assert.equal(got.method, want.method, label);
-  assert.equal(got.path, want.raw_path, label);
-  if (want.method === 'PUT') {
-    // A blob upload: the raw bytes, their length, and no credentials.
-    assert.equal(got.body, want.body, label);
-    assert.equal(got.headers['content-length'], header(want, 'content-length'), label);
-    assert.equal(got.headers['content-range'], undefined, label);
-  } else {
-    const wantBody = bodyOf(want.body);
-    assert.deepEqual(bodyOf(got.body), wantBody, label);
-    if (wantBody !== undefined)
-      assert.deepEqual(
-        Object.keys(bodyOf(got.body) as object),
-        Object.keys(wantBody as object),
-        `${label}: key order`,
-      );
-  }
-  assert.equal(got.headers.authorization, header(want, 'authorization'), `${label}: Authorization`);
-  assert.equal(got.headers.accept, header(want, 'accept'), `${label}: Accept`);
-  assert.equal(got.headers['content-type'], header(want, 'content-type'), `${label}: Content-Type`);
-}

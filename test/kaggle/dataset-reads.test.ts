@@ -5,50 +5,19 @@
 // truncated body and arrive whole, `--unzip`, a version by id, folders and the summary.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PlatformError } from '../../src/errors.js';
 import { connectKaggle } from '../../src/kaggle/client.js';
-import { packageRoot } from '../../src/util/package-root.js';
 import { createDataset, uploadBlob } from '../server/dataset-helpers.js';
 import { ME, OTHER, startTestServer, tempDir } from '../server/helpers.js';
 import { json, recordingSleep, sendJson, startServer } from './helpers/fake-server.js';
 import type { Recorded } from './helpers/fake-server.js';
+import { assertSameRequest, readCaptured } from './helpers/captured-requests.js';
 
-interface Captured {
-  method: string;
-  raw_path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const captured: Captured[] = readFileSync(
-  join(packageRoot(), 'test/fixtures/official-cli-requests-datasets.jsonl'),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as Captured);
-
-function header(c: Captured, name: string): string | undefined {
-  return Object.entries(c.headers).find(([k]) => k.toLowerCase() === name)?.[1];
-}
-
-function compare(want: Captured, got: Recorded | undefined): void {
-  const label = `${want.method} ${want.raw_path}`;
-  assert.ok(got, label);
-  assert.equal(`${got.method} ${got.path}`, label);
-  const wantBody = JSON.parse(want.body) as Record<string, unknown>;
-  const gotBody = JSON.parse(got.body) as Record<string, unknown>;
-  assert.deepEqual(gotBody, wantBody, label);
-  assert.deepEqual(Object.keys(gotBody), Object.keys(wantBody), `${label}: key order`);
-  for (const name of ['authorization', 'accept', 'content-type']) {
-    assert.equal(got.headers[name], header(want, name), `${label}: ${name}`);
-  }
-}
+const captured = readCaptured('official-cli-requests-datasets.jsonl');
 
 void test('every captured datasets request is issued identically by our client', async (t) => {
   const home = await tempDir(t);
@@ -115,7 +84,7 @@ void test('every captured datasets request is issued identically by our client',
 
   const rpcs = server.requests.filter((r) => r.method === 'POST');
   assert.equal(rpcs.length, captured.length);
-  captured.forEach((want, i) => compare(want, rpcs[i]));
+  captured.forEach((want, i) => assertSameRequest(want, rpcs[i]));
   // The file host gets no credentials.
   for (const r of server.requests.filter((r) => r.method === 'GET')) {
     assert.equal(r.headers.authorization, undefined, r.path);

@@ -7,28 +7,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { packageRoot } from '../../src/util/package-root.js';
+import { readCaptured } from '../kaggle/helpers/captured-requests.js';
 import { createDataset, datasets, uploadBlob } from './dataset-helpers.js';
 import { ME, OTHER, PYTHON, basic, rpc, startTestServer, tempDir } from './helpers.js';
 
-interface Captured {
-  method: string;
-  raw_path: string;
-  body: string;
-}
-
-const captured: Captured[] = readFileSync(
-  join(packageRoot(), 'test/fixtures/official-cli-requests-datasets.jsonl'),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as Captured);
+const captured = readCaptured('official-cli-requests-datasets.jsonl');
 
 /** The captured bodies of one method, in capture order. */
 function bodiesOf(method: string): Record<string, unknown>[] {

@@ -1,6 +1,7 @@
 // Shared by the server tests: a started server with known accounts, raw RPC calls with
 // fetch, and waiting for a kernel to finish.
 
+import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +213,21 @@ export async function kernelStdout(server: { url: string }, slug: string): Promi
     .filter((e) => e.stream_name === 'stdout')
     .map((e) => e.data)
     .join('');
+}
+
+/**
+ * Pushes a script kernel of mine, waits for it to end COMPLETE (failing the test otherwise)
+ * and returns what it printed on stdout.
+ */
+export async function runScriptKernel(
+  server: { url: string },
+  slug: string,
+  source: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  await push(server, scriptPush(slug, source, extra));
+  assert.deepEqual(await waitForEnd(server, slug), { status: 'COMPLETE' });
+  return kernelStdout(server, slug);
 }
 
 /** Python that prints every file under the input folder, one relative path a line, sorted. */

@@ -13,13 +13,12 @@ import {
   ME,
   OTHER,
   basic,
-  kernelStdout,
   push,
   rpc,
   scriptPush,
   startTestServer,
   tempDir,
-  waitForEnd,
+  runScriptKernel,
 } from './helpers.js';
 import { scaled } from '../helpers/machine.js';
 
@@ -57,9 +56,8 @@ void test('a session reads its account secrets with kaggle_secrets, and only its
   const server = await startTestServer(t, {
     accounts: [{ ...ME, secrets: { HF_TOKEN: VALUE } }, OTHER],
   });
-  await push(server, scriptPush('reads-secrets', READS_SECRETS));
-  assert.deepEqual(await waitForEnd(server, 'reads-secrets'), { status: 'COMPLETE' });
-  assert.deepEqual((await kernelStdout(server, 'reads-secrets')).trim().split('\n'), [
+  const stdout = await runScriptKernel(server, 'reads-secrets', READS_SECRETS);
+  assert.deepEqual(stdout.trim().split('\n'), [
     `HF_TOKEN=${VALUE}`,
     'NOT_THERE raised BackendError naming it: True',
     'empty label: Label must be non-empty.',

@@ -24,12 +24,12 @@ import {
   ME,
   kaggleEnv,
   listAllOutput,
-  kernelStdout,
   push,
   scriptPush,
   startTestServer,
   tempDir,
   waitForEnd,
+  runScriptKernel,
 } from './helpers.js';
 import { createDataset } from './dataset-helpers.js';
 import type { ServerHandle } from '../../src/server/server.js';
@@ -196,9 +196,9 @@ void test('without bubblewrap: several accounts are refused unless --trusted-use
     child.on('close', () => reject(new Error(`server ended: ${out}`)));
   });
   const server = { url };
-  await push(server, scriptPush('fallback', 'print("ran")', { enableInternet: false }));
-  assert.deepEqual(await waitForEnd(server, 'fallback'), { status: 'COMPLETE' });
-  const stdout = await kernelStdout(server, 'fallback');
+  const stdout = await runScriptKernel(server, 'fallback', 'print("ran")', {
+    enableInternet: false,
+  });
   assert.equal(stdout, 'ran\n');
   const { pages } = await listAllOutput(server, 'fallback', 20);
   const log = pages[0]?.log as string;

@@ -12,13 +12,13 @@ import {
   ME,
   OTHER,
   basic,
-  kernelStdout,
   push,
   rpc,
   scriptPush,
   startTestServer,
   tempDir,
   waitForEnd,
+  runScriptKernel,
 } from './helpers.js';
 import { createDataset } from './dataset-helpers.js';
 
@@ -135,9 +135,7 @@ void test("account A's kernel cannot read account B's outputs, datasets, secrets
     '%URL%',
     JSON.stringify(server.url),
   );
-  await push(server, scriptPush('a-search', source, { enableInternet: true }));
-  assert.deepEqual(await waitForEnd(server, 'a-search'), { status: 'COMPLETE' });
-  const stdout = await kernelStdout(server, 'a-search');
+  const stdout = await runScriptKernel(server, 'a-search', source, { enableInternet: true });
   assert.match(stdout, /kaggle_secrets: BackendError/);
   assert.match(stdout, /\/_stats: HTTP Error 401/);
   assert.deepEqual(JSON.parse(/^FOUND (.*)$/m.exec(stdout)?.[1] ?? 'null'), []);

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { humanDate } from '../../src/server/kernel-output.js';
 import { formatPersistedLog, sseEvent } from '../../src/server/log-format.js';
 import { decodePageToken, encodePageToken, pageSize } from '../../src/server/paging.js';
-import { formatDuration, nextQuotaRefresh } from '../../src/server/quota.js';
+import { nextQuotaRefresh } from '../../src/server/quota.js';
+import { formatProtoDuration, parseProtoDuration } from '../../src/kaggle/enums.js';
 import { signFileUrl, verifyFileToken } from '../../src/server/signed-url.js';
 
 void test('persisted logs use one element per line with leading commas', () => {
@@ -82,9 +83,10 @@ void test('the quota week ends on the next Saturday 00:00 UTC; durations are pro
     new Date(nextQuotaRefresh(Date.UTC(2026, 6, 18, 0, 0, 1))).toISOString(),
     '2026-07-25T00:00:00.000Z',
   );
-  assert.equal(formatDuration(0), '0s');
-  assert.equal(formatDuration(108000), '108000s');
-  assert.equal(formatDuration(151.5), '151.500s');
+  assert.equal(formatProtoDuration(0), '0s');
+  assert.equal(formatProtoDuration(108000), '108000s');
+  assert.equal(formatProtoDuration(151.5), '151.500s');
+  assert.equal(parseProtoDuration(formatProtoDuration(151.5)), 151.5);
   assert.equal(
     humanDate(new Date(Date.UTC(2026, 5, 6, 15, 38))),
     '3:38 pm, Saturday 6 June 2026 UTC',

@@ -20,6 +20,7 @@ import {
   tempDir,
   waitForEnd,
   waitForGo,
+  runScriptKernel,
 } from './helpers.js';
 import { sandboxAvailable } from '../../src/platform/local/sandbox.js';
 import { startServer } from '../../src/server/server.js';
@@ -81,9 +82,10 @@ const PROBE = [
 void test('sessions after the first start on spares; two quick pushes in a row both run right', async (t) => {
   const server = await startTestServer(t);
   const tag = `kaggle-run-spare:${server.dataDir}`;
-  await push(server, scriptPush('first-run', PROBE));
-  assert.deepEqual(await waitForEnd(server, 'first-run'), { status: 'COMPLETE' });
-  assert.match(await kernelStdout(server, 'first-run'), /^warm False\nTrue Batch\nTrue\n$/);
+  assert.match(
+    await runScriptKernel(server, 'first-run', PROBE),
+    /^warm False\nTrue Batch\nTrue\n$/,
+  );
   // The first session started the spares; once their kernels are up, pushes start warm.
   let warm = false;
   for (let i = 0; i < 10 && !warm; i++) {
@@ -134,9 +136,7 @@ void test('in bubblewrap, sessions after the first start in sandboxes made ahead
   }
   const server = await startTestServer(t, { sandbox: 'bwrap', accounts: [ME] });
   const tag = `kaggle-run-spare:${server.dataDir}`;
-  await push(server, scriptPush('cold-run', SANDBOX_PROBE));
-  assert.deepEqual(await waitForEnd(server, 'cold-run'), { status: 'COMPLETE' });
-  const cold = await kernelStdout(server, 'cold-run');
+  const cold = await runScriptKernel(server, 'cold-run', SANDBOX_PROBE);
   assert.match(cold, /^warm False\n\/kaggle\/working /);
   let warm: { slug: string; out: string } | undefined;
   for (let i = 0; i < 10 && warm === undefined; i++) {
