@@ -15,6 +15,7 @@ import { shippingShape } from './shipping-schema.js';
 import { batchSchema } from './batch-schema.js';
 import { isParamValue, type ParamValue } from './param-value.js';
 import { INPUT_LAYOUTS } from '../platform/input-layout.js';
+import { normalizeBase } from '../kaggle/endpoint.js';
 
 const expect = (what: string) => (issue: { input?: unknown }) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
@@ -169,11 +170,21 @@ export const specSchema = z.strictObject(specShape, { error: expect('a mapping o
 export type SpecFile = z.output<typeof specSchema>;
 export const specKeys = Object.keys(specShape);
 
-export const endpointSchema = z
-  .string({ error: expect('a URL') })
-  .refine((s) => /^https?:\/\/[^\s/]+/.test(s), {
-    error: (issue) => `${JSON.stringify(issue.input)} is not an http:// or https:// URL`,
-  });
+// The client's own reading of a base URL (normalizeBase), so a value this accepts is one the
+// client can talk to.
+export const endpointSchema = z.string({ error: expect('a URL') }).refine((s) => isBaseUrl(s), {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an http:// or https:// base URL (without query, fragment or user info)`,
+});
+
+function isBaseUrl(text: string): boolean {
+  try {
+    normalizeBase(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const userConfigShape = {
   platform: platformSchema.optional(),

@@ -196,6 +196,7 @@ void test('bad flag and environment values name their source', async (t) => {
       /KAGGLE_RUN_PLATFORM: must be `local` or `kaggle`, got a string \("cloud"\)/,
     ],
     [{ endpoint: 'localhost:8080' }, env, /--endpoint: "localhost:8080" is not an http/],
+    [{ endpoint: 'http://127.0.0.1:8080/?k=v' }, env, /--endpoint: .* base URL \(without query/],
     [{}, { ...env, KAGGLE_RUN_ENDPOINT: 'nope' }, /KAGGLE_RUN_ENDPOINT: /],
     [{ timeout: 'soon' }, env, /--timeout: cannot read "soon"/],
     [{ timeout: '13h' }, env, /--timeout: .*over 12h/],
