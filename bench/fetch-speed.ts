@@ -1,27 +1,31 @@
 // Fetch speed: a kernel on `kaggle-run server` writes 1 x 512 MiB and 2,000 x 50 KB
-// outputs; the client fetches them (manifest checked, each file size- and sha256-verified,
-// renamed into place) against `curl` downloading the same signed URLs to disk (one process,
-// connections reused, no checks). Both run as child processes, alternated, so their wall
-// and CPU times (user + system, from /proc) are measured alike and apart from the server's,
-// which runs in this process. Prints medians and ratios; asserts nothing.
+// outputs; the client fetches them (listing, manifest checked, each file size- and
+// sha256-verified, renamed into place) against `curl` downloading the same signed URLs to
+// disk (one process, connections reused, no checks) with as many transfers in flight as the
+// client has (`--parallel --parallel-max 16`). Both run as child processes, alternated, so
+// their wall and CPU times (user + system, from /proc) are measured alike and apart from the
+// server's, which runs in this process. The client's CPU is also split into node's start and
+// module loading, and the fetch itself. Prints medians and ratios; asserts nothing.
 //   node dist/bench/fetch-speed.js
 
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connectKaggle } from '../src/kaggle/client.js';
+import { DEFAULT_CONCURRENCY } from '../src/run/fetch-outputs.js';
 import { runJob } from '../src/run/run-job.js';
 import { startBenchServer } from './bench-server.js';
-import { median } from './stats.js';
+import { loadLine, median } from './stats.js';
 
 const BIG_MIB = 512;
 const SMALL_FILES = 2000;
 const SMALL_BYTES = 50_000;
 const ROUNDS = 3;
+/** curl gets as many transfers in flight as the client has. */
+const IN_FLIGHT = DEFAULT_CONCURRENCY;
 const TIME_TARGET = 1.1;
 const CPU_TARGET = 2;
 
@@ -89,18 +93,33 @@ try {
   const outDir = join(bench.root, 'fetched', 'out');
   const ours: { wall: number; cpu: number }[] = [];
   const curls: { wall: number; cpu: number }[] = [];
-  let fetched = '';
+  const splits: { startCpu: number; fetchCpu: number }[] = [];
+  let fetched = { files: 0, bytes: 0 };
   for (let i = 0; i < ROUNDS; i++) {
     await rm(curlDir, { recursive: true, force: true });
     curls.push(
       await measured(() =>
-        run('curl', ['-sSf', '--create-dirs', '-K', config], { maxBuffer: 1 << 20 }),
+        run(
+          'curl',
+          [
+            '-sSf',
+            '--create-dirs',
+            '--parallel',
+            '--parallel-max',
+            String(IN_FLIGHT),
+            '--no-progress-meter',
+            '-K',
+            config,
+          ],
+          { maxBuffer: 1 << 20 },
+        ),
       ),
     );
     await rm(curlDir, { recursive: true, force: true });
+    await rm(outDir, { recursive: true, force: true });
     ours.push(
       await measured(async () => {
-        fetched = (
+        const answer = (
           await run(
             process.execPath,
             [
@@ -115,7 +134,10 @@ try {
               env: bench.env,
             },
           )
-        ).stdout.trim();
+        ).stdout;
+        const report = JSON.parse(answer) as typeof fetched & (typeof splits)[number];
+        fetched = { files: report.files, bytes: report.bytes };
+        splits.push({ startCpu: report.startCpu, fetchCpu: report.fetchCpu });
       }),
     );
   }
@@ -126,19 +148,20 @@ try {
   const mibps = (seconds: number) =>
     ((BIG_MIB * 1048576 + SMALL_FILES * SMALL_BYTES) / 1048576 / seconds).toFixed(0);
   console.log(
-    `fetch of 1 x ${BIG_MIB} MiB + ${SMALL_FILES} x ${SMALL_BYTES / 1000} KB (${listing.files.length} files, median of ${ROUNDS}, fetched ${fetched}):`,
+    `fetch of 1 x ${BIG_MIB} MiB + ${SMALL_FILES} x ${SMALL_BYTES / 1000} KB (${listing.files.length} files, median of ${ROUNDS}, fetched ${fetched.files} files, ${fetched.bytes} bytes):`,
   );
   console.log(
     `  kaggle-run ${wall(ours).toFixed(2)} s (${mibps(wall(ours))} MiB/s), CPU ${cpu(ours).toFixed(2)} s | curl ${wall(curls).toFixed(2)} s (${mibps(wall(curls))} MiB/s), CPU ${cpu(curls).toFixed(2)} s`,
   );
+  const startCpu = median(splits.map((x) => x.startCpu));
+  const fetchCpu = median(splits.map((x) => x.fetchCpu));
+  console.log(
+    `  kaggle-run's CPU: node start and module loading ${startCpu.toFixed(2)} s, the fetch ${fetchCpu.toFixed(2)} s (fetch alone / curl ${(fetchCpu / cpu(curls)).toFixed(2)})`,
+  );
   console.log(
     `  time ratio ${timeRatio.toFixed(2)} (target <= ${TIME_TARGET}: ${timeRatio <= TIME_TARGET ? 'met' : 'MISSED'}), CPU ratio ${cpuRatio.toFixed(2)} with hashing (target <= ${CPU_TARGET}: ${cpuRatio <= CPU_TARGET ? 'met' : 'MISSED'})`,
   );
-  console.log(
-    `  load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} (1, 5, 15 min)`,
-  );
+  console.log(`  ${loadLine()}`);
 } finally {
   await bench.close();
 }

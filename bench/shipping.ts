@@ -1,22 +1,16 @@
-// Shipping code as a dataset (issue 4), on a generated 200 MB project of 10,000 files:
+// Shipping code as a dataset, on a generated 200 MB project of 10,000 files:
 //   a. pack time: packProject against `zip -qr` of the same folder;
-//   b. upload throughput to `kaggle-run server` through the real client, against a raw
-//      loopback copy (a streamed PUT into a bare node:http server writing the same disk);
-//   c. a run with `code: dataset`, cold and then unchanged: time from runJob to 'pushed' and
+//   b. a run with `code: dataset`, cold and then unchanged: time from runJob to 'pushed' and
 //      bytes uploaded. Target for the unchanged re-run: nothing uploaded, under 2 s to the push.
+// The upload's own speed against a raw loopback PUT is bench/upload-speed.ts.
 // Prints figures and ratios against baselines measured in the same run; asserts nothing.
 //   node dist/bench/shipping.js
 
 import { execFile, execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { connectKaggle } from '../src/kaggle/client.js';
 import { packProject } from '../src/pack/index.js';
 import { runJob } from '../src/run/run-job.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
@@ -32,7 +26,6 @@ const TARGET_SECONDS = 2;
 const run = promisify(execFile);
 const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const rate = (bytes: number, ms: number) => bytes / MB / (ms / 1000);
 
 function hasZip(): boolean {
   try {
@@ -43,7 +36,7 @@ function hasZip(): boolean {
   }
 }
 
-async function benchPack(project: string, work: string): Promise<string> {
+async function benchPack(project: string, work: string): Promise<void> {
   const zipPath = join(work, 'pack.zip');
   let zipBytes = 0;
   const pack = await timeIt(REPEATS, async () => {
@@ -66,70 +59,6 @@ async function benchPack(project: string, work: string): Promise<string> {
     line += ' | zip not found on PATH: no zip -r baseline';
   }
   console.log(line);
-  return zipPath;
-}
-
-/** A bare node:http server that writes each PUT body to `sinkPath`: the loopback baseline. */
-async function startRawSink(sinkPath: string) {
-  const server = createServer((req, res) => {
-    pipeline(req, createWriteStream(sinkPath)).then(
-      () => res.end('ok'),
-      () => res.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-async function rawPut(port: number, path: string, size: number): Promise<void> {
-  const req = request({
-    host: '127.0.0.1',
-    port,
-    method: 'PUT',
-    path: '/upload',
-    headers: { 'Content-Length': size, 'Content-Type': 'application/octet-stream' },
-  });
-  const response = new Promise<void>((resolve, reject) => {
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve() : reject(new Error(`raw PUT: ${res.statusCode}`)),
-      );
-    });
-    req.on('error', reject);
-  });
-  await pipeline(createReadStream(path), req);
-  await response;
-}
-
-async function benchUpload(bench: BenchServer, zipPath: string): Promise<void> {
-  const { size } = await stat(zipPath);
-  const client = await connectKaggle({ endpoint: bench.server.url, env: bench.env });
-  const before = bench.server.stats().bytesUploaded;
-  const upload = await timeIt(REPEATS, () =>
-    client.datasets.uploadFile(zipPath, { name: 'code.zip' }),
-  );
-  const received = (bench.server.stats().bytesUploaded - before) / REPEATS;
-  const sinkPath = join(bench.root, 'raw-sink.bin');
-  const sink = await startRawSink(sinkPath);
-  let raw: number[];
-  try {
-    raw = await timeIt(REPEATS, () => rawPut(sink.port, zipPath, size));
-  } finally {
-    await sink.close();
-    await rm(sinkPath, { force: true });
-  }
-  const clientRate = rate(size, median(upload));
-  const rawRate = rate(size, median(raw));
-  console.log(
-    `b. upload of the ${mb(size)} zip (median of ${REPEATS}): client ${clientRate.toFixed(0)} MB/s ` +
-      `(${sec(median(upload))}, server received ${mb(received)} per upload) | raw loopback PUT ` +
-      `${rawRate.toFixed(0)} MB/s (${sec(median(raw))}) | client/raw ${(clientRate / rawRate).toFixed(2)} (higher is better)`,
-  );
 }
 
 interface RunFigures {
@@ -195,7 +124,7 @@ function outputs(f: RunFigures): string {
 async function benchRuns(bench: BenchServer, project: string): Promise<void> {
   const cold = await timedRun(bench, project);
   console.log(
-    `c. cold run: ${sec(cold.at.pushed ?? NaN)} to 'pushed' (${breakdown(cold)}); ` +
+    `b. cold run: ${sec(cold.at.pushed ?? NaN)} to 'pushed' (${breakdown(cold)}); ` +
       `zip ${mb(cold.packedBytes)}, uploaded ${mb(cold.uploaded)} (shipped event: ${mb(cold.shippedBytes ?? NaN)}); ` +
       `run ${cold.status} after ${sec(cold.at.done ?? NaN)}${outputs(cold)}`,
   );
@@ -236,8 +165,7 @@ try {
   await mkdir(work, { recursive: true });
   const { files, bytes } = await writeProject(project);
   console.log(`shipping: project of ${files} files, ${mb(bytes)}`);
-  const zipPath = await benchPack(project, work);
-  await benchUpload(bench, zipPath);
+  await benchPack(project, work);
   await rm(work, { recursive: true, force: true });
   await benchRuns(bench, project);
   const load = loadavg().map((l) => l.toFixed(2));

@@ -24,7 +24,7 @@ import { MAX_MANIFEST_BYTES, parseManifest } from './parse-manifest.js';
  * Downloads in flight: enough to hide each small file's round trip, while one big file
  * still gets most of the link.
  */
-const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_CONCURRENCY = 16;
 
 /** Temp files of a download in progress: `<dest>.kaggle-run-<8 hex>.partial`. */
 const PARTIAL_SUFFIX = /\.kaggle-run-[0-9a-f]{8}\.partial$/;

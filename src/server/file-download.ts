@@ -27,7 +27,10 @@ export interface FileRequestContext extends ScopeSources {
  */
 const MD5_MAX_BYTES = 512 * 1024 * 1024;
 const md5s = new Map<string, Promise<string>>();
-const MD5S_KEPT = 256;
+/** Enough for a run's outputs of thousands of files: a digest and its key are ~200 bytes. */
+const MD5S_KEPT = 16_384;
+/** Reads while hashing: fewer, bigger chunks for a loop that does nothing else. */
+const MD5_READ_BYTES = 1024 * 1024;
 
 function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
   const key = `${path}\0${size}\0${mtimeMs}`;
@@ -35,7 +38,8 @@ function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
   if (digest === undefined) {
     digest = (async () => {
       const hash = createHash('md5');
-      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      const stream = createReadStream(path, { highWaterMark: MD5_READ_BYTES });
+      for await (const chunk of stream) hash.update(chunk as Buffer);
       return hash.digest('base64');
     })();
     digest.catch(() => md5s.delete(key));
