@@ -157,3 +157,44 @@ void test('an HTTP error from the file host is a KaggleApiError without the sign
     assert.equal(files.requests.length, 1);
   });
 });
+
+/**
+ * Sends 4000 bytes of a 10000-byte file, then holds the connection open, sending nothing;
+ * `sent` runs once those bytes are out.
+ */
+const stalled =
+  (sent: () => void = () => undefined): Handler =>
+  (_request, response) => {
+    response.writeHead(200, { 'Content-Length': String(content.length) });
+    response.write(content.subarray(0, 4000), sent);
+  };
+
+void test("the caller's abort ends a body still arriving, and a download with its reason", async () => {
+  const controller = new AbortController();
+  const routes = {
+    'GET /open': stalled(),
+    'GET /f': stalled(() => controller.abort(new Error('interrupted by user'))),
+  };
+  await withFiles(routes, async ({ api, files, dir, retries }) => {
+    const http = new KaggleHttp({ base: files.url });
+    const early = new AbortController();
+    const response = await http.openFile(`${files.url}/open`, {
+      operation: 'download',
+      auth: false,
+      idempotent: true,
+      signal: early.signal,
+    });
+    assert.equal(response.status, 200);
+    early.abort(new Error('user pressed Ctrl-C'));
+    await assert.rejects(async () => {
+      for await (const chunk of response.body) assert.ok(Buffer.isBuffer(chunk));
+    });
+
+    await assert.rejects(
+      api.downloadFile(`${files.url}/f`, join(dir, 'f'), controller.signal),
+      /interrupted by user/,
+    );
+    assert.deepEqual(retries, []);
+    assert.equal(files.calls('GET /f').length, 1);
+  });
+});
