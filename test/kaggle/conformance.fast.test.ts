@@ -16,6 +16,7 @@ import { json, recordingSleep, sendJson, startServer } from './helpers/fake-serv
 import type { Handler } from './helpers/fake-server.js';
 import {
   assertSameRequest,
+  clientAsCaptured,
   capturedKey,
   readCaptured,
   type Captured,
@@ -149,12 +150,7 @@ void test('every captured dataset request is issued identically by our client', 
   });
   uploadBase = server.url;
   try {
-    const client = await connectKaggle({
-      endpoint: `${server.url}/api`,
-      home,
-      sleep: recordingSleep().sleep,
-      env: { KAGGLE_USERNAME: 'me', KAGGLE_KEY: '0123456789abcdef' },
-    });
+    const client = await clientAsCaptured(server, home);
     const api = client.datasets;
     await assert.rejects(api.getDatasetStatus('me', 'my-dataset-x'), /404|not found/i);
     const file = join(home, 'data.csv');

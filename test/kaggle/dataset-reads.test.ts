@@ -15,7 +15,7 @@ import { createDataset, uploadBlob } from '../server/dataset-helpers.js';
 import { ME, OTHER, startTestServer, tempDir } from '../server/helpers.js';
 import { json, recordingSleep, sendJson, startServer } from './helpers/fake-server.js';
 import type { Recorded } from './helpers/fake-server.js';
-import { assertSameRequest, readCaptured } from './helpers/captured-requests.js';
+import { assertSameRequest, clientAsCaptured, readCaptured } from './helpers/captured-requests.js';
 
 const captured = readCaptured('official-cli-requests-datasets.jsonl');
 
@@ -42,12 +42,7 @@ void test('every captured datasets request is issued identically by our client',
   });
   base = server.url;
   t.after(() => server.close());
-  const client = await connectKaggle({
-    endpoint: `${server.url}/api`,
-    home,
-    sleep: recordingSleep().sleep,
-    env: { KAGGLE_USERNAME: 'me', KAGGLE_KEY: '0123456789abcdef' },
-  });
+  const client = await clientAsCaptured(server, home);
   const api = client.datasets;
   // In capture order, each with the inputs of the CLI command that sent it.
   await api.listDatasets({ sortBy: 'votes', maxPages: 1 }); // datasets list --sort-by votes

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/util/package-root.js';
-import type { Recorded } from './fake-server.js';
+import { connectKaggle, type KaggleClient } from '../../../src/kaggle/client.js';
+import { recordingSleep, type Recorded } from './fake-server.js';
 
 export interface Captured {
   method: string;
@@ -57,4 +58,17 @@ export function assertSameRequest(want: Captured, got: Recorded | undefined): vo
   assert.equal(got.headers.authorization, header(want, 'authorization'), `${label}: Authorization`);
   assert.equal(got.headers.accept, header(want, 'accept'), `${label}: Accept`);
   assert.equal(got.headers['content-type'], header(want, 'content-type'), `${label}: Content-Type`);
+}
+
+/**
+ * Our client on a recording server mounted under /api (the official CLI's LOCALHOST layout),
+ * with the legacy key the captures were made with (me / 0123456789abcdef).
+ */
+export function clientAsCaptured(server: { url: string }, home: string): Promise<KaggleClient> {
+  return connectKaggle({
+    endpoint: `${server.url}/api`,
+    home,
+    sleep: recordingSleep().sleep,
+    env: { KAGGLE_USERNAME: 'me', KAGGLE_KEY: '0123456789abcdef' },
+  });
 }
