@@ -64,6 +64,11 @@ export interface Job {
   envFile: { path: string; vars: string[] | undefined } | undefined;
   /** Kaggle's docker image: pinned to the kernel's original one, the latest, or a named image. */
   image: ImagePin | undefined;
+  /**
+   * `code_in_place: false`: code Kaggle unpacked read-only is copied whole into the working
+   * folder, so that the program may write anywhere in it. Default true: big folders linked.
+   */
+  codeInPlace?: boolean | undefined;
   /** `batch:`: a file of inputs run K items per session (see src/batch/). */
   batch: BatchSpec | undefined;
   /** `sweep:`: the grid of param values the job is swept over (see src/sweep/). */

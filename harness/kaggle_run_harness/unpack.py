@@ -51,7 +51,8 @@ def unpack(ctx, settings, code_b64, input_dir, working, deadline=None, state=Non
         if folder is not None:
             # Kaggle extracts a zip uploaded to a dataset into a folder of the same name.
             ctx.out.line("code folder found at %s (the code zip, extracted)" % folder)
-            if os.access(folder, os.W_OK):
+            # Writable (the stored dataset itself) or code_in_place: false: copied whole.
+            if os.access(folder, os.W_OK) or settings.get("codeInPlace") is False:
                 return copy_code(ctx, folder, working, settings["entry"], folder)
             hashes, linked = link_code(ctx, folder, working, settings["entry"], folder)
             if state is not None:

@@ -27,7 +27,16 @@ export interface ShippingOverrides {
 
 type Shipping = Pick<
   Job,
-  'code' | 'git' | 'data' | 'competitions' | 'models' | 'kernels' | 'secrets' | 'envFile' | 'image'
+  | 'code'
+  | 'git'
+  | 'data'
+  | 'competitions'
+  | 'models'
+  | 'kernels'
+  | 'secrets'
+  | 'envFile'
+  | 'image'
+  | 'codeInPlace'
 >;
 
 export function checkCodeMode(value: string, from: string): CodeMode {
@@ -85,6 +94,7 @@ export async function resolveShipping(
         : spec.image === 'original' || spec.image === 'latest'
           ? { pinning: spec.image }
           : { image: spec.image.trim() },
+    codeInPlace: spec.code_in_place ?? true,
   };
 }
 

@@ -128,4 +128,5 @@ export const shippingShape = {
   secrets: z.array(secretName, { error: expect('a list of Kaggle secret names') }).optional(),
   env_file: envFileSchema.optional(),
   image: imageSchema.optional(),
+  code_in_place: z.boolean({ error: expect('true or false') }).optional(),
 };

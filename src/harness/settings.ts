@@ -81,6 +81,11 @@ export interface HarnessSettings {
    * working folder as the kernel's output; they would be stored and listed there).
    */
   dropUnchangedCode: boolean;
+  /**
+   * False: code that Kaggle unpacked into a read-only input is copied whole into the working
+   * folder, never linked in place (`code_in_place: false`). Absent: linked where it is big.
+   */
+  codeInPlace?: false | undefined;
 }
 
 /**
@@ -202,5 +207,7 @@ function buildSettings(job: Job, opts: SettingsOptions): HarnessSettings {
     envFile: opts.envFile ?? null,
     batch: opts.batch ?? null,
     dropUnchangedCode: opts.dropUnchangedCode ?? false,
+    // Only when turned off: the settings of a run that keeps the default keep their shape.
+    ...(job.codeInPlace === false ? { codeInPlace: false as const } : {}),
   };
 }

@@ -280,3 +280,11 @@ void test('a bad item in a requirements list is reported at its index', async (t
   ]);
   assert.match(list[0]?.message ?? '', /must be a string \(one requirement\), got a number \(3\)/);
 });
+
+void test('code_in_place is true or false', async (t) => {
+  const list = await problems(t, 'entry: train.py\ncode_in_place: "no"\n');
+  assert.deepEqual(summary(list), [['code_in_place', 2]]);
+  assert.match(list[0]?.message ?? '', /must be true or false, got a string \("no"\)/);
+  assert.equal((await load(t, 'entry: train.py\ncode_in_place: false\n')).codeInPlace, false);
+  assert.equal((await load(t, 'entry: train.py\n')).codeInPlace, true);
+});

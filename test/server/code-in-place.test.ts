@@ -36,7 +36,7 @@ open("report.json", "w").write(json.dumps(report))
 print("first line")
 `;
 
-async function project(t: TestContext): Promise<string> {
+async function project(t: TestContext, extraSpec = ''): Promise<string> {
   const dir = await tempDir(t);
   // lib/: 120 modules, over the size below which a folder is copied.
   for (let i = 0; i < 120; i++) {
@@ -49,13 +49,16 @@ async function project(t: TestContext): Promise<string> {
   await writeFile(join(dir, 'outputs', '.keep'), '');
   await writeFile(join(dir, 'notes.txt'), 'shipped\n');
   await writeFile(join(dir, 'train.py'), PROGRAM);
-  await writeFile(join(dir, 'kaggle-run.yaml'), 'name: inplace\nentry: train.py\ncode: dataset\n');
+  await writeFile(
+    join(dir, 'kaggle-run.yaml'),
+    `name: inplace\nentry: train.py\ncode: dataset\n${extraSpec}`,
+  );
   return dir;
 }
 
-async function runOn(t: TestContext, sandbox: 'bwrap' | 'none') {
+async function runOn(t: TestContext, sandbox: 'bwrap' | 'none', extraSpec = '') {
   const server = await startTestServer(t, { sandbox, accounts: [ME], datasetReadyDelayMs: 0 });
-  const dir = await project(t);
+  const dir = await project(t, extraSpec);
   const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], {
     env: await kaggleEnv(t),
   });
@@ -89,6 +92,21 @@ void test('in a read-only input the code runs in place: big folders linked, the 
   assert.ok(!outputs.some((p) => p.startsWith('lib')), outputs.join());
   assert.ok(!outputs.includes('train.py'), outputs.join());
   assert.equal(typeof record.timings?.unpackSeconds, 'number');
+});
+
+void test('code_in_place: false copies the code whole even from a read-only input, so every shipped folder is writable', async (t) => {
+  if (!(await sandboxAvailable(process.env, true))) {
+    t.skip('bubblewrap is missing or cannot make a sandbox here');
+    return;
+  }
+  const { report, outputs, record } = await runOn(t, 'bwrap', 'code_in_place: false\n');
+  assert.equal(report.libIsLink, false);
+  assert.equal(report.writeIntoLinked, 'written');
+  assert.equal(report.mod0, 0);
+  // The new file is an output; the unchanged copies are not.
+  assert.ok(outputs.includes(join('lib', 'new.txt')), outputs.join());
+  assert.ok(!outputs.includes(join('lib', 'pkg0', 'mod0.py')), outputs.join());
+  assert.equal(await readFile(join(record.outputDir, 'lib', 'new.txt'), 'utf8'), 'x');
 });
 
 void test('in a writable input (no sandbox) the code is copied, and the stored dataset stays as shipped', async (t) => {
