@@ -25,6 +25,11 @@ export interface PlatformCapabilities {
    * unchanged are dropped from it after the manifest.
    */
   readonly savesWorkingFolder: boolean;
+  /**
+   * A finished run's output can be attached to a later run as a source, so the wheels a
+   * session installed serve the next session's requirements (the wheel cache).
+   */
+  readonly outputsAsSources: boolean;
   /** How many sessions of this accelerator run at once, when nothing else says. */
   sessionCap(accelerator: Accelerator): number;
 }
@@ -36,6 +41,7 @@ const capabilities: Record<PlatformName, PlatformCapabilities> = {
     holdsDatasets: false,
     strictAcceleratorCheck: false,
     savesWorkingFolder: false,
+    outputsAsSources: false,
     // One GPU on a workstation is one job's at a time.
     sessionCap: (accelerator) => (accelerator === 'none' ? 2 : 1),
   },
@@ -45,6 +51,7 @@ const capabilities: Record<PlatformName, PlatformCapabilities> = {
     holdsDatasets: true,
     strictAcceleratorCheck: true,
     savesWorkingFolder: true,
+    outputsAsSources: true,
     // Kaggle's session caps: 2 GPU/TPU sessions at once; CPU sessions are looser.
     sessionCap: (accelerator) => (accelerator === 'none' ? 8 : 2),
   },

@@ -275,7 +275,7 @@ export async function* runResolved(
     }
     // Requirements the session installs: from the wheels an earlier session kept, if known.
     const wheelCache =
-      !installed && job.requirements !== undefined && platform.name === 'kaggle'
+      !installed && job.requirements !== undefined && capabilities.outputsAsSources
         ? await planWheelCache({
             root: job.root,
             storeRoot: store.root,
