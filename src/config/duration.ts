@@ -41,12 +41,3 @@ function parseDurationString(input: string): number {
   const [, hours, minutes, secs] = match;
   return Number(hours ?? 0) * 3600 + Number(minutes ?? 0) * 60 + Number(secs ?? 0);
 }
-
-/** Formats seconds the way a user would write them: 5400 -> "1h30m". */
-export function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = Math.round((seconds % 60) * 1000) / 1000;
-  const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
-  return parts === '' ? '0s' : parts;
-}

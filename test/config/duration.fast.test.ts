@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDuration, parseDuration } from '../../src/config/duration.js';
+import { parseDuration } from '../../src/config/duration.js';
 import { UsageError } from '../../src/errors.js';
 
 void test('parseDuration reads seconds and h/m/s strings', () => {
@@ -44,11 +44,4 @@ void test('parseDuration rejects bad, zero, negative and over-12h durations', ()
       JSON.stringify(input),
     );
   }
-});
-
-void test('formatDuration writes what parseDuration reads', () => {
-  for (const seconds of [1, 59, 60, 5400, 5415, 43200]) {
-    assert.equal(parseDuration(formatDuration(seconds)), seconds);
-  }
-  assert.equal(formatDuration(5400), '1h30m');
 });
