@@ -3,7 +3,7 @@
 // wheels built here. The first run installs from it and keeps the wheels in its output; with
 // the folder gone, the next run installs from that output; other requirements make another.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,10 +17,13 @@ const PROGRAM =
   'import kr_wc_a\nimport os\nos.makedirs("results", exist_ok=True)\n' +
   'open("results/value.txt", "w").write(kr_wc_a.VALUE)\nprint("value", kr_wc_a.VALUE)\n';
 
-void test('run --kaggle: the first session keeps the wheels, the next installs from them with the index gone, a changed requirement makes a new cache', async (t) => {
+/**
+ * A server whose kernels run in a venv made anew before each session (as a Kaggle session
+ * starts from its image), a --find-links folder with kr-wc-a (and kr-wc-b, which it then
+ * requires), and the hello example running PROGRAM with a spec of the given requirements.
+ */
+async function setUp(t: TestContext, options: { withDependency: boolean }) {
   const dir = await tempDir(t);
-  // Each session starts from a fresh interpreter environment, as a Kaggle session does from
-  // its image: the server runs kernels with this venv, made anew before every run.
   const venv = join(dir, 'session-env');
   const freshEnvironment = async () => {
     await rm(venv, { recursive: true, force: true });
@@ -35,14 +38,16 @@ void test('run --kaggle: the first session keeps the wheels, the next installs f
     version: '1.0',
     module: 'kr_wc_a',
     code: 'VALUE = "from the wheel"\n',
-    requires: ['kr-wc-b'],
+    ...(options.withDependency ? { requires: ['kr-wc-b'] } : {}),
   });
-  await buildWheel(PYTHON, index, {
-    name: 'kr-wc-b',
-    version: '1.0',
-    module: 'kr_wc_b',
-    code: '',
-  });
+  if (options.withDependency) {
+    await buildWheel(PYTHON, index, {
+      name: 'kr-wc-b',
+      version: '1.0',
+      module: 'kr_wc_b',
+      code: '',
+    });
+  }
   const project = await copyExample(t, 'hello');
   await writeFile(join(project, 'train.py'), PROGRAM);
   const spec = (requirements: string[]) =>
@@ -50,6 +55,14 @@ void test('run --kaggle: the first session keeps the wheels, the next installs f
       join(project, 'kaggle-run.yaml'),
       `name: hello\nentry: train.py\nrequirements: ${JSON.stringify(requirements)}\n`,
     );
+  await spec(['--no-index', `--find-links ${index}`, 'kr-wc-a==1.0']);
+  return { dir, server, env, index, project, spec, freshEnvironment };
+}
+
+void test('run --kaggle: the first session keeps the wheels, the next installs from them with the index gone, a changed requirement makes a new cache', async (t) => {
+  const { dir, server, env, index, project, spec, freshEnvironment } = await setUp(t, {
+    withDependency: true,
+  });
   await spec(['--no-index', `--find-links ${index}`, 'kr-wc-a==1.0']);
   const run = async () => {
     const result = await runCli(['run', project, '--kaggle', '--endpoint', server.url, '--json'], {
@@ -137,24 +150,7 @@ void test('run --kaggle: the first session keeps the wheels, the next installs f
 });
 
 void test('run --kaggle: a remembered cache the platform cannot attach is dropped with a warning, and the session installs from the index', async (t) => {
-  const dir = await tempDir(t);
-  const venv = join(dir, 'session-env');
-  execFileSync(PYTHON, ['-m', 'venv', '--without-pip', '--system-site-packages', venv]);
-  const server = await startTestServer(t, { python: join(venv, 'bin', 'python') });
-  const index = join(dir, 'index');
-  await buildWheel(PYTHON, index, {
-    name: 'kr-wc-a',
-    version: '1.0',
-    module: 'kr_wc_a',
-    code: 'VALUE = "from the wheel"\n',
-  });
-  const project = await copyExample(t, 'hello');
-  await writeFile(join(project, 'train.py'), PROGRAM);
-  await writeFile(
-    join(project, 'kaggle-run.yaml'),
-    `name: hello\nentry: train.py\nrequirements: ${JSON.stringify(['--no-index', `--find-links ${index}`, 'kr-wc-a==1.0'])}\n`,
-  );
-  const env = await kaggleEnv(t);
+  const { server, env, project, freshEnvironment } = await setUp(t, { withDependency: false });
   const first = await runCli(['run', project, '--kaggle', '--endpoint', server.url, '--json'], {
     env,
   });
@@ -166,8 +162,7 @@ void test('run --kaggle: a remembered cache the platform cannot attach is droppe
   };
   for (const holder of Object.values(memory.holders)) holder.version = 9;
   await writeFile(path, JSON.stringify(memory));
-  await rm(venv, { recursive: true });
-  execFileSync(PYTHON, ['-m', 'venv', '--without-pip', '--system-site-packages', venv]);
+  await freshEnvironment();
 
   const result = await runCli(['run', project, '--kaggle', '--endpoint', server.url, '--json'], {
     env,
