@@ -36,6 +36,10 @@ from .processes import install_signal_handlers, kill_group
 # Seconds between saves of the executed notebook while one cell keeps producing output.
 SAVE_EVERY = 30.0
 
+# A Unix socket's path must fit in sun_path (108 bytes on Linux, with its final NUL); the
+# kernel's sockets are named PREFIX-N, N up to five digits.
+SOCKET_PATH_MAX = 100
+
 
 def save_interval():
     """SAVE_EVERY, or KAGGLE_RUN_NOTEBOOK_SAVE_SECONDS where the session sets another (> 0)."""
@@ -61,6 +65,20 @@ def show_message(ctx, msg):
         text = (content.get("data") or {}).get("text/plain")
         if text:
             ctx.out.write("stdout", (str(text) + "\n").encode("utf-8", "replace"))
+
+
+def kernel_config(kernels):
+    """The kernel's transport: Unix sockets in the run's own folder where the path fits.
+    Over TCP, Jupyter picks free ports in this process and the kernel binds them later, so
+    another process (a second run starting a kernel beside this one) can take a port in
+    between and the kernel dies with "Address already in use" before any cell runs. Socket
+    files in a private folder cannot be taken that way."""
+    from traitlets.config import Config
+
+    prefix = os.path.join(kernels, "kernel")
+    if len(prefix.encode()) + 6 > SOCKET_PATH_MAX:
+        return Config()  # a very long TMPDIR: TCP on loopback, as Jupyter does by default
+    return Config({"KernelManager": {"transport": "ipc", "ip": prefix}})
 
 
 def kernel_pid(client):
@@ -194,6 +212,7 @@ def run_notebook(ctx, settings, env, working, deadline, state):
         startup_timeout=120,
         shutdown_kernel="immediate",
         resources={"metadata": {"path": working}},
+        config=kernel_config(kernels),
     )
     ctx.out.line("running notebook %s (%d code cells)" % (entry, len(code_cells)))
     started = time.monotonic()

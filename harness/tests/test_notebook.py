@@ -8,7 +8,7 @@ import unittest
 from kaggle_run_harness.context import RunContext
 from kaggle_run_harness.errors import SetupError
 from kaggle_run_harness.notebook_file import ERROR_MARKER_TAG, add_error_markers, cell_tags, exit_status, is_clean_exit, join_multiline, load_notebook, notebook_language, plain_text, prepare_cells, record_run
-from kaggle_run_harness.notebook_run import SAVE_EVERY, save_interval, save_notebook
+from kaggle_run_harness.notebook_run import SAVE_EVERY, SOCKET_PATH_MAX, kernel_config, save_interval, save_notebook
 
 try:
     import nbformat
@@ -219,3 +219,12 @@ class SaveInterval(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@needs_nbformat
+class KernelTransport(unittest.TestCase):
+    def test_unix_sockets_in_the_runs_folder_unless_the_path_is_too_long(self):
+        short = kernel_config("/tmp/kaggle-run-kernel-x")["KernelManager"]
+        self.assertEqual((short["transport"], short["ip"]), ("ipc", "/tmp/kaggle-run-kernel-x/kernel"))
+        long_folder = "/tmp/" + "d" * SOCKET_PATH_MAX
+        self.assertNotIn("KernelManager", kernel_config(long_folder))

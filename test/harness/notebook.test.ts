@@ -69,6 +69,8 @@ void test(
           'seen = {k: globals()[k] for k in ' + JSON.stringify(Object.keys(hostile)) + '}',
           'seen["env"] = json.loads(os.environ["KAGGLE_RUN_PARAMS"])',
           'seen["cwd"] = os.getcwd()',
+          'from ipykernel.kernelapp import IPKernelApp',
+          'seen["transport"] = IPKernelApp.instance().transport',
           'json.dump(seen, open("seen.json", "w", encoding="utf-8"), ensure_ascii=False)',
           'print(f"{title}: {n} rows")',
         ].join('\n'),
@@ -87,8 +89,10 @@ void test(
       string,
       unknown
     >;
-    const { env, cwd, ...values } = seen;
+    const { env, cwd, transport, ...values } = seen;
     assert.deepEqual(values, hostile);
+    // Unix sockets, so a run starting a kernel beside this one cannot take its ports.
+    assert.equal(transport, 'ipc');
     assert.deepEqual(env, hostile);
     assert.equal(cwd, realpathSync(run.working));
     // The notebook's output streams to our stdout as it runs, and into the log.
