@@ -85,8 +85,14 @@ void test('SIGTERM stops the server within seconds while a session floods its lo
   const log = parsePersistedLog(
     await readFile(join(dataDir, 'kernels', 'me', 'flood', 'meta', '1.log'), 'utf8'),
   );
-  const steps = log
-    .flatMap((e) => logRecords(e.data))
+  // An entry holds what one read of the pipe brought, so a line can span two entries (a
+  // writer descheduled mid-line past the partial-line pause): lines are read from the
+  // stream's text, as a reader of Kaggle's logs joins them.
+  const stdout = log
+    .filter((e) => e.stream === 'stdout')
+    .map((e) => e.data)
+    .join('');
+  const steps = logRecords(stdout)
     .filter((line) => line.startsWith('step '))
     .map((data) => ({ data }));
   assert.ok(steps.length >= 20_000, `${steps.length} lines persisted`);
