@@ -2,7 +2,8 @@
 // cut into chunks of `per_session` items, and each chunk gets its own stable Kaggle kernel
 // (`kaggle-run-<name>-batch-<n>`), so running the batch again adds versions to the same kernels.
 
-import { DEFAULT_PER_SESSION, MAX_PER_SESSION, type BatchMode } from '../config/batch-schema.js';
+import { DEFAULT_PER_SESSION, perSessionSchema, type BatchMode } from '../config/batch-schema.js';
+import { checkWith } from '../config/overrides.js';
 import { UsageError } from '../errors.js';
 import type { BatchItem } from '../harness/settings.js';
 import type { Job } from '../job.js';
@@ -52,12 +53,11 @@ export async function planBatch(job: Job, flags: BatchFlags): Promise<BatchPlan>
       hint: 'add `batch: {file: inputs.jsonl, per_session: 25}` to kaggle-run.yaml, or pass --batch FILE',
     });
   }
-  const perSession = flags.perSession ?? job.batch?.perSession ?? DEFAULT_PER_SESSION;
-  if (!Number.isInteger(perSession) || perSession < 1 || perSession > MAX_PER_SESSION) {
-    throw new UsageError(
-      `--per-session must be a whole number from 1 to ${MAX_PER_SESSION}, got ${perSession}`,
-    );
-  }
+  const perSession = checkWith(
+    perSessionSchema,
+    flags.perSession ?? job.batch?.perSession ?? DEFAULT_PER_SESSION,
+    '--per-session',
+  );
   const idField = job.batch?.idField ?? null;
   const mode = flags.batchMode ?? job.batch?.mode ?? 'per-item';
   const items = await readBatchItems(file, {

@@ -16,6 +16,8 @@ import { newRunId } from '../store/run-id.js';
 import { RunStore } from '../store/run-store.js';
 import { slugify } from '../util/slug.js';
 import { checkMaxHours } from './budget.js';
+import { checkWith } from '../config/overrides.js';
+import { maxHoursSchema, maxParallelSchema } from '../config/sweep-limits.js';
 import { parseSweepFlags, pointKernelSlug, pointLabel, sweepPoints } from './grid.js';
 import type { SweepRecord } from './sweep-store.js';
 
@@ -96,12 +98,16 @@ export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
   checkMaxHours({
     points: points.length,
     timeoutSeconds: job.timeoutSeconds,
-    maxHours: options.maxHours,
+    maxHours:
+      options.maxHours === undefined
+        ? undefined
+        : checkWith(maxHoursSchema, options.maxHours, '--max-hours'),
   });
-  const maxParallel = options.maxParallel ?? defaultParallelism(job);
-  if (!Number.isInteger(maxParallel) || maxParallel < 1) {
-    throw new UsageError(`--max-parallel must be a whole number of at least 1, got ${maxParallel}`);
-  }
+  const maxParallel = checkWith(
+    maxParallelSchema,
+    options.maxParallel ?? defaultParallelism(job),
+    '--max-parallel',
+  );
   const store = new RunStore(job.root, options.env);
   const sweepId = newRunId(`${slugify(job.name)}-${batch === undefined ? 'sweep' : 'batch'}`);
   // `{runId}` in --output-dir names the sweep (or batch) here: one folder for all its points.

@@ -76,6 +76,26 @@ void test('a bad flag or environment value is checked as in a file and names the
     [['--per-session', 'many'], {}, /--per-session: must be a whole number .*"many"/],
     [['--per-session', '2.5'], {}, /--per-session: must be a whole number, got a number \(2\.5\)/],
     [['--batch-mode', 'each'], {}, /--batch-mode: must be per-item or loop/],
+    [
+      ['--sweep', 'x=1,2', '--max-parallel', '0'],
+      {},
+      /--max-parallel: must be at least 1, got a number \(0\)/,
+    ],
+    [
+      ['--sweep', 'x=1,2', '--max-parallel', '1.5'],
+      {},
+      /--max-parallel: must be a whole number, got a number \(1\.5\)/,
+    ],
+    [
+      ['--sweep', 'x=1,2', '--max-hours', '-1'],
+      {},
+      /--max-hours: must be more than 0, got a number \(-1\)/,
+    ],
+    [
+      ['--sweep', 'x=1,2', '--max-hours', 'soon'],
+      {},
+      /--max-hours: must be a number of hours, got .*"soon"/,
+    ],
   ];
   for (const [flags, extra, message] of cases) {
     const result = await cli(['run', dir, ...flags], { env: { ...env, ...extra } });

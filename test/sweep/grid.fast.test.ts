@@ -163,3 +163,18 @@ void test('planSweep: points from the file and flags, each with its own kernel; 
   const cpu = await planIn(dir, { platform: 'kaggle' }, []);
   assert.equal(cpu.record.maxParallel, 8);
 });
+
+void test("planSweep: a library caller's limits meet the schemas the flags meet", async (t) => {
+  const dir = await project(
+    join(await tempDir(t), 'p'),
+    'entry: train.py\nparams: {lr: 0.1}\nsweep: {lr: [0.1, 0.01]}\n',
+  );
+  const { job } = await resolveJob(dir, {}, {});
+  const plan = (limits: { maxParallel?: number; maxHours?: number }) =>
+    planSweep({ job, env: {}, overrides: {}, sweepFlags: [], ...limits });
+  await assert.rejects(plan({ maxParallel: 0 }), /--max-parallel: must be at least 1/);
+  await assert.rejects(plan({ maxParallel: 2.5 }), /--max-parallel: must be a whole number/);
+  await assert.rejects(plan({ maxHours: 0 }), /--max-hours: must be more than 0/);
+  await assert.rejects(plan({ maxHours: Infinity }), /--max-hours: must be a number of hours/);
+  assert.equal((await plan({ maxParallel: 3, maxHours: 1 })).record.maxParallel, 3);
+});

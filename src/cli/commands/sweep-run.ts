@@ -1,7 +1,10 @@
 // `kaggle-run run` on a job with a sweep (`sweep:` in the spec, or --sweep flags), and
 // `kaggle-run attach SWEEP`: run the points through the sweep scheduler and print them.
 
+import type * as z from 'zod';
 import { UsageError } from '../../errors.js';
+import { checkWith, flagNumber } from '../../config/overrides.js';
+import { maxHoursSchema, maxParallelSchema } from '../../config/sweep-limits.js';
 import type { SweepEvent, SweepResult } from '../../sweep/events.js';
 import { resumeSweep, runSweep } from '../../sweep/run-sweep.js';
 import { errorFormat, reportError } from '../exit.js';
@@ -32,26 +35,13 @@ export interface SweepRunFlags extends JobFlags {
   batchMode?: string | undefined;
 }
 
-export function parseWhole(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(
-      `${flag} must be a whole number of at least 1, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-function parseHours(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new UsageError(
-      `--max-hours must be a positive number of hours, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
+/** A limit flag's value through the schema a library caller's value meets. */
+function limitFlag(
+  schema: z.ZodType<number>,
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  return value === undefined ? undefined : checkWith(schema, flagNumber(value), flag);
 }
 
 async function drive(
@@ -127,8 +117,8 @@ export async function runSweepCommand(
         { hint: 'use --output-dir (each point or item gets a folder of its own)' },
       );
     }
-    const maxParallel = parseWhole(opts.maxParallel, '--max-parallel');
-    const maxHours = parseHours(opts.maxHours);
+    const maxParallel = limitFlag(maxParallelSchema, opts.maxParallel, '--max-parallel');
+    const maxHours = limitFlag(maxHoursSchema, opts.maxHours, '--max-hours');
     await drive(
       runSweep({
         ...jobOverridesFromFlags(opts),
@@ -170,7 +160,7 @@ export async function attachSweepCommand(
   const printer = new SweepPrinter(mode, io);
   const interrupt = interruptOnSigint(io);
   try {
-    const maxParallel = parseWhole(opts.maxParallel, '--max-parallel');
+    const maxParallel = limitFlag(maxParallelSchema, opts.maxParallel, '--max-parallel');
     await drive(
       resumeSweep({
         dir,
