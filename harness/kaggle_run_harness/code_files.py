@@ -7,6 +7,7 @@ import os
 import posixpath
 import re
 
+from .code_recycle import kept_copies
 from .errors import SetupError
 from .files import CHUNK, human_size, inside
 
@@ -86,11 +87,13 @@ def copy_code(ctx, source, working, entry, where, linked=()):
         )
     hashes = {}
     total = 0
+    kept = kept_copies()  # the last session's unchanged copies, written over (code_recycle)
     try:
         for read_from, rel, target, mode in plan:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             if os.path.islink(target):
                 os.unlink(target)  # never write through a link
+            reused = kept is not None and not os.path.lexists(target) and kept.take(rel, target)
             digest = hashlib.sha256()
             with open(read_from, "rb") as src, open(target, "wb") as dst:
                 while True:
@@ -100,13 +103,18 @@ def copy_code(ctx, source, working, entry, where, linked=()):
                     digest.update(chunk)
                     dst.write(chunk)
                     total += len(chunk)
-            if mode & 0o111:
+            if reused:
+                os.chmod(target, kept.mode(mode & 0o111))  # as a new file would have it
+            elif mode & 0o111:
                 os.chmod(target, 0o755)
             hashes[rel] = digest.hexdigest()
+        if kept is not None:
+            kept.clear_rest()
     except OSError as error:
         raise SetupError("unpack", "cannot copy the code from %s: %s" % (where, error))
     plural = "" if len(hashes) == 1 else "s"
-    ctx.out.line("copied %d file%s (%s)" % (len(hashes), plural, human_size(total)))
+    reuse = "" if kept is None else ", %d written over the last session's copies" % kept.taken
+    ctx.out.line("copied %d file%s (%s%s)" % (len(hashes), plural, human_size(total), reuse))
     return hashes
 
 

@@ -14,6 +14,7 @@ from .files import (
     working_entries,
     write_atomic,
 )
+from .code_recycle import keep_copy, recycle_folder
 from .wheel_cache import WHEELS_FOLDER
 
 
@@ -94,8 +95,14 @@ def drop_unchanged_code(working, paths, links=()):
                 os.unlink(link)
             except OSError:
                 pass
+    # Where the platform keeps them for the kernel's next session, they are moved there
+    # instead of deleted (code_recycle: deleting thousands of files slows the next creates).
+    keep_in = recycle_folder()
     folders = set()
     for path in paths:
+        if keep_in is not None and keep_copy(keep_in, working, path):
+            folders.add(os.path.dirname(path))
+            continue
         try:
             os.remove(path)
             folders.add(os.path.dirname(path))

@@ -33,6 +33,7 @@ import {
 } from './kernel-store.js';
 import { PersistedLogWriter } from './log-persist.js';
 import { removeSessionSecrets, writeSessionSecrets } from './session-secrets.js';
+import { handKeptCodeToSession, takeKeptCodeBack } from './kept-code-copies.js';
 
 export interface LiveSession {
   readonly kernel: KernelRecord;
@@ -249,6 +250,7 @@ export class SessionRunner {
       if (chosen.note !== undefined) await logNote(versionDir, `kaggle-run: ${chosen.note}\n`);
       // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
       const secretsFolder = await writeSessionSecrets(versionDir, request.secrets ?? {});
+      const keptCode = await handKeptCodeToSession(store.kernelDir(kernel), versionDir);
       const started = await this.deps.startExecution({
         dir: versionDir,
         source: request.source,
@@ -264,6 +266,7 @@ export class SessionRunner {
         hidden: [store.dataDir, ...(this.deps.hidden ?? [])],
         pythonPath: [secretsFolder],
         announceFallback: true,
+        codeRecycleDir: keptCode,
         // Output goes to files, so the session outlives this server (see adopt()).
         persistent: true,
         spares: this.spares,
@@ -380,7 +383,12 @@ export class SessionRunner {
       })
       .finally(() => {
         this.live.delete(key);
-        return removeSessionSecrets(store.versionDir(kernel, version.number));
+        const versionDir = store.versionDir(kernel, version.number);
+        return Promise.all([
+          removeSessionSecrets(versionDir),
+          // A detached session still runs (the next server adopts it and takes them back).
+          detached ? undefined : takeKeptCodeBack(store.kernelDir(kernel), versionDir),
+        ]).then(() => undefined);
       });
 
     const session: LiveSession = {

@@ -7,7 +7,8 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/run/record.js';
 import { sandboxAvailable } from '../../src/platform/local/sandbox.js';
@@ -147,4 +148,84 @@ void test('the folder holding the entry is copied, however big: a notebook is sa
   assert.equal(result.code, 0, result.stderr);
   const record = JSON.parse(result.stdout) as RunRecord;
   assert.equal(await readFile(join(record.outputDir, 'where.txt'), 'utf8'), 'False True');
+});
+
+const REPORT_INODES = `
+import json, os
+from lib.pkg0 import mod0
+files = ["lib/pkg2/mod2.py", "lib/pkg3/mod3.py", "train.py"]
+open("inodes.json", "w").write(json.dumps({
+    "inodes": {f: os.stat(f).st_ino for f in files},
+    "mod0": mod0.VALUE,
+    "mod1": os.path.exists("lib/pkg1/mod1.py"),
+    "toolMode": oct(os.stat("tool.sh").st_mode & 0o777),
+}))
+print("first line")
+`;
+
+/** Every file under `folder` and its inode number. */
+async function inodesUnder(folder: string): Promise<Map<string, number>> {
+  const names = await readdir(folder, { recursive: true });
+  const inodes = new Map<string, number>();
+  for (const name of names) {
+    const info = await lstat(join(folder, name));
+    if (info.isFile()) inodes.set(name, info.ino);
+  }
+  return inodes;
+}
+
+void test('no sandbox: the next session writes over the copies the last one kept (no file made or deleted for unchanged code), and gets the new code exactly', async (t) => {
+  const server = await startTestServer(t, {
+    sandbox: 'none',
+    accounts: [ME],
+    datasetReadyDelayMs: 0,
+  });
+  const dir = await project(t);
+  await writeFile(join(dir, 'train.py'), REPORT_INODES);
+  await writeFile(join(dir, 'tool.sh'), '#!/bin/sh\n', { mode: 0o755 });
+  const env = await kaggleEnv(t);
+  const run = async () => {
+    const result = await runCli(['run', dir, '--kaggle', '--endpoint', server.url, '--json'], {
+      env,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const record = JSON.parse(result.stdout) as RunRecord;
+    const report = JSON.parse(await readFile(join(record.outputDir, 'inodes.json'), 'utf8')) as {
+      inodes: Record<string, number>;
+      mod0: number;
+      mod1: boolean;
+      toolMode: string;
+    };
+    const log = await readFile(join(record.outputDir, 'kaggle-run.log'), 'utf8');
+    return { record, report, log };
+  };
+  const first = await run();
+  assert.match(first.log, /copied \d+ files \([^)]*, 0 written over the last session's copies\)/);
+  const pool = join(server.dataDir, 'kernels', 'me', 'kaggle-run-inplace', 'kept-code');
+  const kept = await inodesUnder(pool);
+  // The unchanged copies were kept, not deleted, and are not outputs.
+  assert.equal(kept.get(join('lib', 'pkg2', 'mod2.py')), first.report.inodes['lib/pkg2/mod2.py']);
+  assert.ok(kept.has('train.py'), [...kept.keys()].join());
+  assert.equal(existsSync(join(first.record.outputDir, 'lib')), false);
+
+  // The code changes: a module rewritten, one removed, an executable bit dropped.
+  await writeFile(join(dir, 'lib', 'pkg0', 'mod0.py'), 'VALUE = 1000\n');
+  await rm(join(dir, 'lib', 'pkg1', 'mod1.py'));
+  await chmod(join(dir, 'tool.sh'), 0o644);
+  const second = await run();
+  const files = kept.size; // every kept copy but the removed module was taken
+  assert.match(second.log, new RegExp(`, ${files - 1} written over the last session's copies\\)`));
+  // The same inodes: written over, not made anew.
+  assert.deepEqual(second.report.inodes, {
+    'lib/pkg2/mod2.py': kept.get(join('lib', 'pkg2', 'mod2.py')),
+    'lib/pkg3/mod3.py': kept.get(join('lib', 'pkg3', 'mod3.py')),
+    'train.py': kept.get('train.py'),
+  });
+  assert.equal(second.report.mod0, 1000);
+  assert.equal(second.report.mod1, false);
+  assert.equal(second.report.toolMode, '0o644');
+  // The removed module's old copy is gone from what is kept for the third session.
+  const keptAgain = await inodesUnder(pool);
+  assert.equal(keptAgain.has(join('lib', 'pkg1', 'mod1.py')), false);
+  assert.equal(keptAgain.size, files - 1);
 });

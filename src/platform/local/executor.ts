@@ -61,6 +61,12 @@ export interface ExecutionOptions {
    * program sees them (/kaggle/src/... inside bubblewrap).
    */
   pythonPath?: readonly string[] | undefined;
+  /**
+   * Outside bubblewrap (writable inputs, so the code is copied rather than run in place): the
+   * folder where the harness keeps the working copies of unchanged code for the kernel's next
+   * session (KAGGLE_RUN_CODE_RECYCLE; harness/kaggle_run_harness/code_recycle.py says why).
+   */
+  codeRecycleDir?: string | undefined;
   /** Outside bubblewrap, start the log with a line saying how the session differs (server). */
   announceFallback?: boolean | undefined;
   env?: Record<string, string> | undefined;
@@ -222,6 +228,9 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
   }
   // Outside the sandbox the program's temporary files at least stay out of the shared /tmp.
   if (!sandboxed) env.TMPDIR = tmpDir;
+  if (!sandboxed && options.codeRecycleDir !== undefined) {
+    env.KAGGLE_RUN_CODE_RECYCLE = options.codeRecycleDir;
+  }
   if (options.accelerator === 'none') env.CUDA_VISIBLE_DEVICES = '';
 
   const command = sandboxed ? 'bwrap' : python;
