@@ -97,6 +97,7 @@ export async function spawnPersistent(
     spare.start({
       session,
       cwd: run.spareCwd ?? run.cwd,
+      hostCwd: run.cwd,
       env: run.spareEnv ?? run.env,
       path: run.script,
       // A sandboxed spare already runs inside its sandbox: the cold start there is Python's.

@@ -26,7 +26,10 @@ import { SPARE_BOOT_SOURCE, SPARE_WRAPPER_SOURCE } from './spare-wrapper.js';
 export interface SpareSession {
   /** Folder for log.jsonl, exit.json and wrapper.json. */
   session: string;
+  /** Where the kernel starts (inside its sandbox for a sandboxed spare). */
   cwd: string;
+  /** Where the wrapper, which runs outside any sandbox, stands: `cwd` when not given. */
+  hostCwd?: string | undefined;
   env: NodeJS.ProcessEnv;
   /** The kernel's script. */
   path: string;

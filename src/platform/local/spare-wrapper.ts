@@ -4,7 +4,8 @@
 // of its own, the wrapper tells the server (one byte on stdout), then waits for the session on
 // stdin. The server writes one JSON message and closes stdin:
 //
-//   {"session": dir for log.jsonl / exit.json, "cwd": ..., "env": {...}, "path": kernel script,
+//   {"session": dir for log.jsonl / exit.json, "cwd": the kernel's, "hostCwd": the wrapper's
+//    (outside the sandbox), "env": {...}, "path": kernel script,
 //    "cmd": [python, "-u", script] (the cold start's command)}
 //
 // From there the wrapper behaves as the cold one: wrapper.json (with the spare's tag, which its
@@ -73,7 +74,8 @@ put('wrapper.json', json.dumps({'pid': os.getpid(), 'tag': tag}))
 start = time.time()
 log = open(os.path.join(d, 'log.jsonl'), 'a')
 ${WRAPPER_EMIT}try:
-    os.chdir(go['cwd'])
+    # The wrapper stands outside the sandbox, where the kernel's /kaggle/working is not.
+    os.chdir(go.get('hostCwd') or go['cwd'])
 except OSError as e:
     emit('stderr', 'cannot start %s\\n' % e)
     log.close()
@@ -91,7 +93,8 @@ export const SPARE_BOOT_SOURCE = `
 # Variables naming the session's own folders and inputs: no start-up reads them (tempfile
 # reads TMPDIR only when first asked for a folder, after the session took its env).
 SESSION_VARS = ('KAGGLE_RUN_INPUT_DIR', 'KAGGLE_RUN_WORKING_DIR', 'KAGGLE_RUN_TEMP_DIR',
-                'KAGGLE_RUN_INPUTS', 'KAGGLE_RUN_INPUTS_FILE', 'TMPDIR', 'PYTHONPATH')
+                'KAGGLE_RUN_INPUTS', 'KAGGLE_RUN_INPUTS_FILE', 'KAGGLE_RUN_CODE_RECYCLE',
+                'TMPDIR', 'PYTHONPATH')
 def _kaggle_run_fit(os, sys, env):
     # Where the session's sys.path goes, or None when this start may differ from a cold one.
     mine = os.environ
