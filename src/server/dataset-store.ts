@@ -37,6 +37,10 @@ export interface DatasetVersionRecord {
   createdAtMs: number;
   versionNotes: string;
   files: DatasetFileRecord[];
+  /** Its archives are still being unpacked (after CreateDataset answered, as on Kaggle). */
+  processing?: true | undefined;
+  /** Why processing failed (a bad archive): the version is FAILED and holds no files. */
+  failure?: string | undefined;
 }
 
 export interface DatasetRecord {
@@ -88,6 +92,8 @@ export class DatasetStore implements DatasetRegistry {
   private readonly byToken = new Map<string, BlobUpload>();
   /** Test hook: the next `drops` upload PUTs are cut after `bytes` body bytes each. */
   dropUploads: { bytes: number; drops: number } | undefined;
+  /** Test hook: archives wait for this before they are unpacked. */
+  holdUnpacking: Promise<void> | undefined;
 
   private constructor(
     readonly dataDir: string,
@@ -112,6 +118,13 @@ export class DatasetStore implements DatasetRegistry {
           const text = await readFile(join(root, owner, slug, 'dataset.json'), 'utf8');
           const record = JSON.parse(text) as Omit<DatasetRecord, 'id'> & { id?: number };
           const loaded = { ...record, id: record.id ?? 0 };
+          for (const version of loaded.versions) {
+            if (version.processing !== true) continue;
+            delete version.processing;
+            version.failure = INTERRUPTED;
+            version.files = [];
+            await store.save(loaded);
+          }
           store.datasets.set(`${record.owner}/${record.slug}`, loaded);
           if (loaded.id > 0) store.nextId = Math.max(store.nextId, loaded.id + 1);
           else unnumbered.push(loaded);
@@ -200,16 +213,29 @@ export class DatasetStore implements DatasetRegistry {
     return found === undefined ? undefined : this.versionDir(record, found.number);
   }
 
-  /** A version is READY `readyDelayMs` after its creation; before that it is "processing". */
+  /**
+   * A version is READY once its archives are unpacked and `readyDelayMs` after its creation;
+   * before that it is "processing"; a failed one never is.
+   */
   isReady(version: DatasetVersionRecord, nowMs: number): boolean {
-    return nowMs - version.createdAtMs >= this.readyDelayMs;
+    return (
+      version.processing !== true &&
+      version.failure === undefined &&
+      nowMs - version.createdAtMs >= this.readyDelayMs
+    );
   }
 
-  /** The latest version's status: READY, else BLOBS_RECEIVED while it is processed. */
+  /** The latest version's status: READY, FAILED, else BLOBS_RECEIVED while it is processed. */
   status(record: DatasetRecord, nowMs: number): string {
     const latest = record.versions.at(-1);
     if (latest === undefined) return 'NOT_YET_PERSISTED';
+    if (latest.failure !== undefined) return 'FAILED';
     return this.isReady(latest, nowMs) ? 'READY' : 'BLOBS_RECEIVED';
+  }
+
+  /** Resolves once every version being processed now is done (the server closes). */
+  async idle(): Promise<void> {
+    while (this.unpacking.size > 0) await Promise.all(this.unpacking);
   }
 
   async startUpload(
@@ -264,7 +290,10 @@ export class DatasetStore implements DatasetRegistry {
 
   /**
    * Creates the dataset (when `create` is given) or a new version of it, moving the complete
-   * blobs into the version's folder. The caller has validated names and ownership.
+   * blobs into the version's folder. The caller has validated names and ownership. Archives
+   * are unpacked after this returns, as Kaggle processes a version after answering: a big
+   * archive would otherwise outlast the client's deadline for the call, and its retry would
+   * find the blobs taken. The version is BLOBS_RECEIVED meanwhile, then READY or FAILED.
    */
   async addVersion(
     ref: { owner: string; slug: string },
@@ -292,6 +321,7 @@ export class DatasetStore implements DatasetRegistry {
     const dir = this.versionDir(record, number);
     await mkdir(dir, { recursive: true });
     const stored: DatasetFileRecord[] = [];
+    const archives: { target: string; path: string; folder: string }[] = [];
     for (const f of files) {
       const { blob, path } = f;
       const target = join(dir, ...path.split('/'));
@@ -307,39 +337,75 @@ export class DatasetStore implements DatasetRegistry {
           ...(f.description ? { description: f.description } : {}),
           ...(f.columns && f.columns.length > 0 ? { columns: f.columns } : {}),
         });
-        continue;
+      } else {
+        // As Kaggle: the archive's files take its place, in a folder named after it.
+        archives.push({ target, path, folder: posix.join(posix.dirname(path), stem) });
       }
-      // As Kaggle: the archive's files take its place, in a folder named after it.
-      const folder = posix.join(posix.dirname(path), stem);
-      try {
+    }
+    const version: DatasetVersionRecord = {
+      number,
+      createdAt: now,
+      createdAtMs: nowMs,
+      versionNotes,
+      files: stored,
+      ...(archives.length > 0 ? { processing: true as const } : {}),
+    };
+    record.versions = [...record.versions, version];
+    this.datasets.set(`${record.owner}/${record.slug}`, record);
+    await this.save(record);
+    const done = this.unpackVersion(record, version, archives).then(async () => {
+      // The old versions go once the new one is READY (a failed one leaves them). Numbers
+      // go on from the newest: version N+1 stays N+1 after the old ones are gone.
+      if (options.deleteOldVersions !== true || version.failure !== undefined) return;
+      const old = record.versions.filter((v) => v !== version);
+      record.versions = [version];
+      if (this.get(record.owner, record.slug) === record) await this.save(record);
+      for (const gone of old) {
+        await rm(this.versionDir(record, gone.number), { recursive: true, force: true });
+      }
+    });
+    if (archives.length === 0) {
+      await done;
+    } else {
+      const tracked = done.catch(() => undefined).finally(() => this.unpacking.delete(tracked));
+      this.unpacking.add(tracked);
+    }
+    return record;
+  }
+
+  private readonly unpacking = new Set<Promise<void>>();
+
+  /** Unpacks a version's archives; READY after, or FAILED (its folder gone) on a bad one. */
+  private async unpackVersion(
+    record: DatasetRecord,
+    version: DatasetVersionRecord,
+    archives: { target: string; path: string; folder: string }[],
+  ): Promise<void> {
+    if (archives.length === 0) return;
+    const dir = this.versionDir(record, version.number);
+    const files = [...version.files];
+    await this.holdUnpacking;
+    try {
+      for (const { target, path, folder } of archives) {
         const unpacked = await unpackArchive(
           target,
           posix.basename(path),
           join(dir, ...folder.split('/')),
         );
-        for (const u of unpacked) stored.push({ name: posix.join(folder, u.path), size: u.size });
-      } catch (error) {
-        await rm(dir, { recursive: true, force: true });
-        throw error;
+        for (const u of unpacked) files.push({ name: posix.join(folder, u.path), size: u.size });
       }
+      version.files = files; // listed whole once READY, never in part
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      version.failure = error instanceof Error ? error.message : String(error);
+      version.files = [];
     }
-    const old = options.deleteOldVersions === true ? record.versions : [];
-    record.versions = [
-      ...(options.deleteOldVersions === true ? [] : record.versions),
-      {
-        number,
-        createdAt: now,
-        createdAtMs: nowMs,
-        versionNotes,
-        files: stored,
-      },
-    ];
-    this.datasets.set(`${record.owner}/${record.slug}`, record);
-    await this.save(record);
-    // Numbers go on from the newest: version N+1 stays N+1 after the old ones are gone.
-    for (const version of old) {
-      await rm(this.versionDir(record, version.number), { recursive: true, force: true });
-    }
-    return record;
+    delete version.processing;
+    // Deleted meanwhile (DeleteDataset): nothing to write back.
+    if (this.get(record.owner, record.slug) === record) await this.save(record);
   }
 }
+
+/** The failure of a version a server was unpacking when it stopped. */
+const INTERRUPTED =
+  'The server stopped while it was unpacking this version; upload the files again.';

@@ -285,6 +285,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         if (closeOptions?.detachSessions === true) await runner.detachAll();
         else await runner.stopAll(RESTARTED_MESSAGE);
         await runner.closeSpares();
+        // A version being unpacked is finished first: stopping mid-way would leave it FAILED.
+        await datasetStore.idle();
         await store.flush();
         server.closeAllConnections();
         await closed;
