@@ -12,6 +12,7 @@ import { packageRoot } from '../../src/util/package-root.js';
 import { kaggleEnv, startTestServer, tempDir } from '../server/helpers.js';
 import { copyExample } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/wait.js';
+import { scaled } from '../helpers/machine.js';
 
 void test('a server restarted mid-run: the CLI waits it out and the run completes verified', async (t) => {
   const dataDir = await tempDir(t);
@@ -47,8 +48,16 @@ void test('a server restarted mid-run: the CLI waits it out and the run complete
     timeoutMs: 60_000,
   });
   const second = await startTestServer(t, { dataDir, port: first.port });
-  const code = await closed;
-  assert.equal(code, 0, stderr);
+  // Bounded, so that a CLI that never finishes fails with what it printed.
+  const bound = await scaled(180_000);
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    closed,
+    new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), bound))),
+  ]);
+  clearTimeout(timer);
+  if (code === 'hung') child.kill('SIGKILL');
+  assert.equal(code, 0, `after ${bound} ms:\n${stderr}`);
   const record = JSON.parse(stdout) as RunRecord;
   assert.equal(record.status, 'complete');
   assert.equal(await readFile(join(record.outputDir, 'results/done.txt'), 'utf8'), 'survived');
