@@ -9,7 +9,8 @@
 //      (target < 0.2 s);
 //   d. from the push to the program's first printed line, against the same program's own
 //      start (`python3 train.py` to its first line).
-// Prints figures and ratios; asserts nothing. BENCH_FILES and BENCH_RUNS change the sizes.
+// Prints figures and ratios; asserts nothing. BENCH_FILES and BENCH_RUNS change the sizes;
+// BENCH_PARTS=a,d (say) runs only those parts.
 //   node dist/bench/session-start.js
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import { generateProject, shapeFor } from './project-generator.js';
 import { median } from './stats.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'a,b,c,d').split(',').map((p) => p.trim()));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MB = 1024 * 1024;
 const s = (n: number | null | undefined) => (n == null ? 'n/a' : `${n.toFixed(3)} s`);
@@ -114,10 +116,13 @@ async function unpackSeries(label: string, sandbox: 'bwrap' | 'none', plain: num
       const record = await runOnce(server, big);
       const steps = await manifestSteps(record);
       unpacks.push(steps.unpack ?? NaN);
+      const log = await readFile(join(record.outputDir, 'kaggle-run.log'), 'utf8').catch(() => '');
+      const reused = /(\d+) written over the last session's copies/.exec(log)?.[1];
       console.log(
         `a. ${label} run ${i + 1}/${RUNS} (${FILES} files, ${record.status}): unpack ${s(steps.unpack)}, ` +
           `harness start ${s(record.timings?.harnessStartSeconds)}, queue ${s(record.timings?.queueSeconds)}, ` +
-          `program ${s(record.timings?.programSeconds)}, manifest ${s(steps.manifest)} | load ${load()}`,
+          `program ${s(record.timings?.programSeconds)}, manifest ${s(steps.manifest)}` +
+          `${reused === undefined ? '' : `, ${reused} files written over kept copies`} | load ${load()}`,
       );
     }
     console.log(
@@ -139,16 +144,26 @@ try {
   const extract =
     'import sys, zipfile, tempfile\nwith tempfile.TemporaryDirectory() as d:\n' +
     '    zipfile.ZipFile(sys.argv[1]).extractall(d)\n';
-  const plain = pythonSeconds(['-c', extract, zip], 3);
-  if (await sandboxAvailable(process.env, true)) {
-    await unpackSeries('sandboxed, in place', 'bwrap', plain);
-  } else {
-    console.log('a. sandboxed series skipped: bubblewrap cannot make a sandbox here');
+  if (PARTS.has('a')) {
+    const plain = pythonSeconds(['-c', extract, zip], 3);
+    if (await sandboxAvailable(process.env, true)) {
+      await unpackSeries('sandboxed, in place', 'bwrap', plain);
+    } else {
+      console.log('a. sandboxed series skipped: bubblewrap cannot make a sandbox here');
+    }
+    await unpackSeries('unsandboxed, copied', 'none', plain);
   }
-  await unpackSeries('unsandboxed, copied', 'none', plain);
 
-  const bare = pythonSeconds(['-c', 'pass']);
   const small = await project(bench.root, 40, 'none');
+  if (PARTS.has('b') || PARTS.has('c')) await startAndCheck(small, zip);
+  if (PARTS.has('d')) await firstLine(small);
+} finally {
+  await bench.close();
+}
+
+/** b and c: the harness's own start, and the GPU emulation's extra check time. */
+async function startAndCheck(small: string, zip: string): Promise<void> {
+  const bare = pythonSeconds(['-c', 'pass']);
   const gpu = await project(bench.root, 40, 't4x2');
   const cpuStarts: number[] = [];
   const gpuChecks: number[] = [];
@@ -168,7 +183,10 @@ try {
       `| extra ${s(median(gpuChecks) - median(cpuChecks))} (target < 0.2 s) ` +
       `| zip ${((await readFile(zip)).length / MB).toFixed(1)} MB`,
   );
+}
 
+/** d: from the push to the program's first line, against its own start. */
+async function firstLine(small: string): Promise<void> {
   const firstLines: number[] = [];
   const own: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -180,6 +198,4 @@ try {
       `to its first line ${s(median(own))} | ratio ${(median(firstLines) / median(own)).toFixed(1)} ` +
       `| load ${load()}`,
   );
-} finally {
-  await bench.close();
 }
