@@ -7,7 +7,7 @@ import os
 import posixpath
 import re
 
-from .code_recycle import kept_copies
+from .code_recycle import kept_copies, write_over
 from .errors import SetupError
 from .files import CHUNK, human_size, inside
 
@@ -87,7 +87,7 @@ def copy_code(ctx, source, working, entry, where, linked=()):
         )
     hashes = {}
     total = 0
-    kept = kept_copies()  # the last session's unchanged copies, written over (code_recycle)
+    kept = kept_copies()  # the last session's unchanged copies, reused (code_recycle)
     try:
         for read_from, rel, target, mode in plan:
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -95,14 +95,18 @@ def copy_code(ctx, source, working, entry, where, linked=()):
                 os.unlink(target)  # never write through a link
             reused = kept is not None and not os.path.lexists(target) and kept.take(rel, target)
             digest = hashlib.sha256()
-            with open(read_from, "rb") as src, open(target, "wb") as dst:
-                while True:
-                    chunk = src.read(CHUNK)
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    dst.write(chunk)
-                    total += len(chunk)
+            if reused:
+                with open(read_from, "rb") as src:
+                    total += write_over(src, target, digest, CHUNK)
+            else:
+                with open(read_from, "rb") as src, open(target, "wb") as dst:
+                    while True:
+                        chunk = src.read(CHUNK)
+                        if not chunk:
+                            break
+                        digest.update(chunk)
+                        dst.write(chunk)
+                        total += len(chunk)
             if reused:
                 os.chmod(target, kept.mode(mode & 0o111))  # as a new file would have it
             elif mode & 0o111:

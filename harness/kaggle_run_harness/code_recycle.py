@@ -6,9 +6,9 @@ Why: on ext4 without a journal the kernel will not reuse an inode freed in the l
 minutes, so each file created after a mass delete scans past the freed ones. A session
 that deletes its 10,000 unchanged code copies at the end makes the next session's copies
 slower, run after run. Kept copies are moved (a rename, no inode made or freed) and the
-next session writes each file's content over one of them, so no inode is made or freed
-for an unchanged tree. Their content is always written again: nothing read from the kept
-copies is trusted.
+next session makes each one's content the new code's (write_over): the kept bytes are read
+and compared with the code's, and only from the first byte that differs is anything
+written, so an unchanged tree is only read: no inode or data block is made or freed.
 """
 
 import os
@@ -74,6 +74,29 @@ class KeptCopies:
                     os.remove(path)
                 except OSError:
                     pass
+
+
+def write_over(src, target, digest, chunk_size):
+    """Makes target's content src's, hashing it into digest; writes only from the first
+    byte that differs. Returns the number of bytes."""
+    total = 0
+    same = True
+    with open(target, "r+b") as dst:
+        while True:
+            chunk = src.read(chunk_size)
+            if not chunk:
+                break
+            digest.update(chunk)
+            total += len(chunk)
+            if same:
+                if dst.read(len(chunk)) == chunk:
+                    continue
+                same = False
+                dst.seek(total - len(chunk))
+            dst.write(chunk)
+        if os.fstat(dst.fileno()).st_size != total:
+            dst.truncate(total)  # the kept copy was longer
+    return total
 
 
 def kept_copies():

@@ -4,7 +4,10 @@ import os
 import tempfile
 import unittest
 
-from kaggle_run_harness.code_recycle import KeptCopies, keep_copy
+import hashlib
+import io
+
+from kaggle_run_harness.code_recycle import KeptCopies, keep_copy, write_over
 
 
 class KeptCopiesTake(unittest.TestCase):
@@ -59,6 +62,25 @@ class KeptCopiesTake(unittest.TestCase):
         self.assertTrue(keep_copy(self.folder, self.working, path))
         self.assertTrue(os.path.isfile(os.path.join(self.folder, "d", "e.py")))
         self.assertFalse(keep_copy(self.folder, self.working, os.path.join(self.root, "x")))
+
+
+class WriteOver(unittest.TestCase):
+    def test_the_content_becomes_the_codes_and_only_a_changed_one_is_written(self):
+        folder = tempfile.mkdtemp(prefix="kept-test-")
+        cases = [(b"same text", b"same text"), (b"longer old text", b"short"),
+                 (b"abc", b"abcdef"), (b"xbc", b"abc"), (b"", b"new"), (b"old", b"")]
+        for old, new in cases:
+            path = os.path.join(folder, "f")
+            with open(path, "wb") as f:
+                f.write(old)
+            before = os.stat(path).st_mtime_ns
+            digest = hashlib.sha256()
+            self.assertEqual(write_over(io.BytesIO(new), path, digest, 2), len(new))
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), new, (old, new))
+            self.assertEqual(digest.hexdigest(), hashlib.sha256(new).hexdigest())
+            if old == new:
+                self.assertEqual(os.stat(path).st_mtime_ns, before)  # only read
 
 
 if __name__ == "__main__":
