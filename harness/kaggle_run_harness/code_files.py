@@ -9,7 +9,7 @@ import re
 
 from .code_recycle import kept_copies, write_over
 from .errors import SetupError
-from .files import CHUNK, human_size, inside
+from .files import CHUNK, copy_hashing, human_size, inside
 
 
 def member_path(name):
@@ -98,19 +98,12 @@ def copy_code(ctx, source, working, entry, where, linked=()):
             if reused:
                 with open(read_from, "rb") as src:
                     total += write_over(src, target, digest, CHUNK)
+                os.chmod(target, kept.mode(mode & 0o111))  # as a new file would have it
             else:
                 with open(read_from, "rb") as src, open(target, "wb") as dst:
-                    while True:
-                        chunk = src.read(CHUNK)
-                        if not chunk:
-                            break
-                        digest.update(chunk)
-                        dst.write(chunk)
-                        total += len(chunk)
-            if reused:
-                os.chmod(target, kept.mode(mode & 0o111))  # as a new file would have it
-            elif mode & 0o111:
-                os.chmod(target, 0o755)
+                    total += copy_hashing(src, dst, digest)
+                if mode & 0o111:
+                    os.chmod(target, 0o755)
             hashes[rel] = digest.hexdigest()
         if kept is not None:
             kept.clear_rest()

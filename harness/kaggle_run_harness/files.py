@@ -29,6 +29,19 @@ def write_atomic(path, data):
         raise
 
 
+def copy_hashing(src, dst, digest):
+    """Copies the open file src into dst in CHUNK pieces, hashing them into digest; returns
+    the number of bytes."""
+    total = 0
+    while True:
+        chunk = src.read(CHUNK)
+        if not chunk:
+            return total
+        digest.update(chunk)
+        dst.write(chunk)
+        total += len(chunk)
+
+
 def inside(root, path):
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 

@@ -11,7 +11,7 @@ import stat
 import zipfile
 
 from .errors import SetupError
-from .files import CHUNK, human_size, inside
+from .files import copy_hashing, human_size, inside
 from .code_files import copy_code, link_code, member_path
 from .inputs import extracted_folder, locate_input
 
@@ -101,12 +101,7 @@ def unpack(ctx, settings, code_b64, input_dir, working, deadline=None, state=Non
                     os.unlink(target)  # never write through a link
                 digest = hashlib.sha256()
                 with archive.open(info) as src, open(target, "wb") as dst:
-                    while True:
-                        chunk = src.read(CHUNK)
-                        if not chunk:
-                            break
-                        digest.update(chunk)
-                        dst.write(chunk)
+                    copy_hashing(src, dst, digest)
                 if mode & 0o111:
                     os.chmod(target, 0o755)
                 hashes[rel] = digest.hexdigest()
