@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The published entry: the bundled CLI (run `npm run build` in a checkout first). CommonJS
-// (bin/package.json), since node starts a CommonJS file a little faster than a module.
+// The published entry: the bundled CLI (run `npm run build` in a checkout first), loaded with
+// V8's code cache (load-cli.js). CommonJS (bin/package.json), since node starts a CommonJS
+// file a little faster than a module.
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -32,10 +33,11 @@ const kept = keptAnswer();
 if (kept !== undefined) {
   process.stdout.write(kept);
 } else {
-  // Node 22.1+ keeps compiled code between starts; older versions start without it.
-  require('node:module').enableCompileCache?.();
-  // A failure to load (not built) is an unhandled rejection: node prints it and exits 1.
-  void import('../dist/cli/main.js').then(async ({ main }) => {
-    process.exitCode = await main(argv);
+  // A failure to load (not built) throws here: node prints it and exits 1.
+  const { commandOf, loadCli } = require('./load-cli.js');
+  const cli = loadCli(join(__dirname, '..', 'dist', 'cli', 'main.cjs'), commandOf(argv));
+  void cli.exports.main(argv).then((code) => {
+    process.exitCode = code;
+    cli.save();
   });
 }

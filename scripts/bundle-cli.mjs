@@ -1,33 +1,44 @@
-// Bundles the compiled CLI (dist/src/cli/main.js) into dist/cli/ for the published entry:
-// one file per command's actions instead of ~260 modules, so start-up does not pay for
-// resolving and reading each module. The library entry (dist/src/index.js) stays unbundled
-// ESM with its types. Run after `tsc` (npm run build does both).
+// Bundles the compiled CLI (dist/src/cli/main.js) into dist/cli/main.cjs for the published
+// entry: one file instead of ~260 modules, so start-up does not pay for resolving and reading
+// each module, and one script V8 can keep compiled between starts (bin/load-cli.js). The
+// library entry (dist/src/index.js) stays unbundled ESM with its types. Run after `tsc`
+// (npm run build does both).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 
 const outdir = 'dist/cli';
 await rm(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: {
-    main: 'dist/src/cli/main.js',
-    // Started as a worker by the packer, found beside the chunk that starts it.
-    'small-files-worker': 'dist/src/pack/small-files-worker.js',
-  },
-  outdir,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
   // Less to parse at every start; names are kept, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
-  // CommonJS dependencies (commander) call require() for node's modules; ESM has none.
+};
+// One CommonJS file, not ESM chunks: bin/load-cli.js compiles it as one script with V8's code
+// cache, which node 20 has no way to give ES modules. The modules a command does not use
+// stay unevaluated (esbuild wraps each lazily imported module in an init function).
+await build({
+  ...common,
+  entryPoints: ['dist/src/cli/main.js'],
+  outfile: `${outdir}/main.cjs`,
+  format: 'cjs',
+  // The two modules that find files beside themselves (package-root.ts, small-worker.ts) ask
+  // import.meta.url, which a CommonJS file lacks: it is the bundle's own URL.
+  define: { 'import.meta.url': '__kaggleRunBundleUrl' },
   banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    js: 'const __kaggleRunBundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
+});
+// Started as a worker by the packer, found beside the bundle that starts it.
+await build({
+  ...common,
+  entryPoints: ['dist/src/pack/small-files-worker.js'],
+  outfile: `${outdir}/small-files-worker.js`,
+  format: 'esm',
 });
 
 // What `--version` and each `--help` print, for the entry to answer from (see bin/). Asked of

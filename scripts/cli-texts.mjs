@@ -2,7 +2,9 @@
 // (keyed by the arguments, joined by NUL), so the entry can answer these without loading the
 // CLI. Run by bundle-cli.mjs with stdout a pipe: commander then lays help out at 80 columns,
 // the width the entry checks for before it answers from this table.
-import { main, commandPaths } from '../dist/cli/main.js';
+import { createRequire } from 'node:module';
+
+const { main, commandPaths } = createRequire(import.meta.url)('../dist/cli/main.cjs');
 
 const texts = {};
 const ask = async (argv) => {

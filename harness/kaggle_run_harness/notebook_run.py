@@ -105,6 +105,12 @@ def run_notebook(ctx, settings, env, working, deadline, state):
     inject_parameters(nb, settings["params"], entry)
     saved = executed_path(working, entry)
     record_run(nb, settings, entry, os.path.relpath(saved, working).replace(os.sep, "/"))
+    if sys.flags.no_site:
+        # Started with -S (the local and server platforms' cold start, see executor.ts): the
+        # site-packages that hold nbclient are added now, as Python's start would have.
+        import site
+
+        site.main()
     try:
         import nbformat
         from nbclient import NotebookClient

@@ -8,6 +8,7 @@ import { exactJson } from '../config/param-value.js';
 import { InternalError, errorMessage } from '../errors.js';
 import { packageRoot, packageVersion } from '../util/package-root.js';
 import type { HarnessSettings } from './settings.js';
+import { HARNESS_HEADER } from './rendered.js';
 
 export {
   acceleratorKindOf,
@@ -63,33 +64,9 @@ export function renderHarness(settings: HarnessSettings, codeZip?: Uint8Array): 
   const settingsB64 = Buffer.from(exactJson(settings), 'utf8').toString('base64');
   const codeB64 = codeZip === undefined ? '' : base64Of(codeZip);
   return (
-    `# kaggle-run harness ${cachedVersion}, generated; do not edit\n` +
+    `${HARNESS_HEADER}${cachedVersion}, generated; do not edit\n` +
     `KAGGLE_RUN_SETTINGS_B64 = '${settingsB64}'\n` +
     `KAGGLE_RUN_CODE_B64 = '${codeB64}'\n` +
     harnessSource()
   );
-}
-
-const SETTINGS_LINE = /^KAGGLE_RUN_SETTINGS_B64 = '([A-Za-z0-9+/=]*)'$/;
-
-/**
- * Whether `source` is a rendered harness (renderHarness) that runs a notebook: a server
- * session then needs an interpreter that can run one, as a local run of the job would get.
- * Anything else (a user's own script, a harness that cannot be read) is not.
- */
-export function harnessRunsNotebook(source: string): boolean {
-  // The settings are the second line, as renderHarness writes them.
-  const first = source.indexOf('\n');
-  if (first === -1) return false;
-  const second = source.indexOf('\n', first + 1);
-  const match = SETTINGS_LINE.exec(source.slice(first + 1, second === -1 ? undefined : second));
-  if (match === null) return false;
-  try {
-    const settings = JSON.parse(Buffer.from(match[1]!, 'base64').toString('utf8')) as {
-      kind?: unknown;
-    };
-    return settings.kind === 'notebook';
-  } catch {
-    return false;
-  }
 }

@@ -7,7 +7,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { harnessRunsNotebook } from '../harness/render.js';
+import { harnessRunsNotebook } from '../harness/rendered.js';
 import { readEnv } from '../env.js';
 import {
   adoptExecution,

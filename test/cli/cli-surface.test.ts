@@ -108,7 +108,7 @@ void test('the published package holds the bundled entry and runs from it', asyn
   assert.equal(pkg.bin['kaggle-run'], 'bin/kaggle-run.js');
   assert.ok(pkg.files.includes('dist/cli'));
   const entry = await readFile(join(packageRoot(), 'bin', 'kaggle-run.js'), 'utf8');
-  assert.match(entry, /dist\/cli\/main\.js/);
-  assert.ok(existsSync(join(packageRoot(), 'dist', 'cli', 'main.js')));
+  assert.match(entry, /'dist', 'cli', 'main\.cjs'/);
+  assert.ok(existsSync(join(packageRoot(), 'dist', 'cli', 'main.cjs')));
   assert.ok(existsSync(join(packageRoot(), 'dist', 'cli', 'small-files-worker.js')));
 });
