@@ -23,7 +23,7 @@ import { loadLine, median } from './stats.js';
 const BIG_MIB = 512;
 const SMALL_FILES = 2000;
 const SMALL_BYTES = 50_000;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** curl gets as many transfers in flight as the client has. */
 const IN_FLIGHT = DEFAULT_CONCURRENCY;
 const TIME_TARGET = 1.1;

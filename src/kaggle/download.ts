@@ -11,6 +11,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { diskFullError } from '../errors.js';
 import { BatchedWriter } from '../util/batched-writer.js';
+import { MemoryFile } from '../util/memory-file.js';
 import {
   KaggleApiError,
   KaggleConnectionError,
@@ -28,6 +29,12 @@ import { backoffDelayMs } from './retry.js';
  * at most 20 GiB, so no honest output is bigger.
  */
 export const UNKNOWN_SIZE_CAP_BYTES = 20 * 1024 ** 3;
+
+/**
+ * Files at most this big (by the size they should have) are gathered in memory and written
+ * when done (memory-file.ts): a fetch of many small outputs then spends its CPU on the bytes.
+ */
+export const IN_MEMORY_FILE_BYTES = 1024 * 1024;
 
 export interface DownloadLimits {
   /** The most bytes the file may have; more fails the download. */
@@ -52,6 +59,9 @@ const MAX_BODY_ATTEMPTS = 5;
 /** Attempts in all, progress or not, so a server that always cuts short still ends it. */
 const MAX_TOTAL_BODY_ATTEMPTS = 4 * MAX_BODY_ATTEMPTS;
 
+/** Where a download's bytes go: the file itself, or memory until it is closed. */
+type DownloadFile = FileHandle | MemoryFile;
+
 /** Total size of the file from a 200's Content-Length or a 206's Content-Range. */
 function expectedSize(response: FileResponse, offset: number): number | undefined {
   if (response.status === 206) {
@@ -68,7 +78,7 @@ function expectedSize(response: FileResponse, offset: number): number | undefine
  */
 async function writeBody(
   body: FileResponse['body'],
-  file: FileHandle,
+  file: DownloadFile,
   offset: number,
   hash: Hash,
   maxBytes: number,
@@ -111,7 +121,8 @@ export async function downloadToFile(
       displayUrl(url),
     );
   if (limits.madeDir !== true) await mkdir(dirname(dest), { recursive: true });
-  const file = await open(dest, 'w');
+  const file: DownloadFile =
+    maxBytes <= IN_MEMORY_FILE_BYTES ? new MemoryFile(dest) : await open(dest, 'w');
   let written = 0;
   let hash = createHash('sha256');
   let restarts = 0;

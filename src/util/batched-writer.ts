@@ -2,7 +2,16 @@
 // write per few MiB rather than per socket read, with one write in flight while the next
 // batch arrives, so neither the network nor the disk waits on the other.
 
-import type { FileHandle } from 'node:fs/promises';
+/** What the writer needs of a file: positional writes (a FileHandle, or a MemoryFile). */
+export interface PositionalFile {
+  writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }>;
+  write(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesWritten: number }>;
+}
 
 export const DEFAULT_WRITE_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -14,7 +23,7 @@ export class BatchedWriter {
   private end: number;
 
   constructor(
-    private readonly file: FileHandle,
+    private readonly file: PositionalFile,
     offset: number,
     private readonly limit = DEFAULT_WRITE_BATCH_BYTES,
   ) {

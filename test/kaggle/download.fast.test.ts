@@ -91,46 +91,57 @@ void test('downloads stream the absolute URL to disk without Authorization', asy
   );
 });
 
-void test('a dropped download resumes with Range where the server allows it', async () => {
-  await withFiles(
-    { 'GET /f': [truncated(true), serveFile(true)] },
-    async ({ api, files, dir, retries }) => {
-      const dest = join(dir, 'f');
-      assert.deepEqual(await api.downloadFile(`${files.url}/f`, dest), {
-        bytes: content.length,
-        restarts: 1,
-        sha256: sha256Hex(content), // hashed across the resume: the whole file's digest
-      });
-      assert.ok((await readFile(dest)).equals(content));
-      assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
-      assert.deepEqual(retries, ['download']); // restarts are counted like any retry
-    },
-  );
-});
+/**
+ * Both ways a download lands: streamed to the file (its size unknown, or big), and gathered in
+ * memory and written when done (its size known and small, memory-file.ts).
+ */
+const landings = [
+  { name: 'streamed to the file', limits: {} },
+  { name: 'gathered in memory', limits: { maxBytes: content.length } },
+];
 
-void test('without range support, or when the range is ignored, it starts over', async () => {
-  await withFiles(
-    { 'GET /f': [truncated(false), serveFile(false)] },
-    async ({ api, files, dir }) => {
-      const dest = join(dir, 'f');
-      await writeFile(dest, 'old content that is longer than nothing'.repeat(1000)); // truncated on open
-      const { sha256 } = await api.downloadFile(`${files.url}/f`, dest);
-      assert.ok((await readFile(dest)).equals(content));
-      assert.equal(sha256, sha256Hex(content)); // the dropped bytes are not in the digest
-      assert.equal(files.requests[1]?.headers.range, undefined);
-    },
-  );
-  await withFiles(
-    { 'GET /f': [truncated(true), serveFile(false)] },
-    async ({ api, files, dir }) => {
-      const dest = join(dir, 'f');
-      const { sha256 } = await api.downloadFile(`${files.url}/f`, dest);
-      assert.ok((await readFile(dest)).equals(content));
-      assert.equal(sha256, sha256Hex(content));
-      assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
-    },
-  );
-});
+for (const { name, limits } of landings) {
+  void test(`a dropped download resumes with Range where the server allows it (${name})`, async () => {
+    await withFiles(
+      { 'GET /f': [truncated(true), serveFile(true)] },
+      async ({ api, files, dir, retries }) => {
+        const dest = join(dir, 'f');
+        assert.deepEqual(await api.downloadFile(`${files.url}/f`, dest, undefined, limits), {
+          bytes: content.length,
+          restarts: 1,
+          sha256: sha256Hex(content), // hashed across the resume: the whole file's digest
+        });
+        assert.ok((await readFile(dest)).equals(content));
+        assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
+        assert.deepEqual(retries, ['download']); // restarts are counted like any retry
+      },
+    );
+  });
+
+  void test(`without range support, or when the range is ignored, it starts over (${name})`, async () => {
+    await withFiles(
+      { 'GET /f': [truncated(false), serveFile(false)] },
+      async ({ api, files, dir }) => {
+        const dest = join(dir, 'f');
+        await writeFile(dest, 'old content that is longer than nothing'.repeat(1000)); // replaced
+        const { sha256 } = await api.downloadFile(`${files.url}/f`, dest, undefined, limits);
+        assert.ok((await readFile(dest)).equals(content));
+        assert.equal(sha256, sha256Hex(content)); // the dropped bytes are not in the digest
+        assert.equal(files.requests[1]?.headers.range, undefined);
+      },
+    );
+    await withFiles(
+      { 'GET /f': [truncated(true), serveFile(false)] },
+      async ({ api, files, dir }) => {
+        const dest = join(dir, 'f');
+        const { sha256 } = await api.downloadFile(`${files.url}/f`, dest, undefined, limits);
+        assert.ok((await readFile(dest)).equals(content));
+        assert.equal(sha256, sha256Hex(content));
+        assert.equal(files.requests[1]?.headers.range, 'bytes=4000-');
+      },
+    );
+  });
+}
 
 void test('a download that keeps breaking fails after bounded attempts', async () => {
   await withFiles({ 'GET /f': truncated(false) }, async ({ api, files, dir, delays }) => {
