@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -31,10 +31,15 @@ async function writeRandomFile(path: string, size: number): Promise<void> {
   }
 }
 
-/** A bare node:http server that writes each PUT body to `sinkPath`: the loopback baseline. */
-async function startRawSink(sinkPath: string) {
+/**
+ * A bare node:http server that writes each PUT body to a new file in `sinkDir`: the loopback
+ * baseline. The files stay, as the server keeps each uploaded blob: a baseline that deleted
+ * its file at once never had its written data flushed to disk, nor was it held back for it.
+ */
+async function startRawSink(sinkDir: string) {
+  let count = 0;
   const server = createServer((req, res) => {
-    pipeline(req, createWriteStream(sinkPath)).then(
+    pipeline(req, createWriteStream(join(sinkDir, `put-${count++}.bin`))).then(
       () => res.end('ok'),
       () => res.writeHead(500).end(),
     );
@@ -69,8 +74,9 @@ async function rawPut(port: number, path: string, size: number): Promise<void> {
 }
 
 const bench = await startBenchServer({ sandbox: 'none' });
-const sinkPath = join(bench.root, 'raw-sink.bin');
-const sink = await startRawSink(sinkPath);
+const sinkDir = join(bench.root, 'raw-sink');
+await mkdir(sinkDir);
+const sink = await startRawSink(sinkDir);
 try {
   const zipPath = join(bench.root, 'code.zip');
   await writeRandomFile(zipPath, SIZE);
@@ -78,10 +84,7 @@ try {
   const before = bench.server.stats().bytesUploaded;
   const samples = await alternate(ROUNDS, {
     client: () => client.datasets.uploadFile(zipPath, { name: 'code.zip' }),
-    raw: async () => {
-      await rawPut(sink.port, zipPath, SIZE);
-      await rm(sinkPath, { force: true });
-    },
+    raw: () => rawPut(sink.port, zipPath, SIZE),
   });
   const received = (bench.server.stats().bytesUploaded - before) / ROUNDS;
   const ours = median(samples.client!);

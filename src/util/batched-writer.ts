@@ -1,5 +1,5 @@
 // Writes a stream of chunks to a file at increasing offsets, gathered into batches: one
-// write per few MiB rather than per socket read, with one write in flight while the next
+// write per few socket reads rather than per read, with one write in flight while the next
 // batch arrives, so neither the network nor the disk waits on the other.
 
 /** What the writer needs of a file: positional writes (a FileHandle, or a MemoryFile). */
@@ -13,7 +13,12 @@ export interface PositionalFile {
   ): Promise<{ bytesWritten: number }>;
 }
 
-export const DEFAULT_WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * 256 KiB: 4 MiB batches made a 105 MB upload to the server take 0.21-0.49 s against
+ * 0.11-0.25 s (bench/upload-speed): while a big write is in flight the socket is not read,
+ * and its window closes.
+ */
+export const DEFAULT_WRITE_BATCH_BYTES = 256 * 1024;
 
 export class BatchedWriter {
   private batch: Buffer[] = [];
