@@ -31,7 +31,7 @@ export const envVars = {
   NO_COLOR: 'Disables colours in terminal output.',
   XDG_CONFIG_HOME: 'Base of the user config, <it>/kaggle-run/config.yaml (default ~/.config).',
   XDG_CACHE_HOME:
-    'Base of the user cache, <it>/kaggle-run/interpreters.json: what each Python interpreter said about itself (default ~/.cache).',
+    'Base of the user cache (default ~/.cache): <it>/kaggle-run/interpreters.json, what each Python interpreter said about itself, and <it>/kaggle-run/code-cache/, the CLI compiled by V8.',
   HOME: 'Home folder; locates ~/.config/kaggle-run/config.yaml when XDG_CONFIG_HOME is unset.',
 } as const;
 
