@@ -6,7 +6,9 @@
 // Measured without a sandbox and, where bubblewrap works here, with each session in it.
 // SWEEP_RUNS sets how many sweeps of each kind the medians are taken over (default 3).
 
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { resolveJob } from '../src/config/resolve.js';
 import { createPlatform } from '../src/platform/create-platform.js';
@@ -15,6 +17,7 @@ import type { RunRecord, RunTimings } from '../src/run/record.js';
 import { sandboxAvailable } from '../src/platform/local/sandbox.js';
 import { isTerminal } from '../src/platform/platform.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
+import { findPython } from '../src/platform/local/python.js';
 import { startBenchServer } from './bench-server.js';
 import { loadLine, median } from './stats.js';
 
@@ -22,6 +25,7 @@ const JOB_SECONDS = 2;
 const POINTS = 12;
 const CAP = 2;
 const TARGET = 1.05;
+const run = promisify(execFile);
 const RUNS = Math.max(1, Number(process.env['SWEEP_RUNS'] ?? 3) || 3);
 
 /** What one point went through, in ms since the sweep began (NaN: not seen). */
@@ -174,6 +178,21 @@ function printTimeline(timelines: Timeline[]): void {
   );
 }
 
+/**
+ * Median wall time of `python -c pass` with the interpreter sessions get, the binary itself
+ * (the server starts it without a launcher in front), over five runs.
+ */
+async function pythonStartSeconds(): Promise<number> {
+  const python = (await findPython({ explicit: undefined, needNotebook: false })).executable;
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await run(python, ['-c', 'pass']);
+    times.push((performance.now() - started) / 1000);
+  }
+  return median(times);
+}
+
 async function measure(sandbox: 'none' | 'bwrap'): Promise<void> {
   const { root, server, env, close } = await startBenchServer({ gpuSessions: CAP, sandbox });
   try {
@@ -207,6 +226,12 @@ async function measure(sandbox: 'none' | 'bwrap'): Promise<void> {
     );
     console.log(
       `  one point alone takes ${single.toFixed(2)} s end to end (median): ${rounds} such rounds = ${(rounds * single).toFixed(2)} s, ratio ${(makespan / (rounds * single)).toFixed(3)} (the scheduler's own share)`,
+    );
+    // What no scheduler can save: the program's own Python start and exit, once per round.
+    const start = await pythonStartSeconds();
+    const floor = rounds * (JOB_SECONDS + start);
+    console.log(
+      `  the program's own Python start and exit (python -c pass, median of 5) is ${start.toFixed(3)} s: ${rounds} rounds of it and the job = ${floor.toFixed(2)} s, ratio ${(floor / ideal).toFixed(3)} before kaggle-run adds anything; the makespan is ${(makespan / floor).toFixed(3)} of that`,
     );
     // The timeline of the median sweep.
     const middle = [...sweeps].sort(
