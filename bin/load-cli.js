@@ -36,8 +36,9 @@ function readOrUndefined(path) {
 }
 
 /** Writes the cache whole (temp file, then rename) and lets caches of other bundles go. */
-function saveCache(folder, name, prefix, data) {
+function saveCache(folder, name, prefix, script) {
   try {
+    const data = script.createCachedData();
     mkdirSync(folder, { recursive: true });
     const temp = join(folder, `${name}.${process.pid}.tmp`);
     writeFileSync(temp, data);
@@ -59,8 +60,13 @@ function loadCli(file, command, env = process.env) {
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const prefix = `cli-${hash}-`;
   const name = `${prefix}${process.version}-${process.arch}-${command}.bin`;
-  const folder = cacheFolder(env);
-  const cached = readOrUndefined(join(folder, name));
+  let folder;
+  try {
+    folder = cacheFolder(env);
+  } catch {
+    folder = undefined; // no home folder to keep a cache in: compile every time
+  }
+  const cached = folder === undefined ? undefined : readOrUndefined(join(folder, name));
   const script = new vm.Script(Module.wrap(source), {
     filename: file,
     ...(cached === undefined ? {} : { cachedData: cached }),
@@ -81,9 +87,9 @@ function loadCli(file, command, env = process.env) {
     exports: module.exports,
     /** True when V8 took the kept cache (nothing of it had to be compiled again). */
     fromCache: !fresh,
-    cacheFile: join(folder, name),
+    cacheFile: folder === undefined ? undefined : join(folder, name),
     save: () => {
-      if (fresh) saveCache(folder, name, prefix, script.createCachedData());
+      if (fresh && folder !== undefined) saveCache(folder, name, prefix, script);
     },
   };
 }
