@@ -8,7 +8,6 @@ export default tseslint.config(
       'dist/',
       'node_modules/',
       'examples/',
-      'bin/',
       'scripts/',
       'eslint.config.js',
       '.kaggle-run/',
@@ -38,6 +37,28 @@ export default tseslint.config(
           message: "import * as z from 'zod' (the bundle then keeps only what is used)",
         },
       ],
+    },
+  },
+  // The published entry and its loader: plain CommonJS that node starts before any bundle, so
+  // nothing type-checks them; the recommended rules (an undefined name, an unused one) do.
+  {
+    files: ['bin/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
     },
   },
 );

@@ -1,7 +1,6 @@
 // Loads the bundled CLI (dist/cli/main.cjs) with V8's code cache: what V8 compiled in an
 // earlier start of the same command is read back instead of compiled again, which took a
-// third of a run's start (node 20 has no compile cache of its own; 22's needs ES modules
-// anyway). The cache is the user's, beside the interpreter probes (probe-cache.ts says where),
+// third of a run's start (node 20 has no compile cache of its own). The cache is the user's, beside the interpreter probes (probe-cache.ts says where),
 // one file per bundle, node version and command, so a command's cache holds what it runs.
 // V8 tells a cache apart only by the length of the source, so its file is named by a hash of
 // the source's content: a changed bundle of the same length can never take an old cache.
@@ -14,16 +13,25 @@ const {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
+  utimesSync,
   writeFileSync,
 } = require('node:fs');
 const Module = require('node:module');
 const { homedir } = require('node:os');
-const { dirname, join } = require('node:path');
+const { dirname, isAbsolute, join } = require('node:path');
 const vm = require('node:vm');
 
-/** Where the code caches are kept: $XDG_CACHE_HOME/kaggle-run/code-cache (~/.cache by default). */
+/**
+ * Where the code caches are kept: $XDG_CACHE_HOME/kaggle-run/code-cache (~/.cache by default).
+ * Only an absolute base counts (as for the user config): a blank or relative one would put
+ * the cache in whatever folder the command runs in. Throws when there is none.
+ */
 function cacheFolder(env) {
-  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  const home = env.HOME?.trim() || homedir();
+  const base = xdg && isAbsolute(xdg) ? xdg : join(home, '.cache');
+  if (!isAbsolute(base)) throw new Error('no absolute cache folder');
   return join(base, 'kaggle-run', 'code-cache');
 }
 
@@ -35,19 +43,37 @@ function readOrUndefined(path) {
   }
 }
 
-/** Writes the cache whole (temp file, then rename) and lets caches of other bundles go. */
-function saveCache(folder, name, prefix, script) {
+/** Caches no start has used for this long go when another is saved (other bundles, node versions). */
+const UNUSED_DAYS = 14;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Writes the cache whole (temp file, then rename) and lets long-unused caches go. */
+function saveCache(folder, name, script) {
   try {
     const data = script.createCachedData();
     mkdirSync(folder, { recursive: true });
     const temp = join(folder, `${name}.${process.pid}.tmp`);
     writeFileSync(temp, data);
     renameSync(temp, join(folder, name));
+    const cutoff = Date.now() - UNUSED_DAYS * DAY_MS;
     for (const other of readdirSync(folder)) {
-      if (!other.startsWith(prefix)) rmSync(join(folder, other), { force: true });
+      const path = join(folder, other);
+      if (other !== name && statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
     }
   } catch {
     // A cache that cannot be written only means the next start compiles again.
+  }
+}
+
+/** Marks a cache as used (its mtime), at most once a day: what is used never ages out. */
+function markUsed(path) {
+  try {
+    if (statSync(path).mtimeMs < Date.now() - DAY_MS) {
+      const now = new Date();
+      utimesSync(path, now, now);
+    }
+  } catch {
+    // Only ageing is at stake.
   }
 }
 
@@ -58,8 +84,7 @@ function saveCache(folder, name, prefix, script) {
 function loadCli(file, command, env = process.env) {
   const source = readFileSync(file, 'utf8');
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const prefix = `cli-${hash}-`;
-  const name = `${prefix}${process.version}-${process.arch}-${command}.bin`;
+  const name = `cli-${hash}-${process.version}-${process.arch}-${command}.bin`;
   let folder;
   try {
     folder = cacheFolder(env);
@@ -72,6 +97,7 @@ function loadCli(file, command, env = process.env) {
     ...(cached === undefined ? {} : { cachedData: cached }),
   });
   const fresh = cached === undefined || script.cachedDataRejected === true;
+  if (!fresh) markUsed(join(folder, name));
   const module = { exports: {}, filename: file, id: file, loaded: false };
   const wrapper = script.runInThisContext();
   wrapper.call(
@@ -89,7 +115,7 @@ function loadCli(file, command, env = process.env) {
     fromCache: !fresh,
     cacheFile: folder === undefined ? undefined : join(folder, name),
     save: () => {
-      if (fresh && folder !== undefined) saveCache(folder, name, prefix, script);
+      if (fresh && folder !== undefined) saveCache(folder, name, script);
     },
   };
 }

@@ -17,6 +17,11 @@
 # scripts/assemble-harness.mjs fills this in.
 KAGGLE_RUN_HARNESS_FILES = {}
 
+# This harness may be started without site (python -S): what needs site-packages adds it
+# first (kaggle_run_harness/startup.py). The local and server platforms look for this line
+# (src/harness/rendered.ts), so a harness rendered before it existed starts with site.
+KAGGLE_RUN_HARNESS_WITHOUT_SITE = True
+
 
 def install_harness_modules(files):
     """Makes `import kaggle_run_harness...` find the embedded modules (and their loader's

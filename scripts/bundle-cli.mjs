@@ -29,8 +29,9 @@ await build({
   // The two modules that find files beside themselves (package-root.ts, small-worker.ts) ask
   // import.meta.url, which a CommonJS file lacks: it is the bundle's own URL.
   define: { 'import.meta.url': '__kaggleRunBundleUrl' },
+  // "use strict" first: esbuild's own directive comes after the banner, where it is none.
   banner: {
-    js: 'const __kaggleRunBundleUrl = require("node:url").pathToFileURL(__filename).href;',
+    js: '"use strict";\nconst __kaggleRunBundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
 });
 // Started as a worker by the packer, found beside the bundle that starts it.

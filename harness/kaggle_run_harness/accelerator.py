@@ -9,6 +9,7 @@ import sys
 import importlib.util
 
 from .errors import SetupError
+from .startup import ensure_site
 
 
 # One tiny real operation on the device, in a child process: importing torch here would cost
@@ -87,6 +88,7 @@ def nvidia_smi_gpus():
 def device_probe(kind):
     """Runs one tiny operation on the device with torch (GPU) or jax (GPU, TPU), whichever is
     installed. None when neither is; else {framework, names, ok, why, capability?, archs}."""
+    ensure_site()  # torch and jax are looked up in site-packages
     if kind == "gpu" and importlib.util.find_spec("torch") is not None:
         args = [sys.executable, "-c", TORCH_PROBE]
         framework = "torch"

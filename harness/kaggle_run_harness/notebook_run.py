@@ -31,6 +31,7 @@ from .notebook_file import (
 )
 from .params import number_text
 from .processes import install_signal_handlers, kill_group
+from .startup import ensure_site
 
 
 # Seconds between saves of the executed notebook while one cell keeps producing output.
@@ -105,12 +106,7 @@ def run_notebook(ctx, settings, env, working, deadline, state):
     inject_parameters(nb, settings["params"], entry)
     saved = executed_path(working, entry)
     record_run(nb, settings, entry, os.path.relpath(saved, working).replace(os.sep, "/"))
-    if sys.flags.no_site:
-        # Started with -S (the local and server platforms' cold start, see executor.ts): the
-        # site-packages that hold nbclient are added now, as Python's start would have.
-        import site
-
-        site.main()
+    ensure_site()  # nbclient is in site-packages
     try:
         import nbformat
         from nbclient import NotebookClient

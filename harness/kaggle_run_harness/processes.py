@@ -89,16 +89,19 @@ def wait_for_exit(proc, timeout):
     """proc.wait(timeout), told the moment the process ends. Popen.wait with a timeout polls,
     sleeping up to 50 ms between looks, which every session paid at its program's end. A
     pidfd (Linux 5.3+, Python 3.9+) turns readable when the process exits; where there is
-    none (another system, a seccomp filter that refuses it) Popen's own wait does the work."""
-    if timeout is None:
-        return proc.wait()
+    none (another system, a seccomp filter that refuses it) Popen's own wait does the work.
+    poll(), not select(): select cannot watch a descriptor numbered 1024 or more."""
+    if timeout is None or proc.returncode is not None:
+        return proc.wait()  # no deadline, or reaped already (its pid may be another's now)
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):
         return proc.wait(timeout=timeout)  # no pidfd, or the process is reaped already
     try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
         end = time.monotonic() + timeout
-        while not select.select([pidfd], [], [], max(0.0, end - time.monotonic()))[0]:
+        while not poller.poll(max(0, int((end - time.monotonic()) * 1000) + 1)):
             if time.monotonic() >= end:
                 raise subprocess.TimeoutExpired(proc.args, timeout)
     finally:

@@ -18,14 +18,21 @@ def child(code):
 class WaitForExit(unittest.TestCase):
     def test_the_end_is_one_wait_not_a_poll(self):
         # The child ends when its stdin closes, well after the wait began: a polling wait
-        # would look many times, the pidfd's select once.
+        # would look many times, the pidfd's poll once.
         proc = child("import sys; sys.stdin.read(); sys.exit(3)")
         calls = []
-        real_select = select.select
+        real_poll = select.poll
 
-        def counted(*args):
-            calls.append(args)
-            return real_select(*args)
+        class CountedPoll:
+            def __init__(self):
+                self.inner = real_poll()
+
+            def register(self, *args):
+                self.inner.register(*args)
+
+            def poll(self, *args):
+                calls.append(args)
+                return self.inner.poll(*args)
 
         def close_stdin_soon():
             proc.stdin.close()
@@ -33,7 +40,7 @@ class WaitForExit(unittest.TestCase):
         timer = threading.Timer(0.2, close_stdin_soon)
         timer.start()
         try:
-            with mock.patch.object(select, "select", counted):
+            with mock.patch.object(select, "poll", CountedPoll):
                 self.assertEqual(wait_for_exit(proc, 60), 3)
         finally:
             timer.cancel()
@@ -62,6 +69,26 @@ class WaitForExit(unittest.TestCase):
         proc.stdin.close()
         proc.wait()
         self.assertEqual(wait_for_exit(proc, 60), 0)
+
+    def test_a_pidfd_numbered_past_1024_is_watched(self):
+        # select() refuses descriptors from 1024 on; a harness holding many files gets one.
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 1200:
+            self.skipTest("this machine allows fewer than 1200 open files")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+        held = []
+        try:
+            while len(held) < 1100:
+                held.append(os.open(os.devnull, os.O_RDONLY))
+            proc = child("import sys; sys.exit(4)")
+            proc.stdin.close()
+            self.assertEqual(wait_for_exit(proc, 60), 4)
+        finally:
+            for fd in held:
+                os.close(fd)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
     def test_no_deadline_waits_to_the_end(self):
         proc = child("import sys; sys.exit(7)")

@@ -23,9 +23,16 @@ function renderedSettings(source: string): { kind?: unknown } | undefined {
   }
 }
 
-/** Whether `source` is a rendered harness, which needs only Python's standard library. */
-export function isRenderedHarness(source: string): boolean {
-  return renderedSettings(source) !== undefined;
+/** The line of a harness that adds site itself where it needs it (harness/bootstrap.py). */
+const WITHOUT_SITE_LINE = '\nKAGGLE_RUN_HARNESS_WITHOUT_SITE = True\n';
+
+/**
+ * Whether `source` is a rendered harness that may start without Python's site (-S): one that
+ * says so. A harness rendered by an older kaggle-run (a client older than the server) would
+ * not find nbclient then, so it starts as any script does.
+ */
+export function harnessStartsWithoutSite(source: string): boolean {
+  return renderedSettings(source) !== undefined && source.includes(WITHOUT_SITE_LINE);
 }
 
 /**

@@ -127,6 +127,7 @@ export async function downloadToFile(
   let hash = createHash('sha256');
   let restarts = 0;
   let fruitless = 0;
+  let closed = false;
   const restart = async () => {
     written = 0;
     hash = createHash('sha256');
@@ -216,7 +217,12 @@ export async function downloadToFile(
         await http.sleep(delayMs, signal);
       }
     }
+  } catch (error) {
+    closed = true;
+    // The error that ended the download is the one to report, not a failing close after it.
+    await file.close().catch(() => undefined);
+    throw error;
   } finally {
-    await file.close();
+    if (!closed) await file.close(); // a MemoryFile writes here: its failure is the answer
   }
 }

@@ -109,6 +109,8 @@ void test('the published package holds the bundled entry and runs from it', asyn
   assert.ok(pkg.files.includes('dist/cli'));
   const entry = await readFile(join(packageRoot(), 'bin', 'kaggle-run.js'), 'utf8');
   assert.match(entry, /'dist', 'cli', 'main\.cjs'/);
-  assert.ok(existsSync(join(packageRoot(), 'dist', 'cli', 'main.cjs')));
+  const bundle = await readFile(join(packageRoot(), 'dist', 'cli', 'main.cjs'), 'utf8');
+  // Strict, as the ES modules it is made of: the directive must be the bundle's first line.
+  assert.match(bundle, /^"use strict";\n/);
   assert.ok(existsSync(join(packageRoot(), 'dist', 'cli', 'small-files-worker.js')));
 });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -24,11 +24,13 @@ async function load(
   file: string,
   command: string,
   env: NodeJS.ProcessEnv,
+  cwd?: string,
 ): Promise<{ value: unknown; fromCache: boolean; cacheFile: string }> {
   const script = `const cli = require(${JSON.stringify(loader)}).loadCli(${JSON.stringify(file)}, ${JSON.stringify(command)});
 cli.save();
 process.stdout.write(JSON.stringify({ value: cli.exports.value, fromCache: cli.fromCache, cacheFile: cli.cacheFile }));`;
   const { stdout } = await run(process.execPath, ['-e', script], {
+    ...(cwd === undefined ? {} : { cwd }),
     env: { ...process.env, ...env },
   });
   return JSON.parse(stdout) as { value: unknown; fromCache: boolean; cacheFile: string };
@@ -61,14 +63,42 @@ void test('a changed bundle of the same length never takes the old cache', async
   const dir = await tempDir(t);
   const env = { XDG_CACHE_HOME: join(dir, 'cache') };
   const file = await bundle(dir, 'a.cjs', 'one');
-  await load(file, 'run', env);
+  const old = await load(file, 'run', env);
   await bundle(dir, 'a.cjs', 'two'); // same length: V8 alone would take the old cache
   const changed = await load(file, 'run', env);
   assert.equal(changed.fromCache, false);
   assert.equal(changed.value, 'two');
-  // The old bundle's cache went when the new one's was kept.
-  const kept = await readdir(join(dir, 'cache', 'kaggle-run', 'code-cache'));
-  assert.deepEqual(kept, [changed.cacheFile.split('/').at(-1)]);
+  assert.notEqual(changed.cacheFile, old.cacheFile);
+  assert.equal((await load(file, 'run', env)).fromCache, true);
+});
+
+void test('caches unused for two weeks go when another is saved; used ones stay', async (t) => {
+  const dir = await tempDir(t);
+  const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+  const folder = join(dir, 'cache', 'kaggle-run', 'code-cache');
+  const first = await load(await bundle(dir, 'a.cjs', 'one'), 'run', env);
+  const stale = await load(await bundle(dir, 'b.cjs', 'two'), 'run', env);
+  const longAgo = new Date(Date.now() - 15 * 24 * 60 * 60 * 1000);
+  await utimes(stale.cacheFile, longAgo, longAgo);
+  await utimes(first.cacheFile, longAgo, longAgo);
+  // A start that takes a cache marks it used, so it does not age out.
+  assert.equal((await load(join(dir, 'a.cjs'), 'run', env)).fromCache, true);
+  await load(await bundle(dir, 'c.cjs', 'three'), 'run', env);
+  const kept = await readdir(folder);
+  assert.ok(kept.includes(first.cacheFile.split('/').at(-1)!), kept.join(' '));
+  assert.ok(!kept.includes(stale.cacheFile.split('/').at(-1)!), kept.join(' '));
+  assert.equal(kept.length, 2);
+});
+
+void test('a blank or relative XDG_CACHE_HOME is not used as a folder', async (t) => {
+  const dir = await tempDir(t);
+  const home = join(dir, 'home');
+  const file = await bundle(dir, 'a.cjs', 'one');
+  for (const xdg of ['', '   ', 'relative/cache']) {
+    const loaded = await load(file, 'run', { XDG_CACHE_HOME: xdg, HOME: home }, dir);
+    assert.ok(loaded.cacheFile.startsWith(join(home, '.cache', 'kaggle-run')), loaded.cacheFile);
+  }
+  assert.deepEqual(await readdir(dir), ['a.cjs', 'home']); // nothing in the folder it ran in
 });
 
 void test('a broken cache is compiled past and written again', async (t) => {

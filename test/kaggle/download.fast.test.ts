@@ -169,6 +169,20 @@ void test('an HTTP error from the file host is a KaggleApiError without the sign
   });
 });
 
+void test('the error that ended a download is reported, not a failing close after it', async () => {
+  const expired: Handler = (_r, res) =>
+    void res.writeHead(403, { 'Content-Type': 'text/plain' }).end('URL expired');
+  await withFiles({ 'GET /f': expired }, async ({ api, files, dir }) => {
+    // Gathered in memory (small and of known size) for a folder that is not there: its
+    // close fails too, and must not hide the 403 (a fresh listing is what cures that).
+    const dest = join(dir, 'no-such-folder', 'f');
+    await assert.rejects(
+      api.downloadFile(`${files.url}/f`, dest, undefined, { maxBytes: 100, madeDir: true }),
+      (e: unknown) => e instanceof KaggleApiError && /URL expired/.test(e.message),
+    );
+  });
+});
+
 /**
  * Sends 4000 bytes of a 10000-byte file, then holds the connection open, sending nothing;
  * `sent` runs once those bytes are out.

@@ -7,6 +7,7 @@ import { sandboxAvailable } from '../../src/platform/local/sandbox.js';
 import { tempDir } from '../helpers/temp.js';
 import { processGone, waitUntil } from '../harness/helpers.js';
 import { logRecords } from '../../src/platform/log-records.js';
+import { HARNESS_HEADER } from '../../src/harness/rendered.js';
 
 const base = {
   kind: 'script' as const,
@@ -169,4 +170,22 @@ void test('the program never sees Kaggle API credentials from the environment', 
   });
   await execution.done;
   assert.equal((await execution.readLog()).map((e) => e.data).join(''), '[]\n');
+});
+
+void test('a harness that allows it starts without site; an older one and any script with it', async (t) => {
+  const settings = Buffer.from(JSON.stringify({ kind: 'script' })).toString('base64');
+  const header = `${HARNESS_HEADER}0.0.0, generated; do not edit\nKAGGLE_RUN_SETTINGS_B64 = '${settings}'\n`;
+  const probe = 'import sys\nprint("no_site=%d" % sys.flags.no_site)\n';
+  const cases = [
+    { source: `${header}\nKAGGLE_RUN_HARNESS_WITHOUT_SITE = True\n${probe}`, noSite: 1 },
+    { source: `${header}${probe}`, noSite: 0 }, // rendered before the harness added site itself
+    { source: `\nKAGGLE_RUN_HARNESS_WITHOUT_SITE = True\n${probe}`, noSite: 0 }, // no harness
+  ];
+  for (const { source, noSite } of cases) {
+    const execution = await startExecution({ ...base, dir: await tempDir(t), source });
+    let out = '';
+    for await (const entry of execution.follow()) out += entry.data;
+    assert.equal((await execution.done).status, 'complete', out);
+    assert.match(out, new RegExp(`no_site=${noSite}`), source.slice(0, 60));
+  }
 });

@@ -18,7 +18,7 @@ import { killTree } from './kill-tree.js';
 import { spawnPersistent } from './persistent-execution.js';
 import { sessionDir } from './detached-run.js';
 import type { SparePool } from './spare-pool.js';
-import { isRenderedHarness } from '../../harness/rendered.js';
+import { harnessStartsWithoutSite } from '../../harness/rendered.js';
 export { adoptExecution } from './persistent-execution.js';
 
 export type { LogEntry } from './log-lines.js';
@@ -236,9 +236,9 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
 
   // The harness needs only the standard library, so it starts without site (-S): Python's
   // start is then ~8 ms instead of ~35 with a usual site-packages (its .pth files). Its
-  // program, and a notebook's nbclient, get site as usual (notebook_run.py adds it). Any
-  // other kernel source starts as Kaggle starts it.
-  const interpreterFlags = isRenderedHarness(options.source) ? ['-S', '-u'] : ['-u'];
+  // program gets site as usual, and the harness adds it itself before nbclient or the device
+  // check (startup.py). Any other kernel source starts as Kaggle starts it.
+  const interpreterFlags = harnessStartsWithoutSite(options.source) ? ['-S', '-u'] : ['-u'];
   const command = sandboxed ? 'bwrap' : python;
   const args = sandboxed
     ? [
@@ -276,6 +276,7 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
         python,
         command,
         args,
+        interpreterFlags,
         cwd: workingDir,
         env,
         script,

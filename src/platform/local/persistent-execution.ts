@@ -73,6 +73,8 @@ export async function spawnPersistent(
     python: string;
     command: string;
     args: string[];
+    /** The interpreter's flags in `args` (`-u`, and `-S` for a harness that allows it). */
+    interpreterFlags: string[];
     cwd: string;
     env: NodeJS.ProcessEnv;
     /** The kernel's script, for a warm start (see `spares`). */
@@ -103,7 +105,7 @@ export async function spawnPersistent(
       // A sandboxed spare already runs inside its sandbox: the cold start there is Python's.
       cmd:
         run.spare?.folders !== undefined
-          ? [run.python, '-u', run.script]
+          ? [run.python, ...run.interpreterFlags, run.script]
           : [run.command, ...run.args],
     });
     // The next session's spare is prepared while this one runs (fill() waits a little).
