@@ -1,7 +1,8 @@
 // Loads the bundled CLI (dist/cli/main.cjs) with V8's code cache: what V8 compiled in an
 // earlier start of the same command is read back instead of compiled again, which took a
-// third of a run's start (node 20 has no compile cache of its own). The cache is the user's, beside the interpreter probes (probe-cache.ts says where),
-// one file per bundle, node version and command, so a command's cache holds what it runs.
+// third of a run's start (node 20 has no compile cache of its own). The cache is the user's,
+// beside the interpreter probes (probe-cache.ts), one file per bundle, node version and
+// command, so a command's cache holds what it runs.
 // V8 tells a cache apart only by the length of the source, so its file is named by a hash of
 // the source's content: a changed bundle of the same length can never take an old cache.
 // Anything that fails here (no home, a read-only cache, a rejected cache) only costs speed.
@@ -91,13 +92,14 @@ function loadCli(file, command, env = process.env) {
   } catch {
     folder = undefined; // no home folder to keep a cache in: compile every time
   }
-  const cached = folder === undefined ? undefined : readOrUndefined(join(folder, name));
+  const cacheFile = folder === undefined ? undefined : join(folder, name);
+  const cached = cacheFile === undefined ? undefined : readOrUndefined(cacheFile);
   const script = new vm.Script(Module.wrap(source), {
     filename: file,
     ...(cached === undefined ? {} : { cachedData: cached }),
   });
   const fresh = cached === undefined || script.cachedDataRejected === true;
-  if (!fresh) markUsed(join(folder, name));
+  if (!fresh) markUsed(cacheFile);
   const module = { exports: {}, filename: file, id: file, loaded: false };
   const wrapper = script.runInThisContext();
   wrapper.call(
@@ -113,7 +115,7 @@ function loadCli(file, command, env = process.env) {
     exports: module.exports,
     /** True when V8 took the kept cache (nothing of it had to be compiled again). */
     fromCache: !fresh,
-    cacheFile: folder === undefined ? undefined : join(folder, name),
+    cacheFile,
     save: () => {
       if (fresh && folder !== undefined) saveCache(folder, name, script);
     },
@@ -126,4 +128,4 @@ function commandOf(argv) {
   return first !== undefined && /^[a-z][a-z-]{0,30}$/.test(first) ? first : 'other';
 }
 
-module.exports = { loadCli, commandOf, cacheFolder };
+module.exports = { loadCli, commandOf };

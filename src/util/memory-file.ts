@@ -5,7 +5,7 @@
 // It offers what a download does with a FileHandle (BatchedWriter's appends, truncate, stat,
 // close), with the same meaning: after close() the file on disk holds what was written.
 
-import { closeSync, openSync, writevSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 export class MemoryFile {
   private chunks: Buffer[] = [];
@@ -55,14 +55,10 @@ export class MemoryFile {
     try {
       const fd = openSync(this.path, 'w');
       try {
-        let done = 0;
+        const bytes = Buffer.concat(this.chunks); // at most IN_MEMORY_FILE_BYTES, copied once
         // A short write (a signal, a disk filling up) goes on from where it stopped.
-        while (done < this.size) {
-          done += writevSync(
-            fd,
-            done === 0 ? this.chunks : [Buffer.concat(this.chunks).subarray(done)],
-          );
-        }
+        let done = 0;
+        while (done < bytes.length) done += writeSync(fd, bytes, done);
       } finally {
         closeSync(fd);
       }
