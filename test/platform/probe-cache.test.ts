@@ -79,3 +79,15 @@ void test('an unwritable cache folder costs only time', async (t) => {
   assert.equal((await resolveInterpreter(shim.path, dir, env))?.executable, '/usr/bin/python3');
   assert.equal(await shim.starts(), 2);
 });
+
+void test('a relative XDG_CACHE_HOME is ignored: the cache stays in the home folder', () => {
+  const home = '/home/someone';
+  assert.equal(
+    probeCacheFile({ XDG_CACHE_HOME: 'relative/cache', HOME: home }),
+    join(home, '.cache', 'kaggle-run', 'interpreters.json'),
+  );
+  assert.equal(
+    probeCacheFile({ XDG_CACHE_HOME: '/var/cache/me', HOME: home }),
+    join('/var/cache/me', 'kaggle-run', 'interpreters.json'),
+  );
+});

@@ -43,7 +43,11 @@ interface CacheFile {
 }
 
 export function probeCacheFile(env: NodeJS.ProcessEnv = process.env): string {
-  const base = readEnv('XDG_CACHE_HOME', env) ?? join(readEnv('HOME', env) ?? homedir(), '.cache');
+  const xdg = readEnv('XDG_CACHE_HOME', env);
+  // A relative XDG_CACHE_HOME is invalid (the XDG spec): it would put the cache in whatever
+  // folder the command runs in. bin/load-cli.js keeps the same rule for the code cache.
+  const base =
+    xdg !== undefined && isAbsolute(xdg) ? xdg : join(readEnv('HOME', env) ?? homedir(), '.cache');
   return join(base, 'kaggle-run', 'interpreters.json');
 }
 
