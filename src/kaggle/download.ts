@@ -10,15 +10,15 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { diskFullError } from '../errors.js';
-import { BatchedWriter } from '../util/batched-writer.js';
-import { MemoryFile } from '../util/memory-file.js';
+import { BatchedWriter, type ChunkSink } from '../util/batched-writer.js';
+import { IN_MEMORY_FILE_BYTES, MemoryFile } from '../util/memory-file.js';
 import {
   KaggleApiError,
   KaggleConnectionError,
   KaggleTimeoutError,
   isRetryableError,
 } from './errors.js';
-import type { FileResponse } from './file-get.js';
+import type { FileBody, FileResponse } from './file-get.js';
 import type { KaggleHttp } from './http.js';
 import { displayUrl } from './redact.js';
 import { DEFAULT_IDLE_TIMEOUT_MS } from './response.js';
@@ -29,12 +29,6 @@ import { backoffDelayMs } from './retry.js';
  * at most 20 GiB, so no honest output is bigger.
  */
 export const UNKNOWN_SIZE_CAP_BYTES = 20 * 1024 ** 3;
-
-/**
- * Files at most this big (by the size they should have) are gathered in memory and written
- * when done (memory-file.ts): a fetch of many small outputs then spends its CPU on the bytes.
- */
-export const IN_MEMORY_FILE_BYTES = 1024 * 1024;
 
 export interface DownloadLimits {
   /** The most bytes the file may have; more fails the download. */
@@ -73,11 +67,11 @@ function expectedSize(response: FileResponse, offset: number): number | undefine
 }
 
 /**
- * Writes a body to `file` from `offset`, hashing each chunk as it comes. Every byte received
+ * Writes a body to `file` from `offset`, hashing each piece as it comes. Every byte received
  * is written before this returns or throws, so the file and the hash hold the same bytes.
  */
 async function writeBody(
-  body: FileResponse['body'],
+  body: FileBody,
   file: DownloadFile,
   offset: number,
   hash: Hash,
@@ -85,24 +79,21 @@ async function writeBody(
   tooBig: (got: number) => Error,
   dest: string,
 ): Promise<number> {
-  const writer = new BatchedWriter(file, offset);
+  const sink: ChunkSink = file instanceof MemoryFile ? file : new BatchedWriter(file, offset);
   try {
-    for await (const chunk of body) {
-      const buffer = chunk as Buffer;
-      if (writer.position + buffer.byteLength > maxBytes) {
-        body.destroy();
-        throw tooBig(writer.position + buffer.byteLength);
-      }
-      hash.update(buffer);
-      await writer.add(buffer);
-    }
+    await body.read((piece) => {
+      if (sink.position + piece.byteLength > maxBytes)
+        throw tooBig(sink.position + piece.byteLength);
+      hash.update(piece);
+      return sink.add(piece);
+    });
   } finally {
     // What came before a failure is good data: kept, so a resume starts after it.
-    await writer.flush().catch((error: unknown) => {
+    await sink.flush().catch((error: unknown) => {
       throw diskFullError(error, dest) ?? error;
     });
   }
-  return writer.position;
+  return sink.position;
 }
 
 export async function downloadToFile(
@@ -122,7 +113,7 @@ export async function downloadToFile(
     );
   if (limits.madeDir !== true) await mkdir(dirname(dest), { recursive: true });
   const file: DownloadFile =
-    maxBytes <= IN_MEMORY_FILE_BYTES ? new MemoryFile(dest) : await open(dest, 'w');
+    maxBytes <= IN_MEMORY_FILE_BYTES ? new MemoryFile(dest, maxBytes) : await open(dest, 'w');
   let written = 0;
   let hash = createHash('sha256');
   let restarts = 0;

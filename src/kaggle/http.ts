@@ -2,16 +2,16 @@
 // bodies, errors classified once (errors.ts), retries for idempotent calls only (retry.ts).
 // Built-in fetch; fetch, sleep, now and random are injectable for tests.
 
-import { Readable } from 'node:stream';
 import { packageVersion } from '../util/package-root.js';
 import { diskFullError } from '../errors.js';
 import { rpcUrl } from './endpoint.js';
 import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './errors.js';
-import { fetchHeaders, getFile, type FileResponse } from './file-get.js';
+import { fetchHeaders, getFile, readAtMost, type FileResponse } from './file-get.js';
 import { displayUrl, redact } from './redact.js';
 import type { RetryBudget, RetryInfo, SleepFn } from './retry.js';
 import { DEFAULT_MAX_ATTEMPTS, defaultSleep, withRetry } from './retry.js';
 import {
+  DEFAULT_IDLE_TIMEOUT_MS,
   apiErrorFromResponse,
   parseRpcBody,
   readBodyTakingMember,
@@ -325,7 +325,7 @@ export class KaggleHttp {
   /**
    * Opens a file download (OpenOptions as for `open`) on pooled keep-alive sockets
    * (file-get.ts): the time limit covers the wait for the headers; a non-2xx answer throws
-   * the classified error. The body is a Node stream the caller must read or destroy.
+   * the classified error. The body (a FileBody) is the caller's to read or destroy.
    */
   openFile(url: string, options: OpenOptions): Promise<FileResponse> {
     const headers: Record<string, string> = {
@@ -338,7 +338,10 @@ export class KaggleHttp {
         getFile(url, { headers, signal }),
       );
       if (response.status >= 200 && response.status < 300) return response;
-      const answer = new Response(Readable.toWeb(response.body) as ReadableStream<Uint8Array>, {
+      // One byte over the cap is enough for the reading below to refuse the body as too big.
+      const limit = (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) + 1;
+      response.body.setTimeout(DEFAULT_IDLE_TIMEOUT_MS, () => response.body.destroy());
+      const answer = new Response(await readAtMost(response.body, limit), {
         status: response.status,
         headers: fetchHeaders(response.headers),
       });

@@ -7,6 +7,7 @@
 // kept on the error so the record still lists them.
 
 import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
@@ -14,6 +15,7 @@ import { KaggleRunError, PlatformError, RunLostError, diskFullError } from '../e
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js';
 import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
 import { sha256File } from '../util/hash.js';
+import { IN_MEMORY_FILE_BYTES } from '../util/memory-file.js';
 import { printable } from '../util/printable.js';
 import { resolveInside } from '../util/safe-path.js';
 import type { OutputRecord } from './record.js';
@@ -28,6 +30,16 @@ export const DEFAULT_CONCURRENCY = 16;
 
 /** Temp files of a download in progress: `<dest>.kaggle-run-<8 hex>.partial`. */
 const PARTIAL_SUFFIX = /\.kaggle-run-[0-9a-f]{8}\.partial$/;
+
+/**
+ * Temp names count up from a random start: unique within the process, unlikely to meet
+ * another process's, and without a call for random bytes per file.
+ */
+let nextTemp = randomBytes(4).readUInt32BE(0);
+function tempName(dest: string): string {
+  nextTemp = (nextTemp + 1) >>> 0;
+  return `${dest}.kaggle-run-${nextTemp.toString(16).padStart(8, '0')}.partial`;
+}
 
 /** Some outputs could not be fetched; `outputs` are the ones that were, verified. */
 export class OutputsFetchError extends PlatformError {
@@ -115,7 +127,7 @@ async function downloadVerified(
   makeFolder: (dir: string) => Promise<void>,
 ): Promise<OutputRecord & { ok: boolean }> {
   await makeFolder(dirname(dest));
-  const temp = `${dest}.kaggle-run-${randomBytes(4).toString('hex')}.partial`;
+  const temp = tempName(dest);
   try {
     const limits = {
       madeDir: true,
@@ -134,7 +146,10 @@ async function downloadVerified(
         `output ${remote.path} does not match the manifest (got ${got.size} bytes, sha256 ${got.sha256.slice(0, 12)}; expected ${expected.size} bytes, sha256 ${expected.sha256.slice(0, 12)})`,
       );
     }
-    await rename(temp, dest);
+    // A small output's rename is one quick system call: done in place, as its write was
+    // (memory-file.ts), since a thread-pool round trip costs more than the call.
+    if (got.size <= IN_MEMORY_FILE_BYTES) renameSync(temp, dest);
+    else await rename(temp, dest);
     return { path: remote.path, size: got.size, sha256: got.sha256, ok: true };
   } catch (error) {
     await rm(temp, { force: true });
@@ -165,7 +180,7 @@ async function inBatches<T>(
 /** The manifest, fetched like an output: capped, to a temp file, checked, then renamed. */
 async function fetchManifest(options: FetchOptions, remote: RemoteFile): Promise<Manifest> {
   await mkdir(dirname(options.manifestPath), { recursive: true });
-  const temp = `${options.manifestPath}.kaggle-run-${randomBytes(4).toString('hex')}.partial`;
+  const temp = tempName(options.manifestPath);
   try {
     await options.platform.download(
       options.handle,

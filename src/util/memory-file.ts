@@ -2,44 +2,54 @@
 // synchronous calls. For small downloads: each asynchronous file operation is a round trip
 // through libuv's thread pool, and for a 50 KB output the open, write and close cost more
 // CPU that way than the bytes did (2,000 small files: about twice the CPU of plain calls).
-// It offers what a download does with a FileHandle (BatchedWriter's appends, truncate, stat,
-// close), with the same meaning: after close() the file on disk holds what was written.
+// It is the download's file and its sink at once (appends, truncate, stat, close), with a
+// FileHandle's meaning: after close() the file on disk holds what was added.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { ChunkSink } from './batched-writer.js';
 
-export class MemoryFile {
-  private chunks: Buffer[] = [];
+/**
+ * Downloads at most this big (by the size they should have) are gathered in memory and
+ * written when done: a fetch of many small outputs then spends its CPU on the bytes.
+ */
+export const IN_MEMORY_FILE_BYTES = 1024 * 1024;
+
+export class MemoryFile implements ChunkSink {
+  private bytes: Buffer;
   private size = 0;
   private closed = false;
 
-  constructor(private readonly path: string) {}
-
-  /** Appends (a download only ever writes at its end); another position is a bug. */
-  writev(buffers: readonly Buffer[], position: number): Promise<{ bytesWritten: number }> {
-    if (position !== this.size) {
-      return Promise.reject(new Error(`MemoryFile: write at ${position}, end is ${this.size}`));
-    }
-    let bytesWritten = 0;
-    for (const buffer of buffers) {
-      this.chunks.push(buffer);
-      bytesWritten += buffer.byteLength;
-    }
-    this.size += bytesWritten;
-    return Promise.resolve({ bytesWritten });
+  /** `capacity`: the size the file should have, so its bytes are copied once, into place. */
+  constructor(
+    private readonly path: string,
+    capacity: number,
+  ) {
+    this.bytes = Buffer.allocUnsafe(capacity);
   }
 
-  write(
-    buffer: Buffer,
-    offset: number,
-    length: number,
-    position: number,
-  ): Promise<{ bytesWritten: number }> {
-    return this.writev([buffer.subarray(offset, offset + length)], position);
+  get position(): number {
+    return this.size;
+  }
+
+  /** Appends a copy of the chunk (it may be a view of a buffer that is reused). */
+  add(chunk: Buffer): undefined {
+    const needed = this.size + chunk.length;
+    if (needed > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.bytes.length));
+      this.bytes.copy(grown, 0, 0, this.size);
+      this.bytes = grown;
+    }
+    chunk.copy(this.bytes, this.size);
+    this.size = needed;
+    return undefined;
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
   }
 
   truncate(length: number): Promise<void> {
     if (length !== 0) return Promise.reject(new Error('MemoryFile: only truncate(0)'));
-    this.chunks = [];
     this.size = 0;
     return Promise.resolve();
   }
@@ -52,10 +62,11 @@ export class MemoryFile {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    const bytes = this.bytes.subarray(0, this.size);
+    this.bytes = Buffer.alloc(0);
     try {
       const fd = openSync(this.path, 'w');
       try {
-        const bytes = Buffer.concat(this.chunks); // at most IN_MEMORY_FILE_BYTES, copied once
         // A short write (a signal, a disk filling up) goes on from where it stopped.
         let done = 0;
         while (done < bytes.length) done += writeSync(fd, bytes, done);
@@ -65,8 +76,6 @@ export class MemoryFile {
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    } finally {
-      this.chunks = [];
     }
   }
 }
