@@ -22,7 +22,7 @@ import {
 const SOCKETS_PER_HOST = 32;
 const MAX_REDIRECTS = 20;
 /** Each socket's read buffer, reused for every read (the size node:http reads with). */
-const READ_BUFFER_BYTES = 64 * 1024;
+const READ_BUFFER_BYTES = 256 * 1024;
 /** A redirect's body up to this size is read and dropped, so its socket can be reused. */
 const DRAINED_BODY_BYTES = 64 * 1024;
 
@@ -261,11 +261,15 @@ class Exchange implements FileBody {
   /** Gathers the head; returns where the body starts in `buffer` once it is complete. */
   private readHead(buffer: Buffer, bytes: number): number {
     const before = this.head.length;
-    const combined = Buffer.concat([this.head, buffer.subarray(0, bytes)]);
+    // Most heads come whole in one read: searched in place, the body is not copied with it.
+    const combined =
+      before === 0
+        ? buffer.subarray(0, bytes)
+        : Buffer.concat([this.head, buffer.subarray(0, bytes)]);
     for (let from = 0; ;) {
       const end = combined.indexOf('\r\n\r\n', from);
       if (end === -1) {
-        this.head = combined.subarray(from);
+        this.head = Buffer.from(combined.subarray(from)); // the read buffer is reused
         if (this.head.length > MAX_HEAD_BYTES) {
           throw new MalformedResponseError(`the head is over ${MAX_HEAD_BYTES} bytes`);
         }
@@ -313,7 +317,8 @@ class Exchange implements FileBody {
   /** Hands a piece to the sink now, or queues a copy while the sink is behind. */
   private deliver(buffer: Buffer, start: number, end: number): void {
     if (start === end) return;
-    const piece = buffer.subarray(start, end);
+    // A full read is passed as the buffer itself: no view to make (a big body's usual case).
+    const piece = start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end);
     if (this.sink === undefined || this.waitingOnSink || this.queued.length > 0) {
       this.queued.push(Buffer.from(piece));
       return;

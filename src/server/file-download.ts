@@ -49,6 +49,12 @@ function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
   return digest;
 }
 
+/**
+ * Reads while sending: 1 MiB rather than the stream's 64 KiB, so a big file costs 16 times
+ * fewer thread-pool round trips (a 512 MiB output took a core-second to serve with 64 KiB).
+ */
+const SEND_READ_BYTES = 1024 * 1024;
+
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
 
 /** Parses a single-range `Range` header; anything we do not understand means the whole file. */
@@ -126,7 +132,11 @@ export async function serveFile(
   // With the truncate fault only the first half goes out, then the connection is cut.
   const sendLength = ctx.truncate ? Math.floor(length / 2) : length;
   if (sendLength > 0) {
-    const stream = createReadStream(absolute, { start, end: start + sendLength - 1 });
+    const stream = createReadStream(absolute, {
+      start,
+      end: start + sendLength - 1,
+      highWaterMark: SEND_READ_BYTES,
+    });
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
       ctx.stats.countServed(owner, buf.length);
