@@ -6,6 +6,9 @@
 // their wall and CPU times (user + system, from /proc) are measured alike and apart from the
 // server's, which runs in this process. The client's CPU is also split into node's start and
 // module loading, and the fetch itself. Prints medians and ratios; asserts nothing.
+// Both write where os.tmpdir() is: `TMPDIR=/dev/shm` takes the disk out of the figure (on an
+// ext4 disk with online discard, creating a file costs 0.1-1 ms of kernel CPU, and which it
+// is changes from one minute to the next, for both tools alike).
 //   node dist/bench/fetch-speed.js
 
 import { execFile } from 'node:child_process';
