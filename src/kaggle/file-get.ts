@@ -131,7 +131,8 @@ class HostPool {
 
   constructor(private readonly url: URL) {}
 
-  acquire(fresh: boolean): Promise<Connection> {
+  /** A socket for a request: an idle one, a new one, or the next one freed (or the abort). */
+  acquire(fresh: boolean, signal: AbortSignal): Promise<Connection> {
     if (!fresh) {
       const connection = this.idle.pop();
       if (connection !== undefined) {
@@ -143,7 +144,19 @@ class HostPool {
       this.count++;
       return Promise.resolve(new Connection(this.url, (c) => this.gone(c)));
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = (connection: Connection) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(connection);
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(waiter);
+        if (at !== -1) this.waiting.splice(at, 1);
+        reject(abortError(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
   }
 
   /** The exchange is over; a healthy socket serves the next request. */
@@ -204,6 +217,17 @@ function poolFor(url: URL): HostPool {
 }
 
 type Phase = 'head' | 'body' | 'complete' | 'failed';
+
+/**
+ * Where a head that starts at `from` ends: the blank line after it, CRLF or (from servers
+ * that send bare LF, which the head's parser also accepts) LF. `end` is -1 while incomplete.
+ */
+function headEnd(buffer: Buffer, from: number): { end: number; after: number } {
+  const crlf = buffer.indexOf('\r\n\r\n', from);
+  const lf = buffer.indexOf('\n\n', from);
+  if (lf !== -1 && (crlf === -1 || lf < crlf)) return { end: lf, after: lf + 2 };
+  return { end: crlf, after: crlf === -1 ? -1 : crlf + 4 };
+}
 
 /** One request and its response on a connection. */
 class Exchange implements FileBody {
@@ -267,7 +291,7 @@ class Exchange implements FileBody {
         ? buffer.subarray(0, bytes)
         : Buffer.concat([this.head, buffer.subarray(0, bytes)]);
     for (let from = 0; ;) {
-      const end = combined.indexOf('\r\n\r\n', from);
+      const { end, after } = headEnd(combined, from);
       if (end === -1) {
         this.head = Buffer.from(combined.subarray(from)); // the read buffer is reused
         if (this.head.length > MAX_HEAD_BYTES) {
@@ -276,7 +300,7 @@ class Exchange implements FileBody {
         return bytes;
       }
       const head = parseHead(combined.toString('latin1', from, end));
-      from = end + 4;
+      from = after;
       if (head.status >= 100 && head.status < 200) continue; // interim (103 Early Hints)
       this.head = Buffer.alloc(0);
       const { framing } = head;
@@ -333,9 +357,14 @@ class Exchange implements FileBody {
     wait.then(
       () => {
         this.waitingOnSink = false;
-        this.drain();
+        if (this.phase === 'failed') this.rejectRead();
+        else this.drain();
       },
-      (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => {
+        this.waitingOnSink = false;
+        if (this.phase === 'failed') this.rejectRead();
+        else this.fail(error instanceof Error ? error : new Error(String(error)));
+      },
     );
   }
 
@@ -405,7 +434,13 @@ class Exchange implements FileBody {
       this.connection.socket.destroy();
     }
     if (beforeHead) this.onFail(error, !this.gotBytes);
-    this.settle?.reject(error);
+    // A sink still taking a piece finishes it first: the caller's file then holds every byte
+    // it hashed when the read rejects.
+    if (!this.waitingOnSink) this.rejectRead();
+  }
+
+  private rejectRead(): void {
+    this.settle?.reject(this.error!);
     this.settle = undefined;
   }
 
@@ -459,9 +494,15 @@ function getOnce(url: URL, options: FileGetOptions, fresh = false): Promise<File
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   const pool = poolFor(url);
-  return pool.acquire(fresh).then(
+  return pool.acquire(fresh, signal).then(
     (connection) =>
       new Promise<FileResponse>((resolve, reject) => {
+        // Aborted while the socket came: nothing is sent, and the socket serves the next one.
+        if (signal.aborted) {
+          pool.release(connection, true);
+          reject(abortError(signal));
+          return;
+        }
         const reused = connection.reused;
         const exchange = new Exchange(
           connection,

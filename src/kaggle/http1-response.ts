@@ -62,7 +62,17 @@ export function parseHead(text: string): ResponseHead {
   const keepAlive =
     minor === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
   const framing = framingOf(status, headers);
-  return { status, headers, framing, reusable: keepAlive && framing.kind !== 'close' };
+  // Transfer-Encoding from an HTTP/1.0 server, or beside a Content-Length, may be a request
+  // smuggled into the stream: read this answer, then close the connection (RFC 9112 6.1, 6.3).
+  const doubtful =
+    headers['transfer-encoding'] !== undefined &&
+    (minor === '0' || headers['content-length'] !== undefined);
+  return {
+    status,
+    headers,
+    framing,
+    reusable: keepAlive && framing.kind !== 'close' && !doubtful,
+  };
 }
 
 function framingOf(status: number, headers: Record<string, string>): BodyFraming {

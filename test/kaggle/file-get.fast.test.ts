@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
@@ -16,6 +20,7 @@ import { promisify } from 'node:util';
 import { getFile, readAtMost, type FileBody } from '../../src/kaggle/file-get.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { packageRoot } from '../../src/util/package-root.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const TLS_DIR = join(packageRoot(), 'test/fixtures/tls');
 
@@ -371,4 +376,87 @@ void test('HTTPS: with the certificate trusted, bodies arrive exact, slow sink a
   const expected = sha256Hex(payload);
   assert.deepEqual(JSON.parse(stdout), [expected, expected]);
   assert.equal(connections(), 1);
+});
+
+void test('an abort while waiting for a free socket, or before sending, sends nothing', async (t) => {
+  const held: ServerResponse[] = [];
+  let requests = 0;
+  const server = await httpServer(t, (_req, res) => {
+    requests++;
+    res.writeHead(200, { 'Content-Length': '2' }).flushHeaders();
+    held.push(res); // answered later: all 32 sockets stay busy
+  });
+  const busy = await Promise.all(
+    Array.from({ length: 32 }, () => getFile(`${server.url}/busy`, options())),
+  );
+  const controller = new AbortController();
+  const queued = getFile(`${server.url}/queued`, { headers: {}, signal: controller.signal });
+  controller.abort(new Error('user pressed Ctrl-C'));
+  await assert.rejects(queued, (e: Error) => e.name === 'AbortError');
+  for (const res of held) res.end('ok');
+  for (const response of busy) assert.equal((await bytesOf(response.body)).toString(), 'ok');
+
+  const early = new AbortController();
+  const sent = getFile(`${server.url}/early`, { headers: {}, signal: early.signal });
+  early.abort(); // in the same turn: the socket is not in hand yet
+  await assert.rejects(sent, (e: Error) => e.name === 'AbortError');
+  assert.equal(requests, 32, 'neither aborted request reached the server');
+  // The pool is whole: a request after all that is answered.
+  const after = getFile(`${server.url}/after`, options());
+  await waitUntil('the request after the aborts to arrive', () => held.length === 33);
+  held[32]!.end('ok');
+  assert.equal((await bytesOf((await after).body)).toString(), 'ok');
+});
+
+void test('a body failing while the sink holds a piece rejects only once the sink is done', async (t) => {
+  const server = await httpServer(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Length': '1000000' });
+    res.write(Buffer.alloc(100_000)); // then silence
+  });
+  const response = await getFile(`${server.url}/f`, options());
+  let sinkDone = false;
+  let finishSink = (): void => undefined;
+  // The body fails while the sink (a disk slower than the idle time) still takes a piece;
+  // the sink finishes a turn later.
+  response.body.setTimeout(20, () => {
+    response.body.destroy(new Error('silent'));
+    setImmediate(finishSink);
+  });
+  await assert.rejects(
+    response.body.read(
+      () =>
+        new Promise<void>((resolve) => {
+          finishSink = () => {
+            sinkDone = true;
+            resolve();
+          };
+        }),
+    ),
+    (e: Error) => {
+      assert.ok(sinkDone, 'the read rejected before the sink had taken its piece');
+      return /silent/.test(e.message);
+    },
+  );
+});
+
+void test('bare-LF heads are read; doubtful Transfer-Encoding answers close the connection', async (t) => {
+  const server = await rawServer(t, (socket, request) => {
+    const path = request.split(' ')[1];
+    if (path === '/lf') socket.write('HTTP/1.1 200 OK\nContent-Length: 2\n\nok');
+    else if (path === '/te-cl') {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n');
+      socket.write('2\r\nok\r\n0\r\n\r\n');
+    } else {
+      socket.write(
+        'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
+      socket.write('2\r\nok\r\n0\r\n\r\n');
+    }
+  });
+  for (const path of ['/lf', '/te-cl', '/te-10', '/lf']) {
+    const response = await getFile(`${server.url}${path}`, options());
+    assert.equal((await bytesOf(response.body)).toString(), 'ok', path);
+  }
+  // /lf reused its socket for /te-cl, which was closed after; so was /te-10's.
+  assert.equal(server.connections(), 3);
 });
