@@ -21,7 +21,10 @@ import {
 /** Sockets kept per host: enough for the parallel small-file downloads of a fetch. */
 const SOCKETS_PER_HOST = 32;
 const MAX_REDIRECTS = 20;
-/** Each socket's read buffer, reused for every read (the size node:http reads with). */
+/**
+ * Each socket's read buffer, reused for every read: 256 KiB, so a big body takes a quarter
+ * of the reads it took with node:http's 64 KiB (32 sockets hold 8 MiB of them at most).
+ */
 const READ_BUFFER_BYTES = 256 * 1024;
 /** A redirect's body up to this size is read and dropped, so its socket can be reused. */
 const DRAINED_BODY_BYTES = 64 * 1024;
