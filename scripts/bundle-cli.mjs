@@ -26,7 +26,8 @@ await build({
   entryPoints: ['dist/src/cli/main.js'],
   outfile: `${outdir}/main.cjs`,
   format: 'cjs',
-  // The two modules that find files beside themselves (package-root.ts, small-worker.ts) ask
+  // The modules that find files beside themselves (package-root.ts, small-worker.ts,
+  // background-writes.ts) ask
   // import.meta.url, which a CommonJS file lacks: it is the bundle's own URL.
   define: { 'import.meta.url': '__kaggleRunBundleUrl' },
   // "use strict" first: esbuild's own directive comes after the banner, where it is none.
@@ -34,13 +35,16 @@ await build({
     js: '"use strict";\nconst __kaggleRunBundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
 });
-// Started as a worker by the packer, found beside the bundle that starts it.
-await build({
-  ...common,
-  entryPoints: ['dist/src/pack/small-files-worker.js'],
-  outfile: `${outdir}/small-files-worker.js`,
-  format: 'esm',
-});
+// Started as workers (by the packer, and for small downloaded files), found beside the bundle
+// that starts them.
+for (const worker of ['pack/small-files-worker', 'util/background-writes-worker']) {
+  await build({
+    ...common,
+    entryPoints: [`dist/src/${worker}.js`],
+    outfile: `${outdir}/${worker.split('/')[1]}.js`,
+    format: 'esm',
+  });
+}
 
 // What `--version` and each `--help` print, for the entry to answer from (see bin/). Asked of
 // the bundle just built, in a child whose stdout is a pipe (help laid out at 80 columns) and

@@ -7,7 +7,6 @@
 // kept on the error so the record still lists them.
 
 import { randomBytes } from 'node:crypto';
-import { renameSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
@@ -15,6 +14,7 @@ import { KaggleRunError, PlatformError, RunLostError, diskFullError } from '../e
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js';
 import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
 import { sha256File } from '../util/hash.js';
+import { renameInBackground } from '../util/background-writes.js';
 import { IN_MEMORY_FILE_BYTES } from '../util/memory-file.js';
 import { printable } from '../util/printable.js';
 import { resolveInside } from '../util/safe-path.js';
@@ -146,9 +146,9 @@ async function downloadVerified(
         `output ${remote.path} does not match the manifest (got ${got.size} bytes, sha256 ${got.sha256.slice(0, 12)}; expected ${expected.size} bytes, sha256 ${expected.sha256.slice(0, 12)})`,
       );
     }
-    // A small output's rename is one quick system call: done in place, as its write was
-    // (memory-file.ts), since a thread-pool round trip costs more than the call.
-    if (got.size <= IN_MEMORY_FILE_BYTES) renameSync(temp, dest);
+    // A small output was written by the file-writing thread (memory-file.ts): renamed there
+    // too, after its write, with no thread of ours waiting on the folder's lock.
+    if (got.size <= IN_MEMORY_FILE_BYTES) await renameInBackground(temp, dest);
     else await rename(temp, dest);
     return { path: remote.path, size: got.size, sha256: got.sha256, ok: true };
   } catch (error) {

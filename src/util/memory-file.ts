@@ -1,12 +1,13 @@
-// A file that is gathered in memory and written to disk in one go when it is closed, with
-// synchronous calls. For small downloads: each asynchronous file operation is a round trip
-// through libuv's thread pool, and for a 50 KB output the open, write and close cost more
-// CPU that way than the bytes did (2,000 small files: about twice the CPU of plain calls).
+// A file that is gathered in memory and written to disk in one go when it is closed, by the
+// file-writing thread (background-writes.ts). For small downloads: each asynchronous file
+// operation is a round trip through libuv's thread pool, and for a 50 KB output the open,
+// write and close cost more CPU that way than the bytes did (2,000 small files: about twice
+// the CPU of plain calls); on the main thread the file's creation stalled other downloads.
 // It is the download's file and its sink at once (appends, truncate, stat, close), with a
 // FileHandle's meaning: after close() the file on disk holds what was added.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ChunkSink } from './batched-writer.js';
+import { writeInBackground } from './background-writes.js';
 
 /**
  * Downloads at most this big (by the size they should have) are gathered in memory and
@@ -24,7 +25,7 @@ export class MemoryFile implements ChunkSink {
     private readonly path: string,
     capacity: number,
   ) {
-    this.bytes = Buffer.allocUnsafe(capacity);
+    this.bytes = Buffer.allocUnsafeSlow(capacity); // memory of its own, handed over on close
   }
 
   get position(): number {
@@ -35,7 +36,7 @@ export class MemoryFile implements ChunkSink {
   add(chunk: Buffer): undefined {
     const needed = this.size + chunk.length;
     if (needed > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.bytes.length));
+      const grown = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.bytes.length));
       this.bytes.copy(grown, 0, 0, this.size);
       this.bytes = grown;
     }
@@ -64,18 +65,6 @@ export class MemoryFile implements ChunkSink {
     this.closed = true;
     const bytes = this.bytes.subarray(0, this.size);
     this.bytes = Buffer.alloc(0);
-    try {
-      const fd = openSync(this.path, 'w');
-      try {
-        // A short write (a signal, a disk filling up) goes on from where it stopped.
-        let done = 0;
-        while (done < bytes.length) done += writeSync(fd, bytes, done);
-      } finally {
-        closeSync(fd);
-      }
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    return writeInBackground(this.path, bytes);
   }
 }
