@@ -9,16 +9,21 @@ import type { JobAnswer, WriteJob } from './background-writes-worker.js';
 interface Waiting {
   resolve: () => void;
   reject: (error: Error) => void;
+  /** The thread the job went to: a thread that fails fails its own jobs only. */
+  thread: Worker;
 }
 
 let worker: Worker | undefined;
 const waiting = new Map<number, Waiting>();
 let nextId = 0;
 
-function failAll(error: Error): void {
-  for (const w of waiting.values()) w.reject(error);
-  waiting.clear();
-  worker = undefined; // the next job starts a fresh thread
+function failAll(thread: Worker, error: Error): void {
+  for (const [id, w] of waiting) {
+    if (w.thread !== thread) continue;
+    waiting.delete(id);
+    w.reject(error);
+  }
+  if (worker === thread) worker = undefined; // the next job starts a fresh thread
 }
 
 function started(): Worker {
@@ -32,12 +37,14 @@ function started(): Worker {
     const w = waiting.get(answer.id);
     waiting.delete(answer.id);
     // An idle thread never holds the process open.
-    if (waiting.size === 0) thread.unref();
+    if (![...waiting.values()].some((v) => v.thread === thread)) thread.unref();
     if (answer.error === undefined) w?.resolve();
     else w?.reject(Object.assign(new Error(answer.error.message), answer.error));
   });
-  thread.on('error', (error) => failAll(error));
-  thread.on('exit', (code) => failAll(new Error(`the file-writing thread exited (${code})`)));
+  thread.on('error', (error) => failAll(thread, error));
+  thread.on('exit', (code) =>
+    failAll(thread, new Error(`the file-writing thread exited (${code})`)),
+  );
   worker = thread;
   return thread;
 }
@@ -46,7 +53,7 @@ function send(job: WriteJob, transfer: ArrayBuffer[] = []): Promise<void> {
   const thread = started();
   thread.ref();
   return new Promise((resolve, reject) => {
-    waiting.set(job.id, { resolve, reject });
+    waiting.set(job.id, { resolve, reject, thread });
     thread.postMessage(job, transfer);
   });
 }
