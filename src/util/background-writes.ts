@@ -54,7 +54,14 @@ function send(job: WriteJob, transfer: ArrayBuffer[] = []): Promise<void> {
   thread.ref();
   return new Promise((resolve, reject) => {
     waiting.set(job.id, { resolve, reject, thread });
-    thread.postMessage(job, transfer);
+    try {
+      thread.postMessage(job, transfer);
+    } catch (error) {
+      // Never sent: nothing will answer it, and it must not keep the thread held.
+      waiting.delete(job.id);
+      if (![...waiting.values()].some((w) => w.thread === thread)) thread.unref();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 }
 
@@ -63,8 +70,11 @@ function send(job: WriteJob, transfer: ArrayBuffer[] = []): Promise<void> {
  * to the thread, so `bytes` must own it (Buffer.allocUnsafeSlow) and not be used after.
  */
 export function writeInBackground(path: string, bytes: Buffer): Promise<void> {
-  const data = bytes.buffer as ArrayBuffer;
-  if (bytes.byteOffset !== 0) throw new Error('writeInBackground: the buffer must own its memory');
+  const data = bytes.buffer;
+  // Only memory of its own moves: a slice of Node's shared pool, or shared memory, does not.
+  if (!(data instanceof ArrayBuffer) || bytes.byteOffset !== 0) {
+    throw new Error('writeInBackground: the buffer must own its memory');
+  }
   return send({ id: nextId++, kind: 'write', path, data, length: bytes.length }, [data]);
 }
 
