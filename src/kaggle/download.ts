@@ -11,7 +11,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { diskFullError } from '../errors.js';
 import { BatchedWriter, type ChunkSink } from '../util/batched-writer.js';
-import { IN_MEMORY_FILE_BYTES, MemoryFile } from '../util/memory-file.js';
+import { MemoryFile, keptInMemory } from '../util/memory-file.js';
 import {
   KaggleApiError,
   KaggleConnectionError,
@@ -112,8 +112,9 @@ export async function downloadToFile(
       displayUrl(url),
     );
   if (limits.madeDir !== true) await mkdir(dirname(dest), { recursive: true });
-  const file: DownloadFile =
-    maxBytes <= IN_MEMORY_FILE_BYTES ? new MemoryFile(dest, maxBytes) : await open(dest, 'w');
+  const file: DownloadFile = keptInMemory(maxBytes)
+    ? new MemoryFile(dest, maxBytes)
+    : await open(dest, 'w');
   let written = 0;
   let hash = createHash('sha256');
   let restarts = 0;

@@ -10,6 +10,7 @@
 
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
+import { asError } from '../errors.js';
 import {
   ChunkedDecoder,
   MAX_HEAD_BYTES,
@@ -227,8 +228,9 @@ type Phase = 'head' | 'body' | 'complete' | 'failed';
  */
 function headEnd(buffer: Buffer, from: number): { end: number; after: number } {
   const crlf = buffer.indexOf('\r\n\r\n', from);
-  const lf = buffer.indexOf('\n\n', from);
-  if (lf !== -1 && (crlf === -1 || lf < crlf)) return { end: lf, after: lf + 2 };
+  // Bare LF is looked for only before the CRLF end, not through the body that follows it.
+  const lf = (crlf === -1 ? buffer : buffer.subarray(0, crlf)).indexOf('\n\n', from);
+  if (lf !== -1) return { end: lf, after: lf + 2 };
   return { end: crlf, after: crlf === -1 ? -1 : crlf + 4 };
 }
 
@@ -273,7 +275,7 @@ class Exchange implements FileBody {
       if (this.phase === 'body') this.readBody(buffer, at, bytes);
       else if (this.phase === 'complete' && at < bytes) this.reusable = false; // bytes past the end
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)));
+      this.fail(asError(error));
       return false;
     }
     if (this.phase === 'complete') {
@@ -366,7 +368,7 @@ class Exchange implements FileBody {
       (error: unknown) => {
         this.waitingOnSink = false;
         if (this.phase === 'failed') this.rejectRead();
-        else this.fail(error instanceof Error ? error : new Error(String(error)));
+        else this.fail(asError(error));
       },
     );
   }
@@ -377,7 +379,7 @@ class Exchange implements FileBody {
     try {
       while (!this.waitingOnSink && this.queued.length > 0) this.feed(this.queued.shift()!);
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)));
+      this.fail(asError(error));
       return;
     }
     if (this.waitingOnSink || this.queued.length > 0) return;
@@ -494,7 +496,7 @@ function getOnce(url: URL, options: FileGetOptions, fresh = false): Promise<File
   try {
     head = requestHead(url, options.headers);
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return Promise.reject(asError(error));
   }
   const pool = poolFor(url);
   return pool.acquire(fresh, signal).then(
@@ -540,21 +542,10 @@ export async function getFile(url: string, options: FileGetOptions): Promise<Fil
     if (!redirects.has(response.status) || location === undefined || hop >= MAX_REDIRECTS) {
       return response;
     }
-    await discard(response);
+    // A small body is read to its end, so its socket is reused; a bigger one is cut off.
+    await readAtMost(response.body, DRAINED_BODY_BYTES + 1);
     current = new URL(location, current);
   }
-}
-
-/** Reads and drops a small body (its socket is then reused); a big one is cut off. */
-async function discard(response: FileResponse): Promise<void> {
-  let got = 0;
-  await response.body
-    .read((piece) => {
-      got += piece.length;
-      if (got > DRAINED_BODY_BYTES) throw new Error('redirect body too big to drain');
-      return undefined;
-    })
-    .catch(() => undefined);
 }
 
 /**

@@ -3,7 +3,7 @@
 // Built-in fetch; fetch, sleep, now and random are injectable for tests.
 
 import { packageVersion } from '../util/package-root.js';
-import { diskFullError } from '../errors.js';
+import { asError, diskFullError } from '../errors.js';
 import { rpcUrl } from './endpoint.js';
 import { KaggleApiError, KaggleConnectionError, KaggleTimeoutError } from './errors.js';
 import { fetchHeaders, getFile, readAtMost, type FileResponse } from './file-get.js';
@@ -377,10 +377,7 @@ export class KaggleHttp {
     // A full local disk is not the network's fault, whatever stage it broke.
     const disk = diskFullError(error);
     if (disk !== undefined) return disk;
-    if (callerSignal?.aborted) {
-      const reason: unknown = callerSignal.reason;
-      return reason instanceof Error ? reason : new Error(String(reason));
-    }
+    if (callerSignal?.aborted) return asError(callerSignal.reason);
     const where = displayUrl(url);
     if (timeoutSignal.aborted) {
       const seconds = (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000;

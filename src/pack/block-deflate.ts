@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { UsageError } from '../errors.js';
+import { UsageError, asError } from '../errors.js';
 import { LEVEL, packSmall, SMALL_FILE, type SmallOutcome } from './small-files.js';
 import { SmallFileWorker } from './small-worker.js';
 import { looksIncompressible, storedBlocks } from './stored-blocks.js';
@@ -59,7 +59,7 @@ function readError(error: unknown, path: string): Error {
     });
   }
   if (code === 'ENOENT') return changedError(path);
-  return error instanceof Error ? error : new Error(String(error));
+  return asError(error);
 }
 
 function changedError(path: string): UsageError {

@@ -15,7 +15,7 @@ import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js'
 import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
 import { sha256File } from '../util/hash.js';
 import { renameInBackground } from '../util/background-writes.js';
-import { IN_MEMORY_FILE_BYTES } from '../util/memory-file.js';
+import { keptInMemory } from '../util/memory-file.js';
 import { printable } from '../util/printable.js';
 import { resolveInside } from '../util/safe-path.js';
 import type { OutputRecord } from './record.js';
@@ -146,9 +146,9 @@ async function downloadVerified(
         `output ${remote.path} does not match the manifest (got ${got.size} bytes, sha256 ${got.sha256.slice(0, 12)}; expected ${expected.size} bytes, sha256 ${expected.sha256.slice(0, 12)})`,
       );
     }
-    // A small output was written by the file-writing thread (memory-file.ts): renamed there
-    // too, after its write, with no thread of ours waiting on the folder's lock.
-    if (got.size <= IN_MEMORY_FILE_BYTES) await renameInBackground(temp, dest);
+    // An output kept in memory was written by the file-writing thread (memory-file.ts):
+    // renamed there too, after its write, with no thread of ours waiting on the folder's lock.
+    if (keptInMemory(limits.maxBytes)) await renameInBackground(temp, dest);
     else await rename(temp, dest);
     return { path: remote.path, size: got.size, sha256: got.sha256, ok: true };
   } catch (error) {

@@ -4,6 +4,7 @@
 // here it runs beside them. One thread, jobs in the order sent: a file's rename always
 // follows its write, and the folder's lock is never fought over by two threads of ours.
 import { Worker } from 'node:worker_threads';
+import { asError } from '../errors.js';
 import type { JobAnswer, WriteJob } from './background-writes-worker.js';
 
 interface Waiting {
@@ -26,6 +27,11 @@ function failAll(thread: Worker, error: Error): void {
   if (worker === thread) worker = undefined; // the next job starts a fresh thread
 }
 
+/** An idle thread never holds the process open. */
+function releaseIfIdle(thread: Worker): void {
+  if (![...waiting.values()].some((w) => w.thread === thread)) thread.unref();
+}
+
 function started(): Worker {
   if (worker !== undefined) return worker;
   // Without the process's node flags: the thread needs none, and some (--input-type, say)
@@ -36,8 +42,7 @@ function started(): Worker {
   thread.on('message', (answer: JobAnswer) => {
     const w = waiting.get(answer.id);
     waiting.delete(answer.id);
-    // An idle thread never holds the process open.
-    if (![...waiting.values()].some((v) => v.thread === thread)) thread.unref();
+    releaseIfIdle(thread);
     if (answer.error === undefined) w?.resolve();
     else w?.reject(Object.assign(new Error(answer.error.message), answer.error));
   });
@@ -59,8 +64,8 @@ function send(job: WriteJob, transfer: ArrayBuffer[] = []): Promise<void> {
     } catch (error) {
       // Never sent: nothing will answer it, and it must not keep the thread held.
       waiting.delete(job.id);
-      if (![...waiting.values()].some((w) => w.thread === thread)) thread.unref();
-      reject(error instanceof Error ? error : new Error(String(error)));
+      releaseIfIdle(thread);
+      reject(asError(error));
     }
   });
 }

@@ -15,6 +15,11 @@ import { writeInBackground } from './background-writes.js';
  */
 export const IN_MEMORY_FILE_BYTES = 1024 * 1024;
 
+/** Whether a download that may have at most `maxBytes` is gathered in a MemoryFile. */
+export function keptInMemory(maxBytes: number | undefined): boolean {
+  return maxBytes !== undefined && maxBytes <= IN_MEMORY_FILE_BYTES;
+}
+
 export class MemoryFile implements ChunkSink {
   private bytes: Buffer;
   private size = 0;
