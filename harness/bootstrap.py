@@ -31,6 +31,10 @@ def install_harness_modules(files):
     import sys
     from importlib.machinery import ModuleSpec
 
+    # A server's spare kernel compiled its server's harness modules while it waited
+    # (src/platform/local/spare-wrapper.ts): name -> (text, code). One is taken only where
+    # its text is this harness's own, so a harness of another version compiles its own.
+    compiled = getattr(sys, "_kaggle_run_warm", {}).pop("compiled", {})
     modules = {}
     for filename in files:
         if filename.endswith("/__init__.py"):
@@ -46,7 +50,12 @@ def install_harness_modules(files):
             return None  # the default module object
 
         def exec_module(self, module):
-            code = compile(files[self.filename], self.filename, "exec", dont_inherit=True)
+            text = files[self.filename]
+            ready = compiled.pop(self.filename, None)
+            if ready is not None and ready[0] == text:
+                code = ready[1]
+            else:
+                code = compile(text, self.filename, "exec", dont_inherit=True)
             exec(code, module.__dict__)
 
         def get_source(self, _name):

@@ -2,7 +2,8 @@
 // file of harness/kaggle_run_harness/ (modules and contract.json) embedded as text under its
 // own file name (the bootstrap registers them with importlib and linecache, so tracebacks
 // keep module names and line numbers). Written to dist/harness/harness.py, which the
-// renderer reads, beside dist/harness/contract.json, which the TypeScript side reads.
+// renderer reads, beside dist/harness/contract.json, which the TypeScript side reads, and
+// dist/harness/modules.json, the embedded files by name.
 import {
   copyFileSync,
   mkdirSync,
@@ -41,10 +42,13 @@ const names = readdirSync(join(root, 'harness', PACKAGE))
   .sort((a, b) => (a === '__init__.py' ? -1 : b === '__init__.py' ? 1 : a.localeCompare(b)));
 if (names[0] !== '__init__.py') throw new Error(`harness/${PACKAGE}/__init__.py is missing`);
 
+/** File name -> text of each embedded file, exactly as the harness holds it. */
+const files = {};
 const entries = names.map((name) => {
   let text = readFileSync(join(root, 'harness', PACKAGE, name), 'utf8');
   if (text.includes('\r')) throw new Error(`harness/${PACKAGE}/${name} has CR line ends`);
   if (!text.endsWith('\n')) text += '\n';
+  files[`${PACKAGE}/${name}`] = text;
   return `    ${JSON.stringify(`${PACKAGE}/${name}`)}: ${pythonLiteral(text)},\n`;
 });
 // A function, not a string, as the replacement: in a string `$$` would turn into `$`.
@@ -55,4 +59,7 @@ const assembled = bootstrap.replace(
 
 mkdirSync(OUTPUT_DIR, { recursive: true });
 writeAtomic(join(OUTPUT_DIR, 'harness.py'), assembled);
+// The same files for a server's spare kernels, which compile the modules while they wait
+// (src/platform/local/spare-wrapper.ts): a harness takes a compiled module only for its own text.
+writeAtomic(join(OUTPUT_DIR, 'modules.json'), JSON.stringify(files));
 copyFileSync(join(root, 'harness', PACKAGE, 'contract.json'), join(OUTPUT_DIR, 'contract.json'));

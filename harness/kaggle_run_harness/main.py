@@ -18,6 +18,7 @@ from .script import program_env, run_script
 from .settings import read_settings
 from .unpack import unpack
 from .user_secrets import load_env_file, load_secrets
+from .warm_program import discard, take_warm_program
 
 
 def folder_from_env(name, default):
@@ -87,6 +88,13 @@ def run_steps(ctx, state, input_dir, working, started, encoded):
 
     enter_step(state, "program")
     program_started = time.monotonic()
+    # Only a script's program, and only where no pip ran: an install may add what a start
+    # loads (a .pth file), which an interpreter started before it has not seen.
+    warm = take_warm_program()
+    batch_or_notebook = settings.get("batch") is not None or settings["kind"] == "notebook"
+    if batch_or_notebook or settings["requirements"] is not None:
+        discard(warm)
+        warm = None
     try:
         # Batches and notebooks import their modules only when a run has one: the harness's
         # own start stays short.
@@ -106,7 +114,9 @@ def run_steps(ctx, state, input_dir, working, started, encoded):
 
             run_notebook(ctx, settings, env, working, deadline, state)
         else:
-            run_script(ctx, settings, argv, dict(os.environ, **env), working, deadline, state)
+            run_script(
+                ctx, settings, argv, dict(os.environ, **env), working, deadline, state, warm
+            )
     finally:
         # The program's own time (all items of a batch), apart from the harness's: a host
         # tells its model's seconds from the session's overhead.
@@ -196,9 +206,11 @@ def main(settings_b64, code_b64, own_file=None):
 def run_as_script(settings_b64, code_b64, own_file):
     """The harness as a kernel's program: runs it and ends the process with its exit code."""
     exit_code = main(settings_b64, code_b64, own_file)
-    if exit_code == TERMINATED_EXIT:
-        # Stopped mid-run: the children are dead and the manifest is written. Skip the
-        # interpreter's shutdown, where an interrupted nbclient would only add noise.
+    # The children are dead and the manifest is written: the interpreter's shutdown would
+    # only free memory, 10-15 ms at the end of every session. Skipped where only the harness's
+    # own code ran (not nbclient, whose kernel manager cleans up at exit), and when stopped
+    # mid-run, where an interrupted nbclient would only add noise.
+    if exit_code == TERMINATED_EXIT or "kaggle_run_harness.notebook_run" not in sys.modules:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(exit_code)

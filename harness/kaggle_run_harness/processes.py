@@ -8,6 +8,7 @@ import threading
 import time
 
 from .errors import Terminated
+from .warm_program import hand_over
 
 
 # Seconds a stopped program gets between SIGTERM and SIGKILL. The local platform gives the
@@ -109,22 +110,25 @@ def wait_for_exit(proc, timeout):
     return proc.wait()
 
 
-def run_streaming(ctx, cmd, env, cwd, deadline, tail=None):
+def run_streaming(ctx, cmd, env, cwd, deadline, tail=None, warm=None):
     """Runs cmd in its own process group, streaming its output live.
 
     Returns (returncode, timed_out). Whatever the program left running in its group is
     killed when it ends, as a Kaggle session would on shutdown. `tail`, a bytearray, gets
-    the last TAIL_BYTES of its output (both streams, as they arrived).
+    the last TAIL_BYTES of its output (both streams, as they arrived). `warm`: an
+    interpreter started for cmd before the session (warm_program.py), used where it can be.
     """
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    proc = None if warm is None else hand_over(warm, cmd, env, cwd)
+    if proc is None:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     ctx.live_groups.add(proc.pid)
     threads = [
         threading.Thread(target=pump, args=(ctx, proc.stdout, "stdout", tail), daemon=True),

@@ -11,7 +11,9 @@ from .processes import exit_code_of, run_streaming, signal_name
 
 
 def program_env(ctx, settings, input_dir, working, params_path):
-    """The KAGGLE_RUN_* variables the program sees (also set in-process for notebooks)."""
+    """The KAGGLE_RUN_* variables the program sees (also set in-process for notebooks). A
+    program interpreter started ahead (warm_program.py) knows which of them no start-up
+    reads: PROGRAM_VARS in src/platform/local/spare-wrapper.ts names them."""
     env = {
         "KAGGLE_RUN_PARAMS": json.dumps(settings["params"]),
         "KAGGLE_RUN_PARAMS_FILE": params_path,
@@ -29,7 +31,7 @@ def program_env(ctx, settings, input_dir, working, params_path):
     return env
 
 
-def run_script(ctx, settings, argv, env, working, deadline, state):
+def run_script(ctx, settings, argv, env, working, deadline, state, warm=None):
     entry = settings["entry"]
     # Python would read an entry named "-x.py" as an option.
     cmd = [sys.executable, "-u", "./" + entry if entry.startswith("-") else entry] + argv
@@ -37,7 +39,7 @@ def run_script(ctx, settings, argv, env, working, deadline, state):
     ctx.out.line("running %s, args %s" % (settings["entry"], json.dumps(argv, ensure_ascii=False)))
     started = time.monotonic()
     try:
-        returncode, timed_out = run_streaming(ctx, cmd, env, working, deadline)
+        returncode, timed_out = run_streaming(ctx, cmd, env, working, deadline, warm=warm)
     except OSError as error:
         raise SetupError("program", "cannot start the program: %s" % error)
     took = time.monotonic() - started

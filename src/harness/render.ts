@@ -24,6 +24,9 @@ export {
  */
 export const HARNESS_PATH = 'dist/harness/harness.py';
 
+/** The harness's embedded files (name -> text, JSON) beside it, for spare kernels. */
+export const HARNESS_MODULES_PATH = 'dist/harness/modules.json';
+
 let cachedSource: string | undefined;
 let cachedVersion: string | undefined;
 

@@ -17,6 +17,8 @@ export async function handKeptCodeToSession(
   versionDir: string,
 ): Promise<string> {
   const folder = join(versionDir, SESSION_FOLDER);
+  // The rename needs the version's folder, which nothing else may have made yet.
+  await mkdir(versionDir, { recursive: true });
   try {
     await rename(join(kernelDir, POOL), folder);
   } catch {

@@ -8,6 +8,8 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { harnessRunsNotebook } from '../harness/rendered.js';
+import { HARNESS_MODULES_PATH } from '../harness/render.js';
+import { packageRoot } from '../util/package-root.js';
 import { readEnv } from '../env.js';
 import {
   adoptExecution,
@@ -166,6 +168,7 @@ export class SessionRunner {
       tag: `kaggle-run-spare:${deps.store.dataDir}`,
       // Beside the sessions' folders (one file system): sandboxed spares' folders move there.
       folderRoot: join(deps.store.dataDir, 'spares'),
+      harnessModules: join(packageRoot(), HARNESS_MODULES_PATH),
     });
   }
 
@@ -249,8 +252,10 @@ export class SessionRunner {
       const versionDir = store.versionDir(kernel, version.number);
       if (chosen.note !== undefined) await logNote(versionDir, `kaggle-run: ${chosen.note}\n`);
       // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
-      const secretsFolder = await writeSessionSecrets(versionDir, request.secrets ?? {});
-      const keptCode = await handKeptCodeToSession(store.kernelDir(kernel), versionDir);
+      const [secretsFolder, keptCode] = await Promise.all([
+        writeSessionSecrets(versionDir, request.secrets ?? {}),
+        handKeptCodeToSession(store.kernelDir(kernel), versionDir),
+      ]);
       const started = await this.deps.startExecution({
         dir: versionDir,
         source: request.source,
@@ -347,6 +352,25 @@ export class SessionRunner {
       return followToStatus(started, () => finished);
     })();
 
+    /**
+     * Hands back what the session held: its secrets removed, the code copies it kept moved
+     * back to the kernel. Once, when the session ended (never fails); never for a detached session, which
+     * still runs (the next server adopts it and takes them back).
+     */
+    let released: Promise<void> | undefined;
+    const releaseSessionFiles = (): Promise<void> => {
+      if (detached) return Promise.resolve();
+      const versionDir = store.versionDir(kernel, version.number);
+      released ??= Promise.all([
+        removeSessionSecrets(versionDir),
+        takeKeptCodeBack(store.kernelDir(kernel), versionDir),
+      ]).then(
+        () => undefined,
+        () => undefined, // at worst the next session copies its code afresh
+      );
+      return released;
+    };
+
     const finish = async (): Promise<void> => {
       const running = await execution.catch(() => undefined);
       if (running === undefined) {
@@ -363,6 +387,9 @@ export class SessionRunner {
       const result = await running.done;
       if (detached) return;
       await persisted;
+      // Before the status: a client that sees the end may push the next version at once,
+      // whose session takes the copies this one kept.
+      await releaseSessionFiles();
       const state =
         result.vanished === true && result.status === 'error'
           ? { status: 'ERROR' as const, failureMessage: PROCESS_GONE_MESSAGE }
@@ -383,12 +410,7 @@ export class SessionRunner {
       })
       .finally(() => {
         this.live.delete(key);
-        const versionDir = store.versionDir(kernel, version.number);
-        return Promise.all([
-          removeSessionSecrets(versionDir),
-          // A detached session still runs (the next server adopts it and takes them back).
-          detached ? undefined : takeKeptCodeBack(store.kernelDir(kernel), versionDir),
-        ]).then(() => undefined);
+        return releaseSessionFiles();
       });
 
     const session: LiveSession = {

@@ -69,15 +69,30 @@ export async function writeSessionSecrets(
   secrets: Readonly<Record<string, string>>,
 ): Promise<string> {
   const folder = join(versionDir, SECRETS_FOLDER);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
-  await chmod(folder, 0o700);
-  const valuesFile = join(folder, 'secrets.json');
-  // Created empty with 0600 first, so the values are never in a file others could read.
-  await writeFile(valuesFile, '', { mode: 0o600 });
-  await chmod(valuesFile, 0o600);
-  await writeFile(valuesFile, JSON.stringify(secrets));
-  await writeFile(join(folder, 'kaggle_secrets.py'), MODULE_SOURCE);
+  // Made here: 0700 at most (a umask only takes bits away). There already: set it so.
+  if ((await mkdir(folder, { recursive: true, mode: 0o700 })) === undefined) {
+    await chmod(folder, 0o700);
+  }
+  // Each session start waits on these writes: both at once, one step each where it can.
+  await Promise.all([
+    writeSecretValues(join(folder, 'secrets.json'), JSON.stringify(secrets)),
+    writeFile(join(folder, 'kaggle_secrets.py'), MODULE_SOURCE),
+  ]);
   return folder;
+}
+
+/** Writes the values so that they are never in a file others could read. */
+async function writeSecretValues(file: string, text: string): Promise<void> {
+  try {
+    // A new file: created 0600 (at most) with its content in one step.
+    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // One left there (a start that was cut short): emptied, made 0600, then written.
+    await writeFile(file, '');
+    await chmod(file, 0o600);
+    await writeFile(file, text);
+  }
 }
 
 /** Removes a session's secrets once it ended; never fails (nothing may be there). */

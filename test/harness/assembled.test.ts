@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HARNESS_PATH, harnessSource } from '../../src/harness/render.js';
+import { HARNESS_MODULES_PATH, HARNESS_PATH, harnessSource } from '../../src/harness/render.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { scriptPython } from './helpers.js';
 
@@ -102,4 +102,45 @@ void test('an error escaping the assembled harness prints embedded source lines 
     done.stderr,
     /File "kaggle_run_harness\/main\.py", line 2, in <module>\n\s+raise ValueError\('broken module'\)/,
   );
+});
+
+void test('modules.json holds the embedded files, which a spare kernel compiles ahead', () => {
+  const listed = JSON.parse(
+    readFileSync(join(packageRoot(), HARNESS_MODULES_PATH), 'utf8'),
+  ) as Record<string, string>;
+  const names = readdirSync(MODULES_DIR).filter((n) => n.endsWith('.py') || n.endsWith('.json'));
+  assert.deepEqual(Object.keys(listed).sort(), names.map((n) => `kaggle_run_harness/${n}`).sort());
+  for (const name of names) {
+    assert.equal(
+      listed[`kaggle_run_harness/${name}`],
+      readFileSync(join(MODULES_DIR, name), 'utf8'),
+    );
+  }
+});
+
+void test('the harness takes a module compiled ahead only where its text is the same', () => {
+  // Stand-ins that tell where a module's code came from: the harness must run the first (its
+  // text is the embedded one) and compile the second itself (its text is another's).
+  const code =
+    'import json, sys\n' +
+    'source = open(sys.argv[1]).read()\n' +
+    'files = json.load(open(sys.argv[2]))\n' +
+    'def stand_in(name):\n' +
+    '    return compile("MARK = %r\\n" % name, name, "exec")\n' +
+    'sys._kaggle_run_warm = {"compiled": {\n' +
+    '    "kaggle_run_harness/errors.py": (files["kaggle_run_harness/errors.py"], stand_in("ahead")),\n' +
+    '    "kaggle_run_harness/files.py": (files["kaggle_run_harness/files.py"] + "#", stand_in("stale")),\n' +
+    '}}\n' +
+    "exec(compile(source, 'harness.py', 'exec'), {'__name__': 'assembled'})\n" +
+    'import kaggle_run_harness.errors as errors\n' +
+    'import kaggle_run_harness.files as files_module\n' +
+    'print(json.dumps([getattr(errors, "MARK", None), getattr(files_module, "MARK", None),\n' +
+    '                  hasattr(files_module, "write_atomic"), sys._kaggle_run_warm]))\n';
+  const done = spawnSync(
+    scriptPython,
+    ['-c', code, join(packageRoot(), HARNESS_PATH), join(packageRoot(), HARNESS_MODULES_PATH)],
+    { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } },
+  );
+  assert.equal(done.status, 0, done.stderr);
+  assert.deepEqual(JSON.parse(done.stdout), ['ahead', null, true, {}]);
 });

@@ -203,14 +203,23 @@ export async function kaggleEnv(t: TestContext): Promise<NodeJS.ProcessEnv> {
 }
 
 /** What a finished kernel printed on stdout, from its persisted log. */
-export async function kernelStdout(server: { url: string }, slug: string): Promise<string> {
+export function kernelStdout(server: { url: string }, slug: string): Promise<string> {
+  return kernelStream(server, slug, 'stdout');
+}
+
+/** What a finished kernel printed on one stream, from its persisted log. */
+export async function kernelStream(
+  server: { url: string },
+  slug: string,
+  stream: 'stdout' | 'stderr',
+): Promise<string> {
   const { pages } = await listAllOutput(server, slug, 20);
   const entries = JSON.parse((pages[0]?.log as string | undefined) || '[]') as {
     stream_name: string;
     data: string;
   }[];
   return entries
-    .filter((e) => e.stream_name === 'stdout')
+    .filter((e) => e.stream_name === stream)
     .map((e) => e.data)
     .join('');
 }

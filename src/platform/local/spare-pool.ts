@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { killGroup } from './kill-tree.js';
-import { SPARE_BOOT_SOURCE, SPARE_WRAPPER_SOURCE } from './spare-wrapper.js';
+import { PROGRAM_BOOT_SOURCE, SPARE_BOOT_SOURCE, SPARE_WRAPPER_SOURCE } from './spare-wrapper.js';
 
 /** What a spare needs to become a session (the cold start's inputs). */
 export interface SpareSession {
@@ -147,6 +147,11 @@ export class SparePool {
        * folders, which they are renamed into. Without it no sandboxed spare is started.
        */
       folderRoot?: string | undefined;
+      /**
+       * The assembled harness's modules (a JSON file, name -> text), which spare kernels
+       * compile while they wait; none: a harness compiles its modules on its session's path.
+       */
+      harnessModules?: string | undefined;
     },
   ) {}
 
@@ -220,9 +225,10 @@ export class SparePool {
           }
           front = sandbox.command(folders);
         }
-        const bootArgs = [...front, python, '-u', '-c', SPARE_BOOT_SOURCE];
+        const bootArgs = [...front, python, '-u', '-c', SPARE_BOOT_SOURCE, PROGRAM_BOOT_SOURCE];
         const args = ['-S', '-c', SPARE_WRAPPER_SOURCE, tag];
-        args.push(String(idleSeconds + SPARE_IDLE_MARGIN_SECONDS), ...bootArgs);
+        args.push(String(idleSeconds + SPARE_IDLE_MARGIN_SECONDS));
+        args.push(this.options.harnessModules ?? '', ...bootArgs);
         // Leads its own process group, as a cold wrapper does; stderr goes nowhere, as there.
         const child = spawn(python, args, {
           cwd: '/',
