@@ -9,7 +9,7 @@
 // Both write where os.tmpdir() is: `TMPDIR=/dev/shm` takes the disk out of the figure (on an
 // ext4 disk with online discard, creating a file costs 0.1-1 ms of kernel CPU, and which it
 // is changes from one minute to the next, for both tools alike).
-//   node dist/bench/fetch-speed.js
+//   node dist/bench/fetch-speed.js   (FETCH_BIG_MIB=0 or FETCH_SMALL_FILES=0: one part alone)
 
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,8 +23,9 @@ import { runJob } from '../src/run/run-job.js';
 import { startBenchServer } from './bench-server.js';
 import { loadLine, median } from './stats.js';
 
-const BIG_MIB = 512;
-const SMALL_FILES = 2000;
+// FETCH_BIG_MIB / FETCH_SMALL_FILES change the mix (0 leaves a part out), to see each alone.
+const BIG_MIB = Number(process.env.FETCH_BIG_MIB ?? 512);
+const SMALL_FILES = Number(process.env.FETCH_SMALL_FILES ?? 2000);
 const SMALL_BYTES = 50_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** curl gets as many transfers in flight as the client has. */
