@@ -5,11 +5,11 @@
 // hangs up halfway.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveAddress, type ScopeSources } from './file-scope.js';
-import { HttpError, drained } from './http-util.js';
+import { forEachFileChunk } from './file-chunks.js';
+import { HttpError } from './http-util.js';
 import { verifyFileToken } from './signed-url.js';
 import type { ServerStats } from './stats.js';
 
@@ -38,8 +38,11 @@ function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
   if (digest === undefined) {
     digest = (async () => {
       const hash = createHash('md5');
-      const stream = createReadStream(path, { highWaterMark: MD5_READ_BYTES });
-      for await (const chunk of stream) hash.update(chunk as Buffer);
+      // One buffer no bigger than the file: a read stream's would be 1 MiB for each small one.
+      await forEachFileChunk(path, 0, size, (piece) => void hash.update(piece), {
+        bufferBytes: Math.max(1, Math.min(size, MD5_READ_BYTES)),
+        buffers: 1,
+      });
       return hash.digest('base64');
     })();
     digest.catch(() => md5s.delete(key));
@@ -54,6 +57,23 @@ function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
  * fewer thread-pool round trips (a 512 MiB output took a core-second to serve with 64 KiB).
  */
 const SEND_READ_BYTES = 1024 * 1024;
+/** Reads ahead of the socket: one being sent, one queued behind it, one being read. */
+const SEND_BUFFERS = 3;
+
+/**
+ * Writes a piece to the response and resolves when the socket has taken it, so its buffer
+ * can be read into again, or when the response is gone (its writes will never finish).
+ */
+function written(res: ServerResponse, piece: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('close', done);
+      resolve();
+    };
+    res.once('close', done);
+    res.write(piece, done);
+  });
+}
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
 
@@ -132,22 +152,17 @@ export async function serveFile(
   // With the truncate fault only the first half goes out, then the connection is cut.
   const sendLength = ctx.truncate ? Math.floor(length / 2) : length;
   if (sendLength > 0) {
-    const stream = createReadStream(absolute, {
+    await forEachFileChunk(
+      absolute,
       start,
-      end: start + sendLength - 1,
-      highWaterMark: SEND_READ_BYTES,
-    });
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      ctx.stats.countServed(owner, buf.length);
-      if (!res.write(buf)) {
-        if (res.destroyed) {
-          stream.destroy();
-          return;
-        }
-        await drained(res);
-      }
-    }
+      sendLength,
+      (piece) => {
+        ctx.stats.countServed(owner, piece.length);
+        return written(res, piece);
+      },
+      { bufferBytes: SEND_READ_BYTES, buffers: SEND_BUFFERS, stop: () => res.destroyed },
+    );
+    if (res.destroyed) return;
   }
   if (ctx.truncate) {
     // end() on the socket flushes what was written, then closes: the body stays short.
