@@ -18,7 +18,7 @@ from .script import program_env, run_script
 from .settings import read_settings
 from .unpack import unpack
 from .user_secrets import load_env_file, load_secrets
-from .warm_program import discard, take_warm_program
+from .warm_program import discard, discard_unused, take_warm_program
 
 
 def folder_from_env(name, default):
@@ -70,6 +70,17 @@ def run_steps(ctx, state, input_dir, working, started, encoded):
     ctx.out.line("start nonce=%s run=%s" % (settings["nonce"], settings["runId"]))
     ctx.out.line("python %s at %s" % (python_version(), sys.executable))
     argv = render_args(settings["args"], settings["params"])
+    # Only a script's program, and only where no pip runs: an install may add what a start
+    # loads (a .pth file), which an interpreter started before it has not seen. Decided now,
+    # so an interpreter nobody will use does not wait through the steps before the program.
+    warm = take_warm_program()
+    if (
+        settings.get("batch") is not None
+        or settings["kind"] == "notebook"
+        or settings["requirements"] is not None
+    ):
+        discard(warm)
+        warm = None
     timeout = settings["timeoutSeconds"]
     deadline = None if timeout is None else started + float(timeout)
 
@@ -88,13 +99,6 @@ def run_steps(ctx, state, input_dir, working, started, encoded):
 
     enter_step(state, "program")
     program_started = time.monotonic()
-    # Only a script's program, and only where no pip ran: an install may add what a start
-    # loads (a .pth file), which an interpreter started before it has not seen.
-    warm = take_warm_program()
-    batch_or_notebook = settings.get("batch") is not None or settings["kind"] == "notebook"
-    if batch_or_notebook or settings["requirements"] is not None:
-        discard(warm)
-        warm = None
     try:
         # Batches and notebooks import their modules only when a run has one: the harness's
         # own start stays short.
@@ -187,6 +191,7 @@ def main(settings_b64, code_b64, own_file=None):
     finally:
         # From here on a stop request waits: the manifest is what brings the outputs back.
         ignore_signals()
+        discard_unused()
         # The log is complete before the manifest hashes it; later lines reach the console only.
         ctx.out.write("stdout", b"", flush=True)  # what the masking held back (notebook output)
         ctx.out.write("stderr", b"", flush=True)
@@ -203,14 +208,31 @@ def main(settings_b64, code_b64, own_file=None):
     return code
 
 
+def nothing_at_exit():
+    """True when the interpreter's shutdown would run nothing of anyone's: no atexit handler
+    (CPython says how many; elsewhere assume some) and no thread it would wait for."""
+    import atexit
+    import threading
+
+    count = getattr(atexit, "_ncallbacks", None)
+    if count is None or count() > 0:
+        return False
+    main_thread = threading.main_thread()
+    return all(t is main_thread or t.daemon for t in threading.enumerate())
+
+
 def run_as_script(settings_b64, code_b64, own_file):
     """The harness as a kernel's program: runs it and ends the process with its exit code."""
     exit_code = main(settings_b64, code_b64, own_file)
     # The children are dead and the manifest is written: the interpreter's shutdown would
-    # only free memory, 10-15 ms at the end of every session. Skipped where only the harness's
-    # own code ran (not nbclient, whose kernel manager cleans up at exit), and when stopped
-    # mid-run, where an interrupted nbclient would only add noise.
-    if exit_code == TERMINATED_EXIT or "kaggle_run_harness.notebook_run" not in sys.modules:
+    # only free memory, 10-15 ms at the end of every session. Skipped where it has nothing
+    # else to do: no nbclient (its kernel manager cleans up at exit), and nothing waiting
+    # at exit, which a sitecustomize or .pth file run by `site` may have registered (a
+    # coverage tool saving its data). And when stopped mid-run, where an interrupted
+    # nbclient would only add noise.
+    if exit_code == TERMINATED_EXIT or (
+        "kaggle_run_harness.notebook_run" not in sys.modules and nothing_at_exit()
+    ):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(exit_code)

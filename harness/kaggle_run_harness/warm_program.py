@@ -9,17 +9,38 @@ import marshal
 import os
 import sys
 
+# A message no bigger than a pipe holds (Linux: 64 KiB) is written without waiting on the
+# interpreter; a bigger one (a huge environment) starts cold rather than block the harness
+# on an interpreter whose own start may be stuck.
+MESSAGE_MAX_BYTES = 65536
+
+# Taken and not yet handed a program: discard_unused() ends them if a step fails first.
+_unused = []
+
 
 def take_warm_program():
     """The waiting interpreter, now the caller's (use it or discard it); None when none."""
     warm = getattr(sys, "_kaggle_run_warm", None)
-    return None if warm is None else warm.pop("program", None)
+    proc = None if warm is None else warm.pop("program", None)
+    if proc is not None:
+        _unused.append(proc)
+    return proc
+
+
+def discard_unused():
+    """Ends the waiting interpreter if no program was handed to it (a step before failed, or
+    the harness stopped): it is reaped here, not left to whatever reaps orphans."""
+    take_warm_program()
+    while _unused:
+        discard(_unused[-1])
 
 
 def discard(proc):
     """Ends a waiting interpreter nobody will use (None: nothing to do)."""
     if proc is None:
         return
+    if proc in _unused:
+        _unused.remove(proc)
     proc.kill()  # it runs nothing of the user's yet: no grace needed
     proc.wait()
     try:
@@ -45,10 +66,15 @@ def hand_over(proc, cmd, env, cwd):
         "cmd": list(cmd),
         "argv": list(cmd[2:]),
     }
+    data = marshal.dumps(message)
+    if len(data) > MESSAGE_MAX_BYTES:
+        discard(proc)
+        return None
     try:
-        proc.stdin.write(marshal.dumps(message))
+        proc.stdin.write(data)
         proc.stdin.close()
     except OSError:
         discard(proc)
         return None
+    _unused.remove(proc)
     return proc

@@ -251,11 +251,18 @@ export class SessionRunner {
       if (cancelled()) return undefined;
       const versionDir = store.versionDir(kernel, version.number);
       if (chosen.note !== undefined) await logNote(versionDir, `kaggle-run: ${chosen.note}\n`);
-      // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts).
-      const [secretsFolder, keptCode] = await Promise.all([
+      // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts), and the
+      // kept code copies: both at once, in a folder made first so its mode is always the same.
+      // Both settle before a failure is thrown: what is released after it must be in place.
+      await mkdir(versionDir, { recursive: true, mode: 0o700 });
+      const settled = await Promise.allSettled([
         writeSessionSecrets(versionDir, request.secrets ?? {}),
         handKeptCodeToSession(store.kernelDir(kernel), versionDir),
       ]);
+      for (const write of settled) if (write.status === 'rejected') throw write.reason;
+      const [secretsFolder = '', keptCode = ''] = settled.map((write) =>
+        write.status === 'fulfilled' ? write.value : '',
+      );
       const started = await this.deps.startExecution({
         dir: versionDir,
         source: request.source,
@@ -358,8 +365,10 @@ export class SessionRunner {
      * still runs (the next server adopts it and takes them back).
      */
     let released: Promise<void> | undefined;
+    /** Set once the session is over and its end is being saved: a detach then changes nothing. */
+    let ending = false;
     const releaseSessionFiles = (): Promise<void> => {
-      if (detached) return Promise.resolve();
+      if (detached && !ending) return Promise.resolve();
       const versionDir = store.versionDir(kernel, version.number);
       released ??= Promise.all([
         removeSessionSecrets(versionDir),
@@ -381,11 +390,14 @@ export class SessionRunner {
             ? RESTARTED_MESSAGE
             : `The session could not start: ${startError === undefined ? 'unknown error' : errorMessage(startError)}`);
         version.endedAt = new Date().toISOString();
+        ending = true;
+        await releaseSessionFiles(); // before the status, as below
         await store.save(kernel);
         return;
       }
       const result = await running.done;
       if (detached) return;
+      ending = true; // no server will adopt it now: what it held is released whatever comes
       await persisted;
       // Before the status: a client that sees the end may push the next version at once,
       // whose session takes the copies this one kept.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, realpathSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from '../../src/util/hash.js';
 import type { Params } from '../../src/job.js';
@@ -304,4 +304,24 @@ void test('the working dir holds only what the run made besides the code', async
     'kaggle-run.log',
     'train.py',
   ]);
+});
+
+void test("what a sitecustomize registers at exit runs in the harness's process too (its shutdown is skipped only when nothing waits)", async (t) => {
+  const site = await tempDir(t, 'kaggle-run-sitecustomize-');
+  const marker = join(site, 'exits.txt');
+  await writeFile(
+    join(site, 'sitecustomize.py'),
+    [
+      'import atexit, os, sys',
+      'def note():',
+      `    with open(${JSON.stringify(marker)}, "a") as f:`,
+      '        f.write(os.path.basename(sys.argv[0]) + "\\n")',
+      'atexit.register(note)',
+    ].join('\n'),
+  );
+  const zip = await makeZip({ 'train.py': 'print("trained")' });
+  const run = await runHarness(t, baseSettings(), { zip, env: { PYTHONPATH: site } });
+  assert.equal(run.code, 0, run.stderr);
+  const exits = (await readFile(marker, 'utf8')).split('\n').filter(Boolean).sort();
+  assert.deepEqual(exits, ['rendered.py', 'train.py']);
 });

@@ -26,11 +26,16 @@ const PROGRAM = [
   '    "loader": type(__loader__).__name__, "stdin": sys.stdin.read(),',
   '    "leads": os.getsid(0) == os.getpid(), "params": json.loads(os.environ["KAGGLE_RUN_PARAMS"]),',
   '    "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "unbuffered": sys.stdout.write_through,',
-  '    "secret": "HF_TOKEN" in os.environ,',
+  '    "secret": "HF_TOKEN" in os.environ, "stdinTakesWrites": os.write(0, b"x") == 1,',
   '}',
   'print("FACTS " + json.dumps(facts), flush=True)',
+  'if facts["params"]["fail"] == "interrupt":',
+  '    raise KeyboardInterrupt',
   'raise ValueError("failed on purpose")',
 ].join('\n');
+
+/** How the program ends: an exception, or Ctrl-C as Python reports it (killed by SIGINT). */
+type Failure = 'value' | 'interrupt';
 
 const MANIFEST = 'kaggle-run-manifest.json';
 
@@ -39,13 +44,25 @@ interface Facts {
   [key: string]: unknown;
 }
 
-function settingsFor(accelerator: 'gpu' | 'none', secrets: string[]): HarnessSettings {
+function settingsFor(
+  accelerator: 'gpu' | 'none',
+  secrets: string[],
+  fail: Failure,
+): HarnessSettings {
   return baseSettings({
     args: ['--lr', '${lr}'],
-    params: { lr: 0.5 },
+    params: { lr: 0.5, fail },
     secrets,
     ...(accelerator === 'gpu' ? { accelerator: 't4x2', acceleratorKind: 'gpu' } : {}),
   });
+}
+
+interface ProgramRun {
+  facts: Facts;
+  traceback: string;
+  /** The session's end as the server reports it. */
+  end: unknown;
+  warmKernel: boolean;
 }
 
 /** Runs the program in a harness kernel; its facts (working folder as <w>), stderr, manifest. */
@@ -54,14 +71,12 @@ async function runProgram(
   slug: string,
   accelerator: 'gpu' | 'none',
   secrets: string[] = [],
-): Promise<{ facts: Facts; traceback: string; warmKernel: boolean }> {
+  fail: Failure = 'value',
+): Promise<ProgramRun> {
   const zip = await makeZip({ 'train.py': PROGRAM });
-  const source = renderHarness(settingsFor(accelerator, secrets), zip);
+  const source = renderHarness(settingsFor(accelerator, secrets, fail), zip);
   await push(server, scriptPush(slug, source, { enableGpu: accelerator === 'gpu' }));
-  assert.deepEqual(await waitForEnd(server, slug), {
-    status: 'ERROR',
-    failureMessage: 'The kernel exited with code 1.',
-  });
+  const end = await waitForEnd(server, slug);
   const working = join(server.dataDir, 'kernels', 'me', slug, '1', 'working');
   const stdout = await kernelStream(server, slug, 'stdout');
   const line = stdout.split('\n').find((l) => l.startsWith('FACTS '));
@@ -76,18 +91,34 @@ async function runProgram(
     stepSeconds: Record<string, number>;
   };
   // A kernel on a spare has no `python` step: it was started before its session.
-  return { facts, traceback, warmKernel: !('python' in manifest.stepSeconds) };
+  return { facts, traceback, end, warmKernel: !('python' in manifest.stepSeconds) };
+}
+
+/** Runs on spares until a run's program starts on the interpreter started ahead. */
+async function warmRun(
+  server: { url: string; dataDir: string },
+  name: string,
+  fail: Failure,
+): Promise<ProgramRun> {
+  const tag = `kaggle-run-spare:${server.dataDir}`;
+  for (let i = 0; i < 10; i++) {
+    await waitUntil('a spare', () => spareKernels(tag) > 0);
+    const run = await runProgram(server, `${name}-${i}`, 'gpu', [], fail);
+    if (run.facts.warm) return run;
+  }
+  assert.fail('no program started on an interpreter started ahead');
 }
 
 /** Runs the program cold, then on spares until one runs it warm; checks they look alike. */
 async function coldThenWarm(server: { url: string; dataDir: string }): Promise<void> {
-  const tag = `kaggle-run-spare:${server.dataDir}`;
   const cold = await runProgram(server, 'cold-start', 'gpu');
+  assert.deepEqual(cold.end, { status: 'ERROR', failureMessage: 'The kernel exited with code 1.' });
   assert.equal(cold.facts.warm, false);
   assert.equal(cold.warmKernel, false);
   assert.deepEqual(cold.facts.argv, ['train.py', '--lr', '0.5']);
   assert.equal(cold.facts.file, '<w>/train.py');
   assert.equal(cold.facts.stdin, '');
+  assert.equal(cold.facts.stdinTakesWrites, true);
   assert.equal(cold.facts.leads, true);
   const raiseLine = PROGRAM.split('\n').length;
   assert.match(
@@ -96,18 +127,14 @@ async function coldThenWarm(server: { url: string; dataDir: string }): Promise<v
   );
   assert.match(cold.traceback, /ValueError: failed on purpose\n$/);
 
-  let warm: typeof cold | undefined;
-  for (let i = 0; i < 10 && warm === undefined; i++) {
-    await waitUntil('a spare', () => spareKernels(tag) > 0);
-    const run = await runProgram(server, `warm-start-${i}`, 'gpu');
-    if (run.facts.warm) warm = run;
-  }
-  assert.ok(warm !== undefined, 'no program started on an interpreter started ahead');
+  const warm = await warmRun(server, 'warm-start', 'value');
   assert.equal(warm.warmKernel, true);
   // Everything else as the cold start: argv, __file__, sys.path[0], loaded modules, stdin at
-  // its end, its own session, the traceback without the hand-over's frames.
+  // its end (and open for writing, as /dev/null is), its own session, the traceback without
+  // the hand-over's frames, the exit.
   assert.deepEqual({ ...warm.facts, warm: false }, cold.facts);
   assert.equal(warm.traceback, cold.traceback);
+  assert.deepEqual(warm.end, cold.end);
 }
 
 void test('a harness program on a spare runs on an interpreter started ahead, as a cold one would', async (t) => {
@@ -122,6 +149,16 @@ void test('in bubblewrap too, a harness program runs on an interpreter started a
   await coldThenWarm(await startTestServer(t, { sandbox: 'bwrap', accounts: [ME] }));
 });
 
+void test('a KeyboardInterrupt on an interpreter started ahead ends as a cold one: same report, same exit', async (t) => {
+  const server = await startTestServer(t);
+  const cold = await runProgram(server, 'cold-interrupt', 'gpu', [], 'interrupt');
+  assert.equal(cold.facts.warm, false);
+  assert.match(cold.traceback, /\nKeyboardInterrupt\n\[kaggle-run\] the program was killed by SIGINT\n$/);
+  const warm = await warmRun(server, 'warm-interrupt', 'interrupt');
+  assert.equal(warm.traceback, cold.traceback);
+  assert.deepEqual(warm.end, cold.end);
+});
+
 void test('a program whose environment differs from the waiting one (a secret) starts cold on a spare', async (t) => {
   const server = await startTestServer(t, { accounts: [{ ...ME, secrets: { HF_TOKEN: 'tok' } }] });
   const tag = `kaggle-run-spare:${server.dataDir}`;
@@ -134,6 +171,7 @@ void test('a program whose environment differs from the waiting one (a secret) s
     if (run.warmKernel) onSpare = run;
   }
   assert.ok(onSpare !== undefined, 'no session started on a spare');
+  assert.deepEqual(onSpare.end, cold.end);
   // The waiting interpreter had no HF_TOKEN, which a start-up could read: it exec()ed the
   // cold command in place, which sees all a cold start sees.
   assert.deepEqual(onSpare.facts, cold.facts);

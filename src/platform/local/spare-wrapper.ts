@@ -157,7 +157,7 @@ def _kaggle_run_fit(os, sys, env, also):
 def _kaggle_run_take(os, sys, go, also, adopt=None):
     # go: env, cwd, path (the script), cmd (the cold start), argv (sys.argv; [path] if none).
     # Imports nothing: a program started so must see the modules a cold start loads, no more.
-    null = os.open(os.devnull, os.O_RDONLY)
+    null = os.open(os.devnull, os.O_RDWR)  # as subprocess.DEVNULL opens it
     os.dup2(null, 0)
     os.close(null)
     env = go['env']
@@ -202,15 +202,27 @@ def _kaggle_run_take(os, sys, go, also, adopt=None):
     g.update({'__name__': '__main__', '__doc__': None, '__package__': None,
               '__loader__': loader, '__spec__': None, '__annotations__': {},
               '__builtins__': builtins, '__file__': path, '__cached__': None})
-    try:
-        exec(compile(source, path, 'exec', dont_inherit=True), g)
-    except (SystemExit, KeyboardInterrupt):
-        raise
-    except BaseException as e:
-        # Reported as a cold start would: without this function's frames.
-        tb = e.__traceback__
+    def trimmed(tb):
+        # A traceback as a cold start reports it: without this function's frames.
         while tb is not None and tb.tb_frame.f_code.co_filename != path:
             tb = tb.tb_next
+        return tb
+    try:
+        exec(compile(source, path, 'exec', dont_inherit=True), g)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        # Left to the interpreter, which ends as a cold one would (its shutdown, then killed
+        # by SIGINT); only the report it makes through sys.excepthook is trimmed.
+        hook = sys.excepthook
+        def report(kind, value, tb):
+            sys.excepthook = hook
+            value.__traceback__ = trimmed(tb)  # what the printing reads, whatever tb says
+            hook(kind, value, value.__traceback__)
+        sys.excepthook = report
+        raise
+    except BaseException as e:
+        tb = trimmed(e.__traceback__)
         e.__traceback__ = tb
         sys.excepthook(type(e), e, tb)
         sys.exit(1)
