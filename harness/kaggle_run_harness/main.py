@@ -208,32 +208,40 @@ def main(settings_b64, code_b64, own_file=None):
     return code
 
 
-def nothing_at_exit():
-    """True when the interpreter's shutdown would run nothing of anyone's: no atexit handler
-    (CPython says how many; elsewhere assume some) and no thread it would wait for."""
+def shut_down_quickly():
+    """Does what the interpreter's shutdown would do that anyone could see, where that is
+    all it would do: runs the handlers registered at exit (a sitecustomize or .pth file run
+    by `site` may have added one, a coverage tool saving its data) and flushes the streams.
+    False, having done nothing, where a thread would be waited for or CPython's atexit is
+    not there to ask."""
     import atexit
     import threading
 
-    count = getattr(atexit, "_ncallbacks", None)
-    if count is None or count() > 0:
-        return False
+    run_handlers = getattr(atexit, "_run_exitfuncs", None)
     main_thread = threading.main_thread()
-    return all(t is main_thread or t.daemon for t in threading.enumerate())
+    if run_handlers is None or any(
+        t is not main_thread and not t.daemon for t in threading.enumerate()
+    ):
+        return False
+    run_handlers()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return True
 
 
 def run_as_script(settings_b64, code_b64, own_file):
     """The harness as a kernel's program: runs it and ends the process with its exit code."""
     exit_code = main(settings_b64, code_b64, own_file)
-    # The children are dead and the manifest is written: the interpreter's shutdown would
-    # only free memory, 10-15 ms at the end of every session. Skipped where it has nothing
-    # else to do: no nbclient (its kernel manager cleans up at exit), and nothing waiting
-    # at exit, which a sitecustomize or .pth file run by `site` may have registered (a
-    # coverage tool saving its data). And when stopped mid-run, where an interrupted
-    # nbclient would only add noise.
-    if exit_code == TERMINATED_EXIT or (
-        "kaggle_run_harness.notebook_run" not in sys.modules and nothing_at_exit()
-    ):
+    # The children are dead and the manifest is written: the rest of the interpreter's
+    # shutdown would only free memory, 10-15 ms at the end of every session. Skipped but for
+    # its handlers (shut_down_quickly) where no nbclient ran (its kernel manager cleans up at
+    # exit); skipped whole for a notebook stopped mid-run, where an interrupted nbclient's
+    # handlers would only add noise.
+    notebook = "kaggle_run_harness.notebook_run" in sys.modules
+    if notebook and exit_code == TERMINATED_EXIT:
         sys.stdout.flush()
         sys.stderr.flush()
+        os._exit(exit_code)
+    if not notebook and shut_down_quickly():
         os._exit(exit_code)
     sys.exit(exit_code)
