@@ -1,5 +1,6 @@
-// The file-writing thread: whole files and renames in the order sent, system errors with
-// their code and path, and a process that used it still ends by itself.
+// The file-writing thread: whole files and renames in the order sent (a process's first
+// jobs done inline, the rest on the thread), system errors with their code and path, and a
+// process that used it still ends by itself.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { renameInBackground, writeInBackground } from '../../src/util/background-writes.js';
+import {
+  INLINE_JOBS,
+  renameInBackground,
+  writeInBackground,
+} from '../../src/util/background-writes.js';
 import { tempDir } from '../helpers/temp.js';
 
 function owned(bytes: Buffer): Buffer {
@@ -53,19 +58,56 @@ void test('a failing job rejects with the system error; the next ones still run'
   );
 });
 
-void test('a process that wrote through the thread ends by itself', async (t) => {
-  const dir = await tempDir(t);
+/** Runs `body` in a fresh node process (its own count of jobs done inline), bounded. */
+async function inFreshProcess(body: string, ...args: string[]): Promise<string> {
   const module = fileURLToPath(new URL('../../src/util/background-writes.js', import.meta.url));
   const script = `
-    const { writeInBackground } = await import(${JSON.stringify(module)});
-    const bytes = Buffer.allocUnsafeSlow(3);
-    bytes.write('end');
-    await writeInBackground(process.argv[1], bytes);`;
+    const { INLINE_JOBS, renameInBackground, writeInBackground } = await import(${JSON.stringify(module)});
+    const { existsSync } = await import('node:fs');
+    const owned = (text) => { const b = Buffer.allocUnsafeSlow(text.length); b.write(text); return b; };
+    ${body}`;
   // Bounded: a thread that held the process open would run into the timeout.
-  await promisify(execFile)(
+  const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--input-type=module', '-e', script, join(dir, 'f')],
+    ['--input-type=module', '-e', script, ...args],
     { timeout: 30_000 },
+  );
+  return stdout;
+}
+
+void test("a process's first jobs are done before the call returns; later ones on the thread, in order", async (t) => {
+  const dir = await tempDir(t);
+  const out = await inFreshProcess(
+    `const dir = process.argv[1];
+    const sent = [];
+    for (let i = 0; i < INLINE_JOBS + 20; i++) {
+      const partial = dir + '/f' + i + '.partial';
+      sent.push(writeInBackground(partial, owned('file ' + i)));
+      sent.push(renameInBackground(partial, dir + '/f' + i));
+      // Done already (the file is in place as the calls return), or not yet: a thread has it.
+      process.stdout.write(existsSync(dir + '/f' + i) ? 'now ' : 'later ');
+    }
+    await Promise.all(sent);`,
+    dir,
+  );
+  // Each file is two jobs: the first INLINE_JOBS / 2 files are written inline.
+  const inline = Math.floor(INLINE_JOBS / 2);
+  const files = INLINE_JOBS + 20;
+  assert.deepEqual(
+    out.trim().split(' '),
+    Array.from({ length: files }, (_, i) => (i < inline ? 'now' : 'later')),
+  );
+  for (let i = 0; i < files; i++) {
+    assert.equal(await readFile(join(dir, `f${i}`), 'utf8'), `file ${i}`);
+  }
+  assert.equal((await readdir(dir)).length, files);
+});
+
+void test('a process that wrote through the thread ends by itself', async (t) => {
+  const dir = await tempDir(t);
+  await inFreshProcess(
+    `for (let i = 0; i <= INLINE_JOBS; i++) await writeInBackground(process.argv[1], owned('end'));`,
+    join(dir, 'f'),
   );
   assert.equal(await readFile(join(dir, 'f'), 'utf8'), 'end');
 });
