@@ -153,7 +153,10 @@ void test('a KeyboardInterrupt on an interpreter started ahead ends as a cold on
   const server = await startTestServer(t);
   const cold = await runProgram(server, 'cold-interrupt', 'gpu', [], 'interrupt');
   assert.equal(cold.facts.warm, false);
-  assert.match(cold.traceback, /\nKeyboardInterrupt\n\[kaggle-run\] the program was killed by SIGINT\n$/);
+  assert.match(
+    cold.traceback,
+    /\nKeyboardInterrupt\n\[kaggle-run\] the program was killed by SIGINT\n$/,
+  );
   const warm = await warmRun(server, 'warm-interrupt', 'interrupt');
   assert.equal(warm.traceback, cold.traceback);
   assert.deepEqual(warm.end, cold.end);
