@@ -223,7 +223,12 @@ def shut_down_quickly():
         t is not main_thread and not t.daemon for t in threading.enumerate()
     ):
         return False
-    run_handlers()
+    try:
+        run_handlers()
+    except BaseException:
+        # Python 3.8 and 3.9 raise the last failing handler's error again (SystemExit too)
+        # after printing it; the shutdown only prints it and keeps the exit code.
+        pass
     sys.stdout.flush()
     sys.stderr.flush()
     return True

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { resolveAddress, type ScopeSources } from './file-scope.js';
 import { forEachFileChunk } from './file-chunks.js';
 import { HttpError } from './http-util.js';
@@ -62,15 +63,24 @@ const SEND_BUFFERS = 3;
 
 /**
  * Writes a piece to the response and resolves when the socket has taken it, so its buffer
- * can be read into again, or when the response is gone (its writes will never finish).
+ * can be read into again, or when the response or its connection is gone (its writes will
+ * never finish). The connection's own close counts too: a response pipelined behind another
+ * on a keep-alive connection has no socket yet, and when the client goes away it neither
+ * closes nor calls back; its queued writes can never be sent then.
  */
-function written(res: ServerResponse, piece: Buffer): Promise<void> {
+function written(res: ServerResponse, connection: Socket, piece: Buffer | string): Promise<void> {
   return new Promise((resolve) => {
+    if (connection.destroyed) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       res.off('close', done);
+      connection.off('close', done);
       resolve();
     };
     res.once('close', done);
+    connection.once('close', done);
     res.write(piece, done);
   });
 }
@@ -151,6 +161,8 @@ export async function serveFile(
 
   // With the truncate fault only the first half goes out, then the connection is cut.
   const sendLength = ctx.truncate ? Math.floor(length / 2) : length;
+  const connection = req.socket;
+  const gone = () => res.destroyed || connection.destroyed;
   if (sendLength > 0) {
     await forEachFileChunk(
       absolute,
@@ -158,15 +170,15 @@ export async function serveFile(
       sendLength,
       (piece) => {
         ctx.stats.countServed(owner, piece.length);
-        return written(res, piece);
+        return written(res, connection, piece);
       },
-      { bufferBytes: SEND_READ_BYTES, buffers: SEND_BUFFERS, stop: () => res.destroyed },
+      { bufferBytes: SEND_READ_BYTES, buffers: SEND_BUFFERS, stop: gone },
     );
-    if (res.destroyed) return;
+    if (gone()) return;
   }
   if (ctx.truncate) {
     // end() on the socket flushes what was written, then closes: the body stays short.
-    await new Promise<void>((resolve) => res.write('', () => resolve()));
+    await written(res, connection, '');
     res.socket?.end();
     return;
   }

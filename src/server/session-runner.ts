@@ -250,11 +250,13 @@ export class SessionRunner {
       const interpreter = chosen.resolved;
       if (cancelled()) return undefined;
       const versionDir = store.versionDir(kernel, version.number);
-      if (chosen.note !== undefined) await logNote(versionDir, `kaggle-run: ${chosen.note}\n`);
+
       // kaggle_secrets on PYTHONPATH, its values in a 0600 file (session-secrets.ts), and the
-      // kept code copies: both at once, in a folder made first so its mode is always the same.
-      // Both settle before a failure is thrown: what is released after it must be in place.
+      // kept code copies: both at once, in the version's folder made first (0700 where it is
+      // new), so neither write makes it with its own mode. Both settle before a failure is
+      // thrown: what is released after it must be in place.
       await mkdir(versionDir, { recursive: true, mode: 0o700 });
+      if (chosen.note !== undefined) await logNote(versionDir, `kaggle-run: ${chosen.note}\n`);
       const settled = await Promise.allSettled([
         writeSessionSecrets(versionDir, request.secrets ?? {}),
         handKeptCodeToSession(store.kernelDir(kernel), versionDir),
@@ -437,6 +439,11 @@ export class SessionRunner {
       },
       detach: async () => {
         const running = await execution.catch(() => undefined);
+        // Over already, its end being saved: nothing is left for a later server to adopt.
+        if (ending) {
+          await finished;
+          return;
+        }
         if (running?.detach === undefined) {
           // Not started (still queued) or not detachable: stop it as close() would.
           session.cancel(RESTARTED_MESSAGE);

@@ -214,10 +214,15 @@ def _kaggle_run_take(os, sys, go, also, adopt=None):
     except KeyboardInterrupt:
         # Left to the interpreter, which ends as a cold one would (its shutdown, then killed
         # by SIGINT); only the report it makes through sys.excepthook is trimmed.
-        hook = sys.excepthook
+        hook = getattr(sys, 'excepthook', None)  # a program may have deleted it
         def report(kind, value, tb):
-            sys.excepthook = hook
             value.__traceback__ = trimmed(tb)  # what the printing reads, whatever tb says
+            if hook is None:
+                del sys.excepthook
+                sys.stderr.write('sys.excepthook is missing\\n')
+                sys.__excepthook__(kind, value, value.__traceback__)
+                return
+            sys.excepthook = hook
             hook(kind, value, value.__traceback__)
         sys.excepthook = report
         raise
