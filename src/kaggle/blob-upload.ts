@@ -5,12 +5,14 @@
 // expired URL (404) starts over with a new StartBlobUpload. Node's http client is used rather
 // than fetch so the body is streamed with an exact Content-Length and counted as it goes out.
 
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
+import { asError } from '../errors.js';
+import { forEachFileChunk } from '../util/file-chunks.js';
 import { packageVersion } from '../util/package-root.js';
+import { written } from '../util/written.js';
 import { KaggleApiError, KaggleConnectionError, isRetryableError } from './errors.js';
 import type { KaggleHttp } from './http.js';
 import { displayUrl } from './redact.js';
@@ -54,6 +56,8 @@ const MAX_FRUITLESS_ATTEMPTS = 5;
 const MAX_TOTAL_ATTEMPTS = 8 * MAX_FRUITLESS_ATTEMPTS;
 const OPERATION = 'blob upload';
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Reads ahead of the socket: one being sent, one queued behind it, one being read. */
+const READ_BUFFERS = 3;
 
 /** StartBlobUpload; safe to repeat (an unused session just expires), so it is retried. */
 export async function startBlobUpload(
@@ -116,18 +120,26 @@ function put(
       req.end();
       return;
     }
-    // Big reads: one write to the socket per MiB rather than per 64 KiB.
-    const stream = createReadStream(body.path, {
-      start: body.start,
-      end: body.size - 1,
-      highWaterMark: READ_CHUNK_BYTES,
-    });
-    stream.on('data', (chunk) => {
-      counter.sent += chunk.length;
-    });
-    stream.on('error', (error) => req.destroy(error));
-    req.on('close', () => stream.destroy());
-    stream.pipe(req);
+    // Big reads (one write to the socket per MiB rather than per 64 KiB) into a few reused
+    // buffers: a read stream's fresh MiB per chunk is garbage for the host process to collect.
+    forEachFileChunk(
+      body.path,
+      body.start,
+      body.size - body.start,
+      (piece) => {
+        counter.sent += piece.length;
+        return written(req, piece);
+      },
+      { bufferBytes: READ_CHUNK_BYTES, buffers: READ_BUFFERS, stop: () => req.destroyed },
+    ).then(
+      (sent) => {
+        // A file that shrank since its size was read: the server sees a short body and says so.
+        if (sent < body.size - body.start)
+          req.destroy(new Error(`${body.path} shrank while it was uploaded`));
+        else req.end();
+      },
+      (error: unknown) => req.destroy(asError(error)),
+    );
   });
 }
 

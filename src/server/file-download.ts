@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { resolveAddress, type ScopeSources } from './file-scope.js';
-import { forEachFileChunk } from './file-chunks.js';
+import { forEachFileChunk } from '../util/file-chunks.js';
+import { written } from '../util/written.js';
 import { HttpError } from './http-util.js';
 import { verifyFileToken } from './signed-url.js';
 import type { ServerStats } from './stats.js';
@@ -60,30 +60,6 @@ function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
 const SEND_READ_BYTES = 1024 * 1024;
 /** Reads ahead of the socket: one being sent, one queued behind it, one being read. */
 const SEND_BUFFERS = 3;
-
-/**
- * Writes a piece to the response and resolves when the socket has taken it, so its buffer
- * can be read into again, or when the response or its connection is gone (its writes will
- * never finish). The connection's own close counts too: a response pipelined behind another
- * on a keep-alive connection has no socket yet, and when the client goes away it neither
- * closes nor calls back; its queued writes can never be sent then.
- */
-function written(res: ServerResponse, connection: Socket, piece: Buffer | string): Promise<void> {
-  return new Promise((resolve) => {
-    if (connection.destroyed) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      res.off('close', done);
-      connection.off('close', done);
-      resolve();
-    };
-    res.once('close', done);
-    connection.once('close', done);
-    res.write(piece, done);
-  });
-}
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
 
@@ -170,7 +146,7 @@ export async function serveFile(
       sendLength,
       (piece) => {
         ctx.stats.countServed(owner, piece.length);
-        return written(res, connection, piece);
+        return written(res, piece, [connection]);
       },
       { bufferBytes: SEND_READ_BYTES, buffers: SEND_BUFFERS, stop: gone },
     );
@@ -178,7 +154,7 @@ export async function serveFile(
   }
   if (ctx.truncate) {
     // end() on the socket flushes what was written, then closes: the body stays short.
-    await written(res, connection, '');
+    await written(res, '', [connection]);
     res.socket?.end();
     return;
   }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { forEachFileChunk } from '../../src/server/file-chunks.js';
+import { forEachFileChunk } from '../../src/util/file-chunks.js';
 import { tempDir } from '../helpers/temp.js';
 
 async function fileOf(t: TestContext, data: Buffer): Promise<string> {
