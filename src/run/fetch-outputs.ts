@@ -10,7 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
-import { KaggleRunError, PlatformError, RunLostError, diskFullError } from '../errors.js';
+import {
+  DiskFullError,
+  KaggleRunError,
+  PlatformError,
+  RunLostError,
+  diskFullError,
+} from '../errors.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../manifest.js';
 import type { Platform, RemoteFile, RunHandle } from '../platform/platform.js';
 import { sha256File } from '../util/hash.js';
@@ -283,18 +289,20 @@ export async function downloadPlanned(
   const { manifest, wanted, warnings } = plan;
   const outputs: OutputRecord[] = [];
   const makeFolder = folderMaker();
-  const failed = await inBatches(
+  const fetchOne = async ({ remote, expected }: (typeof wanted)[number]): Promise<void> => {
+    const dest = resolveInside(options.outputDir, remote.path);
+    const record = await downloadVerified(options, remote, expected, dest, makeFolder);
+    const output = { path: record.path, size: record.size, sha256: record.sha256 };
+    outputs.push(output);
+    options.onFile?.(output);
+  };
+  const firstRound = await inBatches(
     wanted,
     options.concurrency ?? DEFAULT_CONCURRENCY,
-    async ({ remote, expected }) => {
-      const dest = resolveInside(options.outputDir, remote.path);
-      const record = await downloadVerified(options, remote, expected, dest, makeFolder);
-      const output = { path: record.path, size: record.size, sha256: record.sha256 };
-      outputs.push(output);
-      options.onFile?.(output);
-    },
+    fetchOne,
     options.signal,
   );
+  const failed = await retryWhatFits(firstRound, fetchOne, options.signal);
   options.signal?.throwIfAborted();
   outputs.sort((a, b) => (a.path < b.path ? -1 : 1));
   if (failed.length > 0) {
@@ -305,6 +313,29 @@ export async function downloadPlanned(
   }
   await removeStalePartials(options.outputDir);
   return { manifest, outputs, warnings };
+}
+
+/**
+ * A disk that filled up fails whatever was being written at that moment, small files that
+ * would fit included: those go again one at a time, smallest first, once the first round's
+ * partial files are gone. What does not fit fails again; the other failures stand as they are.
+ */
+async function retryWhatFits<T extends { remote: RemoteFile; expected: ManifestFile | undefined }>(
+  failed: { item: T; error: unknown }[],
+  fetchOne: (item: T) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<{ item: T; error: unknown }[]> {
+  const sizeOf = (item: T) => item.expected?.size ?? item.remote.size ?? Infinity;
+  const full = failed
+    .filter((f) => f.error instanceof DiskFullError)
+    .sort((a, b) => sizeOf(a.item) - sizeOf(b.item));
+  if (full.length < 2) return failed; // one file alone failed: it does not fit
+  const still = failed.filter((f) => !(f.error instanceof DiskFullError));
+  for (const { item } of full) {
+    if (signal?.aborted === true) break;
+    await fetchOne(item).catch((error: unknown) => still.push({ item, error }));
+  }
+  return still;
 }
 
 export function manifestPathFor(runDir: string): string {

@@ -1,18 +1,56 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { forEachFileChunk } from './file-chunks.js';
+
+/** Reads of a file being hashed or copied: few calls, and buffers reused (file-chunks.ts). */
+const CHUNK_BYTES = 1024 * 1024;
 
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Hashes a file by streaming it, so memory stays flat whatever its size. */
+/** Hashes a file a chunk at a time, so memory stays flat whatever its size. */
 export async function sha256File(path: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    hash.update(buf);
-  }
+  const size = await forEachFileChunk(path, 0, Infinity, (piece) => void hash.update(piece), {
+    bufferBytes: CHUNK_BYTES,
+    buffers: 1,
+  });
   return { sha256: hash.digest('hex'), size };
+}
+
+/**
+ * Copies `source` to `dest` (created or emptied), hashing the bytes as they pass: one read of
+ * the source instead of a copy and then a second read to hash what it wrote. At most
+ * `maxBytes + 1` bytes are copied, so a source bigger than it should be shows in the size
+ * without copying all of it.
+ */
+export async function copyHashed(
+  source: string,
+  dest: string,
+  maxBytes = Infinity,
+): Promise<{ sha256: string; size: number }> {
+  const out = await open(dest, 'w');
+  try {
+    const hash = createHash('sha256');
+    let at = 0;
+    const size = await forEachFileChunk(
+      source,
+      0,
+      maxBytes + 1,
+      async (piece) => {
+        hash.update(piece);
+        const position = at;
+        at += piece.length;
+        // A short write (a signal, a disk filling up) goes on from where it stopped.
+        for (let done = 0; done < piece.length;) {
+          done += (await out.write(piece, done, piece.length - done, position + done)).bytesWritten;
+        }
+      },
+      { bufferBytes: CHUNK_BYTES, buffers: 3 },
+    );
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    await out.close();
+  }
 }

@@ -87,7 +87,8 @@ void test(
     );
     assert.match(answer.error.hint, /free some disk space/);
     assert.doesNotMatch(stdout + stderr, /bug in kaggle-run|cannot reach/);
-    // The program's 3 MiB output is not there under any name; the log that fitted is.
+    // The program's 3 MiB output is not there under any name; the log that fitted is (tried
+    // again when the big one's copy filled the disk while it was being written).
     assert.doesNotMatch(listing, /big\.bin|\.partial/);
     assert.match(listing, /outputs\/kaggle-run\.log \d+/);
     const record = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as {

@@ -212,6 +212,67 @@ void test('a failing output does not lose the verified ones, which the error car
   assert.equal(await readFile(join(out, 'c.txt'), 'utf8'), 'ccc');
 });
 
+void test('outputs that failed only because a big one filled the disk are tried again, smallest first', async (t) => {
+  const remote = await remoteWith(t, { 'big.bin': 'b'.repeat(100), 'a.txt': 'a', 'cc.txt': 'cc' });
+  const out = await tempDir(t);
+  // A disk of 50 bytes. big.bin's partial file fills it as its download starts and is gone a
+  // few turns later, when it fails; the small ones, written a turn after they start, find
+  // it full the first time round, and fit once it is gone.
+  const folder = folderPlatform(remote);
+  const capacity = 50;
+  let used = 0;
+  const tried: string[] = [];
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  const platform: Platform = {
+    ...folder,
+    download: async (h, file, dest, signal) => {
+      if (file.path === MANIFEST_FILE) return folder.download(h, file, dest, signal);
+      tried.push(file.path);
+      const enospc = () =>
+        Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+          path: dest,
+        });
+      if (file.path === 'big.bin') {
+        used = capacity;
+        await turns(3);
+        used = 0;
+        throw enospc();
+      }
+      await turns(1);
+      if (used + (file.size ?? 0) + 1 > capacity) throw enospc();
+      return folder.download(h, file, dest, signal);
+    },
+  };
+  await assert.rejects(
+    fetchOutputs({
+      platform,
+      handle,
+      outputDir: out,
+      manifestPath: join(out, '..m.json'),
+      globs: [],
+      nonce: 'nonce-1',
+      concurrency: 3,
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof OutputsFetchError);
+      assert.match(e.message, /no space left on this machine while writing .*big\.bin/);
+      assert.doesNotMatch(e.message, /and \d+ more/);
+      assert.deepEqual(
+        e.outputs.map((o) => o.path),
+        ['a.txt', 'cc.txt'],
+      );
+      return true;
+    },
+  );
+  // The second round went smallest first, and big.bin failed again.
+  assert.deepEqual(tried.slice(-3), ['a.txt', 'cc.txt', 'big.bin']);
+  assert.equal(await readFile(join(out, 'cc.txt'), 'utf8'), 'cc');
+  assert.equal(existsSync(join(out, 'big.bin')), false);
+});
+
 void test('temp files a killed fetch left behind are gone once a fetch completes', async (t) => {
   const remote = await remoteWith(t, { 'res/a.txt': 'a' });
   const out = await tempDir(t);

@@ -1,11 +1,9 @@
 // The embedded default platform: runs the harness on this machine in a per-run sandbox laid
 // out like a Kaggle session.
 
-import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { PlatformError } from '../../errors.js';
 import type { Job } from '../../job.js';
 import type { RunEvent } from '../../run/events.js';
@@ -13,9 +11,11 @@ import { importHint } from '../../run/import-hint.js';
 import type { ShipRunContext, Shipment } from '../../ship/ship-context.js';
 import { shipLocal } from '../../ship/ship-local.js';
 import { installLocalRequirements } from '../../requirements/local-requirements.js';
+import { copyHashed } from '../../util/hash.js';
 import { resolveInside } from '../../util/safe-path.js';
 import { capabilitiesOf } from '../capabilities.js';
 import type {
+  DownloadedFile,
   Platform,
   PushRequest,
   RemoteFile,
@@ -144,9 +144,9 @@ export class LocalPlatform implements Platform {
     return files.map((f) => ({ path: f.path }));
   }
 
-  async download(handle: RunHandle, file: RemoteFile, dest: string): Promise<void> {
+  async download(handle: RunHandle, file: RemoteFile, dest: string): Promise<DownloadedFile> {
     const source = resolveInside(this.execution(handle).workingDir, file.path);
-    await pipeline(createReadStream(source), createWriteStream(dest));
+    return copyHashed(source, dest, file.maxBytes);
   }
 
   async cancel(handle: RunHandle): Promise<void> {
