@@ -9,13 +9,17 @@ import { join } from 'node:path';
 import { SPARE_FOLDERS } from './spare-pool.js';
 
 export async function adoptSpareFolders(spareFolders: string, sessionDir: string): Promise<void> {
-  for (const name of SPARE_FOLDERS) {
-    const from = join(spareFolders, name);
-    const to = join(sessionDir, name);
-    const entries = await readdir(to).catch(() => [] as string[]);
-    for (const entry of entries) await rename(join(to, entry), join(from, entry));
-    // rename(2) replaces an empty folder.
-    await rename(from, to);
-  }
+  // The folders at once, and each one's entries at once: a session waits on these, and a
+  // dozen renames one after another through the thread pool cost 10-30 ms on a busy machine.
+  await Promise.all(
+    SPARE_FOLDERS.map(async (name) => {
+      const from = join(spareFolders, name);
+      const to = join(sessionDir, name);
+      const entries = await readdir(to).catch(() => [] as string[]);
+      await Promise.all(entries.map((entry) => rename(join(to, entry), join(from, entry))));
+      // rename(2) replaces an empty folder.
+      await rename(from, to);
+    }),
+  );
   await rm(spareFolders, { recursive: true, force: true });
 }
