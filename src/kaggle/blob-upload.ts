@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
-import { asError } from '../errors.js';
+import { PlatformError, asError } from '../errors.js';
 import { forEachFileChunk } from '../util/file-chunks.js';
 import { packageVersion } from '../util/package-root.js';
 import { written } from '../util/written.js';
@@ -90,6 +90,16 @@ interface PutAnswer {
   text: string;
 }
 
+/**
+ * The file being uploaded changed or could not be read: a local fault that another attempt
+ * would only repeat, so it ends the upload instead of being retried as a network failure.
+ */
+export class UploadSourceError extends PlatformError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, hint: 'upload it again once the file is complete and readable' });
+  }
+}
+
 /** One PUT; `range` streams bytes start..size-1 of the file, else an empty body. */
 function put(
   url: string,
@@ -133,12 +143,23 @@ function put(
       { bufferBytes: READ_CHUNK_BYTES, buffers: READ_BUFFERS, stop: () => req.destroyed },
     ).then(
       (sent) => {
-        // A file that shrank since its size was read: the server sees a short body and says so.
-        if (sent < body.size - body.start)
-          req.destroy(new Error(`${body.path} shrank while it was uploaded`));
-        else req.end();
+        if (sent < body.size - body.start) {
+          req.destroy(
+            new UploadSourceError(
+              `${body.path} got shorter while it was uploaded (${body.size} bytes when the upload began)`,
+            ),
+          );
+        } else req.end();
       },
-      (error: unknown) => req.destroy(asError(error)),
+      (error: unknown) =>
+        req.destroy(
+          new UploadSourceError(
+            `cannot read ${body.path} while uploading it: ${asError(error).message}`,
+            {
+              cause: error,
+            },
+          ),
+        ),
     );
   });
 }
@@ -239,7 +260,7 @@ export async function uploadFile(
         probe = true;
       }
     } catch (error) {
-      if (error instanceof KaggleApiError) throw error;
+      if (error instanceof KaggleApiError || error instanceof UploadSourceError) throw error;
       signal?.throwIfAborted();
       failure = http.transportError(
         error,

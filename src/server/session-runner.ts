@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { harnessRunsNotebook } from '../harness/rendered.js';
 import { HARNESS_MODULES_PATH } from '../harness/render.js';
+import { allSettledOrThrow } from '../util/all-settled.js';
 import { packageRoot } from '../util/package-root.js';
 import { readEnv } from '../env.js';
 import {
@@ -257,14 +258,10 @@ export class SessionRunner {
       // thrown: what is released after it must be in place.
       await mkdir(versionDir, { recursive: true, mode: 0o700 });
       if (chosen.note !== undefined) await logNote(versionDir, `kaggle-run: ${chosen.note}\n`);
-      const settled = await Promise.allSettled([
+      const [secretsFolder = '', keptCode = ''] = await allSettledOrThrow([
         writeSessionSecrets(versionDir, request.secrets ?? {}),
         handKeptCodeToSession(store.kernelDir(kernel), versionDir),
       ]);
-      for (const write of settled) if (write.status === 'rejected') throw write.reason;
-      const [secretsFolder = '', keptCode = ''] = settled.map((write) =>
-        write.status === 'fulfilled' ? write.value : '',
-      );
       const started = await this.deps.startExecution({
         dir: versionDir,
         source: request.source,

@@ -3,11 +3,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PlatformError } from '../../src/errors.js';
 import { KaggleApiError, KaggleConnectionError } from '../../src/kaggle/errors.js';
+import { UploadSourceError } from '../../src/kaggle/blob-upload.js';
 import { DatasetsApi } from '../../src/kaggle/datasets.js';
 import { KaggleHttp } from '../../src/kaggle/http.js';
 import { dropConnection, json, recordingSleep, startServer } from './helpers/fake-server.js';
@@ -87,6 +88,31 @@ void test('a PUT refused with 400 is not retried', async () => {
     async (api, file, server) => {
       await assert.rejects(api.uploadFile(file), KaggleApiError);
       assert.equal(server.calls('PUT /up').length, 1);
+    },
+  );
+});
+
+void test('a file that got shorter after the upload began ends it at once, named as such, not retried', async () => {
+  let file = '';
+  await withServer(
+    (base) => ({
+      // The file is cut between its size being read and its body being sent.
+      [START]: async (r, res) => {
+        await truncate(file, 4);
+        void started(base)(r, res);
+      },
+      'PUT /up': (_r, res) => void res.writeHead(200).end(),
+    }),
+    async (api, path, server) => {
+      file = path;
+      await assert.rejects(
+        api.uploadFile(path),
+        (e: unknown) =>
+          e instanceof UploadSourceError &&
+          /f\.txt got shorter while it was uploaded \(10 bytes/.test(e.message) &&
+          /upload it again/.test(e.hint ?? ''),
+      );
+      assert.ok(server.calls('PUT /up').length <= 1);
     },
   );
 });

@@ -146,7 +146,14 @@ export class LocalPlatform implements Platform {
 
   async download(handle: RunHandle, file: RemoteFile, dest: string): Promise<DownloadedFile> {
     const source = resolveInside(this.execution(handle).workingDir, file.path);
-    return copyHashed(source, dest, file.maxBytes);
+    const copied = await copyHashed(source, dest, file.maxBytes);
+    // As a Kaggle download refuses a file over its cap (a manifest over its limit, say).
+    if (file.maxBytes !== undefined && copied.size > file.maxBytes) {
+      throw new PlatformError(
+        `output ${file.path} is larger than the ${file.maxBytes} bytes expected`,
+      );
+    }
+    return copied;
   }
 
   async cancel(handle: RunHandle): Promise<void> {
