@@ -108,10 +108,22 @@ ${WRAPPER_FOLLOW}`;
 
 /**
  * What both kinds of waiting interpreter share (Python >= 3.8, standard library only): the
- * fit (may this start stand for a cold one?) and the hand-over, which runs the script in
- * __main__ as `python -u script` would or exec()s the cold command in place.
+ * wait for the message, the fit (may this start stand for a cold one?) and the hand-over,
+ * which runs the script in __main__ as `python -u script` would or exec()s the cold command
+ * in place.
  */
 const WARM_START_SOURCE = `
+def _kaggle_run_message(os):
+    # The whole of stdin: the message. End of file with none means "not needed": exit.
+    chunks = []
+    while True:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    if not chunks:
+        os._exit(0)
+    return b''.join(chunks)
 # Variables naming the session's own folders and inputs: no start-up reads them (tempfile
 # reads TMPDIR only when first asked for a folder, after the session took its env).
 SESSION_VARS = ('KAGGLE_RUN_INPUT_DIR', 'KAGGLE_RUN_WORKING_DIR', 'KAGGLE_RUN_TEMP_DIR',
@@ -248,15 +260,7 @@ PROGRAM_VARS = ('KAGGLE_RUN_PARAMS', 'KAGGLE_RUN_PARAMS_FILE', 'KAGGLE_RUN_ID',
                 'KAGGLE_RUN_NONCE', 'PYTHONUNBUFFERED')
 def _kaggle_run_boot():
     import os, sys, marshal
-    chunks = []
-    while True:
-        chunk = os.read(0, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    if not chunks:
-        os._exit(0)
-    _kaggle_run_take(os, sys, marshal.loads(b''.join(chunks)), PROGRAM_VARS)
+    _kaggle_run_take(os, sys, marshal.loads(_kaggle_run_message(os)), PROGRAM_VARS)
 _kaggle_run_boot()
 `;
 
@@ -312,14 +316,7 @@ def _kaggle_run_boot():
     w = int(sys.argv[-1])
     os.write(w, b'R')
     os.close(w)
-    chunks = []
-    while True:
-        chunk = os.read(0, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    if not chunks:
-        os._exit(0)
+    message = _kaggle_run_message(os)
     import json
     def adopt(source):
         if source is not None and source.startswith(HARNESS_START):
@@ -329,6 +326,6 @@ def _kaggle_run_boot():
         if program is not None:
             program.kill()
             program.wait()
-    _kaggle_run_take(os, sys, json.loads(b''.join(chunks).decode('utf-8')), (), adopt)
+    _kaggle_run_take(os, sys, json.loads(message.decode('utf-8')), (), adopt)
 _kaggle_run_boot()
 `;
