@@ -10,9 +10,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { PlatformError, asError } from '../errors.js';
-import { forEachFileChunk } from '../util/file-chunks.js';
 import { packageVersion } from '../util/package-root.js';
-import { written } from '../util/written.js';
+import { sendFileSpan } from '../util/written.js';
 import { KaggleApiError, KaggleConnectionError, isRetryableError } from './errors.js';
 import type { KaggleHttp } from './http.js';
 import { displayUrl } from './redact.js';
@@ -55,9 +54,6 @@ export interface UploadResult {
 const MAX_FRUITLESS_ATTEMPTS = 5;
 const MAX_TOTAL_ATTEMPTS = 8 * MAX_FRUITLESS_ATTEMPTS;
 const OPERATION = 'blob upload';
-const READ_CHUNK_BYTES = 1024 * 1024;
-/** Reads ahead of the socket: one being sent, one queued behind it, one being read. */
-const READ_BUFFERS = 3;
 
 /** StartBlobUpload; safe to repeat (an unused session just expires), so it is retried. */
 export async function startBlobUpload(
@@ -130,18 +126,11 @@ function put(
       req.end();
       return;
     }
-    // Big reads (one write to the socket per MiB rather than per 64 KiB) into a few reused
-    // buffers: a read stream's fresh MiB per chunk is garbage for the host process to collect.
-    forEachFileChunk(
-      body.path,
-      body.start,
-      body.size - body.start,
-      (piece) => {
-        counter.sent += piece.length;
-        return written(req, piece);
-      },
-      { bufferBytes: READ_CHUNK_BYTES, buffers: READ_BUFFERS, stop: () => req.destroyed },
-    ).then(
+    // Through a few reused buffers: a read stream's fresh MiB per chunk is garbage for the
+    // host process to collect.
+    sendFileSpan(req, body.path, body.start, body.size - body.start, {
+      sent: (bytes) => (counter.sent += bytes),
+    }).then(
       (sent) => {
         if (sent < body.size - body.start) {
           req.destroy(

@@ -4,12 +4,11 @@
 // it), and applies the `truncate` fault, which promises the full Content-Length and then
 // hangs up halfway.
 
-import { createHash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveAddress, type ScopeSources } from './file-scope.js';
-import { forEachFileChunk } from '../util/file-chunks.js';
-import { written } from '../util/written.js';
+import { hashFile } from '../util/hash.js';
+import { sendFileSpan, written } from '../util/written.js';
 import { HttpError } from './http-util.js';
 import { verifyFileToken } from './signed-url.js';
 import type { ServerStats } from './stats.js';
@@ -30,36 +29,18 @@ const MD5_MAX_BYTES = 512 * 1024 * 1024;
 const md5s = new Map<string, Promise<string>>();
 /** Enough for a run's outputs of thousands of files: a digest and its key are ~200 bytes. */
 const MD5S_KEPT = 16_384;
-/** Reads while hashing: fewer, bigger chunks for a loop that does nothing else. */
-const MD5_READ_BYTES = 1024 * 1024;
 
 function md5Of(path: string, size: number, mtimeMs: number): Promise<string> {
   const key = `${path}\0${size}\0${mtimeMs}`;
   let digest = md5s.get(key);
   if (digest === undefined) {
-    digest = (async () => {
-      const hash = createHash('md5');
-      // One buffer no bigger than the file: a read stream's would be 1 MiB for each small one.
-      await forEachFileChunk(path, 0, size, (piece) => void hash.update(piece), {
-        bufferBytes: Math.max(1, Math.min(size, MD5_READ_BYTES)),
-        buffers: 1,
-      });
-      return hash.digest('base64');
-    })();
+    digest = hashFile(path, 'md5', size).then(({ hash }) => hash.digest('base64'));
     digest.catch(() => md5s.delete(key));
     if (md5s.size >= MD5S_KEPT) md5s.delete(md5s.keys().next().value ?? '');
     md5s.set(key, digest);
   }
   return digest;
 }
-
-/**
- * Reads while sending: 1 MiB rather than the stream's 64 KiB, so a big file costs 16 times
- * fewer thread-pool round trips (a 512 MiB output took a core-second to serve with 64 KiB).
- */
-const SEND_READ_BYTES = 1024 * 1024;
-/** Reads ahead of the socket: one being sent, one queued behind it, one being read. */
-const SEND_BUFFERS = 3;
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
 
@@ -138,19 +119,12 @@ export async function serveFile(
   // With the truncate fault only the first half goes out, then the connection is cut.
   const sendLength = ctx.truncate ? Math.floor(length / 2) : length;
   const connection = req.socket;
-  const gone = () => res.destroyed || connection.destroyed;
   if (sendLength > 0) {
-    await forEachFileChunk(
-      absolute,
-      start,
-      sendLength,
-      (piece) => {
-        ctx.stats.countServed(owner, piece.length);
-        return written(res, piece, [connection]);
-      },
-      { bufferBytes: SEND_READ_BYTES, buffers: SEND_BUFFERS, stop: gone },
-    );
-    if (gone()) return;
+    await sendFileSpan(res, absolute, start, sendLength, {
+      also: [connection],
+      sent: (bytes) => ctx.stats.countServed(owner, bytes),
+    });
+    if (res.destroyed || connection.destroyed) return;
   }
   if (ctx.truncate) {
     // end() on the socket flushes what was written, then closes: the body stays short.

@@ -16,6 +16,20 @@ export interface PositionalFile {
 }
 
 /**
+ * Writes all of `bytes` at `position`: a short write (rare: a signal, a full disk on the way)
+ * goes on from where it stopped.
+ */
+export async function writeAllAt(
+  file: PositionalFile,
+  bytes: Buffer,
+  position: number,
+): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    done += (await file.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
+  }
+}
+
+/**
  * Where a download's bytes go, a chunk at a time (BatchedWriter, or a MemoryFile). `add`
  * takes what it keeps of the chunk before it returns; a promise back means "wait for me".
  */
@@ -112,11 +126,7 @@ export class BatchedWriter implements ChunkSink {
     this.current = undefined;
     this.filled = 0;
     this.writes = this.writes.then(async () => {
-      let done = 0;
-      // A short write (rare: a signal, a full disk on the way) goes on from where it stopped.
-      while (done < length) {
-        done += (await this.file.write(batch, done, length - done, at + done)).bytesWritten;
-      }
+      await writeAllAt(this.file, batch.subarray(0, length), at);
       this.free.push(batch);
     });
     this.writes.then(

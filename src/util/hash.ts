@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { writeAllAt } from './batched-writer.js';
 import { forEachFileChunk } from './file-chunks.js';
 
 /** Reads of a file being hashed or copied: few calls, and buffers reused (file-chunks.ts). */
@@ -9,13 +10,33 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Hashes a file a chunk at a time, so memory stays flat whatever its size. */
+/**
+ * Hashes a file a chunk at a time, so memory stays flat whatever its size: its first `size`
+ * bytes when the size is known (the buffer then no bigger than the file), else all of it.
+ * Gives the hash, to digest in the encoding the caller needs, and the bytes read.
+ */
+export async function hashFile(
+  path: string,
+  algorithm: 'sha256' | 'md5',
+  size?: number,
+): Promise<{ hash: Hash; size: number }> {
+  const hash = createHash(algorithm);
+  const read = await forEachFileChunk(
+    path,
+    0,
+    size ?? Infinity,
+    (piece) => void hash.update(piece),
+    {
+      bufferBytes: Math.max(1, Math.min(size ?? CHUNK_BYTES, CHUNK_BYTES)),
+      buffers: 1,
+    },
+  );
+  return { hash, size: read };
+}
+
+/** The hex SHA-256 and size of a whole file. */
 export async function sha256File(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  const size = await forEachFileChunk(path, 0, Infinity, (piece) => void hash.update(piece), {
-    bufferBytes: CHUNK_BYTES,
-    buffers: 1,
-  });
+  const { hash, size } = await hashFile(path, 'sha256');
   return { sha256: hash.digest('hex'), size };
 }
 
@@ -38,14 +59,11 @@ export async function copyHashed(
       source,
       0,
       maxBytes + 1,
-      async (piece) => {
+      (piece) => {
         hash.update(piece);
         const position = at;
         at += piece.length;
-        // A short write (a signal, a disk filling up) goes on from where it stopped.
-        for (let done = 0; done < piece.length;) {
-          done += (await out.write(piece, done, piece.length - done, position + done)).bytesWritten;
-        }
+        return writeAllAt(out, piece, position);
       },
       { bufferBytes: CHUNK_BYTES, buffers: 3 },
     );
