@@ -1,5 +1,6 @@
 // The thread behind background-writes.ts: takes whole small files and renames, in the order
-// sent, and answers each one.
+// sent, and answers each one. Jobs come in batches (one message per turn of the sender's
+// event loop), and a batch's answers go back as one message.
 import { parentPort } from 'node:worker_threads';
 import { doWriteJob, type WriteJob } from './background-write-job.js';
 
@@ -14,13 +15,16 @@ export interface JobAnswer {
   };
 }
 
-parentPort?.on('message', (job: WriteJob) => {
-  const answer: JobAnswer = { id: job.id };
+function done(job: WriteJob): JobAnswer {
   try {
     doWriteJob(job);
+    return { id: job.id };
   } catch (error) {
     const { message, code, syscall, path } = error as NodeJS.ErrnoException;
-    answer.error = { message: String(message), code, syscall, path };
+    return { id: job.id, error: { message: String(message), code, syscall, path } };
   }
-  parentPort?.postMessage(answer);
+}
+
+parentPort?.on('message', (jobs: WriteJob[]) => {
+  parentPort?.postMessage(jobs.map(done));
 });

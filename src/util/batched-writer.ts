@@ -60,6 +60,12 @@ export class BatchedWriter implements ChunkSink {
   private failure: { error: unknown } | undefined;
   /** Resolves when a batch comes back from the disk (or a write fails). */
   private batchBack: (() => void) | undefined;
+  /**
+   * Where the rest of a chunk waits while every batch is taken: one buffer, reused, since
+   * the next chunk comes only once the wait is over (a fresh copy each time cost a 512 MiB
+   * download 0.15 s of page faults).
+   */
+  private overflow: Buffer | undefined;
   private end: number;
 
   constructor(
@@ -76,14 +82,15 @@ export class BatchedWriter implements ChunkSink {
 
   /**
    * Copies the chunk into batches, starting a write for each one filled. When every batch is
-   * taken the rest is copied aside and the promise back resolves once it has a batch.
+   * taken the rest is copied aside and the promise back resolves once it has a batch; the
+   * next add() waits for that promise (the ChunkSink contract).
    */
   add(chunk: Buffer): Promise<void> | undefined {
     let at = 0;
     while (at < chunk.length) {
       const batch = this.current ?? this.takeBatch();
       if (batch === undefined) {
-        const rest = Buffer.from(chunk.subarray(at)); // the chunk is not ours after we return
+        const rest = this.setAside(chunk.subarray(at)); // the chunk is not ours after we return
         return this.batchReturned().then(() => this.add(rest));
       }
       this.current = batch;
@@ -95,6 +102,15 @@ export class BatchedWriter implements ChunkSink {
       if (this.filled === this.limit) this.startWrite();
     }
     return undefined;
+  }
+
+  /** A copy of `rest` in the overflow buffer, grown when it is too small. */
+  private setAside(rest: Buffer): Buffer {
+    if (this.overflow === undefined || this.overflow.length < rest.length) {
+      this.overflow = Buffer.allocUnsafe(Math.max(rest.length, this.limit));
+    }
+    rest.copy(this.overflow);
+    return this.overflow.subarray(0, rest.length);
   }
 
   async flush(): Promise<void> {

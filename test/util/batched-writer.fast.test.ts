@@ -70,6 +70,29 @@ void test('a disk slower than the chunks makes add wait, and loses nothing', asy
   assert.ok((await readFile(path)).equals(data));
 });
 
+void test('a chunk bigger than every batch together is set aside and waited on more than once, whole', async (t) => {
+  const path = join(await tempDir(t), 'f');
+  const handle = await open(path, 'w');
+  let writes = 0;
+  const slow: PositionalFile = {
+    write: async (buffer, offset, length, position) => {
+      writes++;
+      await new Promise((resolve) => setImmediate(resolve));
+      return handle.write(buffer, offset, length, position);
+    },
+  };
+  const data = randomBytes(20_000);
+  try {
+    // 100-byte batches, three of them: each 700-byte chunk outgrows them twice over.
+    const waits = await feed(new BatchedWriter(slow, 0, 100), data, 700);
+    assert.ok(waits > 0, 'add asked the caller to wait');
+  } finally {
+    await handle.close();
+  }
+  assert.equal(writes, 200);
+  assert.ok((await readFile(path)).equals(data));
+});
+
 void test('short writes go on from where they stopped', async (t) => {
   const path = join(await tempDir(t), 'f');
   const handle = await open(path, 'w');
