@@ -58,6 +58,8 @@ export class KaggleApiPlatform implements Platform {
   private client: Promise<KaggleClient> | undefined;
   /** Download URLs of the latest listing, per handle (kernel@version). */
   private readonly urls = new Map<string, Map<string, string>>();
+  /** Listings whose pages are still coming, per handle. */
+  private readonly listings = new Map<string, ListingInProgress>();
 
   constructor(private readonly options: KaggleApiPlatformOptions = {}) {}
 
@@ -284,26 +286,57 @@ export class KaggleApiPlatform implements Platform {
   }
 
   async listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]> {
+    const files: RemoteFile[] = [];
+    for await (const page of this.listOutputPages(handle, signal)) files.push(...page);
+    return files;
+  }
+
+  /**
+   * The listing a page at a time (Kaggle gives at most 200 files a page: 2,000 outputs are
+   * ten calls, each a round trip to Kaggle). Each page's URLs are usable as it comes: a
+   * download of a file not listed yet waits for the page that has it.
+   */
+  async *listOutputPages(handle: RunHandle, signal?: AbortSignal): AsyncGenerator<RemoteFile[]> {
     const client = await this.connect(signal);
     const ref = parseKernelRef(handle.kernel);
-    // A server restart (or a short outage) between the end of the run and this call is waited out.
-    const listing = await rideOutage(
-      // Big pages: a 2,000-file output is 10 calls rather than 100.
-      () =>
-        client.kernels.listKernelSessionOutput(ref.owner, ref.slug, {
-          signal,
-          pageSize: MAX_OUTPUT_PAGE_SIZE,
-        }),
-      {
-        limitMs: this.outageLimitMs(),
-        sleep: this.options.sleep ?? defaultSleep,
-        now: this.options.now ?? Date.now,
+    const key = handleKey(handle);
+    const listing = new ListingInProgress();
+    this.listings.set(key, listing);
+    this.urls.set(key, listing.urls);
+    // A server restart (or a short outage) between the end of the run and a page is waited out.
+    const outage = {
+      limitMs: this.outageLimitMs(),
+      sleep: this.options.sleep ?? defaultSleep,
+      now: this.options.now ?? Date.now,
+      signal,
+      what: `listing the outputs of ${handle.kernel}`,
+    };
+    try {
+      const pages = client.kernels.listKernelSessionOutputPages(ref.owner, ref.slug, {
         signal,
-        what: `listing the outputs of ${handle.kernel}`,
-      },
-    );
-    this.urls.set(handleKey(handle), new Map(listing.files.map((f) => [f.fileName, f.url])));
-    return listing.files.map((f) => ({ path: f.fileName }));
+        pageSize: MAX_OUTPUT_PAGE_SIZE,
+        eachCall: (call) => rideOutage(call, outage),
+      });
+      for await (const page of pages) {
+        for (const f of page.files) listing.urls.set(f.fileName, f.url);
+        listing.paged();
+        yield page.files.map((f) => ({ path: f.fileName }));
+      }
+    } finally {
+      if (this.listings.get(key) === listing) this.listings.delete(key);
+      listing.ended();
+    }
+  }
+
+  /** The URL of `path` in the newest listing, once its page has come (undefined: not listed). */
+  private async listedUrl(handle: RunHandle, path: string): Promise<string | undefined> {
+    const key = handleKey(handle);
+    for (;;) {
+      const url = this.urls.get(key)?.get(path);
+      const listing = this.listings.get(key);
+      if (url !== undefined || listing === undefined) return url;
+      await listing.nextPage();
+    }
   }
 
   async download(
@@ -314,7 +347,7 @@ export class KaggleApiPlatform implements Platform {
   ): Promise<DownloadedFile> {
     const client = await this.connect(signal);
     const limits = { maxBytes: file.maxBytes, madeDir: file.madeDir };
-    const cached = this.urls.get(handleKey(handle))?.get(file.path);
+    const cached = await this.listedUrl(handle, file.path);
     if (cached !== undefined) {
       try {
         const got = await client.kernels.downloadFile(cached, dest, signal, limits);
@@ -350,6 +383,30 @@ function imageFields(image: ImagePin | undefined) {
   return 'pinning' in image
     ? { dockerImagePinningType: image.pinning }
     : { dockerImage: image.image, dockerImagePinningType: 'original' as const };
+}
+
+/** A listing whose pages are still coming: its URLs so far, and a wake-up for each page. */
+class ListingInProgress {
+  readonly urls = new Map<string, string>();
+  private waiting: (() => void)[] = [];
+  private over = false;
+
+  /** Resolves when the next page has come, or the listing has ended (well or not). */
+  nextPage(): Promise<void> {
+    if (this.over) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  paged(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
+  }
+
+  ended(): void {
+    this.over = true;
+    this.paged();
+  }
 }
 
 function handleKey(handle: RunHandle): string {

@@ -27,6 +27,21 @@ const service = 'kernels.KernelsApiService';
 
 /** The largest output listing page Kaggle hands out (the CLI's documented maximum). */
 export const MAX_OUTPUT_PAGE_SIZE = 200;
+
+export interface OutputPagesOptions {
+  pageSize?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Runs each page's call (the default calls it once). */
+  eachCall?: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
+/** One page of an output listing. */
+export interface OutputPage {
+  files: OutputFile[];
+  /** Page 1's log; undefined on later pages, and when it is over the kept length. */
+  log: string | undefined;
+  logTooLong?: true;
+}
 /** Guards pagination against a server that hands back the same token forever. */
 const MAX_PAGES = 10_000;
 /**
@@ -104,14 +119,34 @@ export class KernelsApi {
   async listKernelSessionOutput(
     owner: string,
     slug: string,
-    options: { pageSize?: number | undefined; signal?: AbortSignal | undefined } = {},
+    options: OutputPagesOptions = {},
   ): Promise<{ files: OutputFile[]; log: string | undefined; logTooLong?: true }> {
     const files: OutputFile[] = [];
-    let log: string | undefined;
-    let logTooLong = false;
+    let first: OutputPage | undefined;
+    for await (const page of this.listKernelSessionOutputPages(owner, slug, options)) {
+      first ??= page;
+      files.push(...page.files);
+    }
+    const log = first?.log;
+    return first?.logTooLong === true ? { files, log, logTooLong: true } : { files, log };
+  }
+
+  /**
+   * The output listing a page at a time, as each answer comes: a caller can start on the
+   * first files while the rest are listed. The limits (files, characters, pages, a repeated
+   * page token) count over all the pages; `log` and `logTooLong` are on the first page only.
+   * `eachCall` runs around every page's call (an outage ridden out, say).
+   */
+  async *listKernelSessionOutputPages(
+    owner: string,
+    slug: string,
+    options: OutputPagesOptions = {},
+  ): AsyncGenerator<OutputPage> {
+    let listed = 0;
     let pageToken: string | undefined;
     const seen = new Set<string>();
     let chars = 0;
+    const eachCall = options.eachCall ?? ((call) => call());
     for (let page = 1; ; page++) {
       const body = wireBody(
         {
@@ -122,37 +157,45 @@ export class KernelsApi {
         },
         ['pageToken'],
       );
-      const answer = await this.http.rpcTakingMember(
-        service,
-        'ListKernelSessionOutput',
-        body,
-        { idempotent: true, signal: options.signal },
-        { name: 'log', keepChars: LISTING_LOG_KEEP_CHARS, maxChars: MAX_LISTING_LOG_CHARS },
+      const answer = await eachCall(() =>
+        this.http.rpcTakingMember(
+          service,
+          'ListKernelSessionOutput',
+          body,
+          { idempotent: true, signal: options.signal },
+          { name: 'log', keepChars: LISTING_LOG_KEEP_CHARS, maxChars: MAX_LISTING_LOG_CHARS },
+        ),
       );
       const r = new WireReader(answer.json, 'ListKernelSessionOutput');
+      const files: OutputFile[] = [];
       for (const f of r.objects('files')) {
         const file = { fileName: f.str('fileName'), url: f.str('url') };
         chars += file.fileName.length + file.url.length;
-        if (files.length >= MAX_LISTED_FILES || chars > MAX_LISTING_CHARS) {
+        if (listed >= MAX_LISTED_FILES || chars > MAX_LISTING_CHARS) {
           throw KaggleApiError.invalidResponse(
             'ListKernelSessionOutput',
             `the output listing is larger than ${MAX_LISTED_FILES} files or ${MAX_LISTING_CHARS / 1024 ** 2} MiB of names and URLs`,
           );
         }
+        listed++;
         files.push(file);
       }
-      if (page === 1) {
-        log = r.optStr('log') || undefined;
-        logTooLong = answer.member !== undefined && answer.member.raw === undefined;
-      }
       const next = r.optStr('nextPageToken');
-      if (!next) return logTooLong ? { files, log, logTooLong } : { files, log };
-      if (seen.has(next) || page >= MAX_PAGES) {
+      // Checked before the page is given out: a listing that goes wrong ends before its files.
+      if (next && (seen.has(next) || page >= MAX_PAGES)) {
         throw KaggleApiError.invalidResponse(
           'ListKernelSessionOutput',
           `page token ${JSON.stringify(next)} repeats`,
         );
       }
+      if (page === 1) {
+        const log = r.optStr('log') || undefined;
+        const tooLong = answer.member !== undefined && answer.member.raw === undefined;
+        yield tooLong ? { files, log, logTooLong: true } : { files, log };
+      } else {
+        yield { files, log: undefined };
+      }
+      if (!next) return;
       seen.add(next);
       pageToken = next;
     }

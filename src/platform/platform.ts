@@ -119,6 +119,12 @@ export interface Platform {
   ): Promise<{ status: RemoteStatus; message?: string | undefined }>;
   listOutputs(handle: RunHandle, signal?: AbortSignal): Promise<RemoteFile[]>;
   /**
+   * As listOutputs, a page at a time, where a listing takes several calls: a fetch starts on
+   * the first pages' files while the rest are listed, and a download of a file whose page
+   * has not come yet waits for it. Optional.
+   */
+  listOutputPages?(handle: RunHandle, signal?: AbortSignal): AsyncIterable<RemoteFile[]>;
+  /**
    * Writes the file's bytes to `dest`, creating or truncating it. A platform that hashed the
    * bytes on the way says what it wrote, sparing the caller a second read of the file.
    */

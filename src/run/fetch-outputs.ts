@@ -230,17 +230,83 @@ export interface FetchPlan {
   warnings: string[];
   /** Bytes the chosen files should have (the manifest's sizes, else the listing's). */
   bytes: number;
+  /** The rest of the listing, read on while the files are fetched (settled: it is done). */
+  listing: ListingRest;
 }
+
+/** The pages of a listing still being read, and the way to stop reading them. */
+interface ListingRest {
+  done: Promise<void>;
+  stop: () => void;
+}
+
+const LISTED: ListingRest = { done: Promise.resolve(), stop: () => undefined };
 
 export async function fetchOutputs(options: FetchOptions): Promise<FetchResult> {
   return downloadPlanned(options, await planFetch(options));
 }
 
+/**
+ * Reads the listing into `byPath` until the manifest is in it, or to its end. The pages
+ * after the manifest's are read on in the background (the platform's downloads wait for the
+ * page of a file they need), so the manifest and the first files are fetched while Kaggle
+ * lists the rest: ten pages for 2,000 outputs.
+ */
+async function listUntilManifest(
+  options: FetchOptions,
+  byPath: Map<string, RemoteFile>,
+): Promise<ListingRest> {
+  const { platform, handle } = options;
+  const add = (files: RemoteFile[]) => {
+    for (const f of files) byPath.set(f.path, f);
+  };
+  if (platform.listOutputPages === undefined) {
+    add(await platform.listOutputs(handle, options.signal));
+    return LISTED;
+  }
+  const stopping = new AbortController();
+  const signal =
+    options.signal === undefined
+      ? stopping.signal
+      : AbortSignal.any([options.signal, stopping.signal]);
+  const pages = platform.listOutputPages(handle, signal)[Symbol.asyncIterator]();
+  for (;;) {
+    const page = await pages.next();
+    if (page.done === true) return LISTED;
+    add(page.value);
+    if (byPath.has(MANIFEST_FILE)) break;
+  }
+  const readOn = async () => {
+    for (let page = await pages.next(); page.done !== true; page = await pages.next()) {
+      add(page.value);
+    }
+  };
+  const done = readOn();
+  // Its failure is the downloads' to meet (a file not listed is listed again, or fails).
+  done.catch(() => undefined);
+  return { done, stop: () => stopping.abort(new Error('the fetch no longer needs the listing')) };
+}
+
 /** Lists the outputs, reads and checks the manifest, and picks the files the globs select. */
 export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
   const warnings: string[] = [];
-  const listing = await options.platform.listOutputs(options.handle, options.signal);
-  const byPath = new Map(listing.map((f) => [f.path, f]));
+  const byPath = new Map<string, RemoteFile>();
+  const listing = await listUntilManifest(options, byPath);
+  try {
+    return await planFrom(options, byPath, listing, warnings);
+  } catch (error) {
+    listing.stop();
+    await listing.done.catch(() => undefined);
+    throw error;
+  }
+}
+
+async function planFrom(
+  options: FetchOptions,
+  byPath: Map<string, RemoteFile>,
+  listing: ListingRest,
+  warnings: string[],
+): Promise<FetchPlan> {
   const manifestRemote = byPath.get(MANIFEST_FILE);
   let manifest: Manifest | undefined;
   let wanted: { remote: RemoteFile; expected: ManifestFile | undefined }[];
@@ -250,19 +316,24 @@ export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
     const { selected, unmatched } = selectByGlobs(manifest.files, options.globs, options.files);
     for (const glob of unmatched)
       warnings.push(`output glob ${JSON.stringify(glob)} matched no file`);
+    // A file on a page still to come is named by its path alone, as the manifest has it.
     wanted = selected.map((file) => ({
       remote: byPath.get(file.path) ?? { path: file.path },
       expected: file,
     }));
   } else {
     // No manifest: the harness never finished (killed, out of time). Take what is there,
-    // unverified, rather than lose it.
+    // unverified, rather than lose it. (The listing was read to its end, looking for one.)
     if (options.expectManifest !== false) {
       warnings.push(
         'no manifest was written (the harness did not finish); outputs are not verified',
       );
     }
-    const files = listing.map((f) => ({ path: f.path, size: f.size ?? 0, sha256: '' }));
+    const files = [...byPath.values()].map((f) => ({
+      path: f.path,
+      size: f.size ?? 0,
+      sha256: '',
+    }));
     wanted = selectByGlobs(files, options.globs, options.files).selected.map((f) => ({
       remote: byPath.get(f.path)!,
       expected: undefined,
@@ -278,7 +349,7 @@ export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
   });
 
   const bytes = wanted.reduce((sum, w) => sum + (w.expected?.size ?? w.remote.size ?? 0), 0);
-  return { manifest, wanted, warnings, bytes };
+  return { manifest, wanted, warnings, bytes, listing };
 }
 
 /** Downloads the planned files, each verified against the manifest, into the output folder. */
@@ -286,6 +357,16 @@ export async function downloadPlanned(
   options: FetchOptions,
   plan: FetchPlan,
 ): Promise<FetchResult> {
+  try {
+    return await downloadAll(options, plan);
+  } finally {
+    // Read to its end by now, unless no download needed its later pages.
+    plan.listing.stop();
+    await plan.listing.done.catch(() => undefined);
+  }
+}
+
+async function downloadAll(options: FetchOptions, plan: FetchPlan): Promise<FetchResult> {
   const { manifest, wanted, warnings } = plan;
   const outputs: OutputRecord[] = [];
   const makeFolder = folderMaker();
