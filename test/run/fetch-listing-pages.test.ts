@@ -138,7 +138,7 @@ void test('a manifest on a later page: the listing is read up to it, then as bef
   assert.equal(api.calls(OUTPUT).length, 2);
 });
 
-void test("a later page that fails: its files are listed again when they are needed, and they come", async (t) => {
+void test('a later page that fails: its files are listed again when they are needed, and they come', async (t) => {
   const page1 = (fileUrl: (name: string) => string) =>
     json({
       files: [
