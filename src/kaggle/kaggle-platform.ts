@@ -60,6 +60,8 @@ export class KaggleApiPlatform implements Platform {
   private readonly urls = new Map<string, Map<string, string>>();
   /** Listings whose pages are still coming, per handle. */
   private readonly listings = new Map<string, ListingInProgress>();
+  /** Listings made for downloads whose URLs failed or never came, one at a time per run. */
+  private readonly relists = new Map<string, Promise<ReadonlyMap<string, string>>>();
 
   constructor(private readonly options: KaggleApiPlatformOptions = {}) {}
 
@@ -297,21 +299,34 @@ export class KaggleApiPlatform implements Platform {
    * download of a file not listed yet waits for the page that has it.
    */
   async *listOutputPages(handle: RunHandle, signal?: AbortSignal): AsyncGenerator<RemoteFile[]> {
-    const client = await this.connect(signal);
-    const ref = parseKernelRef(handle.kernel);
-    const key = handleKey(handle);
     const listing = new ListingInProgress();
+    const key = handleKey(handle);
     this.listings.set(key, listing);
     this.urls.set(key, listing.urls);
-    // A server restart (or a short outage) between the end of the run and a page is waited out.
-    const outage = {
-      limitMs: this.outageLimitMs(),
-      sleep: this.options.sleep ?? defaultSleep,
-      now: this.options.now ?? Date.now,
-      signal,
-      what: `listing the outputs of ${handle.kernel}`,
-    };
     try {
+      yield* this.readListing(handle, listing, signal);
+    } finally {
+      if (this.listings.get(key) === listing) this.listings.delete(key);
+    }
+  }
+
+  /** Reads the listing into `listing`, a page at a time; `listing` has ended when it returns. */
+  private async *readListing(
+    handle: RunHandle,
+    listing: ListingInProgress,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RemoteFile[]> {
+    try {
+      const client = await this.connect(signal);
+      const ref = parseKernelRef(handle.kernel);
+      // A server restart (or a short outage) between the end of the run and a page is waited out.
+      const outage = {
+        limitMs: this.outageLimitMs(),
+        sleep: this.options.sleep ?? defaultSleep,
+        now: this.options.now ?? Date.now,
+        signal,
+        what: `listing the outputs of ${handle.kernel}`,
+      };
       const pages = client.kernels.listKernelSessionOutputPages(ref.owner, ref.slug, {
         signal,
         pageSize: MAX_OUTPUT_PAGE_SIZE,
@@ -323,9 +338,31 @@ export class KaggleApiPlatform implements Platform {
         yield page.files.map((f) => ({ path: f.fileName }));
       }
     } finally {
-      if (this.listings.get(key) === listing) this.listings.delete(key);
       listing.ended();
     }
+  }
+
+  /**
+   * The URLs of a listing made now, whole. Downloads that need fresh URLs at the same time
+   * (signed URLs expire together; a failed page leaves all its files unlisted) share one
+   * listing, and each reads that listing's own map: another listing started meanwhile
+   * cannot hide it.
+   */
+  private freshUrls(handle: RunHandle, signal?: AbortSignal): Promise<ReadonlyMap<string, string>> {
+    const key = handleKey(handle);
+    const running = this.relists.get(key);
+    if (running !== undefined) return running;
+    const listing = new ListingInProgress();
+    const relist = (async () => {
+      for await (const _ of this.readListing(handle, listing, signal)) void _;
+      // Complete: the newest whole listing, for the downloads that come after.
+      this.urls.set(key, listing.urls);
+      return listing.urls;
+    })().finally(() => {
+      if (this.relists.get(key) === relist) this.relists.delete(key);
+    });
+    this.relists.set(key, relist);
+    return relist;
   }
 
   /** The URL of `path` in the newest listing, once its page has come (undefined: not listed). */
@@ -363,8 +400,7 @@ export class KaggleApiPlatform implements Platform {
         }
       }
     }
-    await this.listOutputs(handle, signal);
-    const url = this.urls.get(handleKey(handle))?.get(file.path);
+    const url = (await this.freshUrls(handle, signal)).get(file.path);
     if (url === undefined) {
       throw new PlatformError(
         `kernel ${handle.kernel} has no output file ${JSON.stringify(file.path)}`,

@@ -232,7 +232,14 @@ export async function* finishRun(ctx: FinishContext): AsyncGenerator<RunEvent, R
     signal,
   };
   const plan = await planFetch(fetchOptions);
-  yield { type: 'fetching', files: plan.wanted.length, bytes: plan.bytes };
+  let readOn = false;
+  try {
+    yield { type: 'fetching', files: plan.wanted.length, bytes: plan.bytes };
+    readOn = true;
+  } finally {
+    // A reader that stops here never downloads: the listing read on for the downloads ends.
+    if (!readOn) plan.listing.stop();
+  }
   const fetched = await downloadPlanned(fetchOptions, plan).catch(async (error: unknown) => {
     // The files that did arrive, verified, stay on the record while the rest is retried.
     if (error instanceof OutputsFetchError) await life.fetchedSome(error.outputs);
