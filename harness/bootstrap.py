@@ -23,18 +23,78 @@ KAGGLE_RUN_HARNESS_FILES = {}
 KAGGLE_RUN_HARNESS_WITHOUT_SITE = True
 
 
+def compiled_modules_files():
+    """The files of compiled modules a local run hands its harness on descriptors
+    (src/platform/local/harness-code-cache.ts): (to read or None, to write or None). The
+    variable naming them leaves the environment at once: the program never sees it (nor the
+    descriptors: a program is started with the others closed)."""
+    import os
+
+    named = dict(
+        part.partition("=")[::2]
+        for part in os.environ.pop("KAGGLE_RUN_HARNESS_CODE", "").split(",")
+        if part
+    )
+    opened = []
+    for mode in ("read", "write"):
+        fd = named.get(mode, "")
+        try:
+            opened.append(os.fdopen(int(fd), "rb" if mode == "read" else "wb") if fd else None)
+        except (OSError, ValueError):
+            opened.append(None)
+    return opened[0], opened[1]
+
+
+def read_compiled(f):
+    """name -> (text, code) from a file that write_compiled wrote; {} where it is another
+    interpreter's (its magic number differs) or cannot be read: the modules compile then."""
+    import marshal
+    import sys
+
+    magic = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER
+    try:
+        with f:
+            data = f.read()
+        if data[: len(magic)] != magic:
+            return {}
+        compiled = marshal.loads(data[len(magic) :])
+        return compiled if isinstance(compiled, dict) else {}
+    except Exception:
+        return {}
+
+
+def write_compiled(f, compiled):
+    """Writes name -> (text, code), behind this interpreter's magic number, and closes `f`."""
+    import marshal
+    import sys
+
+    try:
+        with f:
+            f.write(sys.modules["_frozen_importlib_external"].MAGIC_NUMBER)
+            f.write(marshal.dumps(compiled))
+    except Exception:
+        pass  # only the next run's start is slower
+
+
 def install_harness_modules(files):
     """Makes `import kaggle_run_harness...` find the embedded modules (and their loader's
     get_data the embedded data files). Each module's loader hands linecache its source, so
     tracebacks show each line as it is written. Only importlib.machinery is imported here:
-    importlib.abc and importlib.util would pull in a good part of the standard library."""
+    importlib.abc and importlib.util would pull in a good part of the standard library.
+    Returns a function that writes what was compiled so far where a local run asked for it."""
     import sys
     from importlib.machinery import ModuleSpec
 
-    # A server's spare kernel compiled its server's harness modules while it waited
-    # (src/platform/local/spare-wrapper.ts): name -> (text, code). One is taken only where
-    # its text is this harness's own, so a harness of another version compiles its own.
+    # Compiled ahead, name -> (text, code): by a server's spare kernel while it waited
+    # (src/platform/local/spare-wrapper.ts), or by an earlier local run of this harness. One
+    # is taken only where its text is this harness's own: another version compiles its own.
     compiled = getattr(sys, "_kaggle_run_warm", {}).pop("compiled", {})
+    kept, keep = compiled_modules_files()
+    if kept is not None:
+        compiled = compiled or read_compiled(kept)
+    # Every module run so far; whether one of them had to be compiled here.
+    used = {}
+    fresh = []
     modules = {}
     for filename in files:
         if filename.endswith("/__init__.py"):
@@ -56,6 +116,8 @@ def install_harness_modules(files):
                 code = ready[1]
             else:
                 code = compile(text, self.filename, "exec", dont_inherit=True)
+                fresh.append(self.filename)
+            used[self.filename] = (text, code)
             exec(code, module.__dict__)
 
         def get_source(self, _name):
@@ -81,13 +143,58 @@ def install_harness_modules(files):
         def invalidate_caches(self):
             pass
 
+    def save_compiled():
+        # Only where the file given to read lacked something (none, stale, another
+        # interpreter's): an empty file to write is left as it is, and means "keep the old".
+        if keep is not None:
+            if fresh:
+                write_compiled(keep, used)
+            else:
+                keep.close()
+
     sys.meta_path.insert(0, Finder())
+    return save_compiled
 
 
-install_harness_modules(KAGGLE_RUN_HARNESS_FILES)
+save_compiled = install_harness_modules(KAGGLE_RUN_HARNESS_FILES)
+
+
+def start_program_early():
+    """A local run of a plain script hands its harness, in KAGGLE_RUN_PROGRAM_BOOT, the source
+    of a program's waiting interpreter (PROGRAM_BOOT_SOURCE, src/platform/local/
+    spare-wrapper.ts). Started before the harness loads its own modules, its start (site and
+    its .pth files, ~50 ms) runs beside theirs instead of after the harness's steps. It
+    waits as a server's spare kernel leaves one (kaggle_run_harness/warm_program.py, which
+    hands it the program or exec()s the cold command where its start could have differed),
+    started as a spare kernel starts it. The variable leaves the environment first: neither
+    interpreter sees it."""
+    import os
+
+    source = os.environ.pop("KAGGLE_RUN_PROGRAM_BOOT", "")
+    if not source:
+        return
+    import subprocess
+    import sys
+
+    try:
+        program = subprocess.Popen(
+            [sys.executable, "-u", "-c", source],
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError:
+        return  # the harness starts its program cold
+    if not isinstance(getattr(sys, "_kaggle_run_warm", None), dict):
+        sys._kaggle_run_warm = {}
+    sys._kaggle_run_warm.setdefault("program", program)
 
 if __name__ == "__main__":
     import sys
+
+    start_program_early()
 
     def print_exception(*exc_info):
         # Python's default hook reads source lines from disk; traceback asks each module's
@@ -99,6 +206,8 @@ if __name__ == "__main__":
     sys.excepthook = print_exception
     from kaggle_run_harness.main import run_as_script
 
+    # The modules a run needs are compiled by now (a batch's or a notebook's come later).
+    save_compiled()
     run_as_script(
         globals().get("KAGGLE_RUN_SETTINGS_B64"),
         globals().get("KAGGLE_RUN_CODE_B64", ""),

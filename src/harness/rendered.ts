@@ -8,7 +8,9 @@ export const HARNESS_HEADER = '# kaggle-run harness ';
 const SETTINGS_LINE = /^KAGGLE_RUN_SETTINGS_B64 = '([A-Za-z0-9+/=]*)'$/;
 
 /** The settings of a rendered harness, or undefined when `source` is none. */
-function renderedSettings(source: string): { kind?: unknown } | undefined {
+function renderedSettings(
+  source: string,
+): { kind?: unknown; requirements?: unknown; batch?: unknown } | undefined {
   if (!source.startsWith(HARNESS_HEADER)) return undefined;
   const first = source.indexOf('\n');
   if (first === -1) return undefined;
@@ -41,4 +43,18 @@ export function harnessStartsWithoutSite(source: string): boolean {
  */
 export function harnessRunsNotebook(source: string): boolean {
   return renderedSettings(source)?.kind === 'notebook';
+}
+
+/**
+ * Whether `source` is a rendered harness that runs one script with no requirements step:
+ * one whose program may start while the harness itself loads (an install could change what
+ * a start loads; a notebook or a batch starts its interpreters its own way).
+ */
+export function harnessRunsPlainScript(source: string): boolean {
+  const settings = renderedSettings(source);
+  return (
+    settings?.kind === 'script' &&
+    (settings.requirements ?? null) === null &&
+    (settings.batch ?? null) === null
+  );
 }

@@ -92,7 +92,7 @@ void test('an error escaping the assembled harness prints embedded source lines 
   const broken =
     'KAGGLE_RUN_HARNESS_FILES["kaggle_run_harness/main.py"] = ' +
     '"x = 1\\nraise ValueError(\'broken module\')\\n"\n';
-  const call = '\ninstall_harness_modules(KAGGLE_RUN_HARNESS_FILES)\n';
+  const call = '\nsave_compiled = install_harness_modules(KAGGLE_RUN_HARNESS_FILES)\n';
   assert.ok(harnessSource().includes(call));
   const source = harnessSource().replace(call, () => `\n${broken}${call.slice(1)}`);
   // From stdin: the harness is longer than one argument may be (128 KiB on Linux).

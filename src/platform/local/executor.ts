@@ -18,7 +18,9 @@ import { killTree } from './kill-tree.js';
 import { spawnPersistent } from './persistent-execution.js';
 import { sessionDir } from './detached-run.js';
 import type { SparePool } from './spare-pool.js';
-import { harnessStartsWithoutSite } from '../../harness/rendered.js';
+import { harnessRunsPlainScript, harnessStartsWithoutSite } from '../../harness/rendered.js';
+import { PROGRAM_BOOT_SOURCE } from './spare-wrapper.js';
+import { openHarnessCode } from './harness-code-cache.js';
 export { adoptExecution } from './persistent-execution.js';
 
 export type { LogEntry } from './log-lines.js';
@@ -325,14 +327,28 @@ export async function startExecution(options: ExecutionOptions): Promise<Executi
     }
     return execution;
   }
+  // A harness takes what earlier runs compiled of its modules (harness-code-cache.ts), and
+  // a plain script's interpreter starts first, while the harness loads (harness/bootstrap.py).
+  const harness = interpreterFlags[0] === '-S';
+  const code = harness ? await openHarnessCode(python, options.source) : undefined;
+  const early =
+    harness && harnessRunsPlainScript(options.source)
+      ? { KAGGLE_RUN_PROGRAM_BOOT: PROGRAM_BOOT_SOURCE }
+      : undefined;
   // detached: the child leads its own process group, so the whole tree can be killed.
-  const child = spawn(command, args, {
-    cwd: workingDir,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return track(child, options.keepLog ?? true, {
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, {
+      cwd: workingDir,
+      env: { ...env, ...code?.env, ...early },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', ...(code?.descriptors ?? [])],
+    });
+  } catch (error) {
+    await code?.settle();
+    throw error;
+  }
+  return track(child, options.keepLog ?? true, code && (() => code.settle()), {
     dir,
     inputDir,
     workingDir,
@@ -353,7 +369,13 @@ export interface RunInfo {
   timeoutSeconds: number;
 }
 
-function track(child: ChildProcess, keepLog: boolean, info: RunInfo): Execution {
+/** `settle`: what is left to do once the process has ended, before the run counts as done. */
+function track(
+  child: ChildProcess,
+  keepLog: boolean,
+  settle: (() => Promise<void>) | undefined,
+  info: RunInfo,
+): Execution {
   const live = new LiveLog(keepLog);
   const append = (entry: LogEntry) => live.push(entry);
   const hold = () => live.full();
@@ -376,7 +398,7 @@ function track(child: ChildProcess, keepLog: boolean, info: RunInfo): Execution 
       clearTimeout(timer);
       // Leftover background processes of the run die with it, as on Kaggle.
       killTree(child, 'SIGKILL');
-      void outputs.then(() => {
+      void Promise.all([outputs, settle?.()]).then(() => {
         if (spawnError !== undefined) {
           append({ stream_name: 'stderr', time: 0, data: `cannot start ${spawnError.message}\n` });
         }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { readEnv } from '../../env.js';
+import { userCacheFolder } from '../../util/user-cache.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 
 /** Answers kept at most; the oldest are dropped first. */
@@ -43,16 +43,11 @@ interface CacheFile {
 }
 
 export function probeCacheFile(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = readEnv('XDG_CACHE_HOME', env);
-  // A relative XDG_CACHE_HOME is invalid (the XDG spec): it would put the cache in whatever
-  // folder the command runs in. bin/load-cli.js keeps the same rule for the code cache.
-  const base =
-    xdg !== undefined && isAbsolute(xdg) ? xdg : join(readEnv('HOME', env) ?? homedir(), '.cache');
-  return join(base, 'kaggle-run', 'interpreters.json');
+  return join(userCacheFolder(env), 'interpreters.json');
 }
 
 /** Size and mtime of a file, or '-' when it is not there. */
-function stamp(path: string): string {
+export function stamp(path: string): string {
   try {
     const s = statSync(path);
     return `${s.size}:${s.mtimeMs}`;
