@@ -1,9 +1,10 @@
-"""A program's interpreter started before its session: a server's spare kernel starts one
-while it waits (src/platform/local/spare-wrapper.ts, PROGRAM_BOOT_SOURCE) and leaves it in
+"""A program's interpreter started before it is needed: a server's spare kernel starts one
+while it waits (src/platform/local/spare-wrapper.ts, PROGRAM_BOOT_SOURCE), and a local run's
+harness starts one first thing for a plain script (harness/bootstrap.py); either leaves it in
 sys._kaggle_run_warm. Handed the program, it runs it in __main__ as `python -u entry` would,
 or exec()s that command in place where its own start could have differed; either way the
-process, its pipes and its group are the ones a cold start would have had. Elsewhere (on
-Kaggle, locally) there is none and every program starts cold."""
+process, its pipes and its group are the ones a cold start would have had. On Kaggle there
+is none and every program starts cold."""
 
 import marshal
 import os
