@@ -7,7 +7,14 @@
 // Credentials come from the environment, as for the CLI.
 
 import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+
+// V8 set as the CLI's entry sets it for the commands that fetch (`run`, `fetch`).
+const { tuneV8For } = createRequire(import.meta.url)('../../bin/tune-v8.js') as {
+  tuneV8For: (command: string) => void;
+};
+tuneV8For('fetch');
 
 const { KaggleApiPlatform } = await import('../src/kaggle/kaggle-platform.js');
 const { downloadPlanned, planFetch } = await import('../src/run/fetch-outputs.js');

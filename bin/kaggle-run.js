@@ -35,7 +35,9 @@ if (kept !== undefined) {
 } else {
   // A failure to load (not built) throws here: node prints it and exits 1.
   const { commandOf, loadCli } = require('./load-cli.js');
-  const cli = loadCli(join(__dirname, '..', 'dist', 'cli', 'main.cjs'), commandOf(argv));
+  const command = commandOf(argv);
+  require('./tune-v8.js').tuneV8For(command);
+  const cli = loadCli(join(__dirname, '..', 'dist', 'cli', 'main.cjs'), command);
   void cli.exports.main(argv).then((code) => {
     process.exitCode = code;
     cli.save();
