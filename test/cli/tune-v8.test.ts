@@ -32,16 +32,16 @@ process.stdout.write(String(status & ${TURBOFANNED}));`;
   return stdout !== '0';
 }
 
-test('an untuned node reaches TurboFan (the control)', async () => {
+void test('an untuned node reaches TurboFan (the control)', async () => {
   assert.equal(await reachesTurboFan(undefined, 20_000), true);
 });
 
-test('short-lived commands stop at Maglev', async () => {
+void test('short-lived commands stop at Maglev', async () => {
   for (const command of ['run', 'fetch', 'other']) {
     assert.equal(await reachesTurboFan(command, 1000), false, command);
   }
 });
 
-test('the server keeps TurboFan', async () => {
+void test('the server keeps TurboFan', async () => {
   assert.equal(await reachesTurboFan('server', 20_000), true);
 });
