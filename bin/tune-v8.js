@@ -1,8 +1,8 @@
 // V8's settings for a command of the CLI, set before the bundle is compiled. A command lives
 // seconds: TurboFan's compiles (on a thread of their own, beside the kernel or server that
 // shares the cores) cost more than their code gained back. With Maglev as the top tier a
-// fetch of 2,000 small outputs and a 512 MiB one took 0.2 s less CPU and 0.1 s less time
-// (bench/fetch-speed). `server` is the one long-lived command: it keeps the default.
+// fetch of 2,000 small outputs and a 512 MiB one took 1.75 s of CPU instead of 1.91 s
+// (bench/fetch-speed's client, alternated runs). `server` is the one long-lived command: it keeps the default.
 'use strict';
 const v8 = require('node:v8');
 

@@ -56,7 +56,7 @@ const MAX_TOTAL_BODY_ATTEMPTS = 4 * MAX_BODY_ATTEMPTS;
 /**
  * Bytes per write of a big download: each write is a round trip through libuv's thread pool,
  * and at the writer's default 256 KiB a 512 MiB file's 2,048 of them cost 0.16 s more CPU
- * than 512 writes of 1 MiB (bench/fetch-speed). Three such batches per big file in flight.
+ * than 512 writes of 1 MiB (bench/fetch-speed). The writer keeps a few such batches per file.
  */
 const DOWNLOAD_WRITE_BATCH_BYTES = 1024 * 1024;
 
