@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DiskFullError } from '../../src/errors.js';
 import { KaggleApiError, KaggleConnectionError } from '../../src/kaggle/errors.js';
 import { KaggleHttp } from '../../src/kaggle/http.js';
 import { sha256Hex } from '../../src/util/hash.js';
@@ -222,5 +223,18 @@ void test("the caller's abort ends a body still arriving, and a download with it
     );
     assert.deepEqual(retries, []);
     assert.equal(files.calls('GET /f').length, 1);
+  });
+});
+
+void test('a disk that refuses the bytes ends the download with the disk-full error', async () => {
+  // /dev/full takes the open and fails every write with ENOSPC, as a full disk does. The
+  // file is of no known size, so it is written as it comes (batched-writer.ts).
+  await withFiles({ 'GET /f': serveFile(false) }, async ({ api, files, retries }) => {
+    await assert.rejects(
+      api.downloadFile(`${files.url}/f`, '/dev/full', undefined, { madeDir: true }),
+      (e: unknown) =>
+        e instanceof DiskFullError && /no space left/.test(e.message) && e.hint !== undefined,
+    );
+    assert.deepEqual(retries, [], 'a full disk is not retried');
   });
 });
